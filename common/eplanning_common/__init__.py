@@ -1,0 +1,1 @@
+"""Plumbing shared by every E-Planning service (no domain logic lives here)."""

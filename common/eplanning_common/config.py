@@ -1,0 +1,100 @@
+"""Configuration from environment variables, with defaults that work on a developer machine.
+
+Every knob is read here, once, so that `grep environ` finds them all and README can list them.
+"""
+import os
+
+SERVICES = ("musrenbang", "pokir", "renja", "rkpd")
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_PG_URI = "postgresql://postgres@127.0.0.1:5432"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else `DATABASE_URL`, else the local database `eplanning_<service>`."""
+    specific = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if specific:
+        return specific
+    generic = os.environ.get("DATABASE_URL")
+    if generic:
+        return generic
+    return f"{os.environ.get('PG_URI', DEFAULT_PG_URI)}/{os.environ.get('DB_PREFIX', 'eplanning_')}{service}"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def relay_enabled() -> bool:
+    """Whether this process runs the outbox relay (off only for tests and maintenance)."""
+    return _bool("OUTBOX_RELAY_ENABLED", True)
+
+
+def relay_sweep_seconds() -> float:
+    """How often the relay sweeps for rows a NOTIFY did not announce (crash leftovers)."""
+    return _float("OUTBOX_SWEEP_SECONDS", 5.0)
+
+
+def relay_batch_size() -> int:
+    return _int("OUTBOX_BATCH_SIZE", 200)
+
+
+def confirm_timeout_seconds() -> float:
+    return _float("PUBLISH_CONFIRM_TIMEOUT_SECONDS", 10.0)
+
+
+def event_max_attempts() -> int:
+    """Attempts of a failing event handler before its message is parked in the dead-letter queue."""
+    return _int("EVENT_MAX_ATTEMPTS", 5)
+
+
+def event_retry_base_ms() -> int:
+    """First retry delay; each later attempt waits four times longer, capped at EVENT_RETRY_MAX_MS."""
+    return _int("EVENT_RETRY_BASE_MS", 1000)
+
+
+def event_retry_max_ms() -> int:
+    return _int("EVENT_RETRY_MAX_MS", 60_000)
+
+
+def db_pool_size() -> int:
+    return _int("DB_POOL_SIZE", 10)
+
+
+def rpc_timeout_seconds() -> float:
+    return _float("RPC_TIMEOUT_SECONDS", 10.0)
+
+
+def readiness_timeout_seconds() -> float:
+    return _float("READINESS_TIMEOUT_SECONDS", 3.0)
+
+
+def log_level() -> str:
+    return os.environ.get("LOG_LEVEL", "INFO").upper()

@@ -1,0 +1,86 @@
+"""Topology as code: every exchange, consumer queue, retry queue, dead-letter queue and binding.
+
+Declared in full by `eplanning-topology declare` at deploy time and again by every outbox relay
+before its first publish, so no event is dropped as unroutable because a consumer has not started
+yet. A consumer queue exists only if it is listed here (tests check the services against it).
+
+Per subscription (consumer service C of routing key K from service S):
+  q.C.S.K         durable, bound to exchange S.events with key K; the handler consumes it
+  q.C.S.K.retry   durable, no consumer: a failed message waits here for its per-message TTL,
+                  then dead-letters back to q.C.S.K through the default exchange
+  q.C.S.K.dead    durable: messages that failed every attempt; inspect and replay them with
+                  `eplanning-deadletters`
+"""
+from dataclasses import dataclass
+
+from .config import SERVICES
+from .envelope import exchange_name
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    source: str
+    routing_key: str
+
+    @property
+    def queue(self) -> str:
+        return queue_name(self.consumer, self.source, self.routing_key)
+
+    @property
+    def retry_queue(self) -> str:
+        return self.queue + ".retry"
+
+    @property
+    def dead_queue(self) -> str:
+        return self.queue + ".dead"
+
+
+def queue_name(consumer: str, source: str, routing_key: str) -> str:
+    return f"q.{consumer}.{source}.{routing_key}"
+
+
+@dataclass(frozen=True)
+class Topology:
+    exchanges: tuple[str, ...]
+    subscriptions: tuple[Subscription, ...]
+
+    def for_consumer(self, consumer: str) -> tuple[Subscription, ...]:
+        return tuple(s for s in self.subscriptions if s.consumer == consumer)
+
+    def find(self, consumer: str, source: str, routing_key: str) -> Subscription | None:
+        for s in self.subscriptions:
+            if (s.consumer, s.source, s.routing_key) == (consumer, source, routing_key):
+                return s
+        return None
+
+    def extended(self, *subscriptions: Subscription, exchanges: tuple[str, ...] = ()) -> "Topology":
+        return Topology(
+            exchanges=tuple(dict.fromkeys(self.exchanges + exchanges)),
+            subscriptions=self.subscriptions + tuple(subscriptions),
+        )
+
+
+# The project's subscriptions. Each service adds its consumers here as it grows.
+PROJECT_TOPOLOGY = Topology(
+    exchanges=tuple(exchange_name(s) for s in SERVICES),
+    subscriptions=(),
+)
+
+
+def declare(channel, topology: Topology) -> None:
+    """Declare everything in `topology` on a py-amqp channel (idempotent)."""
+    for name in topology.exchanges:
+        channel.exchange_declare(name, "topic", durable=True, auto_delete=False)
+    for sub in topology.subscriptions:
+        exchange = exchange_name(sub.source)
+        channel.exchange_declare(exchange, "topic", durable=True, auto_delete=False)
+        channel.queue_declare(sub.queue, durable=True, auto_delete=False)
+        channel.queue_bind(sub.queue, exchange, routing_key=sub.routing_key)
+        channel.queue_declare(
+            sub.retry_queue,
+            durable=True,
+            auto_delete=False,
+            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": sub.queue},
+        )
+        channel.queue_declare(sub.dead_queue, durable=True, auto_delete=False)

@@ -1,0 +1,1 @@
+"""Musrenbang service: community proposals (usulan)."""

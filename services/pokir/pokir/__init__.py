@@ -1,0 +1,1 @@
+"""The pokir service of E-Planning."""

@@ -1,0 +1,1 @@
+"""The renja service of E-Planning."""

@@ -1,0 +1,1 @@
+"""The rkpd service of E-Planning."""
