@@ -33,10 +33,27 @@ def create_database_if_missing(url: str) -> bool:
         admin.dispose()
 
 
+# Replicas that start together (`--scale renja=3`, Kubernetes init containers) must not migrate at
+# the same time: the first takes this advisory lock, the others wait and then find nothing to do.
+MIGRATION_LOCK = 7_202_601
+
+
 def migrate(service: str, url: str | None = None, revision: str = "head") -> None:
     url = url or config.database_url(service)
-    create_database_if_missing(url)
-    command.upgrade(alembic_config(service, url), revision)
+    try:
+        create_database_if_missing(url)
+    except sa.exc.ProgrammingError:  # another replica created it between our check and CREATE
+        pass
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as lock_conn:
+            lock_conn.execute(sa.text("select pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(service, url), revision)
+            finally:
+                lock_conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def run_env(context) -> None:

@@ -1,0 +1,74 @@
+"""Helpers for integration tests: a throwaway RabbitMQ vhost, fresh databases, polling."""
+import json
+import os
+import subprocess
+import time
+import urllib.parse
+import uuid
+
+import requests
+import sqlalchemy as sa
+
+from eplanning_common.migrations import create_database_if_missing
+
+RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1")
+RABBIT_MGMT = os.environ.get("TEST_RABBIT_MGMT", f"http://{RABBIT_HOST}:15672")
+PG_URI = os.environ.get("TEST_PG_URI", "postgresql://postgres@127.0.0.1:5432")
+
+
+def create_vhost() -> str:
+    vhost = f"eplanning-test-{uuid.uuid4().hex[:8]}"
+    quoted = urllib.parse.quote(vhost, safe="")
+    try:
+        requests.put(f"{RABBIT_MGMT}/api/vhosts/{quoted}", auth=("guest", "guest"), timeout=10).raise_for_status()
+        requests.put(f"{RABBIT_MGMT}/api/permissions/{quoted}/guest", auth=("guest", "guest"), timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    except requests.RequestException:
+        subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
+                       capture_output=True)
+    return vhost
+
+
+def delete_vhost(vhost: str) -> None:
+    quoted = urllib.parse.quote(vhost, safe="")
+    try:
+        requests.delete(f"{RABBIT_MGMT}/api/vhosts/{quoted}", auth=("guest", "guest"), timeout=10)
+    except requests.RequestException:
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
+
+
+def amqp_uri_for(vhost: str) -> str:
+    return f"amqp://guest:guest@{RABBIT_HOST}:5672/{urllib.parse.quote(vhost, safe='')}"
+
+
+def fresh_database(name: str) -> str:
+    """Drop and recreate a test database; returns its URL."""
+    admin = sa.create_engine(f"{PG_URI}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    url = f"{PG_URI}/{name}"
+    create_database_if_missing(url)
+    return url
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):
+    """Poll until predicate() is truthy; returns its value or fails naming what it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def queue_depth(channel, queue: str) -> int:
+    return channel.queue_declare(queue, passive=True).message_count
+
+
+def get_json(channel, queue: str):
+    message = channel.basic_get(queue, no_ack=True)
+    return None if message is None else json.loads(message.body)
