@@ -98,3 +98,18 @@ def readiness_timeout_seconds() -> float:
 
 def log_level() -> str:
     return os.environ.get("LOG_LEVEL", "INFO").upper()
+
+
+def data_dir():
+    """The project's reference data folder (`data/`): EPLANNING_DATA_DIR, else found upward from
+    the working directory or from this package (an editable install inside a clone)."""
+    from pathlib import Path
+
+    explicit = os.environ.get("EPLANNING_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "data" / "wilayah_indonesia.csv").is_file():
+                return folder / "data"
+    raise FileNotFoundError("reference data folder not found: set EPLANNING_DATA_DIR to the project's data/ folder")
