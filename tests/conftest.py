@@ -7,3 +7,8 @@ eventlet.monkey_patch()
 from eplanning_common.db import make_cooperative  # noqa: E402
 
 make_cooperative()
+
+import os  # noqa: E402
+
+# every event a service emits during the tests is validated against contracts/asyncapi.yaml
+os.environ.setdefault("EPLANNING_CONTRACT_CHECK", "strict")

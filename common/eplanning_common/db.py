@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from . import config
+from . import config, contracts
 from .envelope import exchange_name, make_event
 from .schema import OUTBOX_CHANNEL, outbox, processed_events
 
@@ -74,6 +74,8 @@ class UnitOfWork:
     def emit(self, routing_key: str, subject: str, data: dict, pemda: str, tahun: int) -> dict:
         """Record an event in the outbox, in this transaction. Published after commit by the relay."""
         envelope = make_event(self.service, routing_key, subject, data, pemda, tahun, self.correlation_id)
+        if self.service in config.SERVICES and contracts.strict():
+            contracts.validate_event(envelope)
         self.session.execute(
             outbox.insert().values(
                 event_id=envelope["id"],

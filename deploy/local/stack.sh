@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Start / stop the four services and the gateway in the background (honcho runs deploy/local/Procfile).
+#   stack.sh start   start unless already running, wait until /readyz answers 200, print the URL
+#   stack.sh stop    stop everything `start` started
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUN=var/run; LOG=var/log; mkdir -p "$RUN" "$LOG"
+PIDFILE=$RUN/stack.pid
+PORT=${GATEWAY_PORT:-8080}
+export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:$PORT}
+URL="http://127.0.0.1:${GATEWAY_BIND##*:}"
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = "200" ]; }
+
+case "${1:-}" in
+  start)
+    if running; then
+      echo "stack: already running (pid $(cat "$PIDFILE"))"
+    else
+      setsid nohup .venv/bin/honcho start -f deploy/local/Procfile -d . >"$LOG/stack.log" 2>&1 < /dev/null &
+      echo $! >"$PIDFILE"
+      echo "stack: started (pid $!, logs in $LOG/stack.log)"
+    fi
+    for _ in $(seq 1 ${READY_WAIT_SECONDS:-120}); do
+      if ready; then echo "E-Planning gateway ready: $URL  (try $URL/readyz)"; exit 0; fi
+      running || break
+      sleep 1
+    done
+    echo "stack: $URL/readyz did not answer 200; last log lines:" >&2
+    tail -n 30 "$LOG/stack.log" >&2 || true
+    curl -s "$URL/readyz" >&2 || true
+    exit 1
+    ;;
+  stop)
+    if running; then
+      pid=$(cat "$PIDFILE")
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      echo "stack: stopped"
+    else
+      echo "stack: not running"
+    fi
+    rm -f "$PIDFILE"
+    ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,49 @@
+import pytest
+
+from eplanning_common import contracts
+from eplanning_common.envelope import make_event
+
+DOC = {
+    "channels": {"musrenbang": {"address": "musrenbang.events", "messages": {
+        "UsulanSubmitted": {"$ref": "#/components/messages/UsulanSubmitted"}}}},
+    "components": {
+        "schemas": {
+            "CloudEvent": contracts.load()["components"]["schemas"]["CloudEvent"],
+            "UsulanSubmittedData": {"type": "object", "required": ["usulan_id"], "additionalProperties": False,
+                                    "properties": {"usulan_id": {"type": "string"}}},
+        },
+        "messages": {"UsulanSubmitted": {
+            "name": "usulan.submitted.v1",
+            "bindings": {"amqp": {"routingKey": "usulan.submitted.v1"}},
+            "payload": {"$ref": "#/components/schemas/UsulanSubmittedData"}}},
+    },
+}
+
+
+def test_a_documented_event_validates():
+    contracts.validate_event(make_event("musrenbang", "usulan.submitted.v1", "U1", {"usulan_id": "U1"}, "12.21", 2027), DOC)
+
+
+def test_an_undocumented_event_type_is_refused():
+    with pytest.raises(contracts.ContractError, match="not in contracts"):
+        contracts.validate_event(make_event("musrenbang", "usulan.vanished.v1", "U1", {}, "12.21", 2027), DOC)
+
+
+def test_data_that_breaks_its_schema_is_refused_with_the_path():
+    with pytest.raises(contracts.ContractError, match="usulan.submitted.v1"):
+        contracts.validate_event(make_event("musrenbang", "usulan.submitted.v1", "U1", {"usulan_id": 5}, "12.21", 2027), DOC)
+
+
+def test_an_envelope_with_an_unknown_attribute_is_refused():
+    event = make_event("musrenbang", "usulan.submitted.v1", "U1", {"usulan_id": "U1"}, "12.21", 2027)
+    with pytest.raises(contracts.ContractError, match="envelope"):
+        contracts.validate_event({**event, "extra": 1}, DOC)
+
+
+def test_the_project_document_is_asyncapi_3_with_a_channel_per_service():
+    doc = contracts.load()
+    assert doc["asyncapi"].startswith("3.")
+    assert {c["address"] for c in doc["channels"].values()} == {
+        "musrenbang.events", "pokir.events", "renja.events", "rkpd.events"}
+    for event_type, message in contracts.messages_by_type(doc).items():
+        assert message["data"].get("type") == "object", event_type
