@@ -1,0 +1,51 @@
+"""The WSGI application factory: `gunicorn 'gateway.app:create_app()'`.
+
+Dependencies come in through the constructor (Falcon's examples/look style); the defaults are the
+real ones built from the environment, tests pass fakes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import falcon
+
+from eplanning_common import config
+
+from . import settings
+from .health import Health, Readiness
+from .middleware import AccessLog, BodyLimit, CorrelationId
+from .problems import handle_error
+from .rpc import NamekoRpc, broker_reachable
+
+
+def create_app(
+    rpc: Any = None,
+    broker_check: Callable[[float], bool] | None = None,
+    services: Sequence[str] = config.SERVICES,
+    *,
+    readiness_timeout: float | None = None,
+    max_body_bytes: int | None = None,
+) -> falcon.App:
+    """Build the gateway.
+
+    rpc: an object with `call(service, method, *args, **kwargs)` and
+        `call_many([(service, method, args, kwargs)], timeout)` (default: `NamekoRpc()`).
+    broker_check: `f(timeout_seconds) -> bool` (default: the rpc's broker, else AMQP_URI).
+    """
+    if rpc is None:
+        rpc = NamekoRpc()
+    if broker_check is None:
+        broker_check = rpc.broker_reachable if isinstance(rpc, NamekoRpc) else broker_reachable
+    if readiness_timeout is None:
+        readiness_timeout = config.readiness_timeout_seconds()
+    if max_body_bytes is None:
+        max_body_bytes = settings.max_body_bytes()
+
+    app = falcon.App(middleware=[CorrelationId(), AccessLog(), BodyLimit(max_body_bytes)])
+    # one handler for everything; registering HTTPError too replaces Falcon's own (not problem+json)
+    app.add_error_handler(Exception, handle_error)
+    app.add_error_handler(falcon.HTTPError, handle_error)
+
+    app.add_route("/healthz", Health())
+    app.add_route("/readyz", Readiness(rpc, broker_check, services, readiness_timeout))
+    return app

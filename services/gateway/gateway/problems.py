@@ -1,0 +1,136 @@
+"""RFC 9457 problem details: every error the gateway answers is `application/problem+json`.
+
+`Problem` is raised by gateway code for an HTTP error of its own making. `handle_error` is the one
+error handler: it looks the exception up in `ERROR_TABLE` (the single error -> HTTP mapping),
+and answers 500 for anything unknown, without echoing the exception: that goes to the log, with
+the correlation id, and the client gets the correlation id to quote.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import falcon
+
+from eplanning_common.logs import get_correlation_id
+
+from .exceptions import (
+    Conflict, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable, ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:eplanning:problem:"
+
+# status -> (type slug, title, default detail); titles and details are user-facing: Bahasa Indonesia
+STATUS_TEXT: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "Permintaan tidak valid", "Permintaan tidak dapat diproses."),
+    401: ("unauthenticated", "Belum terautentikasi", "Silakan masuk terlebih dahulu."),
+    403: ("forbidden", "Akses ditolak", "Anda tidak berhak melakukan tindakan ini."),
+    404: ("not-found", "Tidak ditemukan", "Data atau alamat yang diminta tidak ditemukan."),
+    405: ("method-not-allowed", "Metode tidak diizinkan", "Metode HTTP ini tidak didukung untuk alamat ini."),
+    406: ("not-acceptable", "Format tidak didukung", "Format respons yang diminta tidak tersedia."),
+    409: ("conflict", "Konflik", "Permintaan bertentangan dengan keadaan data saat ini."),
+    411: ("length-required", "Panjang isi diperlukan", "Header Content-Length wajib diisi."),
+    413: ("payload-too-large", "Isi permintaan terlalu besar", "Ukuran isi permintaan melebihi batas."),
+    415: ("unsupported-media-type", "Jenis konten tidak didukung", "Jenis konten permintaan tidak didukung."),
+    422: ("validation", "Data tidak valid", "Data yang dikirim tidak valid."),
+    429: ("too-many-requests", "Terlalu banyak permintaan", "Terlalu banyak permintaan; coba lagi nanti."),
+    500: ("internal", "Kesalahan internal", "Terjadi kesalahan pada server. Sebutkan correlation_id ini bila melapor."),
+    503: ("service-unavailable", "Layanan tidak tersedia", "Layanan sedang tidak tersedia; coba lagi nanti."),
+    504: ("service-timeout", "Layanan tidak merespons", "Layanan tidak merespons tepat waktu; coba lagi nanti."),
+}
+
+
+class Problem(Exception):
+    """An HTTP error answered as problem+json. `extensions` become extra members of the body."""
+
+    def __init__(self, status: int, detail: str | None = None, /, *, title: str | None = None,
+                 type_slug: str | None = None, headers: dict[str, str] | None = None, **extensions: Any):
+        slug, default_title, default_detail = STATUS_TEXT.get(int(status), ("error", "Kesalahan", ""))
+        self.status = int(status)
+        self.title = title or default_title
+        self.detail = detail or default_detail
+        self.type = TYPE_PREFIX + (type_slug or slug)
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+        super().__init__(f"{self.status} {self.title}")
+
+    def to_dict(self, req: falcon.Request) -> dict[str, Any]:
+        body = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": req.path,
+        }
+        cid = get_correlation_id() or req.context.get("correlation_id")
+        if cid:
+            body["correlation_id"] = cid
+        for key, value in self.extensions.items():
+            body.setdefault(key, value)
+        return body
+
+    def render(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.status = self.status
+        for name, value in self.headers.items():
+            resp.set_header(name, value)
+        resp.content_type = PROBLEM_CONTENT_TYPE
+        resp.text = json.dumps(self.to_dict(req), ensure_ascii=False)
+
+
+def _validation(ex: ValidationError) -> Problem:
+    return Problem(422, ex.detail, errors=ex.errors)
+
+
+def _remote(status: int):
+    return lambda ex: Problem(status, ex.detail)
+
+
+def _unavailable(ex: ServiceUnavailable) -> Problem:
+    return Problem(503, f"Layanan {ex.service} sedang tidak tersedia; coba lagi nanti.",
+                   headers={"Retry-After": "5"}, service=ex.service)
+
+
+def _timeout(ex: ServiceTimeout) -> Problem:
+    return Problem(504, f"Layanan {ex.service} tidak merespons tepat waktu; coba lagi nanti.",
+                   service=ex.service)
+
+
+# THE error -> HTTP table. First isinstance match wins; put subclasses before their bases.
+# A remote error not listed (RemoteServiceError itself) falls through to the 500 below.
+ERROR_TABLE: tuple[tuple[type[Exception], Any], ...] = (
+    (ValidationError, _validation),
+    (NotFound, _remote(404)),
+    (Forbidden, _remote(403)),
+    (Conflict, _remote(409)),
+    (ServiceTimeout, _timeout),
+    (ServiceUnavailable, _unavailable),
+)
+
+
+def to_problem(ex: Exception, req: falcon.Request) -> Problem:
+    if isinstance(ex, Problem):
+        return ex
+    if isinstance(ex, falcon.HTTPError):
+        status = ex.status_code
+        detail = ex.description or (ex.title if STATUS_TEXT.get(status) is None else None)
+        return Problem(status, detail, headers=dict(ex.headers or {}))
+    for exc_type, make in ERROR_TABLE:
+        if isinstance(ex, exc_type):
+            if isinstance(ex, (ServiceTimeout, ServiceUnavailable)):
+                log.warning("%s on %s %s: %s", type(ex).__name__, req.method, req.path, ex)
+            return make(ex)
+    extra = {"error_type": type(ex).__name__}
+    if isinstance(ex, RemoteServiceError):
+        extra.update(remote_service=ex.service, remote_method=ex.method,
+                     remote_exc_type=ex.exc_type, remote_detail=ex.detail)
+    log.error("unhandled error on %s %s", req.method, req.path, exc_info=ex, extra=extra)
+    return Problem(500)
+
+
+def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
+    """Falcon error handler for Exception (and so for everything, HTTPError included)."""
+    to_problem(ex, req).render(req, resp)
