@@ -1,0 +1,240 @@
+"""Static checks of the deployment files: docker-compose.yml, deploy/Dockerfile, deploy/k8s/.
+
+The Compose file is validated against the Compose Specification schema
+(deploy/schemas/compose-spec.json, see deploy/schemas/SOURCES.md) with check-jsonschema.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE_SCHEMA = ROOT / "deploy" / "schemas" / "compose-spec.json"
+K8S_DIR = ROOT / "deploy" / "k8s"
+
+NAMEKO_SERVICES = ("musrenbang", "pokir", "renja", "rkpd")
+INFRA = ("rabbitmq", "postgres")
+
+
+def check_jsonschema(instance: Path) -> subprocess.CompletedProcess:
+    # the check-jsonschema installed next to this interpreter (the project venv), not one on PATH
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    assert exe.exists(), f"check-jsonschema not installed beside {sys.executable}"
+    return subprocess.run(
+        [str(exe), "--schemafile", str(COMPOSE_SCHEMA), str(instance)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+# --- (a) the Compose Specification schema --------------------------------------------------
+
+
+def test_compose_file_validates_against_compose_spec():
+    result = check_jsonschema(COMPOSE_FILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_round_tripped_compose_file_still_validates(tmp_path, compose):
+    # control for the negative tests below: a re-serialised copy (anchors expanded) is valid,
+    # so when a mutated copy fails, it fails because of the mutation
+    copy_path = tmp_path / "docker-compose.yml"
+    copy_path.write_text(yaml.safe_dump(compose, sort_keys=False), encoding="utf-8")
+    result = check_jsonschema(copy_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _unknown_service_key(doc):
+    doc["services"]["renja"]["replicaz"] = 3
+
+
+def _bad_depends_on_condition(doc):
+    doc["services"]["gateway"]["depends_on"]["rabbitmq"]["condition"] = "service_ready"
+
+
+def _unknown_top_level_key(doc):
+    doc["servises"] = doc.pop("services")
+
+
+@pytest.mark.parametrize(
+    "mutate", [_unknown_service_key, _bad_depends_on_condition, _unknown_top_level_key]
+)
+def test_broken_compose_file_is_rejected(tmp_path, compose, mutate):
+    broken = copy.deepcopy(compose)
+    mutate(broken)
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    result = check_jsonschema(path)
+    assert result.returncode != 0, "check-jsonschema accepted an invalid compose file"
+
+
+# --- (b) the design rules of docker-compose.yml ----------------------------------------------
+
+
+def test_all_expected_services_present(compose):
+    services = compose["services"]
+    for name in (*INFRA, "topology", *NAMEKO_SERVICES, "gateway"):
+        assert name in services, name
+
+
+def test_no_container_name_anywhere(compose):
+    # container_name would break `docker compose up --scale <service>=N`
+    offenders = [n for n, s in compose["services"].items() if "container_name" in s]
+    assert offenders == []
+
+
+def test_only_the_gateway_publishes_ports(compose):
+    publishing = sorted(n for n, s in compose["services"].items() if s.get("ports"))
+    assert publishing == ["gateway"]
+
+
+def test_nameko_services_run_migrations_then_nameko(compose):
+    for name in NAMEKO_SERVICES:
+        service = compose["services"][name]
+        command = " ".join(service["command"])
+        assert f"eplanning-migrate {name} &&" in command, name
+        assert f"exec nameko run --config deploy/nameko.yaml {name}.service" in command, name
+        env = service["environment"]
+        assert env["AMQP_URI"].startswith("amqp://"), name
+        assert env["DATABASE_URL"].endswith(f"@postgres:5432/eplanning_{name}"), name
+
+
+def test_nameko_services_have_healthcheck_and_wait_for_infra_and_topology(compose):
+    for name in NAMEKO_SERVICES:
+        service = compose["services"][name]
+        assert service.get("healthcheck", {}).get("test"), name
+        assert not service["healthcheck"].get("disable"), name
+        deps = service["depends_on"]
+        assert deps["rabbitmq"]["condition"] == "service_healthy", name
+        assert deps["postgres"]["condition"] == "service_healthy", name
+        assert deps["topology"]["condition"] == "service_completed_successfully", name
+
+
+def test_gateway_healthcheck_and_dependencies(compose):
+    gateway = compose["services"]["gateway"]
+    assert "/healthz" in " ".join(gateway["healthcheck"]["test"])
+    assert gateway["environment"]["AMQP_URI"].startswith("amqp://")
+    # gunicorn must listen on all interfaces inside the container, not on the 127.0.0.1 default
+    assert gateway["environment"]["GATEWAY_BIND"] == "0.0.0.0:8080"
+    deps = gateway["depends_on"]
+    assert deps["rabbitmq"]["condition"] == "service_healthy"
+    for name in NAMEKO_SERVICES:
+        assert deps[name]["condition"] == "service_healthy", name
+    assert any(str(p).endswith(":8080") or str(p) == "8080" for p in gateway["ports"])
+
+
+def test_topology_is_a_one_shot_job(compose):
+    topology = compose["services"]["topology"]
+    assert topology["command"] == ["eplanning-topology", "declare"]
+    assert topology.get("restart", "no") == "no"
+    assert topology["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+
+
+def test_infrastructure_has_healthchecks(compose):
+    services = compose["services"]
+    assert "rabbitmq-diagnostics -q ping" in " ".join(services["rabbitmq"]["healthcheck"]["test"])
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+
+
+def test_every_dependency_on_infra_waits_for_healthy(compose):
+    # list-form depends_on would mean "started", which is not "ready"
+    for name, service in compose["services"].items():
+        deps = service.get("depends_on")
+        if deps is None:
+            continue
+        assert isinstance(deps, dict), f"{name}: depends_on must use conditions"
+        for infra in INFRA:
+            if infra in deps:
+                assert deps[infra]["condition"] == "service_healthy", f"{name} -> {infra}"
+
+
+def test_postgres_init_script_creates_one_database_per_service(compose):
+    mounts = compose["services"]["postgres"]["volumes"]
+    assert any(
+        m.startswith("./deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/")
+        for m in mounts
+    )
+    sql = (ROOT / "deploy" / "postgres" / "init-databases.sql").read_text(encoding="utf-8")
+    for name in NAMEKO_SERVICES:
+        assert f"'CREATE DATABASE eplanning_{name}'" in sql, name
+
+
+def test_images_build_from_the_one_dockerfile(compose):
+    for name in ("topology", *NAMEKO_SERVICES, "gateway"):
+        assert compose["services"][name]["build"]["dockerfile"] == "deploy/Dockerfile", name
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM python:3.11-slim" in dockerfile
+    assert "-c requirements/constraints.txt" in dockerfile
+    for package in ("./common", *(f"./services/{n}" for n in NAMEKO_SERVICES), "./services/gateway"):
+        assert package in dockerfile, package
+    assert "\nUSER " in dockerfile
+
+
+# --- (c) Kubernetes manifests ----------------------------------------------------------------
+
+
+def _k8s_documents():
+    files = sorted(K8S_DIR.glob("*.yaml")) + sorted(K8S_DIR.glob("*.yml"))
+    assert files, "no manifests in deploy/k8s"
+    docs = []
+    for path in files:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc is not None:
+                docs.append((path.name, doc))
+    return docs
+
+
+def test_k8s_manifests_parse_and_have_kind():
+    for filename, doc in _k8s_documents():
+        assert isinstance(doc, dict), filename
+        assert doc.get("apiVersion") and doc.get("kind"), filename
+
+
+def test_every_deployment_container_has_resource_requests():
+    deployments = [(f, d) for f, d in _k8s_documents() if d["kind"] == "Deployment"]
+    names = {d["metadata"]["name"] for _, d in deployments}
+    assert names == {*NAMEKO_SERVICES, "gateway"}
+    for filename, deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            requests = container.get("resources", {}).get("requests", {})
+            where = f"{filename}: {container['name']}"
+            assert "cpu" in requests and "memory" in requests, where
+            assert "memory" in container["resources"].get("limits", {}), where
+
+
+def test_nameko_deployments_use_exec_liveness_and_have_no_ports():
+    for filename, doc in _k8s_documents():
+        if doc["kind"] != "Deployment" or doc["metadata"]["name"] not in NAMEKO_SERVICES:
+            continue
+        (container,) = doc["spec"]["template"]["spec"]["containers"]
+        assert "exec" in container["livenessProbe"], filename
+        assert "ports" not in container, filename
+
+
+def test_each_nameko_service_autoscales_on_its_rpc_queue():
+    scaled = {
+        d["spec"]["scaleTargetRef"]["name"]: d
+        for _, d in _k8s_documents()
+        if d["kind"] == "ScaledObject"
+    }
+    assert set(scaled) == set(NAMEKO_SERVICES)
+    for name, obj in scaled.items():
+        queue_triggers = [t for t in obj["spec"]["triggers"] if t["type"] == "rabbitmq"]
+        assert queue_triggers, name
+        assert any(f"rpc-{name}" in t["metadata"]["queueName"] for t in queue_triggers), name
+        assert obj["spec"]["minReplicaCount"] >= 1, name
