@@ -216,3 +216,38 @@ def test_event_published_while_the_consumer_is_stopped_is_consumed_when_it_start
     assert effect_count(db, key) == 0  # nobody consumed it yet
     start_container(ProbeSinkService, probe_db)
     support.wait_for(lambda: effect_count(db, key) == 1, what="the late consumer's effect")
+
+
+def test_correlation_id_travels_from_the_rpc_caller_into_the_event(amqp_uri, probe_db, db, channel, start_container):
+    start_container(ProbeService, probe_db)
+    while support.get_json(channel, SINK.queue) is not None:
+        pass
+    key = new_key()
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=15, context_data={"correlation_id": "req-4242"}) as proxy:
+        proxy.probe.record(key)
+    assert outbox_rows(db, key)[0].envelope["correlationid"] == "req-4242"
+    support.wait_for(lambda: support.queue_depth(channel, SINK.queue) == 1, what="the event")
+    message = channel.basic_get(SINK.queue, no_ack=True)
+    assert json.loads(message.body)["correlationid"] == "req-4242"
+    # nameko turns this header into the consuming worker's context data
+    assert message.properties["application_headers"]["nameko.correlation_id"] == "req-4242"
+
+
+def test_example_partner_subscriber_receives_events(amqp_uri, probe_db, rpc, start_container):
+    queue = f"partner.test-{uuid.uuid4().hex[:6]}"
+    script = ROOT / "contracts" / "examples" / "subscriber.py"
+    args = [sys.executable, str(script), "--amqp", amqp_uri, "--exchange", "probe.events",
+            "--pattern", "item.#", "--queue", queue, "--limit", "1"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "listening on probe.events" in proc.stdout.readline()  # its queue is bound now
+        start_container(ProbeService, probe_db)
+        key = new_key()
+        rpc.probe.record(key)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    printed = json.loads(out.strip().splitlines()[-1])
+    assert printed["subject"] == key
+    assert printed["type"] == "id.eplanning.probe.item.recorded.v1"
