@@ -55,3 +55,11 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx):
         cid = worker_ctx.data.setdefault(CONTEXT_KEY, new_correlation_id())
         return Db(self.engine, self.container.service_name, cid, context=worker_ctx.data)
+
+
+class CallerIdentity(DependencyProvider):
+    """The verified caller the gateway put in the RPC context (`identity`: sub, role, pemda,
+    wilayah, ...), or None. Services authorize every object against it."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.data.get("identity")

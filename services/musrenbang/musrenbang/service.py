@@ -1,9 +1,22 @@
-"""The musrenbang service: entrypoints only; the work happens in the modules they call."""
+"""The Musrenbang service: entrypoints only. Each one checks who is calling, opens one unit of
+work (one transaction, events in the outbox) and hands over to a use-case module."""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
 from nameko.rpc import rpc
 
-from eplanning_common.dependencies import Correlation, Database
+from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
+
+from . import forum_actions, kamus_actions, queries, schedule_actions, usulan_actions
+from .access import Caller
+from .errors import translated
+from .repository import Repository
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class MusrenbangService:
@@ -12,7 +25,125 @@ class MusrenbangService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    identity = CallerIdentity()
+
+    @contextmanager
+    def _work(self, public: bool = False):
+        """(repository, caller) inside one transaction; domain refusals become RPC errors."""
+        with translated():
+            caller = None if public else Caller.from_context(self.identity)
+            with self.db.unit() as uow:
+                yield Repository(uow), caller
 
     @rpc
     def health(self):
         return health_report(self.name, self.db)
+
+    # -- catalogue and schedule (Bappeda) ---------------------------------------------------
+    @rpc
+    def import_kamus(self, tahun, csv_text):
+        with self._work() as (repo, caller):
+            return kamus_actions.import_kamus(repo, caller, tahun, csv_text)
+
+    @rpc
+    def export_kamus(self, tahun):
+        with self._work() as (repo, caller):
+            return kamus_actions.export_kamus(repo, caller, tahun)
+
+    @rpc
+    def list_kamus(self, tahun):
+        with self._work() as (repo, caller):
+            return kamus_actions.list_kamus(repo, caller, tahun)
+
+    @rpc
+    def set_schedule(self, tahun, windows):
+        with self._work() as (repo, caller):
+            return schedule_actions.set_schedule(repo, caller, tahun, windows)
+
+    @rpc
+    def change_schedule(self, tahun, kind, level, reason, closes_at=None):
+        with self._work() as (repo, caller):
+            return schedule_actions.change_window(repo, caller, tahun, kind, level, reason, closes_at, _now())
+
+    @rpc
+    def get_schedule(self, tahun):
+        with self._work() as (repo, caller):
+            return queries.get_schedule(repo, caller, tahun)
+
+    @rpc
+    def close_stage(self, tahun):
+        with self._work() as (repo, caller):
+            return schedule_actions.close_stage(repo, caller, tahun)
+
+    # -- usulan ----------------------------------------------------------------------------
+    @rpc
+    def create_usulan(self, tahun, data, submit=True):
+        with self._work() as (repo, caller):
+            return usulan_actions.create(repo, caller, tahun, data, _now(), submit_now=submit)
+
+    @rpc
+    def update_usulan(self, usulan_id, data, expected_version=None):
+        with self._work() as (repo, caller):
+            return usulan_actions.edit(repo, caller, usulan_id, data, expected_version, _now())
+
+    @rpc
+    def submit_usulan(self, usulan_id):
+        with self._work() as (repo, caller):
+            return usulan_actions.submit_draft(repo, caller, usulan_id, _now())
+
+    @rpc
+    def withdraw_usulan(self, usulan_id, reason=None):
+        with self._work() as (repo, caller):
+            return usulan_actions.withdraw_usulan(repo, caller, usulan_id, reason, _now())
+
+    @rpc
+    def decide_usulan(self, usulan_id, decision, expected_version=None):
+        with self._work() as (repo, caller):
+            return usulan_actions.decide_usulan(repo, caller, usulan_id, decision, expected_version, _now())
+
+    @rpc
+    def get_usulan(self, usulan_id):
+        with self._work() as (repo, caller):
+            return queries.get_usulan(repo, caller, usulan_id)
+
+    @rpc
+    def list_usulan(self, tahun, filters=None, cursor=None, limit=None):
+        with self._work() as (repo, caller):
+            return queries.list_usulan(repo, caller, tahun, filters, cursor, limit)
+
+    @rpc
+    def track_usulan(self, tracking_code):
+        """Public: no identity needed, no personal data returned."""
+        with self._work(public=True) as (repo, _):
+            return queries.public_lookup(repo, tracking_code)
+
+    # -- kecamatan forum -------------------------------------------------------------------
+    @rpc
+    def set_criteria(self, tahun, criteria):
+        with self._work() as (repo, caller):
+            return forum_actions.set_criteria(repo, caller, tahun, criteria)
+
+    @rpc
+    def score_usulan(self, usulan_id, scores):
+        with self._work() as (repo, caller):
+            return forum_actions.score(repo, caller, usulan_id, scores, _now())
+
+    @rpc
+    def ranking(self, tahun, kecamatan):
+        with self._work() as (repo, caller):
+            return forum_actions.ranking(repo, caller, tahun, kecamatan)
+
+    @rpc
+    def duplicates(self, tahun, kecamatan):
+        with self._work() as (repo, caller):
+            return forum_actions.duplicates(repo, caller, tahun, kecamatan)
+
+    @rpc
+    def close_kecamatan(self, tahun, kecamatan, berita_acara):
+        with self._work() as (repo, caller):
+            return forum_actions.close_kecamatan(repo, caller, tahun, kecamatan, berita_acara, _now())
+
+    @rpc
+    def berita_acara(self, tahun, kecamatan):
+        with self._work() as (repo, caller):
+            return forum_actions.berita_acara(repo, caller, tahun, kecamatan)

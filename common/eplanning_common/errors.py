@@ -1,0 +1,38 @@
+"""Errors a service raises across RPC. nameko sends only the class name and the arguments, so the
+names are the contract with the gateway (ValidationError→422, NotFound→404, Forbidden→403,
+Conflict→409) and the one argument is a JSON-safe dict: {"detail", "code", "errors": [...]}."""
+
+
+class ServiceError(Exception):
+    code = "error"
+
+    def __init__(self, detail: str, code: str | None = None, errors: list[dict] | None = None, **extra):
+        payload = {"detail": detail, "code": code or self.code, **extra}
+        if errors is not None:
+            payload["errors"] = errors
+        super().__init__(payload)
+        self.payload = payload
+
+    @property
+    def detail(self) -> str:
+        return self.payload["detail"]
+
+    def __str__(self) -> str:
+        return self.payload["detail"]
+
+
+class ValidationError(ServiceError):
+    code = "validation_error"
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+

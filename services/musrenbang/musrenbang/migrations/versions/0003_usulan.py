@@ -1,0 +1,21 @@
+"""kamus usulan, jadwal, usulan, scoring, kecamatan forums
+
+Revision ID: 0003
+Revises: 0002
+"""
+from alembic import op
+
+from musrenbang.tables import metadata
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+def downgrade() -> None:
+    metadata.drop_all(op.get_bind(), checkfirst=True)

@@ -1,0 +1,105 @@
+"""The cycle's schedule (per pemda and plan year) and the stage close at kabupaten level."""
+from datetime import datetime
+
+from eplanning_common.errors import Conflict
+
+from . import events
+from .access import Caller, require_bappeda
+from .codec import schedule_to_dict
+from .domain import (Level, Schedule, UsulanStatus, Window, build_manifest, close_early, extend, reopen,
+                     status_at)
+from .errors import field_error
+from .repository import Repository
+
+
+def _moment(value, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00")
+    return moment
+
+
+def _level(value, field: str = "level") -> Level:
+    try:
+        return Level(value)
+    except ValueError:
+        raise field_error(field, "Tingkat harus desa, kecamatan atau kabupaten") from None
+
+
+def set_schedule(repo: Repository, caller: Caller, tahun: int, windows: list) -> dict:
+    """Publish the schedule of a cycle (once; later changes go through close/extend/reopen)."""
+    require_bappeda(caller, caller.pemda)
+    if not isinstance(windows, list) or not windows:
+        raise field_error("windows", "Jadwal berisi satu jendela per tingkat (desa, kecamatan, kabupaten)")
+    parsed = []
+    for i, w in enumerate(windows):
+        if not isinstance(w, dict) or set(w) != {"level", "opens_at", "closes_at"}:
+            raise field_error(f"windows[{i}]", "Setiap jendela berisi level, opens_at dan closes_at")
+        opens = _moment(w["opens_at"], f"windows[{i}].opens_at")
+        closes = _moment(w["closes_at"], f"windows[{i}].closes_at")
+        if closes <= opens:
+            raise field_error(f"windows[{i}].closes_at", "Waktu tutup harus sesudah waktu buka")
+        parsed.append(Window(_level(w["level"], f"windows[{i}].level"), opens, closes))
+    if sorted(w.level.value for w in parsed) != sorted(level.value for level in Level):
+        raise field_error("windows", "Jadwal harus punya tepat satu jendela untuk desa, kecamatan dan kabupaten")
+    if repo.schedule_exists(caller.pemda, tahun):
+        raise Conflict(f"Jadwal {caller.pemda} tahun {tahun} sudah ditetapkan; ubah dengan tutup lebih awal, "
+                       "perpanjang atau buka kembali", code="schedule_exists")
+    schedule = Schedule(caller.pemda, tahun, tuple(parsed))
+    repo.insert_schedule(schedule)
+    repo.uow.emit(events.STAGE_OPENED, f"{caller.pemda}/{tahun}", schedule_to_dict(schedule), caller.pemda, tahun)
+    return {**schedule_to_dict(schedule), "version": 1}
+
+
+def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level, reason: str | None,
+                  closes_at: str | None, at: datetime) -> dict:
+    require_bappeda(caller, caller.pemda)
+    level = _level(level)
+    schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
+    if manifest is not None and kind != "reopen":
+        raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
+    if kind == "close_early":
+        changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason)
+    elif kind in ("extend", "reopen"):
+        until = _moment(closes_at, "closes_at")
+        change = extend if kind == "extend" else reopen
+        changed = change(schedule, level, closes_at=until, by=caller.sub, at=at, reason=reason)
+    else:
+        raise field_error("kind", "Perubahan jadwal: close_early, extend atau reopen")
+    version = repo.save_schedule(changed, version)
+    record = changed.history[-1]
+    routing_key = events.STAGE_REOPENED if kind == "reopen" else events.STAGE_WINDOW_CHANGED
+    repo.uow.emit(routing_key, f"{caller.pemda}/{tahun}", events.schedule_change_data(record), caller.pemda, tahun)
+    return {**schedule_to_dict(changed), "version": version}
+
+
+def close_stage(repo: Repository, caller: Caller, tahun: int) -> dict:
+    """Close Musrenbang at kabupaten level: route every accepted usulan to its OPD, publish the
+    manifest. Refused while a kecamatan forum is open or an usulan awaits its kabupaten decision."""
+    require_bappeda(caller, caller.pemda)
+    schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
+    if manifest is not None:
+        raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
+    cycle = repo.usulan_of_cycle(caller.pemda, tahun)
+    usulans = [u for u, _ in cycle]
+    versions = {u.id: v for u, v in cycle}
+    with_proposals = {u.kecamatan for u in usulans if u.status is UsulanStatus.SUBMITTED}
+    open_forums = sorted(k for k in with_proposals if not repo.forum_closed(caller.pemda, tahun, k))
+    if open_forums:
+        raise Conflict(f"Forum kecamatan belum ditutup: {', '.join(open_forums)}", code="forums_open",
+                       kecamatan=open_forums)
+    pending = [u.id for u in usulans if status_at(u, Level.KABUPATEN) == "belum diputuskan"]
+    if pending:
+        raise Conflict(f"{len(pending)} usulan belum diputuskan di tingkat kabupaten", code="undecided",
+                       usulan=pending[:50])
+    built = build_manifest(usulans, pemda=caller.pemda, tahun=tahun, level=Level.KABUPATEN).as_dict()
+    routed = [u for u in usulans if u.accepted_at(Level.KABUPATEN)]
+    for u in routed:
+        repo.uow.emit(events.ROUTED, u.id, events.routed_data(u, versions[u.id]), u.pemda, u.tahun)
+    repo.close_stage(caller.pemda, tahun, built)
+    data = {"manifest": built, "routed_count": len(routed), "closed_by": caller.sub}
+    repo.uow.emit(events.STAGE_CLOSED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
+    return data

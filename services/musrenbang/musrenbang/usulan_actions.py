@@ -1,0 +1,184 @@
+"""Use cases on one usulan: create, edit, submit, withdraw, decide (incl. merge).
+
+Each runs inside the caller's unit of work: authorization, then the domain, then the save and the
+event in the same transaction. A refusal raises before anything is written.
+"""
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from eplanning_common.errors import Conflict
+
+from . import events
+from .access import Caller, require_author_role, require_decider, require_usulan_access
+from .domain import (DecideUsulan, DecisionStatus, Level, Pengusul, TransitionRefused, Usulan, UsulanInput,
+                     UsulanStatus, check_window, decide, generate_tracking_code, new_usulan, submit, withdraw)
+from .errors import field_error
+from .repository import Repository
+from .views import usulan_view
+
+CREATE_FIELDS = {"desa", "kamus_item_id", "volume", "permasalahan", "gagasan", "lat", "lon", "alamat",
+                 "pengusul", "lampiran"}
+PENGUSUL_FIELDS = {"nama", "telepon", "nik", "kelompok"}
+
+
+def _input(data: dict) -> tuple[UsulanInput, list]:
+    """Reject unknown fields (no mass assignment); anything about cost is refused, not ignored."""
+    if not isinstance(data, dict):
+        raise field_error("body", "Data usulan harus berupa objek JSON")
+    unknown = sorted(set(data) - CREATE_FIELDS)
+    if unknown:
+        raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal (biaya dihitung oleh sistem)",
+                          "unknown_field")
+    pengusul = data.get("pengusul")
+    if pengusul is not None:
+        if not isinstance(pengusul, dict) or set(pengusul) - PENGUSUL_FIELDS or not pengusul.get("nama"):
+            raise field_error("pengusul", "Pengusul harus berisi nama (dan boleh telepon, nik, kelompok)")
+        pengusul = Pengusul(**pengusul)
+    lampiran = _lampiran(data.get("lampiran"))
+    return UsulanInput(desa=data.get("desa"), kamus_item_id=data.get("kamus_item_id"), volume=data.get("volume"),
+                       permasalahan=data.get("permasalahan"), gagasan=data.get("gagasan"), lat=data.get("lat"),
+                       lon=data.get("lon"), alamat=data.get("alamat"), pengusul=pengusul), lampiran
+
+
+def _lampiran(raw) -> list:
+    """Attachment metadata only (the files live in object storage): name, media type, size, sha256."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > 20:
+        raise field_error("lampiran", "Lampiran harus daftar berisi paling banyak 20 berkas")
+    allowed = {"nama", "jenis", "ukuran", "sha256", "url"}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) - allowed or not item.get("nama"):
+            raise field_error(f"lampiran[{i}]", "Lampiran berisi nama, jenis, ukuran, sha256, url")
+    return raw
+
+
+def _cycle_checks(repo: Repository, pemda: str, tahun: int):
+    schedule, _, manifest = repo.schedule(pemda, tahun)
+    if manifest is not None:
+        raise Conflict(f"Tahap Musrenbang {pemda} {tahun} sudah ditutup", code="stage_closed")
+    return schedule
+
+
+def _ensure_forum_open(repo: Repository, u: Usulan) -> None:
+    if repo.forum_closed(u.pemda, u.tahun, u.kecamatan):
+        raise Conflict(f"Forum kecamatan {u.kecamatan} sudah ditutup; daftar usulannya dibekukan",
+                       code="kecamatan_closed")
+
+
+def create(repo: Repository, caller: Caller, tahun: int, data: dict, at: datetime, submit_now: bool = True) -> dict:
+    require_author_role(caller)
+    schedule = _cycle_checks(repo, caller.pemda, tahun)
+    check_window(schedule, Level.DESA, at)
+    raw, lampiran = _input(data)
+    regions = repo.regions_for({raw.desa})
+    kamus = repo.kamus_items({raw.kamus_item_id} if isinstance(raw.kamus_item_id, str) else set())
+    code = generate_tracking_code()
+    while repo.tracking_code_taken(code):
+        code = generate_tracking_code()
+    u = new_usulan(raw, usulan_id=str(uuid.uuid4()), tracking_code=code, tahun=tahun, scope=caller.scope(),
+                   regions=regions, kamus=kamus, by=caller.sub, at=at)
+    if submit_now:
+        u = submit(u, schedule, by=caller.sub, at=at)
+    repo.insert_usulan(u, lampiran)
+    if u.status is UsulanStatus.SUBMITTED:
+        repo.uow.emit(events.SUBMITTED, u.id, events.usulan_data(u, 1), u.pemda, u.tahun)
+    return usulan_view(u, 1, lampiran)
+
+
+def edit(repo: Repository, caller: Caller, usulan_id: str, data: dict, expected_version: int | None,
+         at: datetime) -> dict:
+    require_author_role(caller)
+    current, version = repo.usulan(usulan_id, lock=True)
+    require_usulan_access(caller, current.pemda, current.desa)
+    _check_version(current, version, expected_version)
+    schedule = _cycle_checks(repo, current.pemda, current.tahun)
+    check_window(schedule, Level.DESA, at)
+    if current.status is UsulanStatus.WITHDRAWN or current.decisions:
+        raise TransitionRefused("Usulan yang sudah ditarik atau diputuskan tidak dapat diubah", code="not_editable")
+    raw, lampiran = _input(data)
+    regions = repo.regions_for({raw.desa})
+    kamus = repo.kamus_items({raw.kamus_item_id} if isinstance(raw.kamus_item_id, str) else set())
+    fresh = new_usulan(raw, usulan_id=current.id, tracking_code=current.tracking_code, tahun=current.tahun,
+                       scope=caller.scope(), regions=regions, kamus=kamus, by=current.created_by,
+                       at=current.created_at)
+    updated = replace(fresh, status=current.status, submitted_at=current.submitted_at)
+    version = repo.save_usulan(updated, version, lampiran)
+    if updated.status is UsulanStatus.SUBMITTED:
+        repo.uow.emit(events.UPDATED, updated.id, events.usulan_data(updated, version), updated.pemda, updated.tahun)
+    return usulan_view(updated, version, lampiran)
+
+
+def submit_draft(repo: Repository, caller: Caller, usulan_id: str, at: datetime) -> dict:
+    require_author_role(caller)
+    current, version = repo.usulan(usulan_id, lock=True)
+    require_usulan_access(caller, current.pemda, current.desa)
+    schedule = _cycle_checks(repo, current.pemda, current.tahun)
+    submitted = submit(current, schedule, by=caller.sub, at=at)
+    version = repo.save_usulan(submitted, version)
+    repo.uow.emit(events.SUBMITTED, submitted.id, events.usulan_data(submitted, version), submitted.pemda,
+                  submitted.tahun)
+    return usulan_view(submitted, version)
+
+
+def withdraw_usulan(repo: Repository, caller: Caller, usulan_id: str, reason: str | None, at: datetime) -> dict:
+    require_author_role(caller)
+    current, version = repo.usulan(usulan_id, lock=True)
+    require_usulan_access(caller, current.pemda, current.desa)
+    schedule = _cycle_checks(repo, current.pemda, current.tahun)
+    withdrawn = withdraw(current, schedule, by=caller.sub, at=at, reason=reason)
+    version = repo.save_usulan(withdrawn, version)
+    repo.uow.emit(events.WITHDRAWN, withdrawn.id, events.withdrawn_data(withdrawn, version), withdrawn.pemda,
+                  withdrawn.tahun)
+    return usulan_view(withdrawn, version)
+
+
+def decide_usulan(repo: Repository, caller: Caller, usulan_id: str, command: dict, expected_version: int | None,
+                  at: datetime) -> dict:
+    allowed = {"level", "status", "reason", "revised_volume", "merge_target_id"}
+    if not isinstance(command, dict) or set(command) - allowed:
+        unknown = sorted(set(command) - allowed) if isinstance(command, dict) else ["body"]
+        raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal", "unknown_field")
+    try:
+        level = Level(command.get("level"))
+    except ValueError:
+        raise field_error("level", "Tingkat harus desa, kecamatan atau kabupaten") from None
+    try:
+        status = DecisionStatus(command.get("status"))
+    except ValueError:
+        raise field_error("status", "Status harus diterima, diterima dengan perubahan, digabung atau ditolak") from None
+
+    current, version = repo.usulan(usulan_id, lock=True)
+    require_decider(caller, level, current.pemda, current.desa)
+    _check_version(current, version, expected_version)
+    schedule = _cycle_checks(repo, current.pemda, current.tahun)
+    if level is not Level.KABUPATEN:
+        _ensure_forum_open(repo, current)
+    target, target_version = None, None
+    target_id = command.get("merge_target_id")
+    if status is DecisionStatus.DIGABUNG and target_id:
+        if target_id == usulan_id:
+            raise field_error("merge_target_id", "Usulan tidak dapat digabung ke dirinya sendiri", "self_merge")
+        target, target_version = repo.usulan(target_id, lock=True)
+        require_usulan_access(caller, target.pemda, target.desa)
+    outcome = decide(current, DecideUsulan(level=level, status=status, by=caller.sub, at=at,
+                                           reason=command.get("reason") or "",
+                                           revised_volume=command.get("revised_volume"),
+                                           merge_target_id=target_id), schedule, merge_target=target)
+    decided = outcome.usulan
+    version = repo.save_usulan(decided, version)
+    decision = decided.decisions[-1]
+    repo.uow.emit(events.DECIDED, decided.id, events.decided_data(decided, version, decision), decided.pemda,
+                  decided.tahun)
+    if outcome.merge_target is not None:
+        repo.save_usulan(outcome.merge_target, target_version)
+        repo.uow.emit(events.MERGED, decided.id, events.merged_data(decided, outcome.merge_target, decision),
+                      decided.pemda, decided.tahun)
+    return usulan_view(decided, version)
+
+
+def _check_version(current: Usulan, version: int, expected: int | None) -> None:
+    if expected is not None and expected != version:
+        raise Conflict(f"Usulan {current.id} versi {expected} sudah usang (versi sekarang {version})",
+                       code="stale_version", current_version=version)
