@@ -72,8 +72,10 @@ def validate_event(envelope: dict, doc: dict | None = None) -> None:
     known = messages_by_type(doc)
     if envelope["type"] not in known:
         raise ContractError(f"event type {envelope['type']} is not in contracts/asyncapi.yaml")
+    # the data schema's $refs ("#/components/schemas/...") resolve against the whole document
+    schema = {**known[envelope["type"]]["data"], "components": doc["components"]}
     try:
-        jsonschema.validate(envelope["data"], known[envelope["type"]]["data"], format_checker=jsonschema.FormatChecker())
+        jsonschema.validate(envelope["data"], schema, format_checker=jsonschema.FormatChecker())
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path)
         raise ContractError(f"data of {envelope['type']} at '{path}': {exc.message}") from None

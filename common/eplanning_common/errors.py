@@ -1,6 +1,7 @@
 """Errors a service raises across RPC. nameko sends only the class name and the arguments, so the
 names are the contract with the gateway (ValidationError→422, NotFound→404, Forbidden→403,
 Conflict→409) and the one argument is a JSON-safe dict: {"detail", "code", "errors": [...]}."""
+import json
 
 
 class ServiceError(Exception):
@@ -18,7 +19,8 @@ class ServiceError(Exception):
         return self.payload["detail"]
 
     def __str__(self) -> str:
-        return self.payload["detail"]
+        # nameko's RemoteError keeps only str(exc): make it the whole payload, as JSON
+        return json.dumps(self.payload, ensure_ascii=False, default=str)
 
 
 class ValidationError(ServiceError):

@@ -1,0 +1,293 @@
+"""Musrenbang against the real RabbitMQ and PostgreSQL: every event, the authorization rules,
+and a cycle from intake to stage close whose manifest matches what listing returns."""
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from eplanning_common.migrations import migrate
+from eplanning_common.publisher import open_connection
+from eplanning_common.config import data_dir
+from musrenbang.domain import accepted_set_digest, AcceptedRecord
+from musrenbang.service import MusrenbangService
+from musrenbang.wilayah import load_wilayah
+
+from . import support
+
+pytestmark = pytest.mark.timeout(180)
+
+PEMDA, TAHUN = "12.21", 2027
+KEC_A, KEC_B = "12.21.01", "12.21.02"
+DESA_A1, DESA_A2 = "12.21.01.2001", "12.21.01.2002"
+DESA_B1 = "12.21.02.2001"
+KAMUS_CSV = (data_dir() / "demo" / "kamus_usulan_12.21_2027.csv").read_text()
+DRN = f"{PEMDA}/{TAHUN}/DRN-01"
+SPAM = f"{PEMDA}/{TAHUN}/SPAM-02"
+
+IDENTITIES = {
+    "bappeda": {"sub": "bappeda-1", "role": "bappeda", "pemda": PEMDA},
+    "desa_a1": {"sub": "op-a1", "role": "operator_desa", "pemda": PEMDA, "wilayah": DESA_A1},
+    "desa_a2": {"sub": "op-a2", "role": "operator_desa", "pemda": PEMDA, "wilayah": DESA_A2},
+    "desa_b1": {"sub": "op-b1", "role": "operator_desa", "pemda": PEMDA, "wilayah": DESA_B1},
+    "kec_a": {"sub": "op-kec-a", "role": "operator_kecamatan", "pemda": PEMDA, "wilayah": KEC_A},
+    "kec_b": {"sub": "op-kec-b", "role": "operator_kecamatan", "pemda": PEMDA, "wilayah": KEC_B},
+    "anonymous": None,
+}
+
+
+@pytest.fixture(scope="module")
+def musrenbang_db():
+    url = support.fresh_database("eplanning_test_musrenbang_svc")
+    migrate("musrenbang", url)
+    engine = sa.create_engine(url)
+    load_wilayah(engine, PEMDA)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def service(amqp_uri, musrenbang_db):
+    from nameko.containers import ServiceContainer
+    container = ServiceContainer(MusrenbangService, {"AMQP_URI": amqp_uri, "DATABASE_URL": musrenbang_db,
+                                                     "max_workers": 10})
+    container.start()
+    yield container
+    container.stop()
+
+
+@pytest.fixture(scope="module")
+def events_channel(amqp_uri):
+    """A test-only queue bound to every Musrenbang event."""
+    conn = open_connection(amqp_uri)
+    channel = conn.channel()
+    channel.exchange_declare("musrenbang.events", "topic", durable=True, auto_delete=False)
+    channel.queue_declare("test.musrenbang.all", durable=False, auto_delete=False, exclusive=True)
+    channel.queue_bind("test.musrenbang.all", "musrenbang.events", routing_key="#")
+    yield channel
+    conn.close()
+
+
+class Events:
+    def __init__(self, channel):
+        self.channel = channel
+        self.seen = []
+
+    def drain(self):
+        while (m := self.channel.basic_get("test.musrenbang.all", no_ack=True)) is not None:
+            self.seen.append(json.loads(m.body))
+        return self.seen
+
+    def wait_for(self, routing_key, subject=None, count=1):
+        def found():
+            self.drain()
+            matches = [e for e in self.seen if e["type"].endswith("." + routing_key)
+                       and (subject is None or e["subject"] == subject)]
+            return matches if len(matches) >= count else None
+        return support.wait_for(found, timeout=15, what=f"{count} {routing_key} event(s) for {subject}")
+
+    def of_subject(self, subject):
+        self.drain()
+        return [e["type"].split("musrenbang.")[1] for e in self.seen if e["subject"] == subject]
+
+
+@pytest.fixture(scope="module")
+def events(events_channel):
+    return Events(events_channel)
+
+
+@pytest.fixture(scope="module")
+def rpc(amqp_uri, service):
+    proxies, opened = {}, []
+    for name, identity in IDENTITIES.items():
+        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30,
+                                context_data={"identity": identity} if identity else {})
+        proxies[name] = proxy.start().musrenbang
+        opened.append(proxy)
+    yield proxies
+    for proxy in opened:
+        proxy.stop()
+
+
+def remote_error(call, *args, **kwargs) -> RemoteError:
+    with pytest.raises(RemoteError) as info:
+        call(*args, **kwargs)
+    return info.value
+
+
+def payload(error: RemoteError) -> dict:
+    return json.loads(error.value)  # eplanning_common.errors.ServiceError sends its payload as JSON
+
+
+def open_windows(now=None):
+    now = now or datetime.now(timezone.utc)
+    return [{"level": level, "opens_at": (now - timedelta(days=1)).isoformat(),
+             "closes_at": (now + timedelta(days=1)).isoformat()} for level in ("desa", "kecamatan", "kabupaten")]
+
+
+def new_usulan(rpc, who="desa_a1", desa=DESA_A1, kamus=DRN, volume="120", gagasan="Bangun drainase di dusun satu"):
+    return rpc[who].create_usulan(TAHUN, {"desa": desa, "kamus_item_id": kamus, "volume": volume,
+                                          "permasalahan": "Jalan desa tergenang saat hujan", "gagasan": gagasan,
+                                          "pengusul": {"nama": "Siti Aminah", "telepon": "0812000111"}})
+
+
+@pytest.fixture(scope="module")
+def cycle(rpc, events):
+    """The 2027 cycle: catalogue imported, schedule published with every window open now."""
+    rpc["bappeda"].import_kamus(TAHUN, KAMUS_CSV)
+    schedule = rpc["bappeda"].set_schedule(TAHUN, open_windows())
+    events.wait_for("stage.opened.v1", f"{PEMDA}/{TAHUN}")
+    rpc["bappeda"].set_criteria(TAHUN, [{"name": "urgensi", "weight": "0.6", "max_score": 5},
+                                        {"name": "manfaat", "weight": "0.4", "max_score": 5}])
+    return schedule
+
+
+# -- catalogue -------------------------------------------------------------------------------
+
+def test_kamus_import_reports_row_errors_and_imports_nothing(rpc, cycle):
+    bad = ("kode,nama,sub_kegiatan,opd,satuan,harga_satuan,volume_maks\n"
+           "OK-1,Barang baik,1.03.06.2.01.0012,1.03.0.00.0.00.01.0000,meter,1000.00,\n"
+           "BAD-1,Kode salah,9.99.99.2.01.0001,1.03.0.00.0.00.01.0000,meter,1000.00,\n"
+           "BAD-2,Harga nol,1.03.06.2.01.0012,1.03.0.00.0.00.01.0000,meter,0,\n"
+           "BAD-3,Aceh saja,1.01.01.7.01.0001,1.03.0.00.0.00.01.0000,unit,5000.00,\n")
+    error = remote_error(rpc["bappeda"].import_kamus, 2031, bad)
+    assert error.exc_type == "ValidationError"
+    rows = {(e["row"], e["field"]) for e in payload(error)["errors"]}
+    assert {(3, "sub_kegiatan"), (4, "harga_satuan"), (5, "sub_kegiatan")} <= rows
+    assert rpc["bappeda"].list_kamus(2031) == []  # the good row was not imported either
+
+
+def test_kamus_export_round_trips_and_only_bappeda_imports(rpc, cycle):
+    exported = rpc["bappeda"].export_kamus(TAHUN)
+    assert exported.splitlines()[0] == "kode,nama,sub_kegiatan,opd,satuan,harga_satuan,volume_maks"
+    assert "DRN-01,Pembangunan drainase lingkungan,1.03.06.2.01.0012" in exported
+    assert rpc["bappeda"].import_kamus(TAHUN, exported)["imported"] == 7
+    assert remote_error(rpc["kec_a"].import_kamus, TAHUN, exported).exc_type == "Forbidden"
+
+
+# -- usulan intake ---------------------------------------------------------------------------
+
+def test_create_computes_cost_and_publishes_submitted(rpc, cycle, events):
+    created = new_usulan(rpc, volume="120.5")
+    assert Decimal(created["cost"]) == Decimal("120.5") * Decimal("850000.00")
+    assert created["kecamatan"] == KEC_A and created["status"] == "submitted"
+    event = events.wait_for("usulan.submitted.v1", created["id"])[0]
+    assert event["data"]["cost"] == "102425000.00"
+    assert event["pemda"] == PEMDA and event["tahun"] == TAHUN
+    assert "pengusul" not in event["data"] and "Siti" not in json.dumps(event)  # no personal data
+
+
+def test_client_cannot_send_the_cost(rpc, cycle):
+    error = remote_error(rpc["desa_a1"].create_usulan, TAHUN, {
+        "desa": DESA_A1, "kamus_item_id": DRN, "volume": "1", "permasalahan": "x", "gagasan": "y", "cost": "1"})
+    assert error.exc_type == "ValidationError"
+    assert payload(error)["errors"][0]["field"] == "cost"
+
+
+@pytest.mark.parametrize("changes, field, code", [
+    ({"desa": "12.21.01.9999"}, "desa", "unknown"),
+    ({"desa": DESA_B1}, "desa", "out_of_scope"),          # another kecamatan
+    ({"volume": "0"}, "volume", "not_positive"),
+    ({"volume": "2500"}, "volume", "above_maximum"),      # DRN-01 ceiling is 2000 m
+    ({"kamus_item_id": f"{PEMDA}/2026/DRN-01"}, "kamus_item_id", None),
+    ({"permasalahan": "  "}, "permasalahan", "required"),
+    ({"lat": "95"}, "lat", None),
+])
+def test_bad_usulan_gets_field_errors_and_changes_nothing(rpc, cycle, changes, field, code):
+    before = rpc["bappeda"].list_usulan(TAHUN, {"desa": DESA_A1}, None, 100)
+    data = {"desa": DESA_A1, "kamus_item_id": DRN, "volume": "10", "permasalahan": "Genangan",
+            "gagasan": "Drainase", **changes}
+    error = remote_error(rpc["desa_a1"].create_usulan, TAHUN, data)
+    assert error.exc_type == "ValidationError"
+    errors = [e for e in payload(error)["errors"] if e["field"] == field]
+    assert errors, payload(error)
+    if code:
+        assert errors[0]["code"] == code
+    assert rpc["bappeda"].list_usulan(TAHUN, {"desa": DESA_A1}, None, 100) == before
+
+
+def test_edit_then_withdraw_publish_updated_and_withdrawn(rpc, cycle, events):
+    created = new_usulan(rpc, volume="10")
+    edited = rpc["desa_a1"].update_usulan(created["id"], {
+        "desa": DESA_A1, "kamus_item_id": DRN, "volume": "20", "permasalahan": "Genangan",
+        "gagasan": "Drainase dua sisi jalan"}, 1)
+    assert edited["version"] == 2 and Decimal(edited["cost"]) == 20 * Decimal("850000")
+    stale = remote_error(rpc["desa_a1"].update_usulan, created["id"], {
+        "desa": DESA_A1, "kamus_item_id": DRN, "volume": "30", "permasalahan": "x", "gagasan": "y"}, 1)
+    assert stale.exc_type == "Conflict" and payload(stale)["code"] == "stale_version"
+    withdrawn = rpc["desa_a1"].withdraw_usulan(created["id"], "Sudah dibiayai dana desa")
+    assert withdrawn["status"] == "withdrawn"
+    events.wait_for("usulan.withdrawn.v1", created["id"])
+    assert events.of_subject(created["id"]) == ["usulan.submitted.v1", "usulan.updated.v1", "usulan.withdrawn.v1"]
+
+
+def test_submission_outside_the_window_is_refused_naming_it(rpc, cycle, events):
+    past = datetime.now(timezone.utc) - timedelta(days=30)
+    windows = [{"level": lv, "opens_at": (past - timedelta(days=5)).isoformat(), "closes_at": past.isoformat()}
+               for lv in ("desa", "kecamatan", "kabupaten")]
+    rpc["bappeda"].set_schedule(2030, windows)
+    rpc["bappeda"].import_kamus(2030, KAMUS_CSV)
+    error = remote_error(rpc["desa_a1"].create_usulan, 2030, {
+        "desa": DESA_A1, "kamus_item_id": f"{PEMDA}/2030/DRN-01", "volume": "1", "permasalahan": "x", "gagasan": "y"})
+    assert error.exc_type == "Conflict"
+    assert "Jadwal Musrenbang desa" in payload(error)["detail"] and "ditutup" in payload(error)["detail"]
+    # the stage owner reopens it, with a reason; now it is accepted
+    no_reason = remote_error(rpc["bappeda"].change_schedule, 2030, "reopen", "desa", "",
+                             (datetime.now(timezone.utc) + timedelta(days=2)).isoformat())
+    assert no_reason.exc_type == "ValidationError"
+    rpc["bappeda"].change_schedule(2030, "reopen", "desa", "Banyak desa terlambat karena banjir",
+                                   (datetime.now(timezone.utc) + timedelta(days=2)).isoformat())
+    reopened = events.wait_for("stage.reopened.v1", f"{PEMDA}/2030")[0]
+    assert reopened["data"]["reason"] == "Banyak desa terlambat karena banjir"
+    created = rpc["desa_a1"].create_usulan(2030, {
+        "desa": DESA_A1, "kamus_item_id": f"{PEMDA}/2030/DRN-01", "volume": "1", "permasalahan": "x", "gagasan": "y"})
+    assert created["tahun"] == 2030
+    rpc["bappeda"].change_schedule(2030, "close_early", "desa", "Kuota terpenuhi")
+    events.wait_for("stage.window_changed.v1", f"{PEMDA}/2030")
+
+
+# -- authorization ---------------------------------------------------------------------------
+
+def test_operators_act_only_inside_their_territory(rpc, cycle, events):
+    created = new_usulan(rpc, who="desa_a1")
+    uid = created["id"]
+    assert rpc["kec_a"].get_usulan(uid)["id"] == uid
+    assert rpc["bappeda"].get_usulan(uid)["id"] == uid
+    for who in ("desa_a2", "desa_b1", "kec_b"):
+        assert remote_error(rpc[who].get_usulan, uid).exc_type == "Forbidden"
+    assert remote_error(rpc["anonymous"].get_usulan, uid).exc_type == "Forbidden"
+    assert remote_error(rpc["desa_a2"].withdraw_usulan, uid, "bukan punya saya").exc_type == "Forbidden"
+    assert remote_error(rpc["kec_b"].decide_usulan, uid, {"level": "kecamatan", "status": "ditolak",
+                                                          "reason": "x"}).exc_type == "Forbidden"
+    assert remote_error(rpc["kec_a"].decide_usulan, uid, {"level": "kabupaten", "status": "diterima"}
+                        ).exc_type == "Forbidden"
+    assert remote_error(rpc["kec_a"].set_schedule, 2032, open_windows()).exc_type == "Forbidden"
+    assert remote_error(rpc["kec_a"].close_stage, TAHUN).exc_type == "Forbidden"
+    # a desa operator creating for another desa gets a field error, not a record
+    error = remote_error(new_usulan, rpc, who="desa_a2", desa=DESA_A1)
+    assert payload(error)["errors"][0]["field"] == "desa"
+    # listings are cut to the territory
+    assert {u["desa"] for u in rpc["desa_a2"].list_usulan(TAHUN)["items"]} <= {DESA_A2}
+    assert {u["kecamatan"] for u in rpc["kec_b"].list_usulan(TAHUN)["items"]} <= {KEC_B}
+    # nothing the refused calls touched changed
+    after = rpc["bappeda"].get_usulan(uid)
+    assert after["version"] == 1 and after["decisions"] == [] and after["status"] == "submitted"
+    assert events.of_subject(uid) == ["usulan.submitted.v1"]
+
+
+def test_public_tracking_shows_status_and_reasons_but_no_personal_data(rpc, cycle):
+    created = new_usulan(rpc, who="desa_a1")
+    rpc["desa_a1"].decide_usulan(created["id"], {"level": "desa", "status": "diterima"})
+    rpc["kec_a"].decide_usulan(created["id"], {"level": "kecamatan", "status": "ditolak",
+                                               "reason": "Sudah ada di RKPD tahun lalu"})
+    code = created["tracking_code"]
+    view = rpc["anonymous"].track_usulan(code[:4] + "-" + code[4:].lower())
+    text = json.dumps(view)
+    assert "Sudah ada di RKPD tahun lalu" in text
+    assert [d["status"] for d in view["decisions"]] == ["diterima", "ditolak"]
+    for secret in ("Siti", "0812000111", "op-a1", "Jalan desa tergenang"):
+        assert secret not in text
+    assert remote_error(rpc["anonymous"].track_usulan, "ZZZZZZZZ").exc_type == "NotFound"
