@@ -291,3 +291,112 @@ def test_public_tracking_shows_status_and_reasons_but_no_personal_data(rpc, cycl
     for secret in ("Siti", "0812000111", "op-a1", "Jalan desa tergenang"):
         assert secret not in text
     assert remote_error(rpc["anonymous"].track_usulan, "ZZZZZZZZ").exc_type == "NotFound"
+
+
+# -- a whole cycle: decisions, forum, close -----------------------------------------------------
+
+def _all_pages(proxy, tahun, filters=None, limit=7):
+    items, cursor = [], None
+    while True:
+        page = proxy.list_usulan(tahun, filters, cursor, limit)
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_full_cycle_forum_merge_ranking_berita_acara_and_stage_close(rpc, events):
+    tahun = 2028
+    rpc["bappeda"].import_kamus(tahun, KAMUS_CSV)
+    rpc["bappeda"].set_schedule(tahun, open_windows())
+    rpc["bappeda"].set_criteria(tahun, [{"name": "urgensi", "weight": "0.7", "max_score": 5},
+                                        {"name": "manfaat", "weight": "0.3", "max_score": 5}])
+    drn, spam = f"{PEMDA}/{tahun}/DRN-01", f"{PEMDA}/{tahun}/SPAM-02"
+
+    def make(who, desa, kamus, volume, gagasan):
+        return rpc[who].create_usulan(tahun, {"desa": desa, "kamus_item_id": kamus, "volume": volume,
+                                              "permasalahan": "Masalah air dan genangan", "gagasan": gagasan})
+
+    a = make("desa_a1", DESA_A1, drn, "100", "Drainase jalan utama dusun satu")
+    a_dup = make("desa_a1", DESA_A1, drn, "40", "Drainase jalan utama dusun satu sisi kiri")
+    b = make("desa_a2", DESA_A2, spam, "1", "Sumur bor untuk air bersih")
+    c = make("desa_a2", DESA_A2, drn, "50", "Drainase depan sekolah")
+    d = make("desa_b1", DESA_B1, spam, "2", "Sumur bor dua titik")
+    for u, who in ((a, "desa_a1"), (a_dup, "desa_a1"), (b, "desa_a2"), (c, "desa_a2"), (d, "desa_b1")):
+        rpc[who].decide_usulan(u["id"], {"level": "desa", "status": "diterima"})
+
+    # the forum sees the likely duplicate, and merges it
+    flagged = rpc["kec_a"].duplicates(tahun, KEC_A)
+    assert {(p["usulan_id"], p["other_id"]) for p in flagged} & {(a["id"], a_dup["id"]), (a_dup["id"], a["id"])}
+    refused = remote_error(rpc["kec_a"].decide_usulan, a_dup["id"], {"level": "kecamatan", "status": "digabung"})
+    assert refused.exc_type == "ValidationError"  # a merge needs its reason and target
+    rpc["kec_a"].decide_usulan(a_dup["id"], {"level": "kecamatan", "status": "digabung", "merge_target_id": a["id"],
+                                              "reason": "Lokasi sama dengan usulan lain"})
+    merged = events.wait_for("usulan.merged.v1", a_dup["id"])[0]
+    assert merged["data"]["merged_into"] == a["id"]
+
+    # scores and a deterministic ranking (c and b tie on score: the cheaper one ranks first)
+    for u, s in ((a, {"urgensi": 5, "manfaat": 4}), (b, {"urgensi": 3, "manfaat": 3}), (c, {"urgensi": 3, "manfaat": 3})):
+        rpc["kec_a"].score_usulan(u["id"], s)
+    bad_score = remote_error(rpc["kec_a"].score_usulan, b["id"], {"urgensi": 9, "manfaat": 1})
+    assert bad_score.exc_type == "ValidationError"
+    ranked = rpc["kec_a"].ranking(tahun, KEC_A)["ranking"]
+    assert [r["usulan_id"] for r in ranked] == [a["id"], c["id"], b["id"]]  # 4.7; 3.0 @ 42.5 jt; 3.0 @ 95 jt
+    assert a_dup["id"] not in [r["usulan_id"] for r in ranked]  # merged: never counted twice
+
+    rpc["kec_a"].decide_usulan(a["id"], {"level": "kecamatan", "status": "diterima dengan perubahan",
+                                         "revised_volume": "130", "reason": "Digabung dengan sisi kiri"})
+    rpc["kec_a"].decide_usulan(b["id"], {"level": "kecamatan", "status": "diterima"})
+    early = remote_error(rpc["kec_a"].close_kecamatan, tahun, KEC_A,
+                         {"tanggal": "2027-02-10", "tempat": "Aula Kantor Camat Sosopan", "jumlah_peserta": 85})
+    assert early.exc_type == "Conflict" and payload(early)["code"] == "undecided"  # c is not decided yet
+    rpc["kec_a"].decide_usulan(c["id"], {"level": "kecamatan", "status": "ditolak", "reason": "Bukan prioritas"})
+    missing = remote_error(rpc["kec_a"].close_kecamatan, tahun, KEC_A, {"tempat": "", "jumlah_peserta": 0})
+    assert {e["field"] for e in payload(missing)["errors"]} == {"tanggal", "tempat", "jumlah_peserta"}
+    closed = rpc["kec_a"].close_kecamatan(tahun, KEC_A, {"tanggal": "2027-02-10", "tempat": "Aula Kantor Camat Sosopan",
+                                                          "jumlah_peserta": 85, "pimpinan": "Camat Sosopan"})
+    assert "BERITA ACARA MUSRENBANG KECAMATAN SOSOPAN" in closed["document"]
+    assert "Aula Kantor Camat Sosopan" in closed["document"] and "Bukan prioritas" in closed["document"]
+    kec_event = events.wait_for("kecamatan.closed.v1", f"{PEMDA}/{tahun}/{KEC_A}")[0]
+    assert kec_event["data"]["berita_acara_digest"] == closed["digest"]
+    assert kec_event["data"]["manifest"]["accepted_count"] == 2
+    # the list is frozen now
+    frozen = remote_error(rpc["kec_a"].decide_usulan, c["id"], {"level": "kecamatan", "status": "diterima"})
+    assert frozen.exc_type == "Conflict" and payload(frozen)["code"] == "kecamatan_closed"
+    assert rpc["kec_a"].ranking(tahun, KEC_A)["frozen"] is True
+
+    # kecamatan B, then kabupaten decisions and the stage close
+    rpc["kec_b"].decide_usulan(d["id"], {"level": "kecamatan", "status": "diterima"})
+    not_yet = remote_error(rpc["bappeda"].close_stage, tahun)
+    assert payload(not_yet)["code"] == "forums_open" and payload(not_yet)["kecamatan"] == [KEC_B]
+    rpc["kec_b"].close_kecamatan(tahun, KEC_B, {"tanggal": "2027-02-11", "tempat": "Kantor Camat", "jumlah_peserta": 40})
+    rpc["bappeda"].decide_usulan(a["id"], {"level": "kabupaten", "status": "diterima"})
+    rpc["bappeda"].decide_usulan(b["id"], {"level": "kabupaten", "status": "ditolak", "reason": "Pagu tidak cukup"})
+    rpc["bappeda"].decide_usulan(d["id"], {"level": "kabupaten", "status": "diterima dengan perubahan",
+                                           "revised_volume": "1", "reason": "Satu titik dulu"})
+    result = rpc["bappeda"].close_stage(tahun)
+    assert result["routed_count"] == 2
+
+    routed = events.wait_for("usulan.routed.v1", count=2)
+    routed = [e for e in routed if e["tahun"] == tahun]
+    assert {e["subject"] for e in routed} == {a["id"], d["id"]}
+    routed_a = next(e for e in routed if e["subject"] == a["id"])["data"]
+    assert routed_a["volume"] == "100" and routed_a["volume_final"] == "130"  # the original beside the revision
+    assert routed_a["cost_final"] == "110500000.00" and routed_a["opd"] == "1.03.0.00.0.00.01.0000"
+    closed_event = events.wait_for("stage.closed.v1", f"{PEMDA}/{tahun}")[0]
+    manifest = closed_event["data"]["manifest"]
+
+    # the manifest equals what listing returns
+    listed = _all_pages(rpc["bappeda"], tahun)
+    assert manifest["total"] == len(listed) == 5
+    accepted = [u for u in listed if u["status_per_level"]["kabupaten"] in ("diterima", "diterima dengan perubahan")]
+    assert manifest["accepted_count"] == len(accepted)
+    assert Decimal(manifest["accepted_cost"]) == sum(Decimal(u["current_cost"]) for u in accepted)
+    for status, n in manifest["counts"].items():
+        assert n == sum(1 for u in listed if u["status_per_level"]["kabupaten"] == status), status
+    digest = accepted_set_digest(AcceptedRecord(u["id"], Decimal(u["current_volume"]), Decimal(u["current_cost"]),
+                                                u["kamus_item"]["opd"], u["kamus_item"]["sub_kegiatan"])
+                                 for u in accepted)
+    assert digest == manifest["digest"]
+    # and a closed stage takes no more changes
+    assert payload(remote_error(rpc["bappeda"].close_stage, tahun))["code"] == "stage_closed"
