@@ -53,3 +53,10 @@ unit: install
 
 integration: install infra
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# Benchmarks write JSON to var/bench/ (not timed tests; see each script's docstring).
+BENCH_USULAN ?= 20000
+bench: install infra
+	@mkdir -p var/bench
+	$(BIN)/python tests/bench/bench_ranking.py --out var/bench/ranking.json
+	$(BIN)/python tests/bench/bench_musrenbang.py --usulan $(BENCH_USULAN) --out var/bench/musrenbang.json

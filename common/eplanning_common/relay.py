@@ -7,12 +7,12 @@ replicas) share the work with `FOR UPDATE SKIP LOCKED`; a row is marked only aft
 confirmed it, so a crash in between means a second publish, never a lost one (consumers dedupe).
 """
 import logging
+import os
 import select
 
 import psycopg2
 import psycopg2.extensions
 import sqlalchemy as sa
-from eventlet import sleep
 from nameko.extensions import DependencyProvider
 
 from . import config
@@ -115,16 +115,25 @@ class OutboxRelay(DependencyProvider):
     def start(self):
         if self.enabled:
             self._running = True
-            self.container.spawn_managed_thread(self._run)
+            self._wake_r, self._wake_w = os.pipe()  # lets stop() interrupt the wait at once
+            self._thread = self.container.spawn_managed_thread(self._run)
         else:
             log.warning("outbox relay disabled (OUTBOX_RELAY_ENABLED=false): events stay in the outbox")
 
     def stop(self):
-        self._running = False
+        if self._running:
+            self._running = False
+            os.write(self._wake_w, b"x")
+            self._thread.wait()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
         self.outbox.close()
         self.engine.dispose()
 
-    kill = stop
+    def kill(self):
+        self._running = False
+        self.outbox.close()
+        self.engine.dispose()
 
     def _run(self):
         backoff = 0.5
@@ -135,11 +144,13 @@ class OutboxRelay(DependencyProvider):
                     listener = _listen(self.engine.url)
                 self.outbox.drain()
                 backoff = 0.5
-                ready, _, _ = select.select([listener], [], [], self.sweep_seconds)
-                if ready:
+                ready, _, _ = select.select([listener, self._wake_r], [], [], self.sweep_seconds)
+                if listener in ready:
                     listener.poll()
                     listener.notifies.clear()
             except Exception:
+                if not self._running:
+                    break
                 log.warning("outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
                 self.outbox.close()
                 if listener is not None:
@@ -148,5 +159,7 @@ class OutboxRelay(DependencyProvider):
                     except Exception:
                         pass
                     listener = None
-                sleep(backoff)
+                select.select([self._wake_r], [], [], backoff)  # a stop() ends the wait
                 backoff = min(backoff * 2, 30.0)
+        if listener is not None:
+            listener.close()

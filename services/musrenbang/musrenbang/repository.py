@@ -197,9 +197,10 @@ class Repository:
                                                 digest=digest))
 
     def regions_for(self, desa_codes: set[str]) -> "InMemoryRegionDirectory":
-        """A domain RegionDirectory holding the given desa (if they exist) and their kecamatan."""
-        found = self.region_rows({c for c in desa_codes if isinstance(c, str)})
+        """A domain RegionDirectory holding the given desa (if they exist) and their kecamatan,
+        read in one query (a desa's kecamatan is its code minus the last segment)."""
+        codes = {c for c in desa_codes if isinstance(c, str) and c.count(".") == 3}
+        found = self.region_rows(codes | {c.rsplit(".", 1)[0] for c in codes})
         desa = {code: nama for code, (nama, tingkat, _) in found.items() if tingkat == "desa_kelurahan"}
-        parents = self.region_rows({found[code][2] for code in desa if found[code][2]})
-        return InMemoryRegionDirectory(kecamatan={c: n for c, (n, _, _) in parents.items()}, desa=desa)
-
+        kecamatan = {code: nama for code, (nama, tingkat, _) in found.items() if tingkat == "kecamatan"}
+        return InMemoryRegionDirectory(kecamatan=kecamatan, desa=desa)
