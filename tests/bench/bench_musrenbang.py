@@ -31,7 +31,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from eplanning_common.config import data_dir  # noqa: E402
 from eplanning_common.migrations import migrate  # noqa: E402
-from musrenbang.wilayah import load_wilayah  # noqa: E402
+from eplanning_common.wilayah import load_wilayah  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

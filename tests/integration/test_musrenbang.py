@@ -14,7 +14,7 @@ from eplanning_common.publisher import open_connection
 from eplanning_common.config import data_dir
 from musrenbang.domain import accepted_set_digest, AcceptedRecord
 from musrenbang.service import MusrenbangService
-from musrenbang.wilayah import load_wilayah
+from eplanning_common.wilayah import load_wilayah
 
 from . import support
 

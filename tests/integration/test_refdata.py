@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from eplanning_common import config
 from eplanning_common.migrations import migrate
-from musrenbang.wilayah import RegionLookup, load_wilayah, wilayah
+from eplanning_common.wilayah import RegionLookup, load_wilayah, wilayah
 from renja.nomenklatur import (NomenklaturVersionConflict, expand_template, load_nomenklatur,
                                nomenklatur, nomenklatur_versi, resolve, sub_kegiatan)
 

@@ -13,7 +13,7 @@ from eplanning_common.errors import Conflict, NotFound
 from . import codec
 from .domain import InMemoryRegionDirectory, KamusItem, Level, Schedule, Usulan, status_at
 from .tables import forum_kecamatan, jadwal, kamus_item, skema_penilaian, skor, usulan
-from .wilayah import wilayah
+from eplanning_common.wilayah import wilayah
 
 
 def kamus_id(pemda: str, tahun: int, kode: str) -> str:

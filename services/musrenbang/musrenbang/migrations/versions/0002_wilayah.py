@@ -1,6 +1,6 @@
 """wilayah: the region tree (kab/kota, kecamatan, desa/kelurahan) of the pemda using this database
 
-Loaded from data/wilayah_indonesia.csv by `musrenbang-refdata --pemda <kode>` (musrenbang.wilayah).
+Loaded from data/wilayah_indonesia.csv by `musrenbang-refdata --pemda <kode>` (eplanning_common.wilayah).
 
 Revision ID: 0002
 Revises: 0001
