@@ -61,10 +61,19 @@ class Topology:
         )
 
 
-# The project's subscriptions. Each service adds its consumers here as it grows.
+# The project's subscriptions. Each service adds its consumers here as it grows; a test checks
+# that every @event_handler of the services is listed and nothing else.
 PROJECT_TOPOLOGY = Topology(
     exchanges=tuple(exchange_name(s) for s in SERVICES),
-    subscriptions=(),
+    subscriptions=(
+        # Pokir keeps its own copy of Musrenbang usulan (overlap detection) and of its schedule
+        # (the default pokir deadline), and follows Renja's decisions on pokir.
+        Subscription("pokir", "musrenbang", "usulan.submitted.v1"),
+        Subscription("pokir", "musrenbang", "usulan.updated.v1"),
+        Subscription("pokir", "musrenbang", "usulan.withdrawn.v1"),
+        Subscription("pokir", "musrenbang", "stage.opened.v1"),
+        Subscription("pokir", "renja", "inbox.decided.v1"),
+    ),
 )
 
 

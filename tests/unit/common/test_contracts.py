@@ -54,3 +54,12 @@ def test_every_musrenbang_event_is_documented_and_nothing_else_is_claimed():
 
     documented = {t for t in contracts.messages_by_type(contracts.load()) if ".musrenbang." in t}
     assert documented == {f"id.eplanning.musrenbang.{key}" for key in events.ALL}
+
+
+def test_channels_hold_only_their_own_fields_and_messages_resolve():
+    doc = contracts.load()
+    for name, channel in doc["channels"].items():
+        assert set(channel) <= {"address", "description", "bindings", "messages"}, name
+        for message in (channel.get("messages") or {}).values():
+            assert message["$ref"].split("/")[-1] in doc["components"]["messages"], name
+    assert "id.eplanning.renja.inbox.decided.v1" in contracts.messages_by_type(doc)

@@ -1,0 +1,24 @@
+"""region tree, DPRD register, reses, catalogue, pokir, copies of Musrenbang facts
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+
+from eplanning_common.wilayah import metadata as wilayah_metadata
+from pokir.tables import metadata
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    wilayah_metadata.create_all(op.get_bind(), checkfirst=True)
+    metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+def downgrade() -> None:
+    metadata.drop_all(op.get_bind(), checkfirst=True)
+    wilayah_metadata.drop_all(op.get_bind(), checkfirst=True)

@@ -1,0 +1,105 @@
+"""The pokir database (besides `wilayah`, see eplanning_common.wilayah, and the plumbing tables).
+
+Aggregates are stored whole in JSONB `doc` with a `version` (optimistic concurrency); columns
+beside it are copies for filtering and sums. `usulan_ref` and `musrenbang_jadwal` are this
+service's own copies of what Musrenbang published (it never reads Musrenbang's database).
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+dapil = sa.Table(
+    "dapil", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("periode", sa.Text, primary_key=True),
+    sa.Column("kode", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("kecamatan", JSONB, nullable=False),  # [kecamatan code]
+)
+
+anggota = sa.Table(
+    "anggota", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("periode", sa.Text, nullable=False),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("fraksi", sa.Text, nullable=False),
+    sa.Column("dapil", sa.Text, nullable=False),
+    sa.Column("pagu", sa.Numeric(20, 2)),
+)
+
+staf_ahli = sa.Table(
+    "staf_ahli", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("periode", sa.Text, nullable=False),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("anggota_id", sa.Text, sa.ForeignKey("anggota.id"), nullable=False),
+)
+
+reses = sa.Table(
+    "reses", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("anggota_id", sa.Text, sa.ForeignKey("anggota.id"), nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+)
+
+kamus_item = sa.Table(
+    "kamus_item", metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # "<pemda>/<tahun>/<kode>"
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("kode", sa.Text, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+)
+
+jendela = sa.Table(  # the pokir window of a cycle; set by Bappeda or derived from Musrenbang's schedule
+    "jendela", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("opens_at", sa.DateTime(timezone=True)),
+    sa.Column("closes_at", sa.DateTime(timezone=True)),
+    sa.Column("source", sa.Text, nullable=False),  # "bappeda" | "musrenbang"
+    sa.Column("closed_manifest", JSONB),
+)
+
+pokir = sa.Table(
+    "pokir", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), unique=True, nullable=False),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("anggota_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("kecamatan", sa.Text, nullable=False),
+    sa.Column("desa", sa.Text, nullable=False),
+    sa.Column("kamus_kode", sa.Text, nullable=False),
+    sa.Column("cost", sa.Numeric(20, 2), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Index("pokir_cycle_anggota", "pemda", "tahun", "anggota_id"),
+    sa.Index("pokir_desa_kamus", "desa", "kamus_kode"),
+)
+
+usulan_ref = sa.Table(  # Musrenbang usulan as published (for overlap detection)
+    "usulan_ref", metadata,
+    sa.Column("usulan_id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("tracking_code", sa.Text, nullable=False),
+    sa.Column("desa", sa.Text, nullable=False),
+    sa.Column("kamus_kode", sa.Text, nullable=False),
+    sa.Column("gagasan", sa.Text, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("usulan_ref_desa_kamus", "desa", "kamus_kode"),
+)
+
+musrenbang_jadwal = sa.Table(
+    "musrenbang_jadwal", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("kabupaten_opens_at", sa.DateTime(timezone=True), nullable=False),
+)
