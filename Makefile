@@ -37,6 +37,7 @@ migrate: install infra
 
 refdata: migrate
 	$(BIN)/musrenbang-refdata --pemda $(DEMO_PEMDA)
+	$(BIN)/pokir-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI)
 
 up: refdata

@@ -1,9 +1,23 @@
-"""The pokir service: entrypoints only; the work happens in the modules they call."""
+"""The Pokir service: entrypoints only. RPCs check the caller and open one unit of work; event
+handlers record the event id in the same transaction as their effect (idempotent)."""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
 from nameko.rpc import rpc
 
-from eplanning_common.dependencies import Correlation, Database
+from eplanning_common.consumer import event_handler
+from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
+
+from . import close_actions, facts, pokir_actions, queries, setup_actions
+from .caller import actor_from
+from .errors import translated
+from .repository import Repository
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class PokirService:
@@ -12,7 +26,115 @@ class PokirService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    identity = CallerIdentity()
+
+    @contextmanager
+    def _work(self, public: bool = False):
+        with translated():
+            actor = None if public else actor_from(self.identity)
+            with self.db.unit() as uow:
+                yield Repository(uow), actor
+
+    @contextmanager
+    def _consume(self, event, consumer):
+        with translated(), self.db.consuming(event, consumer) as uow:
+            yield None if uow.duplicate else Repository(uow)
 
     @rpc
     def health(self):
         return health_report(self.name, self.db)
+
+    # -- set-up ----------------------------------------------------------------------------
+    @rpc
+    def import_register(self, periode, dapil_csv, anggota_csv, staf_ahli_csv):
+        with self._work() as (repo, actor):
+            return setup_actions.import_register(repo, actor, periode, dapil_csv, anggota_csv, staf_ahli_csv)
+
+    @rpc
+    def import_kamus(self, tahun, csv_text):
+        with self._work() as (repo, actor):
+            return setup_actions.import_kamus(repo, actor, tahun, csv_text)
+
+    @rpc
+    def set_window(self, tahun, opens_at, closes_at):
+        with self._work() as (repo, actor):
+            return setup_actions.set_window(repo, actor, tahun, opens_at, closes_at)
+
+    @rpc
+    def record_reses(self, tahun, data):
+        with self._work() as (repo, actor):
+            return setup_actions.record_reses(repo, actor, tahun, data, _now().date())
+
+    # -- pokir -----------------------------------------------------------------------------
+    @rpc
+    def create_pokir(self, tahun, data):
+        with self._work() as (repo, actor):
+            return pokir_actions.create(repo, actor, tahun, data, _now())
+
+    @rpc
+    def update_pokir(self, pokir_id, data, expected_version=None):
+        with self._work() as (repo, actor):
+            return pokir_actions.edit(repo, actor, pokir_id, data, expected_version, _now())
+
+    @rpc
+    def act_on_pokir(self, pokir_id, action, params=None, expected_version=None):
+        """submit | recommend | return | deliver | withdraw | dispose | accommodate | not_accommodate"""
+        with self._work() as (repo, actor):
+            return pokir_actions.transition(repo, actor, pokir_id, action, params, expected_version, _now())
+
+    @rpc
+    def get_pokir(self, pokir_id):
+        with self._work() as (repo, actor):
+            return queries.get_pokir(repo, actor, pokir_id)
+
+    @rpc
+    def list_pokir(self, tahun, filters=None, cursor=None, limit=None):
+        with self._work() as (repo, actor):
+            return queries.list_pokir(repo, actor, tahun, filters, cursor, limit)
+
+    @rpc
+    def overlaps(self, tahun):
+        with self._work() as (repo, actor):
+            return queries.overlaps(repo, actor, tahun)
+
+    @rpc
+    def public_register(self, pemda, tahun):
+        """Public: delivered pokir, no contact data."""
+        with self._work(public=True) as (repo, _):
+            return queries.public_pokir(repo, pemda, tahun)
+
+    @rpc
+    def close_stage(self, tahun):
+        with self._work() as (repo, actor):
+            return close_actions.close_stage(repo, actor, tahun)
+
+    # -- events from Musrenbang and Renja ----------------------------------------------------
+    @event_handler("musrenbang", "usulan.submitted.v1")
+    def on_usulan_submitted(self, event):
+        with self._consume(event, "pokir.on_usulan_submitted") as repo:
+            if repo:
+                facts.record_usulan(repo, event)
+
+    @event_handler("musrenbang", "usulan.updated.v1")
+    def on_usulan_updated(self, event):
+        with self._consume(event, "pokir.on_usulan_updated") as repo:
+            if repo:
+                facts.record_usulan(repo, event)
+
+    @event_handler("musrenbang", "usulan.withdrawn.v1")
+    def on_usulan_withdrawn(self, event):
+        with self._consume(event, "pokir.on_usulan_withdrawn") as repo:
+            if repo:
+                facts.record_withdrawal(repo, event)
+
+    @event_handler("musrenbang", "stage.opened.v1")
+    def on_musrenbang_schedule(self, event):
+        with self._consume(event, "pokir.on_musrenbang_schedule") as repo:
+            if repo:
+                facts.follow_schedule(repo, event)
+
+    @event_handler("renja", "inbox.decided.v1")
+    def on_renja_decision(self, event):
+        with self._consume(event, "pokir.on_renja_decision") as repo:
+            if repo:
+                facts.follow_renja_decision(repo, event)

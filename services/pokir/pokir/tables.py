@@ -1,48 +1,28 @@
 """The pokir database (besides `wilayah`, see eplanning_common.wilayah, and the plumbing tables).
 
 Aggregates are stored whole in JSONB `doc` with a `version` (optimistic concurrency); columns
-beside it are copies for filtering and sums. `usulan_ref` and `musrenbang_jadwal` are this
-service's own copies of what Musrenbang published (it never reads Musrenbang's database).
+beside it are copies for filtering and sums. `usulan_ref` and the window derived from the
+Musrenbang schedule are this service's own copies of what Musrenbang published (it never reads Musrenbang's database).
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 
-dapil = sa.Table(
-    "dapil", metadata,
+register = sa.Table(  # the DPRD register of a term: dapil, anggota, staf ahli (domain DprdRegister)
+    "register", metadata,
     sa.Column("pemda", sa.Text, primary_key=True),
     sa.Column("periode", sa.Text, primary_key=True),
-    sa.Column("kode", sa.Text, primary_key=True),
-    sa.Column("nama", sa.Text, nullable=False),
-    sa.Column("kecamatan", JSONB, nullable=False),  # [kecamatan code]
-)
-
-anggota = sa.Table(
-    "anggota", metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("pemda", sa.Text, nullable=False),
-    sa.Column("periode", sa.Text, nullable=False),
-    sa.Column("nama", sa.Text, nullable=False),
-    sa.Column("fraksi", sa.Text, nullable=False),
-    sa.Column("dapil", sa.Text, nullable=False),
-    sa.Column("pagu", sa.Numeric(20, 2)),
-)
-
-staf_ahli = sa.Table(
-    "staf_ahli", metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("pemda", sa.Text, nullable=False),
-    sa.Column("periode", sa.Text, nullable=False),
-    sa.Column("nama", sa.Text, nullable=False),
-    sa.Column("anggota_id", sa.Text, sa.ForeignKey("anggota.id"), nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("imported_by", sa.Text, nullable=False),
 )
 
 reses = sa.Table(
     "reses", metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("pemda", sa.Text, nullable=False),
-    sa.Column("anggota_id", sa.Text, sa.ForeignKey("anggota.id"), nullable=False),
+    sa.Column("anggota_id", sa.Text, nullable=False),
     sa.Column("doc", JSONB, nullable=False),
 )
 
@@ -95,11 +75,4 @@ usulan_ref = sa.Table(  # Musrenbang usulan as published (for overlap detection)
     sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("usulan_ref_desa_kamus", "desa", "kamus_kode"),
-)
-
-musrenbang_jadwal = sa.Table(
-    "musrenbang_jadwal", metadata,
-    sa.Column("pemda", sa.Text, primary_key=True),
-    sa.Column("tahun", sa.Integer, primary_key=True),
-    sa.Column("kabupaten_opens_at", sa.DateTime(timezone=True), nullable=False),
 )

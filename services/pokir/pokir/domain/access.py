@@ -68,7 +68,8 @@ VERBS = {
     Action.SUBMIT: "mengajukan", Action.WITHDRAW: "menarik",
     Action.RECOMMEND: "merekomendasikan", Action.RETURN: "mengembalikan",
     Action.DELIVER: "menyampaikan ke Bappeda", Action.DISPOSE: "mendisposisikan",
-    Action.ACCOMMODATE: "menetapkan akomodasi", Action.NOT_ACCOMMODATE: "menetapkan tidak diakomodasi",
+    Action.ACCOMMODATE: "menetapkan akomodasi",
+    Action.NOT_ACCOMMODATE: "menetapkan tidak diakomodasi",
 }
 
 # Which roles may perform each action; OWN_ONLY roles only on their own member's pokir.

@@ -1,0 +1,117 @@
+"""Use cases on one pokir: create, edit, and every lifecycle step (submit to Setwan, recommend,
+return, deliver to Bappeda, withdraw, dispose to an OPD, follow-up). One transaction each, with
+its event; the domain checks who may act (a member and their staf ahli only on that member's
+pokir; Setwan recommends and delivers; Bappeda disposes and records follow-up)."""
+import uuid
+from datetime import datetime
+
+from eplanning_common.errors import Conflict
+
+from . import events
+from .domain import (Actor, Lampiran, PokirInput, deliver_to_bappeda, dispose_to_opd, edit_pokir, mark_accommodated,
+                     mark_not_accommodated, new_pokir, recommend, return_for_revision, submit_to_setwan, withdraw)
+from .errors import field_error
+from .repository import Repository
+from .views import pokir_view
+
+FIELDS = {"judul", "permasalahan", "usulan", "kamus_item_id", "volume", "desa", "reses_id", "lat", "lon", "alamat",
+          "lampiran"}
+LAMPIRAN_FIELDS = {"nama_berkas", "media_type", "ukuran", "sha256"}
+
+
+def _input(data: dict) -> PokirInput:
+    """Unknown fields are refused (no mass assignment): a client cannot send a cost or a member."""
+    if not isinstance(data, dict):
+        raise field_error("body", "Data pokir harus berupa objek JSON")
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal (biaya dihitung oleh sistem)",
+                          "unknown_field")
+    lampiran = data.get("lampiran") or []
+    if not isinstance(lampiran, list) or any(not isinstance(x, dict) or set(x) != LAMPIRAN_FIELDS for x in lampiran):
+        raise field_error("lampiran", "Lampiran: daftar {nama_berkas, media_type, ukuran, sha256}")
+    return PokirInput(judul=data.get("judul"), permasalahan=data.get("permasalahan"), usulan=data.get("usulan"),
+                      kamus_item_id=data.get("kamus_item_id"), volume=data.get("volume"), desa=data.get("desa"),
+                      reses_id=data.get("reses_id"), lat=data.get("lat"), lon=data.get("lon"),
+                      alamat=data.get("alamat"), lampiran=tuple(Lampiran(**x) for x in lampiran))
+
+
+def _context(repo: Repository, actor: Actor, tahun: int, data: PokirInput, anggota_id: str) -> dict:
+    return {"register": repo.register(actor.pemda), "kamus": repo.kamus_items({data.kamus_item_id}),
+            "reses": {r.id: r for r in repo.reses_of(anggota_id)}, "regions": repo.regions(actor.pemda),
+            "window": repo.window(actor.pemda, tahun)}
+
+
+def create(repo: Repository, actor: Actor, tahun: int, data: dict, at: datetime) -> dict:
+    raw = _input(data)
+    anggota_id = actor.anggota_id or ""
+    repo.lock_member(anggota_id)
+    p = new_pokir(raw, pokir_id=str(uuid.uuid4()), tahun=tahun, actor=actor, at=at,
+                  committed=repo.committed_cost(anggota_id, tahun), **_context(repo, actor, tahun, raw, anggota_id))
+    repo.insert_pokir(p)
+    repo.uow.emit(events.CREATED, p.id, events.pokir_data(p, 1), p.pemda, p.tahun)
+    return pokir_view(p, 1)
+
+
+def edit(repo: Repository, actor: Actor, pokir_id: str, data: dict, expected_version: int | None,
+         at: datetime) -> dict:
+    raw = _input(data)
+    current, version = repo.pokir(pokir_id, lock=True)
+    _check_version(pokir_id, version, expected_version)
+    repo.lock_member(current.anggota_id)
+    p = edit_pokir(current, raw, actor=actor, at=at,
+                   committed=repo.committed_cost(current.anggota_id, current.tahun, exclude_id=current.id),
+                   **_context(repo, actor, current.tahun, raw, current.anggota_id))
+    version = repo.save_pokir(p, version)
+    repo.uow.emit(events.UPDATED, p.id, events.pokir_data(p, version), p.pemda, p.tahun)
+    return pokir_view(p, version)
+
+
+def transition(repo: Repository, actor: Actor, pokir_id: str, action: str, params: dict | None,
+               expected_version: int | None, at: datetime) -> dict:
+    """action: submit | recommend | return | deliver | withdraw | dispose | accommodate | not_accommodate."""
+    params = params or {}
+    if action not in events.BY_ACTION:
+        raise field_error("action", f"Aksi harus salah satu dari: {', '.join(events.BY_ACTION)}")
+    if not isinstance(params, dict):
+        raise field_error("params", "Parameter aksi berupa objek")
+    current, version = repo.pokir(pokir_id, lock=True)
+    _check_version(pokir_id, version, expected_version)
+    p = apply(repo, actor, current, action, params, at)
+    version = repo.save_pokir(p, version)
+    repo.uow.emit(events.BY_ACTION[action], p.id, events.pokir_data(p, version), p.pemda, p.tahun)
+    return pokir_view(p, version)
+
+
+ALLOWED_PARAMS = {"submit": {"note"}, "recommend": {"catatan"}, "return": {"catatan"}, "deliver": {"note"},
+                  "withdraw": {"reason"}, "dispose": {"opd", "note"},
+                  "accommodate": {"opd", "renja_row_id", "volume", "cost", "note"}, "not_accommodate": {"reason"}}
+
+
+def apply(repo: Repository, actor: Actor, p, action: str, params: dict, at: datetime):
+    unknown = sorted(set(params) - ALLOWED_PARAMS[action])
+    if unknown:
+        raise field_error(unknown[0], f"Parameter {', '.join(unknown)} tidak dikenal untuk aksi {action}",
+                          "unknown_field")
+    if action == "submit":
+        return submit_to_setwan(p, actor=actor, window=repo.window(p.pemda, p.tahun), at=at, **params)
+    if action == "recommend":
+        return recommend(p, actor=actor, at=at, catatan=params.get("catatan"))
+    if action == "return":
+        return return_for_revision(p, actor=actor, at=at, catatan=params.get("catatan"))
+    if action == "deliver":
+        return deliver_to_bappeda(p, actor=actor, at=at, **params)
+    if action == "withdraw":
+        return withdraw(p, actor=actor, at=at, **params)
+    if action == "dispose":
+        return dispose_to_opd(p, actor=actor, at=at, opd=params.get("opd"), note=params.get("note"))
+    if action == "accommodate":
+        return mark_accommodated(p, actor=actor, at=at, opd=params.get("opd"), renja_row_id=params.get("renja_row_id"),
+                                 volume=params.get("volume"), cost=params.get("cost"), note=params.get("note"))
+    return mark_not_accommodated(p, actor=actor, at=at, reason=params.get("reason"))
+
+
+def _check_version(pokir_id: str, version: int, expected: int | None) -> None:
+    if expected is not None and expected != version:
+        raise Conflict(f"Pokir {pokir_id} versi {expected} sudah usang (versi sekarang {version})",
+                       code="stale_version", current_version=version)

@@ -1,0 +1,90 @@
+"""Cycle set-up: the DPRD register (CSV), the catalogue (CSV, same format as Musrenbang), the
+pokir window, reses. Each refusal raises before anything is written."""
+import csv
+import io
+import uuid
+from datetime import date, datetime
+
+from eplanning_common.errors import Forbidden, ValidationError
+from eplanning_common.reference import parse_kamus_csv
+
+from . import events
+from .codec import to_json
+from .domain import Actor, KamusItem, ResesInput, Role, new_reses, parse_register_rows
+from .errors import field_error
+from .repository import Repository
+
+
+def _require(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        names = ", ".join(r.value for r in roles)
+        raise Forbidden(f"Akses ditolak: hanya {names} yang boleh melakukan ini", code="role_refused")
+
+
+def _rows(text, name: str) -> list[dict]:
+    if not isinstance(text, str) or not text.strip():
+        raise field_error(name, f"Berkas CSV {name} wajib diisi", "required")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def import_register(repo: Repository, actor: Actor, periode: str, dapil_csv: str, anggota_csv: str,
+                    staf_csv: str) -> dict:
+    """All or nothing: any bad row imports nothing, and every bad row is reported."""
+    _require(actor, Role.SETWAN, Role.BAPPEDA)
+    register, errors = parse_register_rows(_rows(dapil_csv, "dapil"), _rows(anggota_csv, "anggota"),
+                                           _rows(staf_csv, "staf_ahli"), pemda=actor.pemda, periode=periode,
+                                           regions=repo.regions(actor.pemda))
+    if errors:
+        raise ValidationError(f"{len(errors)} kesalahan pada daftar DPRD; tidak ada yang diimpor",
+                              code="csv_invalid", errors=errors)
+    repo.save_register(register, actor.sub)
+    return {"pemda": actor.pemda, "periode": periode, "dapil": len(register.dapil),
+            "anggota": len(register.anggota), "staf_ahli": len(register.staf_ahli)}
+
+
+def import_kamus(repo: Repository, actor: Actor, tahun: int, csv_text: str) -> dict:
+    _require(actor, Role.BAPPEDA)
+    rows, errors = parse_kamus_csv(csv_text, actor.pemda)
+    if errors:
+        raise ValidationError(f"{len(errors)} kesalahan pada CSV kamus usulan; tidak ada yang diimpor",
+                              code="csv_invalid", errors=errors)
+    repo.upsert_kamus([KamusItem(id=f"{actor.pemda}/{tahun}/{r['kode']}", tahun=tahun, pemda=actor.pemda, **r)
+                       for r in rows])
+    return {"pemda": actor.pemda, "tahun": tahun, "imported": len(rows)}
+
+
+def _moment(value, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu, mis. 2027-03-08T23:59:00+07:00")
+    return moment
+
+
+def set_window(repo: Repository, actor: Actor, tahun: int, opens_at: str, closes_at: str) -> dict:
+    """Bappeda sets the window explicitly (else it follows Musrenbang's schedule)."""
+    _require(actor, Role.BAPPEDA)
+    opens, closes = _moment(opens_at, "opens_at"), _moment(closes_at, "closes_at")
+    if closes <= opens:
+        raise field_error("closes_at", "Batas waktu harus sesudah waktu buka")
+    repo.set_window(actor.pemda, tahun, opens, closes, "bappeda")
+    data = {"opens_at": opens.isoformat(), "closes_at": closes.isoformat(), "source": "bappeda"}
+    repo.uow.emit(events.WINDOW_SET, f"{actor.pemda}/{tahun}", data, actor.pemda, tahun)
+    return data
+
+
+def record_reses(repo: Repository, actor: Actor, tahun: int, data: dict, today: date) -> dict:
+    allowed = {"tanggal", "tempat", "jumlah_peserta", "dapil", "catatan"}
+    if not isinstance(data, dict) or set(data) - allowed:
+        unknown = sorted(set(data) - allowed) if isinstance(data, dict) else ["body"]
+        raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal", "unknown_field")
+    register = repo.register(actor.pemda)
+    reses = new_reses(ResesInput(**data), reses_id=str(uuid.uuid4()), actor=actor, register=register, today=today)
+    repo.insert_reses(actor.pemda, reses)
+    repo.uow.emit(events.RESES_RECORDED, reses.id,
+                  {"reses_id": reses.id, "anggota_id": reses.anggota_id, "dapil": reses.dapil,
+                   "tanggal": reses.tanggal.isoformat(), "tempat": reses.tempat,
+                   "jumlah_peserta": reses.jumlah_peserta}, actor.pemda, tahun)
+    return to_json(reses)
