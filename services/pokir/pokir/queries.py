@@ -68,3 +68,14 @@ def public_pokir(repo: Repository, pemda: str, tahun: int) -> list[dict]:
 def public_one(repo: Repository, pokir_id: str) -> dict:
     p, _ = repo.pokir(pokir_id)
     return public_view(p, repo.register(p.pemda), repo.regions(p.pemda)).as_dict()
+
+
+def register_view(repo: Repository, actor: Actor) -> dict:
+    """The current DPRD register: dapil, members (name, fraksi, dapil, pagu), staf ahli links.
+    Contact data stays inside the service."""
+    reg = repo.register(actor.pemda)
+    return {"pemda": reg.pemda, "periode": reg.periode,
+            "dapil": [{"kode": d.kode, "nama": d.nama, "kecamatan": list(d.kecamatan)} for d in reg.dapil],
+            "anggota": [{"id": a.id, "nama": a.nama, "fraksi": a.fraksi, "dapil": a.dapil,
+                         "pagu": None if a.pagu is None else str(a.pagu)} for a in reg.anggota],
+            "staf_ahli": [{"id": s.id, "nama": s.nama, "anggota_id": s.anggota_id} for s in reg.staf_ahli]}

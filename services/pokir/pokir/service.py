@@ -51,6 +51,11 @@ class PokirService:
             return setup_actions.import_register(repo, actor, periode, dapil_csv, anggota_csv, staf_ahli_csv)
 
     @rpc
+    def get_register(self):
+        with self._work() as (repo, actor):
+            return queries.register_view(repo, actor)
+
+    @rpc
     def import_kamus(self, tahun, csv_text):
         with self._work() as (repo, actor):
             return setup_actions.import_kamus(repo, actor, tahun, csv_text)

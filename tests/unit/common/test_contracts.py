@@ -63,3 +63,31 @@ def test_channels_hold_only_their_own_fields_and_messages_resolve():
         for message in (channel.get("messages") or {}).values():
             assert message["$ref"].split("/")[-1] in doc["components"]["messages"], name
     assert "id.eplanning.renja.inbox.decided.v1" in contracts.messages_by_type(doc)
+
+
+def test_every_pokir_event_is_documented_and_nothing_else_is_claimed():
+    from pokir import events
+
+    documented = {t for t in contracts.messages_by_type(contracts.load()) if ".pokir." in t}
+    assert documented == {f"id.eplanning.pokir.{key}" for key in events.ALL}
+
+
+def test_every_event_handler_of_the_services_is_in_the_topology_and_nothing_else():
+    import inspect
+
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from eplanning_common.consumer import EventHandler
+    from eplanning_common.topology import PROJECT_TOPOLOGY, Subscription
+    from musrenbang.service import MusrenbangService
+    from pokir.service import PokirService
+    from renja.service import RenjaService
+    from rkpd.service import RkpdService
+
+    handled = set()
+    for cls in (MusrenbangService, PokirService, RenjaService, RkpdService):
+        for _, method in inspect.getmembers(cls, inspect.isfunction):
+            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(entrypoint, EventHandler):
+                    handled.add(Subscription(cls.name, entrypoint.source_service, entrypoint.routing_key))
+    assert handled == set(PROJECT_TOPOLOGY.subscriptions)
