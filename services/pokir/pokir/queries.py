@@ -12,10 +12,12 @@ FILTERS = {"status", "anggota_id", "kecamatan", "desa", "kamus_kode"}
 
 def _overlaps(repo: Repository, pokirs) -> dict[str, list[dict]]:
     refs = repo.usulan_refs({(p.desa, p.kamus_item.kode) for p in pokirs})
+    texts = {r.usulan_id: r.text for r in refs}
     found: dict[str, list[dict]] = {}
     for pair in find_overlaps(pokirs, refs):
         found.setdefault(pair.pokir_id, []).append({"usulan_id": pair.usulan_id, "tracking_code": pair.tracking_code,
-                                                    "score": pair.score, "reason": pair.reason})
+                                                    "gagasan": texts[pair.usulan_id], "score": pair.score,
+                                                    "reason": pair.reason})
     return found
 
 
@@ -54,7 +56,8 @@ def overlaps(repo: Repository, actor: Actor, tahun: int) -> list[dict]:
               if actor.role not in MEMBER_ROLES or p.anggota_id == actor.anggota_id]
     found = _overlaps(repo, pokirs)
     by_id = {p.id: p for p in pokirs}
-    return [{"pokir_id": pid, "judul": by_id[pid].judul, "anggota_id": by_id[pid].anggota_id,
+    return [{"pokir_id": pid, "judul": by_id[pid].judul, "usulan_pokir": by_id[pid].usulan,
+             "anggota_id": by_id[pid].anggota_id,
              "desa": by_id[pid].desa, "kamus_kode": by_id[pid].kamus_item.kode, "usulan": pairs}
             for pid, pairs in sorted(found.items())]
 
