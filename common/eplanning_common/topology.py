@@ -73,6 +73,12 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("pokir", "musrenbang", "usulan.withdrawn.v1"),
         Subscription("pokir", "musrenbang", "stage.opened.v1"),
         Subscription("pokir", "renja", "inbox.decided.v1"),
+        # Musrenbang shows what the OPDs decided on each routed usulan (also in public tracking).
+        Subscription("musrenbang", "renja", "inbox.decided.v1"),
+        # Renja's inbox: usulan routed at the Musrenbang stage close, pokir delivered or disposed.
+        Subscription("renja", "musrenbang", "usulan.routed.v1"),
+        Subscription("renja", "pokir", "pokir.delivered.v1"),
+        Subscription("renja", "pokir", "pokir.disposed.v1"),
     ),
 )
 

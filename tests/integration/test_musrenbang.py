@@ -400,3 +400,25 @@ def test_full_cycle_forum_merge_ranking_berita_acara_and_stage_close(rpc, events
     assert digest == manifest["digest"]
     # and a closed stage takes no more changes
     assert payload(remote_error(rpc["bappeda"].close_stage, tahun))["code"] == "stage_closed"
+
+
+def test_renja_decision_is_recorded_once_and_shown_in_public_tracking(rpc, cycle, amqp_uri):
+    from eplanning_common.envelope import make_event
+    from eplanning_common.publisher import ConfirmingPublisher, json_message
+
+    created = new_usulan(rpc, who="desa_a1")
+    decision = make_event("renja", "inbox.decided.v1", f"inbox/{created['id']}", {
+        "source": "musrenbang", "source_id": created["id"], "opd": "1.03.0.00.0.00.01.0000", "decision": "ditolak",
+        "reason": "Sudah tertangani program jalan provinsi", "renja_row_id": None, "volume": None, "cost": None,
+        "rerouted_to": None, "decided_at": datetime.now(timezone.utc).isoformat()}, PEMDA, TAHUN)
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        for _ in range(2):  # delivered twice
+            publisher.publish(json_message("renja.events", "inbox.decided.v1", decision))
+    finally:
+        publisher.close()
+    follow = support.wait_for(lambda: rpc["kec_a"].get_usulan(created["id"])["tindak_lanjut"], what="the follow-up")
+    assert [(f["decision"], f["reason"]) for f in follow] == [("ditolak", "Sudah tertangani program jalan provinsi")]
+    public = rpc["anonymous"].track_usulan(created["tracking_code"])
+    assert public["tindak_lanjut"][0]["reason"] == "Sudah tertangani program jalan provinsi"
+    assert "renja_row_id" not in public["tindak_lanjut"][0]

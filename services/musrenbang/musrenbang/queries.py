@@ -5,6 +5,7 @@ from .access import BAPPEDA, DESA, Caller, require_pemda, require_usulan_access
 from .codec import schedule_to_dict
 from .domain import normalize_tracking_code, public_view
 from .errors import field_error
+from .follow_up import follow_ups
 from .repository import Repository
 from .tables import usulan
 from .views import usulan_view
@@ -16,7 +17,7 @@ FILTERS = {"kecamatan", "desa", "status", "status_kecamatan", "status_kabupaten"
 def get_usulan(repo: Repository, caller: Caller, usulan_id: str) -> dict:
     u, version = repo.usulan(usulan_id)
     require_usulan_access(caller, u.pemda, u.desa)
-    return usulan_view(u, version, repo.lampiran(u.id))
+    return {**usulan_view(u, version, repo.lampiran(u.id)), "tindak_lanjut": follow_ups(repo, u.id)}
 
 
 def list_usulan(repo: Repository, caller: Caller, tahun: int, filters: dict | None, cursor: str | None,
@@ -54,7 +55,7 @@ def public_lookup(repo: Repository, tracking_code: str) -> dict:
     u = repo.usulan_by_tracking_code(code) if code else None
     if u is None or u.status.value == "draft":
         raise NotFound("Kode lacak tidak ditemukan", code="tracking_code_not_found")
-    return public_view(u, repo.regions_for({u.desa})).as_dict()
+    return {**public_view(u, repo.regions_for({u.desa})).as_dict(), "tindak_lanjut": follow_ups(repo, u.id, public=True)}
 
 
 def get_schedule(repo: Repository, caller: Caller, tahun: int) -> dict:

@@ -5,11 +5,13 @@ from datetime import datetime, timezone
 
 from nameko.rpc import rpc
 
+from eplanning_common.consumer import event_handler
+
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import forum_actions, kamus_actions, queries, schedule_actions, usulan_actions
+from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, usulan_actions
 from .access import Caller
 from .errors import translated
 from .repository import Repository
@@ -147,3 +149,10 @@ class MusrenbangService:
     def berita_acara(self, tahun, kecamatan):
         with self._work() as (repo, caller):
             return forum_actions.berita_acara(repo, caller, tahun, kecamatan)
+
+    # -- follow-up from Renja ----------------------------------------------------------------
+    @event_handler("renja", "inbox.decided.v1")
+    def on_renja_decision(self, event):
+        with translated(), self.db.consuming(event, "musrenbang.on_renja_decision") as uow:
+            if not uow.duplicate:
+                follow_up.record_decision(Repository(uow), event)

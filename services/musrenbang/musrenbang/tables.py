@@ -78,3 +78,17 @@ forum_kecamatan = sa.Table(
     sa.Column("document", sa.Text, nullable=False),  # the berita acara as a Markdown document
     sa.Column("digest", sa.Text, nullable=False),
 )
+
+tindak_lanjut = sa.Table(  # follow-up: what the OPDs' Renja decided on a routed usulan (from events)
+    "tindak_lanjut", metadata,
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("usulan_id", sa.Text, sa.ForeignKey("usulan.id"), nullable=False, index=True),
+    sa.Column("opd", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),  # diakomodasi | ditolak | dialihkan
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("renja_row_id", sa.Text),
+    sa.Column("volume", sa.Numeric(20, 3)),
+    sa.Column("cost", sa.Numeric(20, 2)),
+    sa.Column("rerouted_to", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from eplanning_common.errors import Conflict, NotFound
 from eplanning_common.wilayah import wilayah
 
-from .codec import from_json, to_json
+from eplanning_common.jsoncodec import from_json, to_json
 from .domain import (DprdRegister, InMemoryRegionDirectory, KamusItem, Pokir, PokirStatus, PokirWindow, Reses,
                      UsulanRef)
 from .tables import jendela, kamus_item, pokir, register, reses, usulan_ref

@@ -9,7 +9,7 @@ from eplanning_common.errors import Forbidden, ValidationError
 from eplanning_common.reference import parse_kamus_csv
 
 from . import events
-from .codec import to_json
+from eplanning_common.jsoncodec import to_json
 from .domain import Actor, KamusItem, ResesInput, Role, new_reses, parse_register_rows
 from .errors import field_error
 from .repository import Repository

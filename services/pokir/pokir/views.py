@@ -1,5 +1,5 @@
 """What members, Setwan and Bappeda see of a pokir (the public sees domain.public_view)."""
-from .codec import to_json
+from eplanning_common.jsoncodec import to_json
 
 
 def pokir_view(p, version: int, overlaps: list | None = None) -> dict:

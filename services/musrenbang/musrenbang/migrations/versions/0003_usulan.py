@@ -13,9 +13,12 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ("kamus_item", "jadwal", "usulan", "skema_penilaian", "skor", "forum_kecamatan")
+
+
 def upgrade() -> None:
-    metadata.create_all(op.get_bind(), checkfirst=True)
+    metadata.create_all(op.get_bind(), tables=[metadata.tables[t] for t in TABLES], checkfirst=True)
 
 
 def downgrade() -> None:
-    metadata.drop_all(op.get_bind(), checkfirst=True)
+    metadata.drop_all(op.get_bind(), tables=[metadata.tables[t] for t in TABLES], checkfirst=True)

@@ -1,0 +1,81 @@
+"""The renja database (besides the nomenclature master in nomenklatur.py and the plumbing).
+
+Aggregates are stored whole in JSONB `doc` with a `version` (optimistic concurrency); columns
+beside it are copies for filtering and sums.
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+opd = sa.Table(
+    "opd", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("kode", sa.Text, primary_key=True),
+    sa.Column("doc", JSONB, nullable=False),
+)
+
+siklus = sa.Table(  # a pemda's plan year: pinned to one nomenclature version; closed with a manifest
+    "siklus", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("versi", sa.Text, nullable=False),
+    sa.Column("closed_manifest", JSONB),
+)
+
+pagu = sa.Table(
+    "pagu", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("opd", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("doc", JSONB, nullable=False),
+)
+
+renja_state = sa.Table(  # the lifecycle of one OPD's renja for one year
+    "renja_state", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("opd", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+)
+
+renja_row = sa.Table(
+    "renja_row", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), unique=True, nullable=False),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("opd", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("sub_kegiatan", sa.Text, nullable=False),
+    sa.Column("pagu_n", sa.Numeric(20, 2), nullable=False),
+    sa.Column("pagu_n1", sa.Numeric(20, 2), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Index("renja_row_opd_year", "pemda", "tahun", "opd"),
+)
+
+inbox_item = sa.Table(
+    "inbox_item", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), unique=True, nullable=False),
+    sa.Column("id", sa.Text, primary_key=True),  # deterministic from (source, source_id, opd)
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("opd", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Index("inbox_opd_year", "pemda", "tahun", "opd", "status"),
+)
+
+snapshot = sa.Table(
+    "snapshot", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("opd", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("nama", sa.Text, primary_key=True),
+    sa.Column("doc", JSONB, nullable=False),
+)
