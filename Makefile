@@ -7,6 +7,7 @@ PACKAGES := -e common -e services/musrenbang -e services/pokir -e services/renja
 PYPROJECTS := common/pyproject.toml $(wildcard services/*/pyproject.toml)
 DEMO_PEMDA ?= 12.21
 NOMENKLATUR_VERSI ?= sipd-2027
+DEMO_TAHUN ?= 2027
 PYTEST_ARGS ?=
 
 .PHONY: up down test unit integration infra install migrate refdata bench help
@@ -38,7 +39,7 @@ migrate: install infra
 refdata: migrate
 	$(BIN)/musrenbang-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/pokir-refdata --pemda $(DEMO_PEMDA)
-	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI)
+	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI) --pemda $(DEMO_PEMDA) --tahun $(DEMO_TAHUN)
 
 up: refdata
 	@deploy/local/stack.sh start

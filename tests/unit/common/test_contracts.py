@@ -91,3 +91,10 @@ def test_every_event_handler_of_the_services_is_in_the_topology_and_nothing_else
                 if isinstance(entrypoint, EventHandler):
                     handled.add(Subscription(cls.name, entrypoint.source_service, entrypoint.routing_key))
     assert handled == set(PROJECT_TOPOLOGY.subscriptions)
+
+
+def test_every_renja_event_is_documented_and_nothing_else_is_claimed():
+    from renja import events
+
+    documented = {t for t in contracts.messages_by_type(contracts.load()) if ".renja." in t}
+    assert documented == {f"id.eplanning.renja.{key}" for key in events.ALL}
