@@ -39,6 +39,7 @@ migrate: install infra
 refdata: migrate
 	$(BIN)/musrenbang-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/pokir-refdata --pemda $(DEMO_PEMDA)
+	$(BIN)/rkpd-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI) --pemda $(DEMO_PEMDA) --tahun $(DEMO_TAHUN)
 
 up: refdata

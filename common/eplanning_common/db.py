@@ -120,11 +120,13 @@ class ConsumingUnitOfWork(UnitOfWork):
 class Db:
     """What a service worker gets: unit-of-work factories bound to the worker's context."""
 
-    def __init__(self, engine: sa.Engine, service: str, correlation_id: str | None = None, context: dict | None = None):
+    def __init__(self, engine: sa.Engine, service: str, correlation_id: str | None = None, context: dict | None = None,
+                 amqp_uri: str | None = None):
         self.engine = engine
         self.service = service
         self.correlation_id = correlation_id
         self.context = context or {}
+        self.amqp_uri = amqp_uri  # the container's broker, for a service that reads others over RPC
 
     def unit(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.service, self.correlation_id, self.context)

@@ -54,7 +54,8 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         cid = worker_ctx.data.setdefault(CONTEXT_KEY, new_correlation_id())
-        return Db(self.engine, self.container.service_name, cid, context=worker_ctx.data)
+        return Db(self.engine, self.container.service_name, cid, context=worker_ctx.data,
+                  amqp_uri=self.container.config.get("AMQP_URI"))
 
 
 class CallerIdentity(DependencyProvider):

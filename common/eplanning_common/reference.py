@@ -114,3 +114,21 @@ def kamus_csv(rows: list[dict]) -> str:
         writer.writerow([r["kode"], r["nama"], r["sub_kegiatan"], r["opd"], r["satuan"], f"{r['harga_satuan']:.2f}",
                          "" if r.get("volume_maks") is None else str(r["volume_maks"])])
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    with open(config.data_dir() / "nomenklatur_kabkota.csv", encoding="utf-8", newline="") as fh:
+        return {row["kode"]: row["nama"] for row in csv.DictReader(fh)}
+
+
+def nomenclature_name(kode: str) -> str | None:
+    """The name of a nomenclature code (urusan .. sub kegiatan), resolving a bidang's copy of the
+    `X.XX` template ("1.02.01.2.01.0001" -> the name of "X.XX.01.2.01.0001")."""
+    names = _names()
+    if kode in names:
+        return names[kode]
+    parts = kode.split(".")
+    if len(parts) >= 3 and ".".join(parts[:2]) in names:
+        return names.get("X.XX." + ".".join(parts[2:]))
+    return None

@@ -79,6 +79,10 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
         Subscription("renja", "pokir", "pokir.delivered.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
+        # RKPD follows everything the three stages publish (copies, decisions, closes).
+        Subscription("rkpd", "musrenbang", "#"),
+        Subscription("rkpd", "pokir", "#"),
+        Subscription("rkpd", "renja", "#"),
     ),
 )
 

@@ -1,9 +1,18 @@
-"""The rkpd service: entrypoints only; the work happens in the modules they call."""
-from nameko.rpc import rpc
+"""The RKPD service: entrypoints only. It follows the three stages' events, assembles the RKPD by
+itself once Musrenbang, Pokir and Renja have all closed with matching manifests, and answers
+status, versions and documents for the gateway."""
+from contextlib import contextmanager
 
-from eplanning_common.dependencies import Correlation, Database
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from eplanning_common.consumer import event_handler
+from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
+
+from . import cycle, facts, queries
+from .errors import require_bappeda, translated
 
 
 class RkpdService:
@@ -12,7 +21,91 @@ class RkpdService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    identity = CallerIdentity()
+
+    @contextmanager
+    def _bappeda(self, tahun):
+        with translated():
+            pemda = require_bappeda(self.identity)
+            with self.db.unit() as uow:
+                yield uow, pemda
 
     @rpc
     def health(self):
         return health_report(self.name, self.db)
+
+    # -- reads and Bappeda's actions ---------------------------------------------------------
+    @rpc
+    def status(self, tahun):
+        with self._bappeda(tahun) as (uow, pemda):
+            return queries.status(uow, pemda, tahun)
+
+    @rpc
+    def versions(self, tahun):
+        with self._bappeda(tahun) as (uow, pemda):
+            return queries.versions(uow, pemda, tahun)
+
+    @rpc
+    def document(self, tahun, nomor=None):
+        with self._bappeda(tahun) as (uow, pemda):
+            return queries.document(uow, pemda, tahun, nomor)
+
+    @rpc
+    def set_narrative(self, tahun, bab, sections):
+        with self._bappeda(tahun) as (uow, pemda):
+            return queries.set_narrative(uow, pemda, tahun, bab, sections)
+
+    @rpc
+    def assemble(self, tahun):
+        """Assemble now (after a narrative edit, say); normally it happens by itself."""
+        with self._bappeda(tahun) as (uow, pemda):
+            cycle.mark_current_stale(uow, pemda, tahun, "Disusun ulang atas permintaan Bappeda")
+            return cycle.try_assemble(uow, self.db.amqp_uri, pemda, tahun) or queries.status(uow, pemda, tahun)
+
+    @rpc
+    def promote(self, tahun, to):
+        with self._bappeda(tahun) as (uow, pemda):
+            return cycle.promote_to(uow, self.db.amqp_uri, pemda, tahun, to)
+
+    # -- the stages' events ------------------------------------------------------------------
+    @event_handler("musrenbang", "#")
+    def on_musrenbang(self, event):
+        self._follow("musrenbang", event)
+
+    @event_handler("pokir", "#")
+    def on_pokir(self, event):
+        self._follow("pokir", event)
+
+    @event_handler("renja", "#")
+    def on_renja(self, event):
+        self._follow("renja", event)
+
+    def _follow(self, source, event):
+        key = facts.routing_key(event)
+        closed = False
+        with translated(), self.db.consuming(event, f"rkpd.on_{source}") as uow:
+            if uow.duplicate:
+                return
+            record = facts.HANDLERS.get((source, key))
+            if record is not None:
+                record(uow, event)
+            elif key == "stage.closed.v1":
+                closed = facts.record_close(uow, event, source)
+            elif key == "stage.reopened.v1":
+                facts.reopened(uow, event, source)
+                cycle.mark_current_stale(uow, event["pemda"], event["tahun"],
+                                         f"Tahap {source} dibuka kembali: {event['data'].get('reason', '')}")
+        if closed:  # after the close is committed: assemble if this completes the set
+            self._try(event["pemda"], event["tahun"])
+
+    def _try(self, pemda, tahun):
+        with self.db.unit() as uow:
+            cycle.try_assemble(uow, self.db.amqp_uri, pemda, tahun)
+
+    @timer(interval=30)
+    def recheck(self):
+        """Events may still be in flight when the last close arrives: look again."""
+        with self.db.unit() as uow:
+            pending = queries.waiting_cycles(uow)
+        for pemda, tahun in pending:
+            self._try(pemda, tahun)

@@ -98,3 +98,10 @@ def test_every_renja_event_is_documented_and_nothing_else_is_claimed():
 
     documented = {t for t in contracts.messages_by_type(contracts.load()) if ".renja." in t}
     assert documented == {f"id.eplanning.renja.{key}" for key in events.ALL}
+
+
+def test_every_rkpd_event_is_documented_and_nothing_else_is_claimed():
+    from rkpd import assembly
+
+    documented = {t for t in contracts.messages_by_type(contracts.load()) if ".rkpd." in t}
+    assert documented == {f"id.eplanning.rkpd.{key}" for key in assembly.ALL_EVENTS}

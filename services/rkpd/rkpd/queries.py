@@ -1,0 +1,73 @@
+"""Reads of the RKPD: what is closed and what it waits for, the versions, one document."""
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from eplanning_common.errors import NotFound
+
+from . import assembly, facts
+from eplanning_common import errors as rpc
+from .tables import narrative, rkpd_version, stage, waiting
+
+
+def status(uow, pemda: str, tahun: int) -> dict:
+    closed = facts.closed_stages(uow, pemda, tahun)
+    row = uow.execute(sa.select(waiting.c.reasons, waiting.c.checked_at).where(
+        waiting.c.pemda == pemda, waiting.c.tahun == tahun)).first()
+    history = assembly.history(uow, pemda, tahun)
+    current = history[-1] if history else None
+    return {"pemda": pemda, "tahun": tahun,
+            "tahap": {s: {"ditutup": s in closed, "manifest": closed.get(s)} for s in facts.STAGES},
+            # closes are read live; what the last completeness check found is shown once all have closed
+            "menunggu": [f"menunggu penutupan tahap {s}" for s in facts.STAGES if s not in closed]
+            or (row.reasons if row else []),
+            "versi_terkini": None if current is None else {"nomor": current.nomor, "versi": current.versi,
+                                                           "content_hash": current.hash, "stale": current.stale,
+                                                           "alasan_stale": current.alasan_stale,
+                                                           "ditetapkan": current.ditetapkan}}
+
+
+def versions(uow, pemda: str, tahun: int) -> list[dict]:
+    rows = uow.execute(sa.select(rkpd_version.c.nomor, rkpd_version.c.versi, rkpd_version.c.content_hash,
+                                 rkpd_version.c.location, rkpd_version.c.files, rkpd_version.c.diff,
+                                 rkpd_version.c.stale_reason, rkpd_version.c.ditetapkan, rkpd_version.c.created_at)
+                       .where(rkpd_version.c.pemda == pemda, rkpd_version.c.tahun == tahun)
+                       .order_by(rkpd_version.c.nomor)).all()
+    return [{"nomor": r.nomor, "versi": r.versi, "content_hash": r.content_hash, "location": r.location,
+             "files": r.files, "diff": r.diff, "stale_reason": r.stale_reason, "ditetapkan": r.ditetapkan,
+             "created_at": r.created_at.isoformat()} for r in rows]
+
+
+def document(uow, pemda: str, tahun: int, nomor: int | None) -> dict:
+    query = sa.select(rkpd_version.c.document, rkpd_version.c.files, rkpd_version.c.location).where(
+        rkpd_version.c.pemda == pemda, rkpd_version.c.tahun == tahun)
+    query = query.where(rkpd_version.c.nomor == nomor) if nomor is not None else query.order_by(
+        rkpd_version.c.nomor.desc()).limit(1)
+    row = uow.execute(query).first()
+    if row is None:
+        raise NotFound(f"RKPD {pemda} {tahun} belum disusun", code="rkpd_not_found")
+    return {"document": row.document, "files": row.files, "location": row.location}
+
+
+def set_narrative(uow, pemda: str, tahun: int, bab, sections) -> dict:
+    if bab not in (1, 2, 3, 4, 6, 7):
+        raise rpc.ValidationError("Bab narasi: 1, 2, 3, 4, 6 atau 7 (bab V adalah tabel)",
+                                  errors=[{"field": "bab", "message": "Bab tidak dapat diedit", "code": "invalid"}])
+    if not isinstance(sections, list) or not sections or any(
+            not isinstance(x, dict) or set(x) != {"judul", "teks"} or not str(x["judul"]).strip() for x in sections):
+        raise rpc.ValidationError("Bagian narasi: daftar {judul, teks}",
+                                  errors=[{"field": "sections", "message": "Isi daftar {judul, teks}", "code": "invalid"}])
+    statement = pg_insert(narrative).values(pemda=pemda, tahun=tahun, bab=str(bab), sections=sections)
+    uow.execute(statement.on_conflict_do_update(index_elements=["pemda", "tahun", "bab"], set_={"sections": sections}))
+    return {"bab": bab, "sections": sections}
+
+
+def waiting_cycles(uow) -> list[tuple[str, int]]:
+    """Cycles whose three stages are closed but whose RKPD is missing or stale."""
+    rows = uow.execute(sa.select(stage.c.pemda, stage.c.tahun).group_by(stage.c.pemda, stage.c.tahun)
+                       .having(sa.func.count() == len(facts.STAGES))).all()
+    out = []
+    for pemda, tahun in rows:
+        history = assembly.history(uow, pemda, tahun)
+        if not history or (history[-1].stale and not history[-1].ditetapkan):
+            out.append((pemda, tahun))
+    return out

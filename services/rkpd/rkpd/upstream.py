@@ -1,0 +1,73 @@
+"""Reads from the stage services over RPC (reads only, always with a timeout): a resync when a
+close manifest does not match what the events brought, and the names the document needs.
+
+RKPD calls as a system identity with Bappeda's rights in the pemda (`sub` = "rkpd-service")."""
+from contextlib import contextmanager
+
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from eplanning_common import config
+
+PAGE = 100
+
+
+@contextmanager
+def proxy(amqp_uri: str, pemda: str):
+    identity = {"sub": "rkpd-service", "role": "bappeda", "pemda": pemda}
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=config.rpc_timeout_seconds(),
+                         context_data={"identity": identity}) as rpc:
+        yield rpc
+
+
+def or_empty(method, *args) -> list:
+    """A read whose absence upstream (no DPRD register imported, say) means "no names": the
+    document then shows codes. A timeout or a service that is down still raises (retry later)."""
+    try:
+        return method(*args)
+    except RemoteError as exc:
+        if exc.exc_type == "NotFound":
+            return []
+        raise
+
+
+def pages(method, tahun: int):
+    """Every item of a paginated listing `method(tahun, filters, cursor, limit)`."""
+    cursor = None
+    while True:
+        page = method(tahun, None, cursor, PAGE)
+        yield from page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return
+
+
+def usulan_as_event_data(view: dict) -> dict:
+    """An operator's usulan view (musrenbang.list_usulan) in the shape of usulan.submitted.v1 data."""
+    item = view["kamus_item"]
+    return {"usulan_id": view["id"], "tracking_code": view["tracking_code"], "version": view["version"],
+            "kecamatan": view["kecamatan"], "desa": view["desa"], "kamus_kode": item["kode"],
+            "sub_kegiatan": item["sub_kegiatan"], "opd": item["opd"], "satuan": item["satuan"],
+            "harga_satuan": item["harga_satuan"], "volume": view["volume"], "cost": view["cost"],
+            "permasalahan": view["permasalahan"], "gagasan": view["gagasan"], "submitted_at": view["submitted_at"]}
+
+
+def decision_as_event_data(view: dict, d: dict) -> dict:
+    return {"usulan_id": view["id"], "tracking_code": view["tracking_code"], "version": view["version"],
+            "kecamatan": view["kecamatan"], "desa": view["desa"], "level": d["level"], "status": d["status"],
+            "reason": d["reason"], "volume": d["volume"], "cost": d["cost"], "original_volume": d["original_volume"],
+            "original_cost": d["original_cost"], "merge_target": d["merge_target"], "decided_at": d["at"]}
+
+
+def pokir_as_event_data(view: dict) -> dict:
+    """A pokir view (pokir.list_pokir) in the shape of the pokir.*.v1 data."""
+    item = view["kamus_item"]
+    return {"pokir_id": view["id"], "version": view["version"], "anggota_id": view["anggota_id"],
+            "dapil": view["dapil"], "status": view["status"], "judul": view["judul"],
+            "permasalahan": view["permasalahan"], "usulan": view["usulan"], "reses_id": view["reses_id"],
+            "kecamatan": view["kecamatan"], "desa": view["desa"], "kamus_kode": item["kode"],
+            "sub_kegiatan": item["sub_kegiatan"], "opd": item["opd"], "satuan": item["satuan"],
+            "harga_satuan": item["harga_satuan"], "volume": view["volume"], "cost": view["cost"],
+            "disposisi_opd": view["disposisi_opd"], "akomodasi": view["akomodasi"],
+            "alasan_tidak_diakomodasi": view["alasan_tidak_diakomodasi"],
+            "changed_at": view["history"][-1]["at"] if view["history"] else view["created_at"]}
