@@ -248,3 +248,72 @@ def _copies(engine, pemda) -> int:
     with engine.connect() as conn:
         return conn.execute(sa.text("select count(*) from renja_row_copy where pemda = :p and not deleted"),
                             {"p": pemda}).scalar()
+
+
+def test_a_resync_copies_the_same_data_the_events_carry(amqp_uri, upstream):
+    """The RPC listings the resync reads, mapped back to event data, equal what the events said."""
+    from datetime import timedelta
+
+    from musrenbang.service import MusrenbangService
+    from rkpd import upstream as up
+
+    from eplanning_common.config import data_dir
+    from eplanning_common.publisher import open_connection
+
+    tahun = 2043
+    conn = open_connection(amqp_uri)
+    channel = conn.channel()
+    for source in ("musrenbang", "pokir"):
+        channel.exchange_declare(f"{source}.events", "topic", durable=True, auto_delete=False)
+    channel.queue_declare("test.rkpd.resync", exclusive=True)
+    channel.queue_bind("test.rkpd.resync", "musrenbang.events", routing_key="usulan.#")
+    channel.queue_bind("test.rkpd.resync", "pokir.events", routing_key="pokir.#")
+    container = ServiceContainer(MusrenbangService, {"AMQP_URI": amqp_uri, "DATABASE_URL": db("musrenbang", "rkpdmap"),
+                                                     "max_workers": 10})
+    container.start()
+    demo = data_dir() / "demo"
+    now = datetime.now(timezone.utc)
+    try:
+        with bappeda_rpc(amqp_uri) as b, ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
+                "identity": {"sub": "d", "role": "operator_desa", "pemda": PEMDA, "wilayah": "12.21.07.1001"}}) as d, \
+                ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
+                    "identity": {"sub": "a", "role": "anggota_dprd", "pemda": PEMDA, "anggota_id": "A01"}}) as a, \
+                ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
+                    "identity": {"sub": "s", "role": "setwan", "pemda": PEMDA}}) as s:
+            b.musrenbang.import_kamus(tahun, (demo / "kamus_usulan_12.21_2027.csv").read_text())
+            b.musrenbang.set_schedule(tahun, [{"level": lv, "opens_at": (now - timedelta(days=1)).isoformat(),
+                                               "closes_at": (now + timedelta(days=1)).isoformat()}
+                                              for lv in ("desa", "kecamatan", "kabupaten")])
+            u = d.musrenbang.create_usulan(tahun, {"desa": "12.21.07.1001", "kamus_item_id": f"{PEMDA}/{tahun}/DRN-01",
+                                                   "volume": "12.50", "permasalahan": "x", "gagasan": "Drainase"})
+            d.musrenbang.decide_usulan(u["id"], {"level": "desa", "status": "diterima dengan perubahan",
+                                                 "revised_volume": "10", "reason": "Dikurangi"})
+            s.pokir.import_register("2024-2029", *((demo / f"dprd_{n}_12.21.csv").read_text()
+                                                   for n in ("dapil", "anggota", "staf_ahli")))
+            b.pokir.import_kamus(tahun, (demo / "kamus_usulan_12.21_2027.csv").read_text())
+            b.pokir.set_window(tahun, (now - timedelta(days=1)).isoformat(), (now + timedelta(days=1)).isoformat())
+            reses = a.pokir.record_reses(tahun, {"tanggal": now.date().isoformat(), "tempat": "Balai", "jumlah_peserta": 5})
+            p = a.pokir.create_pokir(tahun, {"judul": "Sumur", "permasalahan": "Air", "usulan": "Sumur bor",
+                                             "kamus_item_id": f"{PEMDA}/{tahun}/SPAM-02", "volume": "1",
+                                             "desa": "12.21.07.1001", "reses_id": reses["id"]})
+            a.pokir.act_on_pokir(p["id"], "submit")
+
+            def last_events():
+                seen = {}
+                while (m := channel.basic_get("test.rkpd.resync", no_ack=True)) is not None:
+                    e = json.loads(m.body)
+                    seen[(e["type"], e["subject"])] = e["data"]
+                return seen
+            events = {}
+            support.wait_for(lambda: events.update(last_events()) or len(events) >= 4, what="the events")
+            with up.proxy(amqp_uri, PEMDA) as rpc:
+                [view] = list(up.pages(rpc.musrenbang.list_usulan, tahun))
+                [pview] = list(up.pages(rpc.pokir.list_pokir, tahun))
+        submitted = events[("id.eplanning.musrenbang.usulan.submitted.v1", u["id"])]
+        decided = events[("id.eplanning.musrenbang.usulan.decided.v1", u["id"])]
+        assert up.usulan_as_event_data(view) == {**submitted, "version": view["version"]}
+        assert up.decision_as_event_data(view, view["decisions"][0]) == {**decided, "version": view["version"]}
+        assert up.pokir_as_event_data(pview) == events[("id.eplanning.pokir.pokir.submitted.v1", p["id"])]
+    finally:
+        container.stop()
+        conn.close()

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 
 from . import events
-from .domain import Actor, PokirWindow, Role, TransitionRefused
+from .domain import Actor, PokirWindow, Role, TransitionRefused, default_deadline
 from .pokir_actions import apply
 from .repository import Repository
 
@@ -40,9 +40,10 @@ def follow_schedule(repo: Repository, event: dict) -> None:
     row = repo.window_row(event["pemda"], event["tahun"])
     if row is not None and row.source == "bappeda":
         return  # Bappeda's own window stands
-    window = PokirWindow.with_default_deadline(event["pemda"], event["tahun"],
-                                               datetime.fromisoformat(windows["desa"]["opens_at"]),
-                                               datetime.fromisoformat(windows["kabupaten"]["opens_at"]))
+    deadline = default_deadline(datetime.fromisoformat(windows["kabupaten"]["opens_at"]))
+    # a Musrenbang calendar so short that the deadline falls before the desa opening: no window
+    opens = min(datetime.fromisoformat(windows["desa"]["opens_at"]), deadline)
+    window = PokirWindow(event["pemda"], event["tahun"], opens, deadline)
     repo.set_window(window.pemda, window.tahun, window.opens_at, window.closes_at, "musrenbang")
 
 

@@ -9,6 +9,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common import config
 
+from .completeness import money_text, volume_text
+
 PAGE = 100
 
 
@@ -48,15 +50,17 @@ def usulan_as_event_data(view: dict) -> dict:
     return {"usulan_id": view["id"], "tracking_code": view["tracking_code"], "version": view["version"],
             "kecamatan": view["kecamatan"], "desa": view["desa"], "kamus_kode": item["kode"],
             "sub_kegiatan": item["sub_kegiatan"], "opd": item["opd"], "satuan": item["satuan"],
-            "harga_satuan": item["harga_satuan"], "volume": view["volume"], "cost": view["cost"],
-            "permasalahan": view["permasalahan"], "gagasan": view["gagasan"], "submitted_at": view["submitted_at"]}
+            "harga_satuan": money_text(item["harga_satuan"]), "volume": volume_text(view["volume"]),
+            "cost": money_text(view["cost"]), "permasalahan": view["permasalahan"], "gagasan": view["gagasan"],
+            "submitted_at": view["submitted_at"]}
 
 
 def decision_as_event_data(view: dict, d: dict) -> dict:
     return {"usulan_id": view["id"], "tracking_code": view["tracking_code"], "version": view["version"],
             "kecamatan": view["kecamatan"], "desa": view["desa"], "level": d["level"], "status": d["status"],
-            "reason": d["reason"], "volume": d["volume"], "cost": d["cost"], "original_volume": d["original_volume"],
-            "original_cost": d["original_cost"], "merge_target": d["merge_target"], "decided_at": d["at"]}
+            "reason": d["reason"], "volume": volume_text(d["volume"]), "cost": money_text(d["cost"]),
+            "original_volume": volume_text(d["original_volume"]), "original_cost": money_text(d["original_cost"]),
+            "merge_target": d["merge_target"], "decided_at": d["at"]}
 
 
 def pokir_as_event_data(view: dict) -> dict:
@@ -67,7 +71,10 @@ def pokir_as_event_data(view: dict) -> dict:
             "permasalahan": view["permasalahan"], "usulan": view["usulan"], "reses_id": view["reses_id"],
             "kecamatan": view["kecamatan"], "desa": view["desa"], "kamus_kode": item["kode"],
             "sub_kegiatan": item["sub_kegiatan"], "opd": item["opd"], "satuan": item["satuan"],
-            "harga_satuan": item["harga_satuan"], "volume": view["volume"], "cost": view["cost"],
-            "disposisi_opd": view["disposisi_opd"], "akomodasi": view["akomodasi"],
+            "harga_satuan": money_text(item["harga_satuan"]), "volume": volume_text(view["volume"]),
+            "cost": money_text(view["cost"]), "disposisi_opd": view["disposisi_opd"],
+            "akomodasi": None if view["akomodasi"] is None else {
+                **view["akomodasi"], "volume": volume_text(view["akomodasi"]["volume"]),
+                "cost": money_text(view["akomodasi"]["cost"])},
             "alasan_tidak_diakomodasi": view["alasan_tidak_diakomodasi"],
             "changed_at": view["history"][-1]["at"] if view["history"] else view["created_at"]}

@@ -259,8 +259,10 @@ class View:
     per_opd: list[dict]
     per_urusan: list[dict]
     usulan_per_status: list[dict]
+    usulan_per_opd: list[dict]
     pokir_per_status: list[dict]
     pokir_per_fraksi: list[dict]
+    pokir_per_opd: list[dict]
     fixed_time: datetime
     extra: dict = field(default_factory=dict)
 
@@ -547,7 +549,9 @@ def build_view(doc: dict) -> View:
         per_opd=per_opd,
         per_urusan=per_urusan,
         usulan_per_status=_summarise(usulan, "status", "cost_akhir"),
+        usulan_per_opd=_summarise(usulan, "opd", "cost_akhir"),
         pokir_per_status=_summarise(pokir, "status", "cost"),
         pokir_per_fraksi=_summarise(pokir, "fraksi", "cost"),
+        pokir_per_opd=_summarise(pokir, "opd", "cost"),
         fixed_time=_fixed_time(tahun),
     )

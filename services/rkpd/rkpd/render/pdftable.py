@@ -44,27 +44,53 @@ class RowStyle:
 NORMAL = RowStyle()
 
 
+_WIDTHS: dict[str, dict[str, float]] = {}
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """stringWidth, remembered: a table repeats the same words and values thousands of times."""
+    cache = _WIDTHS.get(font)
+    if cache is None:
+        cache = _WIDTHS[font] = {}
+    w = cache.get(text)
+    if w is None:
+        if len(cache) > 200_000:
+            cache.clear()
+        w = cache[text] = stringWidth(text, font, 1000.0)
+    return w * size / 1000.0
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of `text` no wider than `width`; words longer than a line are cut."""
+    """Lines of `text` no wider than `width`; words longer than a line are cut.
+
+    Standard Type 1 fonts have no kerning, so widths add up: each word is measured once.
+    """
     out: list[str] = []
+    space = text_width(" ", font, size)
     for para in text.split("\n"):
-        if stringWidth(para, font, size) <= width:
+        if text_width(para, font, size) <= width:
             out.append(para)
             continue
         line = ""
+        line_w = 0.0
         for word in para.split():
-            candidate = f"{line} {word}" if line else word
-            if stringWidth(candidate, font, size) <= width:
-                line = candidate
+            word_w = text_width(word, font, size)
+            if line and line_w + space + word_w <= width:
+                line = f"{line} {word}"
+                line_w += space + word_w
+                continue
+            if not line and word_w <= width:
+                line, line_w = word, word_w
                 continue
             if line:
                 out.append(line)
             # a word wider than the column (a long code): cut it where it fills the line
-            while stringWidth(word, font, size) > width:
+            while word_w > width:
                 cut = max(1, _fit(word, font, size, width))
                 out.append(word[:cut])
                 word = word[cut:]
-            line = word
+                word_w = text_width(word, font, size)
+            line, line_w = word, word_w
         out.append(line)
     return out
 
@@ -159,7 +185,7 @@ def write_table_pdf(
         n = 1
         for i, t in enumerate(cells):
             w = inner[i] - style.indent if i == indent_col else inner[i]
-            if stringWidth(t, style.font, SIZE) <= w and "\n" not in t:
+            if "\n" not in t and text_width(t, style.font, SIZE) <= w:
                 out.append(t)
                 continue
             s, k = _wrap_cell(t, style.font, w, max_lines)
@@ -282,6 +308,9 @@ def _draw_page(canvas, xs, top, head_cells, head, head_heights, head_fonts, rows
     # text
     canvas.setFillColor(colors.black)
     t = canvas.beginText()
+    # _textOut: textOut without moving the text cursor, which costs a stringWidth per call;
+    # every piece of text here is placed with its own setTextOrigin
+    out = getattr(t, "_textOut", t.textOut)
     font = None
     for r_i, height in enumerate(head_heights):
         f = head_fonts[r_i]
@@ -297,9 +326,9 @@ def _draw_page(canvas, xs, top, head_cells, head, head_heights, head_fonts, rows
             first_top = y_top - (y_top - y_bot - block) / 2 - PAD
             cx = (xs[c0] + xs[c1 + 1]) / 2
             for k, line in enumerate(lines_):
-                w = stringWidth(line, f, size)
+                w = text_width(line, f, size)
                 t.setTextOrigin(cx - w / 2, _baseline(first_top, k))
-                t.textOut(line)
+                out(line)
     for i, r in enumerate(rows):
         row_top = edges[nhead + i]
         if r.style.font != font:
@@ -310,21 +339,21 @@ def _draw_page(canvas, xs, top, head_cells, head, head_heights, head_fonts, rows
             if not text:
                 continue
             if is_total and c == 0 and total_span > 1:
-                w = stringWidth(text, font, SIZE)
+                w = text_width(text, font, SIZE)
                 t.setTextOrigin((xs[0] + xs[total_span]) / 2 - w / 2, _baseline(row_top, 0))
-                t.textOut(text)
+                out(text)
                 continue
             x = xs[c] + PAD + (r.style.indent if c == indent_col else 0)
             if "\n" in text:
                 for k, line in enumerate(text.split("\n")):
                     if c in right:
-                        t.setTextOrigin(xs[c + 1] - PAD - stringWidth(line, font, SIZE), _baseline(row_top, k))
+                        t.setTextOrigin(xs[c + 1] - PAD - text_width(line, font, SIZE), _baseline(row_top, k))
                     else:
                         t.setTextOrigin(x, _baseline(row_top, k))
-                    t.textOut(line)
+                    out(line)
             else:
                 if c in right:
-                    x = xs[c + 1] - PAD - stringWidth(text, font, SIZE)
+                    x = xs[c + 1] - PAD - text_width(text, font, SIZE)
                 t.setTextOrigin(x, _baseline(row_top, 0))
-                t.textOut(text)
+                out(text)
     canvas.drawText(t)
