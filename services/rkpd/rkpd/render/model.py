@@ -7,6 +7,7 @@ kept as ``Decimal`` (2 dp) so the spreadsheet gets exact numbers and the text ge
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,8 @@ def to_int(value: Any) -> int | None:
 
 
 _SWAP = str.maketrans({",": ".", ".": ","})
+#: C0 control characters other than tab and newlines: invalid in XML and HTML, invisible anyway
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def fmt_money(value: Decimal | None) -> str:
@@ -116,7 +119,7 @@ def text(value: Any) -> str:
     if value is None:
         return DASH
     if isinstance(value, str):
-        s = value.strip()
+        s = _CONTROL.sub("", value).strip()
         return s if s else DASH
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
@@ -151,7 +154,7 @@ def paragraphs(teks: Any) -> list[list[str]]:
     if teks is None:
         return []
     out: list[list[str]] = []
-    for block in str(teks).replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
+    for block in _CONTROL.sub("", str(teks)).replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         if lines:
             out.append(lines)
