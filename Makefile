@@ -63,3 +63,4 @@ bench: install infra
 	@mkdir -p var/bench
 	$(BIN)/python tests/bench/bench_ranking.py --out var/bench/ranking.json
 	$(BIN)/python tests/bench/bench_musrenbang.py --usulan $(BENCH_USULAN) --out var/bench/musrenbang.json
+	$(BIN)/python tests/bench/bench_rkpd.py --out var/bench/rkpd.json

@@ -111,12 +111,22 @@ def _narrative(uow, pemda, tahun, pemda_nama) -> dict:
     return sections
 
 
-def build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, manifests: dict) -> dict:
-    region_rows = uow.execute(sa.select(wilayah.c.kode, wilayah.c.nama).where(wilayah.c.pemda == pemda)).all()
-    region_names = {r.kode: r.nama for r in region_rows}
-    with upstream.proxy(amqp_uri, pemda) as rpc:  # names that events do not carry
+def upstream_names(amqp_uri: str, pemda: str, tahun: int) -> tuple[list[OpdIn], dict[str, dict]]:
+    """OPD names and the public facts of each pokir's member: names the events do not carry."""
+    with upstream.proxy(amqp_uri, pemda) as rpc:
         opds = [OpdIn(o["kode"], o["nama"]) for o in upstream.or_empty(rpc.renja.list_opd)]
         members = {p["id"]: p for p in upstream.or_empty(rpc.pokir.public_register, pemda, tahun)}
+    return opds, members
+
+
+def build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, manifests: dict) -> dict:
+    return build_from(uow, pemda, tahun, versi, nomor, manifests, *upstream_names(amqp_uri, pemda, tahun))
+
+
+def build_from(uow, pemda: str, tahun: int, versi: str, nomor: int, manifests: dict, opds: list[OpdIn],
+               members: dict[str, dict]) -> dict:
+    region_rows = uow.execute(sa.select(wilayah.c.kode, wilayah.c.nama).where(wilayah.c.pemda == pemda)).all()
+    region_names = {r.kode: r.nama for r in region_rows}
     return build_document(
         pemda=pemda, pemda_nama=region_names.get(pemda, pemda), tahun=tahun, versi=versi, nomor_versi=nomor,
         rows=_rows(uow, pemda, tahun), opds=opds, names=Names(), usulan=_usulan(uow, pemda, tahun, region_names),
