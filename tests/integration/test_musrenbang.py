@@ -398,8 +398,17 @@ def test_full_cycle_forum_merge_ranking_berita_acara_and_stage_close(rpc, events
                                                 u["kamus_item"]["opd"], u["kamus_item"]["sub_kegiatan"])
                                  for u in accepted)
     assert digest == manifest["digest"]
-    # and a closed stage takes no more changes
+    # and a closed stage takes no more changes ...
     assert payload(remote_error(rpc["bappeda"].close_stage, tahun))["code"] == "stage_closed"
+    assert payload(remote_error(rpc["bappeda"].decide_usulan, b["id"], {"level": "kabupaten", "status": "diterima"})
+                   )["code"] == "stage_closed"
+    # ... unless Bappeda reopens it, with a reason (an audited act downstream learns of)
+    assert remote_error(rpc["bappeda"].change_schedule, tahun, "reopen", "kabupaten", "").exc_type == "ValidationError"
+    reopened = rpc["bappeda"].change_schedule(tahun, "reopen", "kabupaten", "Perubahan RKPD: pagu bertambah")
+    assert reopened["closed"] is False
+    assert events.wait_for("stage.reopened.v1", f"{PEMDA}/{tahun}")[0]["data"]["reason"] == "Perubahan RKPD: pagu bertambah"
+    again = rpc["bappeda"].close_stage(tahun)
+    assert again["manifest"]["digest"] == manifest["digest"]
 
 
 def test_renja_decision_is_recorded_once_and_shown_in_public_tracking(rpc, cycle, amqp_uri):

@@ -4,6 +4,7 @@ nothing, and a manifest mismatch triggers a resync (never a premature assembly).
 import json
 import random
 import time
+import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -317,3 +318,36 @@ def test_a_resync_copies_the_same_data_the_events_carry(amqp_uri, upstream):
     finally:
         container.stop()
         conn.close()
+
+
+def test_a_reopened_stage_marks_the_rkpd_stale_and_the_next_close_gives_a_new_version_with_a_diff(
+        amqp_uri, upstream, tmp_path, monkeypatch):
+    data, closes = synthetic_cycle()
+    monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / "stale"))
+    container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": db("rkpd", "stale"),
+                                               "max_workers": 10})
+    container.start()
+    try:
+        publish(amqp_uri, data + closes)
+        with bappeda_rpc(amqp_uri) as rpc:
+            support.wait_for(lambda: rpc.rkpd.versions(TAHUN), timeout=90, what="version 1")
+            window = {"level": "kabupaten", "opens_at": "2040-03-16T00:00:00+07:00",
+                      "closes_at": "2040-03-31T00:00:00+07:00"}
+            publish(amqp_uri, [ev("musrenbang", "stage.reopened.v1", f"{PEMDA}/{TAHUN}", {
+                "level": "kabupaten", "kind": "reopen", "reason": "Perubahan RKPD", "before": window, "after": window,
+                "changed_at": datetime.now(timezone.utc).isoformat()})])
+            status = support.wait_for(lambda: (s := rpc.rkpd.status(TAHUN))["versi_terkini"]["stale"] and s,
+                                      what="the stale mark")
+            assert "Perubahan RKPD" in status["versi_terkini"]["alasan_stale"]
+            assert status["menunggu"] == ["menunggu penutupan tahap musrenbang"]
+            service, key, envelope = closes[0]
+            publish(amqp_uri, [(service, key, {**envelope, "id": str(uuid.uuid4())})])  # closes again
+            versions = support.wait_for(lambda: len(v := rpc.rkpd.versions(TAHUN)) == 2 and v, timeout=90,
+                                        what="version 2")
+            assert versions[1]["versi"] == "rancangan awal" and versions[1]["nomor"] == 2
+            assert versions[1]["diff"]["rows"] == {"added": [], "removed": [], "changed": []}
+            assert versions[0]["stale_reason"]
+            promoted = rpc.rkpd.promote(TAHUN, "rancangan")
+            assert promoted["versi"] == "rancangan" and promoted["nomor"] == 3
+    finally:
+        container.stop()

@@ -96,6 +96,10 @@ class Repository:
         self._x(jadwal.update().where(jadwal.c.pemda == pemda, jadwal.c.tahun == tahun)
                 .values(closed_at=sa.func.now(), manifest=manifest))
 
+    def reopen_stage(self, pemda: str, tahun: int) -> None:
+        self._x(jadwal.update().where(jadwal.c.pemda == pemda, jadwal.c.tahun == tahun)
+                .values(closed_at=None, manifest=None))
+
     # -- usulan ----------------------------------------------------------------------------
     def lampiran(self, usulan_id: str) -> list:
         return self._x(sa.select(usulan.c.lampiran).where(usulan.c.id == usulan_id)).scalar() or []

@@ -5,7 +5,7 @@ from eplanning_common.errors import Conflict
 
 from . import events
 from .access import Caller, require_bappeda
-from .codec import schedule_to_dict
+from .codec import schedule_to_dict, window_to_dict
 from .domain import (Level, Schedule, UsulanStatus, Window, build_manifest, close_early, extend, reopen,
                      status_at)
 from .errors import field_error
@@ -61,6 +61,8 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
     if manifest is not None and kind != "reopen":
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
+    if manifest is not None:
+        return _reopen_closed_stage(repo, caller, tahun, schedule, version, level, reason, closes_at, at)
     if kind == "close_early":
         changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason)
     elif kind in ("extend", "reopen"):
@@ -103,3 +105,26 @@ def close_stage(repo: Repository, caller: Caller, tahun: int) -> dict:
     data = {"manifest": built, "routed_count": len(routed), "closed_by": caller.sub}
     repo.uow.emit(events.STAGE_CLOSED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
     return data
+
+
+def _reopen_closed_stage(repo: Repository, caller: Caller, tahun: int, schedule: Schedule, version: int, level: Level,
+                         reason: str | None, closes_at: str | None, at: datetime) -> dict:
+    """Reopen Musrenbang after its close (a Perubahan, say): an audited act with a reason. The
+    close and its manifest are withdrawn; the kabupaten window is reopened if it had closed.
+    Everything downstream (RKPD) learns it from `stage.reopened.v1`."""
+    if level is not Level.KABUPATEN:
+        raise field_error("level", "Tahap yang sudah ditutup dibuka kembali di tingkat kabupaten")
+    if not (reason or "").strip():
+        raise field_error("reason", "Alasan membuka kembali tahap wajib diisi", "required")
+    window = schedule.window(Level.KABUPATEN)
+    if window.is_open(at):
+        data = {"level": "kabupaten", "kind": "reopen", "reason": reason.strip(), "before": window_to_dict(window),
+                "after": window_to_dict(window), "changed_at": at.isoformat()}
+    else:
+        schedule = reopen(schedule, level, closes_at=_moment(closes_at, "closes_at"), by=caller.sub, at=at,
+                          reason=reason)
+        version = repo.save_schedule(schedule, version)
+        data = events.schedule_change_data(schedule.history[-1])
+    repo.reopen_stage(caller.pemda, tahun)
+    repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
+    return {**schedule_to_dict(schedule), "version": version, "closed": False}

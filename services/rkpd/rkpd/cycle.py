@@ -66,6 +66,7 @@ def _render_and_store(uow, emit, pemda, tahun, document, routing_key) -> dict:
     if previous is not None:
         emit(assembly.SUPERSEDED, f"{pemda}/{tahun}",
              {"nomor": previous["nomor_versi"], "versi": previous["versi"], "content_hash": content_hash(previous),
+              "location": str(location.parent / f"v{previous['nomor_versi']}"),
               "superseded_by": document["nomor_versi"]})
     return data
 
