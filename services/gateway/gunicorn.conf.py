@@ -3,7 +3,9 @@
     gunicorn --config services/gateway/gunicorn.conf.py 'gateway.app:create_app()'
 
 Environment: GATEWAY_BIND, GATEWAY_WORKERS, GATEWAY_PIDFILE (gateway.settings), LOG_LEVEL,
-AMQP_URI, RPC_TIMEOUT_SECONDS (eplanning_common.config).
+AMQP_URI, RPC_TIMEOUT_SECONDS (eplanning_common.config); authentication: see gateway.settings.
+Before forking, the master migrates the gateway database, creates the JWT key (unless
+GATEWAY_JWT_SECRET is set) and the first administrator (GATEWAY_PREPARE_ON_START=0 skips it).
 Every public module-level name here is read as a gunicorn setting: helpers start with "_".
 """
 from eplanning_common import config as _config
@@ -33,3 +35,10 @@ logconfig_dict["loggers"] = {
 if _config.rpc_timeout_seconds() >= timeout:
     raise SystemExit(f"RPC_TIMEOUT_SECONDS={_config.rpc_timeout_seconds()} must be below the gunicorn "
                      f"worker timeout ({timeout} s)")
+
+
+def on_starting(server):  # gunicorn server hook: runs once, in the master, before the workers fork
+    if _settings.prepare_on_start():
+        from gateway.auth.bootstrap import prepare
+
+        prepare()

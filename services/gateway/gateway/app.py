@@ -12,6 +12,9 @@ import falcon
 from eplanning_common import config
 
 from . import settings
+from .auth import resources as auth_resources
+from .auth.middleware import Authenticated
+from .auth.service import AuthService
 from .health import Health, Readiness
 from .middleware import AccessLog, BodyLimit, CorrelationId
 from .problems import handle_error
@@ -25,12 +28,17 @@ def create_app(
     *,
     readiness_timeout: float | None = None,
     max_body_bytes: int | None = None,
+    auth: AuthService | None = None,
+    trusted_proxy_hops: int | None = None,
 ) -> falcon.App:
     """Build the gateway.
 
     rpc: an object with `call(service, method, *args, **kwargs)` and
         `call_many([(service, method, args, kwargs)], timeout)` (default: `NamekoRpc()`).
     broker_check: `f(timeout_seconds) -> bool` (default: the rpc's broker, else AMQP_URI).
+    auth: the authentication service (default: `AuthService.from_env()`, on the gateway's own
+        PostgreSQL database; nothing connects before the first request that needs it).
+    trusted_proxy_hops: reverse proxies whose X-Forwarded-For is believed (GATEWAY_TRUSTED_PROXY_HOPS).
     """
     if rpc is None:
         rpc = NamekoRpc()
@@ -40,12 +48,18 @@ def create_app(
         readiness_timeout = config.readiness_timeout_seconds()
     if max_body_bytes is None:
         max_body_bytes = settings.max_body_bytes()
+    if auth is None:
+        auth = AuthService.from_env()
+    if trusted_proxy_hops is None:
+        trusted_proxy_hops = settings.trusted_proxy_hops()
 
-    app = falcon.App(middleware=[CorrelationId(), AccessLog(), BodyLimit(max_body_bytes)])
+    app = falcon.App(middleware=[CorrelationId(), AccessLog(), BodyLimit(max_body_bytes),
+                                 Authenticated(auth.authenticate)])
     # one handler for everything; registering HTTPError too replaces Falcon's own (not problem+json)
     app.add_error_handler(Exception, handle_error)
     app.add_error_handler(falcon.HTTPError, handle_error)
 
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(rpc, broker_check, services, readiness_timeout))
+    auth_resources.add_routes(app, auth, trusted_proxy_hops)
     return app

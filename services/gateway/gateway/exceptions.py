@@ -94,3 +94,7 @@ REMOTE_ERRORS: dict[str, type[RemoteServiceError]] = {
     "Forbidden": Forbidden,
     "Conflict": Conflict,
 }
+
+
+class DatabaseUnavailable(Exception):
+    """The gateway's own database (users, tokens, login attempts) cannot be reached: a 503."""

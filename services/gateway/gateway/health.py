@@ -21,12 +21,16 @@ UP_STATUSES = ("ok", "degraded")
 
 
 class Health:
+    public = True  # never asks for a token (gateway.auth.middleware)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.set_header("Cache-Control", "no-store")
         resp.media = {"status": "ok"}
 
 
 class Readiness:
+    public = True
+
     def __init__(self, rpc: Any, broker_check: Callable[[float], bool], services: Sequence[str],
                  timeout: float):
         self._rpc = rpc

@@ -15,8 +15,11 @@ import falcon
 
 from eplanning_common.logs import get_correlation_id
 
+from .auth.errors import AuthError, InputInvalid, RateLimited
+from .auth.messages import preferred_language, text, title
 from .exceptions import (
-    Conflict, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable, ValidationError,
+    Conflict, DatabaseUnavailable, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable,
+    ValidationError,
 )
 
 log = logging.getLogger(__name__)
@@ -81,22 +84,48 @@ class Problem(Exception):
         resp.text = json.dumps(self.to_dict(req), ensure_ascii=False)
 
 
-def _validation(ex: ValidationError) -> Problem:
+def _validation(ex: ValidationError, req: falcon.Request) -> Problem:
     return Problem(422, ex.detail, errors=ex.errors)
 
 
 def _remote(status: int):
-    return lambda ex: Problem(status, ex.detail)
+    return lambda ex, req: Problem(status, ex.detail)
 
 
-def _unavailable(ex: ServiceUnavailable) -> Problem:
+def _unavailable(ex: ServiceUnavailable, req: falcon.Request) -> Problem:
     return Problem(503, f"Layanan {ex.service} sedang tidak tersedia; coba lagi nanti.",
                    headers={"Retry-After": "5"}, service=ex.service)
 
 
-def _timeout(ex: ServiceTimeout) -> Problem:
+def _timeout(ex: ServiceTimeout, req: falcon.Request) -> Problem:
     return Problem(504, f"Layanan {ex.service} tidak merespons tepat waktu; coba lagi nanti.",
                    service=ex.service)
+
+
+def _database(ex: DatabaseUnavailable, req: falcon.Request) -> Problem:
+    return Problem(503, "Basis data gateway sedang tidak tersedia; coba lagi nanti.",
+                   headers={"Retry-After": "5"})
+
+
+WWW_AUTHENTICATE = 'Bearer realm="eplanning"'
+
+
+def _auth(ex: AuthError, req: falcon.Request) -> Problem:
+    """Authentication and user-administration errors, in the client's language (id, or en)."""
+    language = preferred_language(req.get_header("Accept-Language"))
+    headers = {"Content-Language": language, "Cache-Control": "no-store"}
+    extensions: dict[str, Any] = {"code": ex.code}
+    if ex.status == 401:  # RFC 6750 3
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE + (
+            ', error="invalid_token"' if ex.code == "invalid_token" else "")
+    if isinstance(ex, RateLimited):
+        headers["Retry-After"] = str(ex.retry_after)
+        extensions["retry_after"] = ex.retry_after
+    if isinstance(ex, InputInvalid):
+        extensions["errors"] = [{"field": e.field, "message": text(e.code, language, **e.params), "code": e.code}
+                                for e in ex.errors]
+    return Problem(ex.status, text(ex.code, language, **ex.params), title=title(ex.status, language),
+                   headers=headers, **extensions)
 
 
 # THE error -> HTTP table. First isinstance match wins; put subclasses before their bases.
@@ -108,6 +137,8 @@ ERROR_TABLE: tuple[tuple[type[Exception], Any], ...] = (
     (Conflict, _remote(409)),
     (ServiceTimeout, _timeout),
     (ServiceUnavailable, _unavailable),
+    (AuthError, _auth),
+    (DatabaseUnavailable, _database),
 )
 
 
@@ -120,9 +151,9 @@ def to_problem(ex: Exception, req: falcon.Request) -> Problem:
         return Problem(status, detail, headers=dict(ex.headers or {}))
     for exc_type, make in ERROR_TABLE:
         if isinstance(ex, exc_type):
-            if isinstance(ex, (ServiceTimeout, ServiceUnavailable)):
+            if isinstance(ex, (ServiceTimeout, ServiceUnavailable, DatabaseUnavailable)):
                 log.warning("%s on %s %s: %s", type(ex).__name__, req.method, req.path, ex)
-            return make(ex)
+            return make(ex, req)
     extra = {"error_type": type(ex).__name__}
     if isinstance(ex, RemoteServiceError):
         extra.update(remote_service=ex.service, remote_method=ex.method,

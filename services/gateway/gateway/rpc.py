@@ -8,7 +8,7 @@ Every call has a deadline. nameko's polling reply consumer waits `timeout` secon
 read, restarting the wait whenever another reply arrives; the reply listener below computes that
 timeout from one deadline instead, so N concurrent calls together wait at most the timeout.
 
-Context (the correlation id now, the verified identity later) travels in the AMQP headers: the
+Context (the correlation id and the verified identity) travels in the AMQP headers: the
 dict handed to the proxy as `context_data` is the worker context's `data`, which nameko copies
 into the headers of each request, so it is refreshed from `context_factory()` before every batch
 and emptied after it (nothing from one request can leak into the next).
@@ -36,6 +36,7 @@ from .exceptions import (
     REMOTE_ERRORS, Conflict, Forbidden, GatewayError, NotFound, RemoteServiceError, ServiceTimeout,
     ServiceUnavailable, ValidationError,
 )
+from .identity import get_identity
 
 __all__ = [
     "NamekoRpc", "broker_reachable", "Call",
@@ -90,9 +91,17 @@ def _reply_listener_cls(deadline: _Deadline, default_timeout: float):
 
 
 def default_context() -> dict[str, Any]:
-    """The context sent with each call: the current request's correlation id."""
+    """The context sent with each call: the current request's correlation id and, when the request
+    carried a verified access token, the caller's `identity` (sub, role, pemda, wilayah, opd,
+    anggota_id) that the services read from `worker_ctx.data["identity"]`."""
+    context: dict[str, Any] = {}
     cid = get_correlation_id()
-    return {CONTEXT_KEY: cid} if cid else {}
+    if cid:
+        context[CONTEXT_KEY] = cid
+    identity = get_identity()
+    if identity is not None:
+        context["identity"] = identity
+    return context
 
 
 class NamekoRpc:

@@ -1,11 +1,13 @@
 """Does RKPD hold exactly what each stage closed with? The local copies are digested with the
 algorithm each stage documents for its manifest (contracts/asyncapi.yaml) and compared with the
 close manifests. A mismatch means events are still in flight or were lost: resync, never guess."""
-import hashlib
-import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
+
+from eplanning_common.domainkit.canonical import sha256_hex
+from eplanning_common.domainkit.money import decimal_text
+from eplanning_common.domainkit.money import money_text as _money_text
 
 from .tables import pokir_copy, renja_row_copy, usulan_base, usulan_decision
 
@@ -14,20 +16,18 @@ POKIR_DELIVERED = ("disampaikan", "didisposisikan", "diakomodasi", "tidak diakom
 
 
 def volume_text(value) -> str:
-    """Canonical decimal text (no exponent, no trailing zeros), as the stages write it."""
-    number = Decimal(str(value)).normalize()
-    return "0" if number == 0 else format(number, "f")
+    """Canonical decimal text of a volume or target given as text ("12.50" -> "12.5")."""
+    return decimal_text(Decimal(str(value)))
 
 
 def money_text(value) -> str:
-    return format(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
+    """Canonical rupiah text of an amount given as text ("1500000" -> "1500000.00")."""
+    return _money_text(Decimal(str(value)))
 
 
 def digest(records: list[dict]) -> str:
-    """SHA-256 of the canonical JSON of `records` sorted by id (values are already canonical text)."""
-    ordered = sorted(records, key=lambda r: r["id"])
-    return hashlib.sha256(json.dumps(ordered, sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical JSON of `records` sorted by id: the stages' manifest rule."""
+    return sha256_hex(sorted(records, key=lambda r: r["id"]))
 
 
 def musrenbang_records(uow, pemda: str, tahun: int) -> list[dict]:

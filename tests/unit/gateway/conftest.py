@@ -1,11 +1,21 @@
-"""Fixtures for the gateway unit tests: the app built with fakes (gateway_fakes)."""
+"""Fixtures for the gateway unit tests: the app built with fakes (gateway_fakes), no broker, no database."""
 from __future__ import annotations
+
+import uuid
 
 import falcon.testing
 import pytest
 
 from gateway.app import create_app
-from gateway_fakes import SERVICES, FakeBroker, FakeRpc, healthy
+from gateway.auth.passwords import Passwords
+from gateway.auth.service import AuthService, LoginPolicy
+from gateway.auth.tokens import AccessTokens
+from gateway.auth.users import User
+from gateway_fakes import FAST_HASHER, SERVICES, FakeBroker, FakeClock, FakeRpc, MemoryAuthStore, healthy
+
+SECRET = b"unit-test-secret-unit-test-secret-0123456789"
+ISSUER, AUDIENCE = "urn:eplanning:gateway", "urn:eplanning:api"
+PASSWORD = "kata-sandi-rahasia-1"
 
 
 @pytest.fixture
@@ -19,11 +29,77 @@ def broker():
 
 
 @pytest.fixture
-def app(rpc, broker):
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def store():
+    return MemoryAuthStore()
+
+
+@pytest.fixture
+def passwords():
+    return Passwords(FAST_HASHER)
+
+
+@pytest.fixture
+def tokens(clock):
+    return AccessTokens(SECRET, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=900, clock=clock)
+
+
+@pytest.fixture
+def policy():
+    return LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20)
+
+
+@pytest.fixture
+def auth(store, tokens, passwords, policy, clock):
+    return AuthService(store, tokens, passwords, refresh_ttl_seconds=3600, policy=policy, clock=clock)
+
+
+@pytest.fixture
+def app(rpc, broker, auth):
     return create_app(rpc=rpc, broker_check=broker, services=SERVICES, readiness_timeout=2.0,
-                      max_body_bytes=1024)
+                      max_body_bytes=1024, auth=auth)
 
 
 @pytest.fixture
 def client(app):
     return falcon.testing.TestClient(app)
+
+
+@pytest.fixture
+def make_user(store, passwords, clock):
+    """make_user(username, role="bappeda", password=PASSWORD, pemda="12.21", **scopes) -> User"""
+
+    def make(username, role="bappeda", password=PASSWORD, pemda="12.21", active=True, **scopes):
+        user = User(id=str(uuid.uuid4()), username=username, password_hash=passwords.hash(password), role=role,
+                    pemda=pemda, wilayah=scopes.get("wilayah"), opd=scopes.get("opd"),
+                    anggota_id=scopes.get("anggota_id"), active=active, created_at=clock(), updated_at=clock())
+        store.insert_user(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password=PASSWORD, **simulate_kwargs) -> falcon.testing.Result"""
+
+    def do(username, password=PASSWORD, **kwargs):
+        return client.simulate_post("/v1/auth/login", json={"username": username, "password": password}, **kwargs)
+
+    return do
+
+
+@pytest.fixture
+def bearer(login):
+    """bearer(username) -> {"Authorization": "Bearer <token>"} for a fresh login of that user."""
+
+    def headers(username, password=PASSWORD):
+        result = login(username, password)
+        assert result.status_code == 200, result.text
+        return {"Authorization": f"Bearer {result.json['access_token']}"}
+
+    return headers

@@ -1,0 +1,314 @@
+"""Authentication and user administration, free of HTTP: the resources are thin wrappers.
+
+`AuthService`: login (rate limited), refresh-token rotation with reuse detection, logout, password
+change, access-token verification. `UserAdmin`: the admin API's use cases, each checking that the
+actor is an administrator of the same pemda as the user it touches.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from .. import settings
+from .errors import AccessDenied, FieldError, InputInvalid, InvalidCredentials, InvalidRefreshToken, \
+    RateLimited, Unauthenticated, UserNotFound
+from .passwords import Passwords
+from .store import REUSED, ROTATED, RefreshToken, SqlAuthStore
+from .tokens import SECRET_FILE, AccessTokens, hash_refresh_token, load_or_create_secret, new_refresh_token
+from .users import ADMIN, SCOPE_FIELDS, SCOPE_OF_ROLE, User, password_errors, scope_errors
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("gateway.security")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Failed logins tolerated per account and per client address within a sliding window.
+
+    The account counter restarts after a successful login; the address counter does not (an
+    attacker with one valid account must not be able to reset it). Refused (429) attempts are not
+    counted, so the block lifts `window_seconds` after the failures that caused it.
+    """
+
+    window_seconds: int = settings.DEFAULT_LOGIN_WINDOW
+    max_failures_account: int = settings.DEFAULT_MAX_FAILURES_ACCOUNT
+    max_failures_address: int = settings.DEFAULT_MAX_FAILURES_ADDRESS
+    retention_seconds: int = 24 * 3600  # login_attempts rows are kept this long (forensics)
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"access_token": self.access_token, "token_type": "Bearer", "expires_in": self.expires_in,
+                "refresh_token": self.refresh_token, "refresh_expires_in": self.refresh_expires_in}
+
+
+def account_key(username: str) -> str:
+    return "account:" + username.strip().lower()
+
+
+def address_key(address: str | None) -> str | None:
+    """The rate-limit key of a client address; IPv6 clients are grouped by their /64."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return "address:" + address.strip()[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return f"address:{ip.ipv4_mapped}"
+        return f"address:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"address:{ip}"
+
+
+class AuthService:
+    def __init__(self, store: Any, tokens: AccessTokens, passwords: Passwords, *,
+                 refresh_ttl_seconds: int = settings.DEFAULT_REFRESH_TTL, policy: LoginPolicy | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        if refresh_ttl_seconds <= 0:
+            raise ValueError("the refresh token lifetime must be positive")
+        self.store = store
+        self.tokens = tokens
+        self.passwords = passwords
+        self.refresh_ttl_seconds = int(refresh_ttl_seconds)
+        self.policy = policy or LoginPolicy()
+        self.clock = clock
+        self.users = UserAdmin(store, passwords, clock)
+
+    @classmethod
+    def from_env(cls) -> "AuthService":
+        """The real thing: PostgreSQL store, key from GATEWAY_JWT_SECRET or var/. Nothing connects
+        or reads the key file before the first request that needs it."""
+        clock = utcnow
+        secret = settings.jwt_secret_from_env()
+        if secret is None:
+            path = settings.var_dir() / SECRET_FILE
+            secret = lambda: load_or_create_secret(path)  # noqa: E731
+        tokens = AccessTokens(secret, issuer=settings.jwt_issuer(), audience=settings.jwt_audience(),
+                              ttl_seconds=settings.access_token_ttl(), clock=clock)
+        policy = LoginPolicy(settings.login_window(), settings.login_max_failures_account(),
+                             settings.login_max_failures_address())
+        return cls(SqlAuthStore.from_url(settings.database_url()), tokens, Passwords(),
+                   refresh_ttl_seconds=settings.refresh_token_ttl(), policy=policy, clock=clock)
+
+    # -- access tokens --------------------------------------------------------------------------
+
+    def authenticate(self, access_token: str) -> dict[str, Any]:
+        return self.tokens.verify(access_token)
+
+    # -- login, refresh, logout -----------------------------------------------------------------
+
+    def login(self, username: str, password: str, address: str | None) -> TokenGrant:
+        now = self.clock()
+        found: list[User] = []
+
+        def check() -> bool:
+            user = self.store.user_by_username(username)
+            # always one argon2 verification: unknown users are checked against a dummy hash
+            ok = self.passwords.verify(user.password_hash if user else None, password)
+            if ok and user is not None and user.active:
+                found.append(user)
+                return True
+            return False
+
+        if not self._rate_limited_check(username, address, now, check):
+            security_log.info("login failed", extra={"username": username, "address": address})
+            raise InvalidCredentials()
+        user = found[0]
+        if self.passwords.needs_rehash(user.password_hash):
+            user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(password)}, now) or user
+        self.store.prune_attempts(now - timedelta(seconds=max(self.policy.retention_seconds,
+                                                               self.policy.window_seconds)))
+        return self._grant(user, now, family_id=str(uuid.uuid4()))
+
+    def refresh(self, refresh_token: str) -> TokenGrant:
+        now = self.clock()
+        new_token = new_refresh_token()
+        rotation = self.store.rotate_refresh_token(
+            hash_refresh_token(refresh_token), str(uuid.uuid4()), hash_refresh_token(new_token),
+            now + timedelta(seconds=self.refresh_ttl_seconds), now)
+        if rotation.status == REUSED:
+            security_log.warning("refresh token reused: its family was revoked",
+                                 extra={"user_id": rotation.user_id, "family_id": rotation.family_id})
+        if rotation.status != ROTATED:
+            raise InvalidRefreshToken()
+        user = self.store.user_by_id(rotation.user_id)
+        if user is None or not user.active:
+            self.store.revoke_family(hash_refresh_token(new_token), now, "inactive")
+            raise InvalidRefreshToken()
+        access_token, expires_in = self.tokens.issue(user)
+        return TokenGrant(access_token, expires_in, new_token, self.refresh_ttl_seconds)
+
+    def logout(self, refresh_token: str) -> None:
+        """Revokes the session (the token's family). Unknown tokens are ignored: logout is idempotent."""
+        self.store.revoke_family(hash_refresh_token(refresh_token), self.clock(), "logout")
+
+    def change_password(self, identity: dict[str, Any], current: str, new: str,
+                        address: str | None) -> TokenGrant:
+        """The caller's own password. Every other session ends; this one gets fresh tokens."""
+        now = self.clock()
+        user = self.store.user_by_id(identity["sub"])
+        if user is None or not user.active:
+            raise Unauthenticated("invalid_token")
+
+        def check() -> bool:
+            return self.passwords.verify(user.password_hash, current)
+
+        if not self._rate_limited_check(user.username, address, now, check):
+            raise InputInvalid([FieldError("current_password", "wrong_password")])
+        errors = password_errors(new, user.username, "new_password")
+        if errors:
+            raise InputInvalid(errors)
+        user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(new)}, now) or user
+        self.store.revoke_user_tokens(user.id, now, "password_changed")
+        return self._grant(user, now, family_id=str(uuid.uuid4()))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _grant(self, user: User, now: datetime, family_id: str) -> TokenGrant:
+        refresh_token = new_refresh_token()
+        self.store.insert_refresh_token(RefreshToken(
+            id=str(uuid.uuid4()), user_id=user.id, family_id=family_id,
+            token_hash=hash_refresh_token(refresh_token), issued_at=now,
+            expires_at=now + timedelta(seconds=self.refresh_ttl_seconds)))
+        access_token, expires_in = self.tokens.issue(user)
+        return TokenGrant(access_token, expires_in, refresh_token, self.refresh_ttl_seconds)
+
+    def _rate_limited_check(self, username: str, address: str | None, now: datetime,
+                            check: Callable[[], bool]) -> bool:
+        """Runs `check` (a password verification) unless the account or the address is over its
+        limit (RateLimited). The attempt is recorded *before* counting, so that concurrent attempts
+        in other workers see each other and at most the limit get through."""
+        account, addr = account_key(username), address_key(address)
+        handle = self.store.begin_attempt([account] + ([addr] if addr else []), now)
+        try:
+            self._enforce_limits(account, addr, handle, now)
+        except RateLimited as exc:
+            self.store.discard_attempt(handle)
+            security_log.warning("login rate limited", extra={"scope": exc.scope, "username": username,
+                                                              "address": address})
+            raise
+        success = False
+        try:
+            success = bool(check())
+        finally:
+            self.store.finish_attempt(handle, success)
+        return success
+
+    def _enforce_limits(self, account: str, addr: str | None, handle: Any, now: datetime) -> None:
+        window = timedelta(seconds=self.policy.window_seconds)
+        since = now - window
+        checks = [(account, self.policy.max_failures_account, True, "account")]
+        if addr:
+            checks.append((addr, self.policy.max_failures_address, False, "address"))
+        blocked: list[tuple[int, str]] = []
+        for key, limit, after_last_success, scope in checks:
+            failures = self.store.failure_times(key, since, exclude=handle, after_last_success=after_last_success)
+            if len(failures) >= limit:
+                # free again once enough of the oldest failures have left the window
+                free_at = failures[len(failures) - limit] + window
+                blocked.append((max(1, math.ceil((free_at - now).total_seconds())), scope))
+        if blocked:
+            retry_after, scope = max(blocked)
+            raise RateLimited(retry_after, scope)
+
+
+class UserAdmin:
+    """The admin API's use cases. The actor is the caller's identity; an administrator manages
+    the users of its own pemda only (others are invisible to it: 404)."""
+
+    def __init__(self, store: Any, passwords: Passwords, clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.passwords = passwords
+        self.clock = clock
+
+    def list(self, actor: dict[str, Any], *, role: str | None = None, active: bool | None = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+        _require_admin(actor)
+        return self.store.list_users(actor["pemda"], role=role, active=active, limit=limit, offset=offset)
+
+    def get(self, actor: dict[str, Any], user_id: str) -> User:
+        _require_admin(actor)
+        user = self.store.user_by_id(user_id)
+        if user is None or user.pemda != actor["pemda"]:
+            raise UserNotFound()
+        return user
+
+    def create(self, actor: dict[str, Any], data: dict[str, Any]) -> User:
+        _require_admin(actor)
+        pemda = data.get("pemda") or actor["pemda"]
+        if pemda != actor["pemda"]:
+            raise AccessDenied("other_pemda", pemda=actor["pemda"])
+        scopes = {name: data.get(name) for name in SCOPE_FIELDS}
+        errors = scope_errors(data["role"], pemda, scopes) + password_errors(data["password"], data["username"])
+        if errors:
+            raise InputInvalid(errors)
+        now = self.clock()
+        user = User(id=str(uuid.uuid4()), username=data["username"], password_hash=self.passwords.hash(data["password"]),
+                    role=data["role"], pemda=pemda, active=data.get("active", True), created_at=now,
+                    updated_at=now, **scopes)
+        self.store.insert_user(user)
+        security_log.info("user created", extra={"actor": actor["sub"], "user_id": user.id, "role": user.role})
+        return user
+
+    def update(self, actor: dict[str, Any], user_id: str, data: dict[str, Any]) -> User:
+        target = self.get(actor, user_id)
+        if not data:
+            raise InputInvalid([FieldError("", "no_changes")])
+        role = data.get("role", target.role)
+        if target.id == actor["sub"] and (role != target.role or data.get("active") is False):
+            raise AccessDenied("self_change")
+        scopes: dict[str, str | None] = {}
+        for name in SCOPE_FIELDS:
+            if name in data:
+                scopes[name] = data[name]
+            elif SCOPE_OF_ROLE[role] == name:
+                scopes[name] = getattr(target, name)  # kept unless the client changes it
+            else:
+                scopes[name] = None  # a scope the (new) role does not have is cleared
+        errors = scope_errors(role, target.pemda, scopes)
+        if "password" in data:
+            errors += password_errors(data["password"], target.username)
+        if errors:
+            raise InputInvalid(errors)
+        changes: dict[str, Any] = {name: value for name, value in scopes.items() if value != getattr(target, name)}
+        if role != target.role:
+            changes["role"] = role
+        if "active" in data and data["active"] != target.active:
+            changes["active"] = data["active"]
+        if "password" in data:
+            changes["password_hash"] = self.passwords.hash(data["password"])
+        if not changes:
+            return target
+        now = self.clock()
+        updated = self.store.update_user(target.id, changes, now)
+        if updated is None:
+            raise UserNotFound()
+        # new role, scope, password or status: every session must sign in again to get them
+        self.store.revoke_user_tokens(target.id, now, "admin_update")
+        security_log.info("user updated", extra={"actor": actor["sub"], "user_id": target.id,
+                                                 "fields": sorted(k for k in changes if k != "password_hash")
+                                                 + (["password"] if "password_hash" in changes else [])})
+        return updated
+
+
+def _require_admin(actor: dict[str, Any] | None) -> None:
+    if not actor:
+        raise Unauthenticated("missing_token")
+    if actor.get("role") != ADMIN or not actor.get("pemda"):
+        raise AccessDenied("admin_only")
