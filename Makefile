@@ -34,6 +34,7 @@ infra:
 
 migrate: install infra
 	$(BIN)/eplanning-migrate all
+	$(BIN)/gateway-migrate
 	$(BIN)/eplanning-topology declare
 
 refdata: migrate

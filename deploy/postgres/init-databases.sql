@@ -15,3 +15,7 @@ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eplanning_renja')\gex
 
 SELECT 'CREATE DATABASE eplanning_rkpd'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eplanning_rkpd')\gexec
+
+-- the gateway's own users and tokens
+SELECT 'CREATE DATABASE eplanning_gateway'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eplanning_gateway')\gexec

@@ -141,6 +141,23 @@ def publish(amqp_uri, events):
         publisher.close()
 
 
+def purge_rkpd_queues(amqp_uri):
+    """Each test starts its RKPD on a fresh database: drop what an earlier test's RKPD left in the
+    shared queues (a handler stopped mid-assembly goes back to its retry queue)."""
+    from eplanning_common.publisher import open_connection
+    from eplanning_common.topology import PROJECT_TOPOLOGY, declare
+
+    conn = open_connection(amqp_uri)
+    try:
+        channel = conn.channel()
+        declare(channel, PROJECT_TOPOLOGY)
+        for sub in PROJECT_TOPOLOGY.for_consumer("rkpd"):
+            for queue in (sub.queue, sub.retry_queue, sub.dead_queue):
+                channel.queue_purge(queue)
+    finally:
+        conn.close()
+
+
 def bappeda_rpc(amqp_uri, pemda=PEMDA):
     return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60,
                            context_data={"identity": {"sub": "b", "role": "bappeda", "pemda": pemda}})
@@ -150,6 +167,7 @@ def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events):
     url = db("rkpd", order_name)
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / order_name))
+    purge_rkpd_queues(amqp_uri)
     container.start()
     try:
         publish(amqp_uri, events)
@@ -199,6 +217,7 @@ def test_a_manifest_mismatch_triggers_a_resync_and_nothing_is_assembled_early(am
     engine.dispose()
     rkpd_url = db("rkpd", "resync", pemda)
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": rkpd_url, "max_workers": 10})
+    purge_rkpd_queues(amqp_uri)
     container.start()
     try:
         with bappeda_rpc(amqp_uri, pemda) as b, ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
@@ -326,6 +345,7 @@ def test_a_reopened_stage_marks_the_rkpd_stale_and_the_next_close_gives_a_new_ve
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / "stale"))
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": db("rkpd", "stale"),
                                                "max_workers": 10})
+    purge_rkpd_queues(amqp_uri)
     container.start()
     try:
         publish(amqp_uri, data + closes)

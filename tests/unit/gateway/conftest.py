@@ -11,11 +11,10 @@ from gateway.auth.passwords import Passwords
 from gateway.auth.service import AuthService, LoginPolicy
 from gateway.auth.tokens import AccessTokens
 from gateway.auth.users import User
-from gateway_fakes import FAST_HASHER, SERVICES, FakeBroker, FakeClock, FakeRpc, MemoryAuthStore, healthy
-
-SECRET = b"unit-test-secret-unit-test-secret-0123456789"
-ISSUER, AUDIENCE = "urn:eplanning:gateway", "urn:eplanning:api"
-PASSWORD = "kata-sandi-rahasia-1"
+from gateway_fakes import (
+    AUDIENCE, FAST_HASHER, ISSUER, PASSWORD, SECRET, SERVICES, FakeBroker, FakeClock, FakeRpc, MemoryAuthStore,
+    healthy,
+)
 
 
 @pytest.fixture

@@ -1,7 +1,16 @@
-"""Fakes for the gateway's collaborators: no broker, no network."""
+"""Fakes for the gateway's collaborators: no broker, no network, no database."""
 from __future__ import annotations
 
-from gateway.exceptions import ServiceTimeout
+import itertools
+import threading
+from dataclasses import replace as _replace
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+
+from gateway.auth.errors import UsernameTaken
+from gateway.auth.store import EXPIRED, REUSED, ROTATED, UNKNOWN, Rotation
+from gateway.exceptions import DatabaseUnavailable, ServiceTimeout
 
 
 class FakeRpc:
@@ -56,15 +65,9 @@ def healthy(service):
 
 # -- authentication ---------------------------------------------------------------------------------
 
-import itertools  # noqa: E402
-import threading  # noqa: E402
-from dataclasses import replace as _replace  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-
-from argon2 import PasswordHasher  # noqa: E402
-
-from gateway.auth.errors import UsernameTaken  # noqa: E402
-from gateway.auth.store import EXPIRED, REUSED, ROTATED, UNKNOWN, Rotation  # noqa: E402
+SECRET = b"unit-test-secret-" * 4  # 68 bytes: long enough for every HMAC variant the tests sign with
+ISSUER, AUDIENCE = "urn:eplanning:gateway", "urn:eplanning:api"
+PASSWORD = "kata-sandi-rahasia-1"  # of the users made by conftest's make_user
 
 # argon2id with tiny costs: the same code path as production, milliseconds instead of 150 ms
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -96,7 +99,6 @@ class MemoryAuthStore:
 
     def _check(self):
         if self.down:
-            from gateway.exceptions import DatabaseUnavailable
             raise DatabaseUnavailable()
 
     # users

@@ -8,7 +8,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from conftest import AUDIENCE, ISSUER, SECRET
+from gateway_fakes import AUDIENCE, ISSUER, SECRET
 from gateway.auth.errors import Unauthenticated
 from gateway.auth.tokens import (
     AccessTokens, hash_refresh_token, load_or_create_secret, new_refresh_token,

@@ -11,6 +11,7 @@ from gateway import rpc as rpc_module
 from gateway.exceptions import (
     Conflict, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable, ValidationError,
 )
+from gateway.identity import reset_identity, set_identity
 from gateway.rpc import NamekoRpc, broker_reachable
 
 
@@ -126,6 +127,21 @@ def test_the_correlation_id_travels_in_the_context_and_does_not_outlive_the_call
     assert proxy.sent[0][4] == {"correlation_id": "req-42"}
     assert proxy.sent[1][4] == {}  # the next call does not inherit the previous request's context
     assert proxy.context_data == {}
+
+
+def test_the_verified_identity_travels_in_the_default_context_and_does_not_outlive_the_request(rpc):
+    identity = {"sub": "u-9", "role": "operator_desa", "pemda": "12.21", "wilayah": "12.21.01.2001",
+                "opd": None, "anggota_id": None}
+    token = set_identity(identity)
+    try:
+        rpc.call("musrenbang", "list_usulan")
+    finally:
+        reset_identity(token)
+    rpc.call("musrenbang", "list_usulan")
+
+    proxy = FakeProxy.instances[0]
+    assert proxy.sent[0][4] == {"identity": identity}
+    assert proxy.sent[1][4] == {}
 
 
 def test_a_custom_context_factory_adds_to_the_context(factory):

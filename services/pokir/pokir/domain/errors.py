@@ -1,20 +1,11 @@
-"""Domain errors. Messages are user-facing, in Bahasa Indonesia; codes are for machines."""
+"""Domain errors: the shared refusals (eplanning_common.domainkit.errors) and Pokir's own.
+Messages are user-facing, in Bahasa Indonesia; codes are for machines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one input field."""
-
-    field: str
-    message: str
-    code: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "code": self.code}
+from eplanning_common.domainkit.errors import (DomainError, FieldError, Forbidden, ScheduleClosed,  # noqa: F401
+                                               TransitionRefused, ValidationError, raise_if_any)
 
 
 @dataclass(frozen=True)
@@ -35,67 +26,7 @@ class RowError:
                 "message": self.message, "code": self.code}
 
 
-class DomainError(Exception):
-    """Base of every refusal by the domain. `code` is stable, `message` is for people."""
-
-    code = "domain_error"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-
-class ValidationError(DomainError):
-    """The input has field-level problems; carries ALL of them, not just the first."""
-
-    code = "validation_error"
-
-    def __init__(self, errors: Iterable[FieldError]):
-        self.errors: tuple[FieldError, ...] = tuple(errors)
-        if not self.errors:
-            raise ValueError("ValidationError needs at least one FieldError")
-        super().__init__("Data tidak valid: " + "; ".join(e.message for e in self.errors))
-
-    def as_dicts(self) -> list[dict[str, str]]:
-        return [e.as_dict() for e in self.errors]
-
-    def fields(self) -> set[str]:
-        return {e.field for e in self.errors}
-
-    def codes_for(self, field: str) -> set[str]:
-        return {e.code for e in self.errors if e.field == field}
-
-    def messages_for(self, field: str) -> list[str]:
-        return [e.message for e in self.errors if e.field == field]
-
-
-class Forbidden(DomainError):
-    """The actor may not do this to this pokir (role, ownership or pemda)."""
-
-    code = "forbidden"
-
-
-class TransitionRefused(DomainError):
-    """The pokir is not in a state that allows this action."""
-
-    code = "transition_refused"
-
-
-class ScheduleClosed(DomainError):
-    """The action falls outside the pokir window (not yet open, or the deadline has passed)."""
-
-    code = "schedule_closed"
-
-
 class NotPublic(DomainError):
     """The pokir has not been delivered to Bappeda yet, so it is not in the public register."""
 
     code = "not_public"
-
-
-def raise_if_any(errors: Iterable[FieldError]) -> None:
-    errors = tuple(errors)
-    if errors:
-        raise ValidationError(errors)

@@ -1,0 +1,556 @@
+"""Gateway authentication against the real PostgreSQL (a fresh `eplanning_test_gateway`, migrated
+by the real `gateway-migrate`): login, token validation, refresh rotation and reuse detection,
+logout, rate limits shared by several workers, the admin API and the bootstrap administrator.
+One test sends an authenticated request through the real broker to a nameko service that echoes
+the identity it received."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jwt
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from falcon import testing
+from nameko.rpc import rpc as nameko_rpc
+
+from eplanning_common.dependencies import CallerIdentity
+from gateway.app import create_app
+from gateway.auth.bootstrap import bootstrap_admin
+from gateway.auth.passwords import Passwords
+from gateway.auth.service import AuthService, LoginPolicy
+from gateway.auth.store import SqlAuthStore
+from gateway.auth.tokens import AccessTokens, hash_refresh_token
+from gateway.auth.users import User
+from gateway.rpc import NamekoRpc
+
+from . import support
+
+pytestmark = pytest.mark.timeout(180)
+
+DB_NAME = "eplanning_test_gateway"
+BIN = Path(sys.executable).parent
+SECRET = b"integration-secret-" * 4
+ISSUER, AUDIENCE = "urn:eplanning:gateway", "urn:eplanning:api"
+PASSWORD = "kata-sandi-rahasia-1"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+
+class NoRpc:
+    def call(self, service, method, *args, **kwargs):
+        raise AssertionError("no RPC expected")
+
+    def call_many(self, calls, timeout=None):
+        raise AssertionError("no RPC expected")
+
+
+def run_cli(name, env):
+    return subprocess.run([str(BIN / name)], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    """Dropped, then created and migrated by the real console script (which creates it if missing)."""
+    url = support.fresh_database(DB_NAME)
+    admin = sa.create_engine(f"{support.PG_URI}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+    admin.dispose()
+    for _ in range(2):  # the second run finds nothing to do
+        done = run_cli("gateway-migrate", {"GATEWAY_DATABASE_URL": url})
+        assert done.returncode == 0, done.stderr
+    return url
+
+
+@pytest.fixture(scope="module")
+def engine(database_url):
+    engine = sa.create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def store(engine):
+    return SqlAuthStore(engine)
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(engine):
+    with engine.begin() as conn:
+        conn.execute(sa.text("truncate users, refresh_tokens, login_attempts restart identity cascade"))
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def passwords():
+    return Passwords(FAST)
+
+
+def make_auth(store, clock, passwords):
+    tokens = AccessTokens(SECRET, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=900, clock=clock)
+    return AuthService(store, tokens, passwords, refresh_ttl_seconds=3600, clock=clock,
+                       policy=LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20))
+
+
+@pytest.fixture
+def auth(store, clock, passwords):
+    return make_auth(store, clock, passwords)
+
+
+def client_for(auth, rpc=None):
+    return testing.TestClient(create_app(rpc=rpc or NoRpc(), broker_check=lambda timeout: True, auth=auth))
+
+
+@pytest.fixture
+def client(auth):
+    return client_for(auth)
+
+
+@pytest.fixture
+def make_user(store, passwords, clock):
+    def make(username, role="bappeda", password=PASSWORD, pemda="12.21", **scopes):
+        user = User(id=str(uuid.uuid4()), username=username, password_hash=passwords.hash(password), role=role,
+                    pemda=pemda, wilayah=scopes.get("wilayah"), opd=scopes.get("opd"),
+                    anggota_id=scopes.get("anggota_id"), active=scopes.get("active", True),
+                    created_at=clock(), updated_at=clock())
+        store.insert_user(user)
+        return user
+    return make
+
+
+def login(client, username, password=PASSWORD, **kwargs):
+    return client.simulate_post("/v1/auth/login", json={"username": username, "password": password}, **kwargs)
+
+
+def bearer(client, username, password=PASSWORD):
+    result = login(client, username, password)
+    assert result.status_code == 200, result.text
+    return {"Authorization": f"Bearer {result.json['access_token']}"}
+
+
+def token_rows(engine, user_id):
+    with engine.connect() as conn:
+        return conn.execute(sa.text("select token_hash, family_id, revoked_at, revoked_reason from refresh_tokens "
+                                    "where user_id = :u order by issued_at, revoked_at nulls last"),
+                            {"u": user_id}).mappings().all()
+
+
+# -- schema ------------------------------------------------------------------------------------------
+
+def test_gateway_migrate_created_the_database_with_its_tables(engine):
+    with engine.connect() as conn:
+        tables = set(conn.execute(sa.text("select tablename from pg_tables where schemaname = 'public'")).scalars())
+        version = conn.execute(sa.text("select version_num from alembic_version")).scalar_one()
+    assert {"users", "refresh_tokens", "login_attempts", "alembic_version"} <= tables
+    assert version == "0001"
+
+
+def test_the_database_refuses_what_the_application_never_writes(engine, clock):
+    row = {"id": str(uuid.uuid4()), "username": "x1", "password_hash": "$argon2id$v=19$...", "role": "bappeda",
+           "pemda": "12.21", "now": clock()}
+    insert = ("insert into users (id, username, password_hash, role, pemda, created_at, updated_at) "
+              "values (:id, :username, :password_hash, :role, :pemda, :now, :now)")
+    for bad in ({"role": "root"}, {"password_hash": "$2b$12$bcrypt"}, {"username": "Upper"}):
+        with pytest.raises(sa.exc.IntegrityError):
+            with engine.begin() as conn:
+                conn.execute(sa.text(insert), {**row, "id": str(uuid.uuid4()), **bad})
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert), row)  # and accepts a sane row
+
+
+# -- login -------------------------------------------------------------------------------------------
+
+def test_login_answers_tokens_and_stores_only_the_refresh_tokens_hash(make_user, client, engine):
+    user = make_user("bappeda1")
+
+    result = login(client, "bappeda1")
+
+    assert result.status_code == 200, result.text
+    body = result.json
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    (row,) = token_rows(engine, user.id)
+    assert row["token_hash"] == hash_refresh_token(body["refresh_token"])
+    assert row["revoked_at"] is None
+    claims = jwt.decode(body["access_token"], SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    assert claims["sub"] == user.id and claims["role"] == "bappeda" and claims["pemda"] == "12.21"
+
+
+def test_bad_password_and_unknown_user_get_the_same_error(make_user, client):
+    make_user("bappeda1")
+
+    wrong = login(client, "bappeda1", "salah-salah-salah")
+    unknown = login(client, "tidak.ada")
+
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda body: {k: v for k, v in body.items() if k != "correlation_id"}  # noqa: E731
+    assert strip(wrong.json) == strip(unknown.json)
+    assert wrong.json["code"] == "invalid_credentials"
+
+
+def test_a_login_upgrades_a_hash_made_with_weaker_parameters(make_user, store, clock):
+    make_user("bappeda1")  # hashed with the cheap test parameters
+    stronger = Passwords(PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    client = client_for(make_auth(store, clock, stronger))
+
+    assert login(client, "bappeda1").status_code == 200
+
+    new_hash = store.user_by_username("bappeda1").password_hash
+    assert "m=2048,t=2" in new_hash
+    assert login(client, "bappeda1").status_code == 200
+
+
+# -- access token validation ----------------------------------------------------------------------------
+
+def b64(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def valid_claims(make_user, clock):
+    user = make_user("bappeda1")
+    now = int(clock().timestamp())
+    return {"iss": ISSUER, "aud": AUDIENCE, "sub": user.id, "iat": now, "exp": now + 900, "jti": "j",
+            "role": "bappeda", "pemda": "12.21"}
+
+
+def me(client, token):
+    return client.simulate_get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def sign(claims):
+    return jwt.encode(claims, SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
+
+
+def test_a_well_formed_token_is_accepted(client, valid_claims):
+    result = me(client, sign(valid_claims))
+
+    assert result.status_code == 200
+    assert result.json["identity"]["sub"] == valid_claims["sub"]
+
+
+@pytest.mark.parametrize("tamper", ["alg_none", "wrong_aud", "wrong_iss", "expired"])
+def test_token_validation_refuses(client, valid_claims, tamper):
+    if tamper == "alg_none":
+        token = f"{b64({'alg': 'none', 'typ': 'at+jwt'})}.{b64(valid_claims)}."
+    elif tamper == "wrong_aud":
+        token = sign({**valid_claims, "aud": "urn:other:api"})
+    elif tamper == "wrong_iss":
+        token = sign({**valid_claims, "iss": "https://idp.example"})
+    else:
+        token = sign({**valid_claims, "iat": valid_claims["iat"] - 2000, "exp": valid_claims["iat"] - 1100})
+
+    result = me(client, token)
+
+    assert result.status_code == 401
+    assert result.json["code"] == "invalid_token"
+    assert 'error="invalid_token"' in result.headers["www-authenticate"]
+
+
+def test_an_issued_token_expires_with_the_injected_clock(make_user, client, clock):
+    make_user("bappeda1")
+    headers = bearer(client, "bappeda1")
+    assert client.simulate_get("/v1/auth/me", headers=headers).status_code == 200
+
+    clock.advance(900 + 31)
+
+    assert client.simulate_get("/v1/auth/me", headers=headers).status_code == 401
+
+
+# -- refresh, logout -------------------------------------------------------------------------------------
+
+def refresh(client, token):
+    return client.simulate_post("/v1/auth/refresh", json={"refresh_token": token})
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(make_user, client, engine, clock):
+    user = make_user("bappeda1")
+    first = login(client, "bappeda1").json["refresh_token"]
+    clock.advance(10)
+    second = refresh(client, first)
+    assert second.status_code == 200
+    second_token = second.json["refresh_token"]
+    assert second_token != first
+
+    clock.advance(10)
+    reuse = refresh(client, first)  # the rotated token, presented again
+
+    assert reuse.status_code == 401
+    assert refresh(client, second_token).status_code == 401  # the family is dead
+    rows = {r["token_hash"]: r for r in token_rows(engine, user.id)}
+    assert rows[hash_refresh_token(first)]["revoked_reason"] == "rotated"
+    assert rows[hash_refresh_token(second_token)]["revoked_reason"] == "reuse"
+    assert len({r["family_id"] for r in rows.values()}) == 1
+    assert all(r["revoked_at"] is not None for r in rows.values())
+
+
+def test_concurrent_refreshes_with_one_token_let_exactly_one_through(make_user, client):
+    make_user("bappeda1")
+    token = login(client, "bappeda1").json["refresh_token"]
+    statuses = []
+
+    def go():
+        statuses.append(refresh(client, token).status_code)
+
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(statuses) == [200] + [401] * 5
+
+
+def test_logout_revokes_the_refresh_token(make_user, client, engine):
+    user = make_user("bappeda1")
+    token = login(client, "bappeda1").json["refresh_token"]
+
+    result = client.simulate_post("/v1/auth/logout", json={"refresh_token": token})
+
+    assert result.status_code == 204
+    (row,) = token_rows(engine, user.id)
+    assert row["revoked_reason"] == "logout"
+    assert refresh(client, token).status_code == 401
+
+
+# -- rate limiting ------------------------------------------------------------------------------------
+
+def test_rate_limit_answers_429_then_recovers_after_the_window(make_user, client, clock):
+    make_user("bappeda1")
+    for _ in range(5):
+        assert login(client, "bappeda1", "salah-salah-salah").status_code == 401
+        clock.advance(1)
+
+    blocked = login(client, "bappeda1")
+
+    assert blocked.status_code == 429
+    assert blocked.headers["content-type"] == "application/problem+json"
+    retry_after = int(blocked.headers["retry-after"])
+    assert retry_after == 900 - 5
+    clock.advance(retry_after - 1)
+    assert login(client, "bappeda1").status_code == 429
+    clock.advance(1)
+    assert login(client, "bappeda1").status_code == 200
+
+
+def test_two_workers_share_the_counters_through_the_database(make_user, store, clock, passwords):
+    make_user("bappeda1")
+    worker_a = client_for(make_auth(store, clock, passwords))
+    worker_b = client_for(make_auth(store, clock, passwords))
+
+    for i in range(5):
+        worker = worker_a if i % 2 else worker_b
+        assert login(worker, "bappeda1", "salah-salah-salah").status_code == 401
+
+    assert login(worker_a, "bappeda1").status_code == 429
+    assert login(worker_b, "bappeda1").status_code == 429
+
+
+def test_concurrent_guesses_cannot_exceed_the_account_limit(make_user, store, clock, passwords):
+    make_user("bappeda1")
+    workers = [client_for(make_auth(store, clock, passwords)) for _ in range(3)]
+    statuses = []
+
+    def guess(i):
+        statuses.append(login(workers[i % 3], "bappeda1", f"tebakan-{i}", remote_addr=f"10.0.0.{i}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(15)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert statuses.count(401) <= 5
+    assert statuses.count(401) + statuses.count(429) == 15
+
+
+def test_a_success_restarts_the_account_counter(make_user, client):
+    make_user("bappeda1")
+    for _ in range(4):
+        login(client, "bappeda1", "salah-salah-salah")
+    assert login(client, "bappeda1").status_code == 200
+    for _ in range(4):
+        assert login(client, "bappeda1", "salah-salah-salah").status_code == 401
+    assert login(client, "bappeda1").status_code == 200
+    for _ in range(5):
+        login(client, "bappeda1", "salah-salah-salah")
+    assert login(client, "bappeda1").status_code == 429
+
+
+def test_the_address_limit_spans_accounts(make_user, client):
+    make_user("bappeda1")
+    for i in range(20):
+        assert login(client, f"ghost{i}", "x", remote_addr="192.0.2.7").status_code == 401
+
+    assert login(client, "bappeda1", remote_addr="192.0.2.7").status_code == 429
+    assert login(client, "bappeda1", remote_addr="192.0.2.8").status_code == 200
+
+
+def test_old_attempts_are_pruned(make_user, client, clock, engine):
+    make_user("bappeda1")
+    login(client, "bappeda1", "salah-salah-salah")
+    clock.advance(24 * 3600 + 1)
+
+    login(client, "bappeda1")
+
+    with engine.connect() as conn:
+        times = conn.execute(sa.text("select attempted_at from login_attempts")).scalars().all()
+    assert times and all(t == clock() for t in times)
+
+
+# -- admin API -------------------------------------------------------------------------------------
+
+def test_non_admins_get_403_and_admins_manage_users_of_their_pemda(make_user, client, engine):
+    make_user("admin", role="admin")
+    make_user("bappeda1")
+    make_user("admin.lain", role="admin", pemda="12.22")
+    as_bappeda = bearer(client, "bappeda1")
+    as_admin = bearer(client, "admin")
+    as_other_admin = bearer(client, "admin.lain")
+    new_user = {"username": "opd.dinkes", "password": "kata-sandi-opd-123", "role": "opd", "opd": "1.02.01"}
+
+    assert client.simulate_get("/v1/admin/users", headers=as_bappeda).status_code == 403
+    assert client.simulate_post("/v1/admin/users", json=new_user, headers=as_bappeda).status_code == 403
+
+    created = client.simulate_post("/v1/admin/users", json=new_user, headers=as_admin)
+    assert created.status_code == 201, created.text
+    duplicate = client.simulate_post("/v1/admin/users", json=new_user, headers=as_admin)
+    assert duplicate.status_code == 409
+    listed = client.simulate_get("/v1/admin/users", headers=as_admin).json
+    assert [u["username"] for u in listed["items"]] == ["admin", "bappeda1", "opd.dinkes"]
+    user_id = created.json["id"]
+    assert client.simulate_get(f"/v1/admin/users/{user_id}", headers=as_other_admin).status_code == 404
+
+    token = login(client, "opd.dinkes", "kata-sandi-opd-123").json["refresh_token"]
+    patched = client.simulate_patch(f"/v1/admin/users/{user_id}", json={"active": False}, headers=as_admin)
+    assert patched.status_code == 200 and patched.json["active"] is False
+    assert refresh(client, token).status_code == 401
+    assert login(client, "opd.dinkes", "kata-sandi-opd-123").status_code == 401
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("select password_hash, opd from users where id = :i"), {"i": user_id}).one()
+    assert stored.password_hash.startswith("$argon2id$") and stored.opd == "1.02.01"
+
+
+# -- bootstrap ----------------------------------------------------------------------------------------
+
+def test_bootstrap_is_idempotent_even_when_started_concurrently(store, passwords, tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("GATEWAY_ADMIN_PASSWORD", "rahasia-bootstrap-123")
+    results = []
+
+    def start():
+        results.append(bootstrap_admin(store, passwords, var_dir=tmp_path, out=io.StringIO()).created)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    again = bootstrap_admin(store, passwords, var_dir=tmp_path, out=io.StringIO())
+
+    assert sorted(results) == [False, False, False, True] and again.created is False
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select username, role, pemda from users")).all() == [("admin", "admin", "12.21")]
+
+
+def test_only_one_first_user_can_be_inserted_whatever_the_race(store, clock, engine):
+    def candidate(i):
+        return User(id=str(uuid.uuid4()), username=f"admin{i}", password_hash="$argon2id$v=19$x", role="admin",
+                    pemda="12.21", wilayah=None, opd=None, anggota_id=None, active=True, created_at=clock(),
+                    updated_at=clock())
+
+    warm = [engine.connect() for _ in range(5)]  # pooled connections: the racers need not wait to connect
+    for conn in warm:
+        conn.close()
+    results = []
+    threads = [threading.Thread(target=lambda i=i: results.append(store.insert_first_user(candidate(i))))
+               for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(results) == [False] * 7 + [True]
+    assert store.count_users() == 1
+
+
+def test_the_bootstrap_console_script_prints_the_password_once_and_saves_it_privately(database_url, tmp_path,
+                                                                                      store, passwords, clock):
+    env = {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": str(tmp_path), "GATEWAY_ADMIN_PEMDA": "12.21"}
+    env_without_password = {k: v for k, v in {**os.environ, **env}.items() if k != "GATEWAY_ADMIN_PASSWORD"}
+    first = subprocess.run([str(BIN / "gateway-bootstrap-admin")], env=env_without_password, capture_output=True,
+                           text=True, timeout=60)
+    second = subprocess.run([str(BIN / "gateway-bootstrap-admin")], env=env_without_password,
+                            capture_output=True, text=True, timeout=60)
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    path = tmp_path / "admin-password.txt"
+    password = path.read_text().strip()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert password in first.stdout
+    assert password not in second.stdout and "already exist" in second.stdout
+    # the generated password (hashed with the production parameters) works
+    client = client_for(make_auth(store, clock, Passwords()))
+    assert login(client, "admin", password).status_code == 200
+
+
+# -- identity to the services -------------------------------------------------------------------------
+
+class WhoAmI:
+    name = "gateway_test_whoami"
+    identity = CallerIdentity()
+
+    @nameko_rpc
+    def whoami(self):
+        return self.identity
+
+
+class WhoAmIResource:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp):
+        resp.media = {"seen": self.rpc.call("gateway_test_whoami", "whoami")}
+
+
+def test_the_verified_identity_reaches_the_service_over_the_broker(make_user, auth, amqp_uri, start_container):
+    user = make_user("desa1", role="operator_desa", wilayah="12.21.01.2001")
+    start_container(WhoAmI, "postgresql://unused")
+    rpc = NamekoRpc(amqp_uri=amqp_uri, timeout=10)
+    try:
+        app = create_app(rpc=rpc, broker_check=lambda timeout: True, auth=auth)
+        app.add_route("/v1/_whoami", WhoAmIResource(rpc))
+        client = testing.TestClient(app)
+
+        seen = client.simulate_get("/v1/_whoami", headers=bearer(client, "desa1"))
+        anonymous = client.simulate_get("/v1/_whoami")
+    finally:
+        rpc.close()
+
+    assert seen.status_code == 200, seen.text
+    assert seen.json["seen"] == {"sub": user.id, "role": "operator_desa", "pemda": "12.21",
+                                 "wilayah": "12.21.01.2001", "opd": None, "anggota_id": None}
+    assert anonymous.status_code == 401
