@@ -17,13 +17,22 @@ case "${1:-}" in
   start)
     if running; then
       echo "stack: already running (pid $(cat "$PIDFILE"))"
+      started_now=0
     else
+      started_now=1
       setsid nohup .venv/bin/honcho start -f deploy/local/Procfile -d . >"$LOG/stack.log" 2>&1 < /dev/null &
       echo $! >"$PIDFILE"
       echo "stack: started (pid $!, logs in $LOG/stack.log)"
     fi
     for _ in $(seq 1 ${READY_WAIT_SECONDS:-120}); do
-      if ready; then echo "E-Planning gateway ready: $URL  (try $URL/readyz)"; exit 0; fi
+      if ready; then
+        echo "E-Planning gateway ready: $URL  (try $URL/readyz)"
+        # the gateway created its first administrator during this start: show the password once
+        if [ "$started_now" = 1 ] && [ -f var/admin-password.txt ] && [ var/admin-password.txt -nt "$PIDFILE" ]; then
+          echo "Administrator '${GATEWAY_ADMIN_USERNAME:-admin}': password $(cat var/admin-password.txt) (shown once; kept in var/admin-password.txt)"
+        fi
+        exit 0
+      fi
       running || break
       sleep 1
     done
