@@ -1,7 +1,6 @@
 """Pokir against the real RabbitMQ and PostgreSQL, beside a real Musrenbang service: the window
 follows Musrenbang's schedule, overlaps come from Musrenbang's events, follow-up from Renja's."""
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 

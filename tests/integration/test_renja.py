@@ -2,8 +2,8 @@
 usulan routed by a real Musrenbang stage close lands in the right inbox exactly once, a pokir
 delivered by Pokir too, and the OPD's decisions reach Musrenbang and Pokir."""
 import json
+import time
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -157,11 +157,12 @@ def _musrenbang_cycle_routing_one_usulan(rpc):
 
 def test_routed_usulan_lands_in_the_right_inbox_once_and_the_decision_reaches_musrenbang(rpc, setup, renja_events):
     u = _musrenbang_cycle_routing_one_usulan(rpc)
-    items = support.wait_for(lambda: rpc["pupr"].renja.inbox(TAHUN, None, "menunggu")["items"],
-                             what="the routed usulan in the PU inbox")
-    mine = [i for i in items if i["source_id"] == u["id"]]
+    support.wait_for(lambda: [i for i in rpc["pupr"].renja.inbox(TAHUN, None, "menunggu")["items"]
+                                     if i["source_id"] == u["id"]], what="the routed usulan in the PU inbox")
+    time.sleep(0.5)  # a duplicate routing would land now
+    mine = [i for i in rpc["pupr"].renja.inbox(TAHUN)["items"] if i["source_id"] == u["id"]]
     assert len(mine) == 1 and mine[0]["opd"] == PUPR and mine[0]["cost"] == "255000000.00"
-    assert rpc["dinkes"].renja.inbox(TAHUN)["items"] == []  # nothing in another OPD's inbox
+    assert not [i for i in rpc["dinkes"].renja.inbox(TAHUN)["items"] if i["source_id"] == u["id"]]  # no other OPD
     assert len([e for e in renja_events("inbox.received.v1") if e["data"]["source_id"] == u["id"]]) == 1
     assert err(rpc["perkim"].renja.decide_inbox, mine[0]["item_id"], "reject", {"reason": "x"})[0] == "Forbidden"
 

@@ -10,11 +10,13 @@ from .tables import narrative, rkpd_version, stage, waiting
 
 
 def status(uow, pemda: str, tahun: int) -> dict:
+    # the version first: a reopen marks it stale and deletes the close in one transaction, so
+    # reading the closes after the version never shows a stale version beside a stale close
+    history = assembly.history(uow, pemda, tahun)
+    current = history[-1] if history else None
     closed = facts.closed_stages(uow, pemda, tahun)
     row = uow.execute(sa.select(waiting.c.reasons, waiting.c.checked_at).where(
         waiting.c.pemda == pemda, waiting.c.tahun == tahun)).first()
-    history = assembly.history(uow, pemda, tahun)
-    current = history[-1] if history else None
     return {"pemda": pemda, "tahun": tahun,
             "tahap": {s: {"ditutup": s in closed, "manifest": closed.get(s)} for s in facts.STAGES},
             # closes are read live; what the last completeness check found is shown once all have closed

@@ -24,7 +24,7 @@ class RkpdService:
     identity = CallerIdentity()
 
     @contextmanager
-    def _bappeda(self, tahun):
+    def _bappeda(self):
         with translated():
             pemda = require_bappeda(self.identity)
             with self.db.unit() as uow:
@@ -37,34 +37,34 @@ class RkpdService:
     # -- reads and Bappeda's actions ---------------------------------------------------------
     @rpc
     def status(self, tahun):
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             return queries.status(uow, pemda, tahun)
 
     @rpc
     def versions(self, tahun):
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             return queries.versions(uow, pemda, tahun)
 
     @rpc
     def document(self, tahun, nomor=None):
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             return queries.document(uow, pemda, tahun, nomor)
 
     @rpc
     def set_narrative(self, tahun, bab, sections):
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             return queries.set_narrative(uow, pemda, tahun, bab, sections)
 
     @rpc
     def assemble(self, tahun):
         """Assemble now (after a narrative edit, say); normally it happens by itself."""
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             cycle.mark_current_stale(uow, pemda, tahun, "Disusun ulang atas permintaan Bappeda")
             return cycle.try_assemble(uow, self.db.amqp_uri, pemda, tahun) or queries.status(uow, pemda, tahun)
 
     @rpc
     def promote(self, tahun, to):
-        with self._bappeda(tahun) as (uow, pemda):
+        with self._bappeda() as (uow, pemda):
             return cycle.promote_to(uow, self.db.amqp_uri, pemda, tahun, to)
 
     # -- the stages' events ------------------------------------------------------------------

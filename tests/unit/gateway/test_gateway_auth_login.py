@@ -272,7 +272,7 @@ def test_refresh_rotates_the_refresh_token_and_issues_a_new_access_token(make_us
 
 
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(make_user, login, client, store):
-    user = make_user("bappeda1")
+    make_user("bappeda1")
     stolen = login("bappeda1").json["refresh_token"]
     other_session = login("bappeda1").json["refresh_token"]
     legit = refresh(client, stolen).json["refresh_token"]

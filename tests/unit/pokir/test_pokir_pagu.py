@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from pokir.domain import (PokirStatus, ValidationError, check_pagu, committed_cost,
                           format_rupiah, pagu_error)
-from pokir_builders import (ANGGOTA_1, ANGGOTA_3, DRAINASE, PAGU_A01, STAF_1, at_status,
+from pokir_builders import (ANGGOTA_3, DRAINASE, PAGU_A01, STAF_1, at_status,
                             create, draft)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rkpd.domain import (CHAPTER_TITLES, SCHEMA, Section, canonical_json, content_hash,
+from rkpd.domain import (SCHEMA, Section, canonical_json, content_hash,
                          default_narrative)
 
 from rkpd_builders import (DIGESTS, KEC_1, KEC_2, KEC_10, OPD_DIKES, OPD_PERKIM, OPD_PU, OPDS,
