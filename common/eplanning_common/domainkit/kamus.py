@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping, Protocol
 
-from .money import to_rupiah
+from .errors import FieldError
+from .money import (VOLUME_LIMIT, VOLUME_PLACES, decimal_places, decimal_text, parse_decimal,
+                    to_rupiah)
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,26 @@ class KamusLookup(Protocol):
 def kamus_by_id(items: Iterable[KamusItem]) -> Mapping[str, KamusItem]:
     """A KamusLookup over a list of items."""
     return {item.id: item for item in items}
+
+
+def volume_errors(raw: object, item: KamusItem | None, field: str = "volume"
+                  ) -> tuple[Decimal | None, list[FieldError]]:
+    """Parse a volume: a positive number, at most VOLUME_PLACES decimals, within the item ceiling."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, [FieldError(field, "Volume wajib diisi", "required")]
+    volume = parse_decimal(raw)
+    if volume is None:
+        return None, [FieldError(field, "Volume harus berupa angka", "invalid")]
+    if volume <= 0:
+        return None, [FieldError(field, "Volume harus lebih dari 0", "not_positive")]
+    if decimal_places(volume) > VOLUME_PLACES:
+        return None, [FieldError(field, f"Volume paling banyak {VOLUME_PLACES} angka desimal",
+                                 "too_precise")]
+    if volume > VOLUME_LIMIT:
+        return None, [FieldError(field, f"Volume paling besar {decimal_text(VOLUME_LIMIT)}",
+                                 "above_maximum")]
+    if item is not None and item.volume_maks is not None and volume > item.volume_maks:
+        return None, [FieldError(
+            field, f"Volume melebihi batas maksimal {decimal_text(item.volume_maks)} "
+                   f"{item.satuan} untuk item ini", "above_maximum")]
+    return volume, []

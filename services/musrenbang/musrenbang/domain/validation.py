@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from .errors import FieldError, ValidationError
-from .kamus import KamusItem, KamusLookup
-from .money import VOLUME_LIMIT, VOLUME_PLACES, compute_cost, decimal_places, decimal_text, parse_decimal
+from .kamus import KamusItem, KamusLookup, volume_errors  # noqa: F401 (re-exported)
+from .money import compute_cost, parse_decimal
 from .regions import RegionDirectory, is_within
 from .schedule import require_aware
 from .tracking import is_valid_tracking_code
@@ -43,29 +43,6 @@ class OperatorScope:
     pemda: str
     kecamatan: str | None = None
     desa: str | None = None
-
-
-def volume_errors(raw: object, item: KamusItem | None, field: str = "volume"
-                  ) -> tuple[Decimal | None, list[FieldError]]:
-    """Parse a volume: a positive number, at most VOLUME_PLACES decimals, within the item ceiling."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, [FieldError(field, "Volume wajib diisi", "required")]
-    volume = parse_decimal(raw)
-    if volume is None:
-        return None, [FieldError(field, "Volume harus berupa angka", "invalid")]
-    if volume <= 0:
-        return None, [FieldError(field, "Volume harus lebih dari 0", "not_positive")]
-    if decimal_places(volume) > VOLUME_PLACES:
-        return None, [FieldError(field, f"Volume paling banyak {VOLUME_PLACES} angka desimal",
-                                 "too_precise")]
-    if volume > VOLUME_LIMIT:
-        return None, [FieldError(field, f"Volume paling besar {decimal_text(VOLUME_LIMIT)}",
-                                 "above_maximum")]
-    if item is not None and item.volume_maks is not None and volume > item.volume_maks:
-        return None, [FieldError(
-            field, f"Volume melebihi batas maksimal {decimal_text(item.volume_maks)} "
-                   f"{item.satuan} untuk item ini", "above_maximum")]
-    return volume, []
 
 
 def _text_errors(value: str | None, field: str, label: str, required: bool,

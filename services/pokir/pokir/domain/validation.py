@@ -14,9 +14,8 @@ from typing import Sequence
 from .access import Action, Actor, authorize
 from .deadline import PokirWindow, check_open, require_aware
 from .errors import FieldError, Forbidden, TransitionRefused, ValidationError
-from .kamus import KamusItem, KamusLookup
-from .money import (VOLUME_LIMIT, VOLUME_PLACES, compute_cost, decimal_places, decimal_text,
-                    parse_decimal)
+from .kamus import KamusItem, KamusLookup, volume_errors  # noqa: F401 (re-exported)
+from .money import (compute_cost, parse_decimal)
 from .pagu import pagu_error
 from .pokir import HistoryEntry, Lampiran, Pokir, PokirStatus
 from .regions import RegionDirectory, is_within
@@ -66,29 +65,6 @@ class ValidPokir:
     lat: Decimal | None
     lon: Decimal | None
     lampiran: tuple[Lampiran, ...]
-
-
-def volume_errors(raw: object, item: KamusItem | None, field: str = "volume"
-                  ) -> tuple[Decimal | None, list[FieldError]]:
-    """A positive number, at most VOLUME_PLACES decimals, within the item's ceiling."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, [FieldError(field, "Volume wajib diisi", "required")]
-    volume = parse_decimal(raw)
-    if volume is None:
-        return None, [FieldError(field, "Volume harus berupa angka", "invalid")]
-    if volume <= 0:
-        return None, [FieldError(field, "Volume harus lebih dari 0", "not_positive")]
-    if decimal_places(volume) > VOLUME_PLACES:
-        return None, [FieldError(field, f"Volume paling banyak {VOLUME_PLACES} angka desimal",
-                                 "too_precise")]
-    if volume > VOLUME_LIMIT:
-        return None, [FieldError(field, f"Volume paling besar {decimal_text(VOLUME_LIMIT)}",
-                                 "above_maximum")]
-    if item is not None and item.volume_maks is not None and volume > item.volume_maks:
-        return None, [FieldError(
-            field, f"Volume melebihi batas maksimal {decimal_text(item.volume_maks)} "
-                   f"{item.satuan} untuk item ini", "above_maximum")]
-    return volume, []
 
 
 def _text(value: object, field: str, label: str, required: bool,
