@@ -35,10 +35,12 @@ class PokirService:
             with self.db.unit() as uow:
                 yield Repository(uow), actor
 
-    @contextmanager
-    def _consume(self, event, consumer):
+    def _once(self, event, consumer, effect, *args):
+        """Apply `effect(repo, event, *args)` unless this consumer already processed the event;
+        the event id is recorded in the same transaction as the effect."""
         with translated(), self.db.consuming(event, consumer) as uow:
-            yield None if uow.duplicate else Repository(uow)
+            if not uow.duplicate:
+                effect(Repository(uow), event, *args)
 
     @rpc
     def health(self):
@@ -116,30 +118,20 @@ class PokirService:
     # -- events from Musrenbang and Renja ----------------------------------------------------
     @event_handler("musrenbang", "usulan.submitted.v1")
     def on_usulan_submitted(self, event):
-        with self._consume(event, "pokir.on_usulan_submitted") as repo:
-            if repo:
-                facts.record_usulan(repo, event)
+        self._once(event, "pokir.on_usulan_submitted", facts.record_usulan)
 
     @event_handler("musrenbang", "usulan.updated.v1")
     def on_usulan_updated(self, event):
-        with self._consume(event, "pokir.on_usulan_updated") as repo:
-            if repo:
-                facts.record_usulan(repo, event)
+        self._once(event, "pokir.on_usulan_updated", facts.record_usulan)
 
     @event_handler("musrenbang", "usulan.withdrawn.v1")
     def on_usulan_withdrawn(self, event):
-        with self._consume(event, "pokir.on_usulan_withdrawn") as repo:
-            if repo:
-                facts.record_withdrawal(repo, event)
+        self._once(event, "pokir.on_usulan_withdrawn", facts.record_withdrawal)
 
     @event_handler("musrenbang", "stage.opened.v1")
     def on_musrenbang_schedule(self, event):
-        with self._consume(event, "pokir.on_musrenbang_schedule") as repo:
-            if repo:
-                facts.follow_schedule(repo, event)
+        self._once(event, "pokir.on_musrenbang_schedule", facts.follow_schedule)
 
     @event_handler("renja", "inbox.decided.v1")
     def on_renja_decision(self, event):
-        with self._consume(event, "pokir.on_renja_decision") as repo:
-            if repo:
-                facts.follow_renja_decision(repo, event)
+        self._once(event, "pokir.on_renja_decision", facts.follow_renja_decision)

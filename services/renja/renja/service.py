@@ -35,10 +35,12 @@ class RenjaService:
             with self.db.unit() as uow:
                 yield Repository(uow), actor
 
-    @contextmanager
-    def _consume(self, event, consumer):
+    def _once(self, event, consumer, effect, *args):
+        """Apply `effect(repo, event, *args)` unless this consumer already processed the event;
+        the event id is recorded in the same transaction as the effect."""
         with translated(), self.db.consuming(event, consumer) as uow:
-            yield None if uow.duplicate else Repository(uow)
+            if not uow.duplicate:
+                effect(Repository(uow), event, *args)
 
     @rpc
     def health(self):
@@ -128,18 +130,12 @@ class RenjaService:
     # -- the inbox fills from Musrenbang and Pokir -----------------------------------------
     @event_handler("musrenbang", "usulan.routed.v1")
     def on_usulan_routed(self, event):
-        with self._consume(event, "renja.on_usulan_routed") as repo:
-            if repo:
-                inbox_actions.receive_usulan(repo, event)
+        self._once(event, "renja.on_usulan_routed", inbox_actions.receive_usulan)
 
     @event_handler("pokir", "pokir.delivered.v1")
     def on_pokir_delivered(self, event):
-        with self._consume(event, "renja.on_pokir_delivered") as repo:
-            if repo:
-                inbox_actions.receive_pokir(repo, event, "opd")
+        self._once(event, "renja.on_pokir_delivered", inbox_actions.receive_pokir, "opd")
 
     @event_handler("pokir", "pokir.disposed.v1")
     def on_pokir_disposed(self, event):
-        with self._consume(event, "renja.on_pokir_disposed") as repo:
-            if repo:
-                inbox_actions.receive_pokir(repo, event, "disposisi_opd")
+        self._once(event, "renja.on_pokir_disposed", inbox_actions.receive_pokir, "disposisi_opd")
