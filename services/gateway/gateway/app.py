@@ -12,6 +12,9 @@ import falcon
 from eplanning_common import config
 
 from . import settings
+from .api import binding, catalog, openapi
+from .api.idempotency import SqlIdempotencyStore
+from .api.openapi import OpenApiDocument
 from .auth import resources as auth_resources
 from .auth.middleware import Authenticated
 from .auth.service import AuthService
@@ -30,6 +33,8 @@ def create_app(
     max_body_bytes: int | None = None,
     auth: AuthService | None = None,
     trusted_proxy_hops: int | None = None,
+    idempotency_store: Any = None,
+    deps: dict[str, Any] | None = None,
 ) -> falcon.App:
     """Build the gateway.
 
@@ -39,6 +44,8 @@ def create_app(
     auth: the authentication service (default: `AuthService.from_env()`, on the gateway's own
         PostgreSQL database; nothing connects before the first request that needs it).
     trusted_proxy_hops: reverse proxies whose X-Forwarded-For is believed (GATEWAY_TRUSTED_PROXY_HOPS).
+    idempotency_store: where Idempotency-Key answers are kept (default: the gateway database).
+    deps: gateway-side stores handed to the operations (`call.deps`), e.g. {"webhooks": ...}.
     """
     if rpc is None:
         rpc = NamekoRpc()
@@ -52,6 +59,10 @@ def create_app(
         auth = AuthService.from_env()
     if trusted_proxy_hops is None:
         trusted_proxy_hops = settings.trusted_proxy_hops()
+    if idempotency_store is None:
+        idempotency_store = SqlIdempotencyStore.from_url(settings.database_url())
+    if deps is None:
+        deps = default_deps()
 
     app = falcon.App(middleware=[CorrelationId(), AccessLog(), BodyLimit(max_body_bytes),
                                  Authenticated(auth.authenticate)])
@@ -62,4 +73,12 @@ def create_app(
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(rpc, broker_check, services, readiness_timeout))
     auth_resources.add_routes(app, auth, trusted_proxy_hops)
+    catalog.check_unique(catalog.DOCUMENTED)
+    binding.add_routes(app, binding.Binding(rpc, idempotency_store, deps=deps), catalog.OPERATIONS)
+    app.add_route("/v1/openapi.json", OpenApiDocument(openapi.build(catalog.DOCUMENTED)))
     return app
+
+
+def default_deps() -> dict[str, Any]:
+    """The gateway-side stores of the operations, on the gateway database (nothing connects yet)."""
+    return {}

@@ -16,7 +16,7 @@ import falcon
 from eplanning_common.logs import get_correlation_id
 
 from .auth.errors import AuthError, InputInvalid, RateLimited
-from .auth.messages import preferred_language, text, title
+from .auth.messages import MESSAGES, preferred_language, text, title
 from .exceptions import (
     Conflict, DatabaseUnavailable, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable,
     ValidationError,
@@ -36,14 +36,38 @@ STATUS_TEXT: dict[int, tuple[str, str, str]] = {
     405: ("method-not-allowed", "Metode tidak diizinkan", "Metode HTTP ini tidak didukung untuk alamat ini."),
     406: ("not-acceptable", "Format tidak didukung", "Format respons yang diminta tidak tersedia."),
     409: ("conflict", "Konflik", "Permintaan bertentangan dengan keadaan data saat ini."),
+    412: ("precondition-failed", "Prasyarat gagal", "Data sudah berubah sejak Anda membacanya."),
     411: ("length-required", "Panjang isi diperlukan", "Header Content-Length wajib diisi."),
     413: ("payload-too-large", "Isi permintaan terlalu besar", "Ukuran isi permintaan melebihi batas."),
     415: ("unsupported-media-type", "Jenis konten tidak didukung", "Jenis konten permintaan tidak didukung."),
     422: ("validation", "Data tidak valid", "Data yang dikirim tidak valid."),
+    428: ("precondition-required", "Prasyarat diperlukan", "Permintaan ini memerlukan header If-Match."),
     429: ("too-many-requests", "Terlalu banyak permintaan", "Terlalu banyak permintaan; coba lagi nanti."),
     500: ("internal", "Kesalahan internal", "Terjadi kesalahan pada server. Sebutkan correlation_id ini bila melapor."),
     503: ("service-unavailable", "Layanan tidak tersedia", "Layanan sedang tidak tersedia; coba lagi nanti."),
     504: ("service-timeout", "Layanan tidak merespons", "Layanan tidak merespons tepat waktu; coba lagi nanti."),
+}
+
+
+# status -> (title, detail) in English, for `Accept-Language: en`
+STATUS_TEXT_EN: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request cannot be processed."),
+    401: ("Not authenticated", "Please sign in first."),
+    403: ("Forbidden", "You may not do this."),
+    404: ("Not found", "The requested data or address does not exist."),
+    405: ("Method not allowed", "This HTTP method is not supported at this address."),
+    406: ("Not acceptable", "The requested response format is not available."),
+    409: ("Conflict", "The request conflicts with the current state of the data."),
+    411: ("Length required", "The Content-Length header is required."),
+    412: ("Precondition failed", "The data changed since you read it."),
+    413: ("Payload too large", "The request body is larger than allowed."),
+    415: ("Unsupported media type", "The request's content type is not supported."),
+    422: ("Invalid data", "The submitted data is invalid."),
+    428: ("Precondition required", "This request needs an If-Match header."),
+    429: ("Too many requests", "Too many requests; try again later."),
+    500: ("Internal error", "Something went wrong on the server. Quote this correlation_id when reporting it."),
+    503: ("Service unavailable", "The service is unavailable right now; try again later."),
+    504: ("Service timeout", "The service did not answer in time; try again later."),
 }
 
 
@@ -76,20 +100,45 @@ class Problem(Exception):
             body.setdefault(key, value)
         return body
 
+    def english(self, detail: str | None = None) -> "Problem":
+        """This problem for an English-speaking client: the title and, unless given, the generic
+        detail of the status in English; the Indonesian detail stays in `detail_id`."""
+        title_en, detail_en = STATUS_TEXT_EN.get(self.status, (self.title, self.detail))
+        if self.extensions.get("language") == "en":
+            return self
+        translated = Problem(self.status, detail or detail_en, title=title_en, headers=self.headers,
+                             **self.extensions)
+        translated.type = self.type
+        if detail is None and self.detail != detail_en:
+            translated.extensions.setdefault("detail_id", self.detail)
+        translated.extensions["language"] = "en"
+        return translated
+
     def render(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.status = self.status
         for name, value in self.headers.items():
             resp.set_header(name, value)
+        language = self.extensions.pop("language", None) or "id"
+        resp.set_header("Content-Language", language)
         resp.content_type = PROBLEM_CONTENT_TYPE
         resp.text = json.dumps(self.to_dict(req), ensure_ascii=False)
 
 
 def _validation(ex: ValidationError, req: falcon.Request) -> Problem:
-    return Problem(422, ex.detail, errors=ex.errors)
+    errors = ex.errors
+    if preferred_language(req.get_header("Accept-Language")) == "en":
+        # a field error whose code the gateway knows gets its English text; others keep the service's
+        errors = [{**e, "message": text(e["code"], "en")} if e["code"] in MESSAGES else e for e in errors]
+    extensions = {"code": ex.payload["code"]} if isinstance(ex.payload.get("code"), str) else {}
+    return Problem(422, ex.detail, errors=errors, **extensions)
 
 
-def _remote(status: int):
-    return lambda ex, req: Problem(status, ex.detail)
+def _remote_status(status: int):
+    def make(ex: RemoteServiceError, req: falcon.Request) -> Problem:
+        extensions = {"code": ex.payload["code"]} if isinstance(ex.payload.get("code"), str) else {}
+        return Problem(status, ex.detail, **extensions)
+
+    return make
 
 
 def _unavailable(ex: ServiceUnavailable, req: falcon.Request) -> Problem:
@@ -125,16 +174,16 @@ def _auth(ex: AuthError, req: falcon.Request) -> Problem:
         extensions["errors"] = [{"field": e.field, "message": text(e.code, language, **e.params), "code": e.code}
                                 for e in ex.errors]
     return Problem(ex.status, text(ex.code, language, **ex.params), title=title(ex.status, language),
-                   headers=headers, **extensions)
+                   headers=headers, language=language, **extensions)
 
 
 # THE error -> HTTP table. First isinstance match wins; put subclasses before their bases.
 # A remote error not listed (RemoteServiceError itself) falls through to the 500 below.
 ERROR_TABLE: tuple[tuple[type[Exception], Any], ...] = (
     (ValidationError, _validation),
-    (NotFound, _remote(404)),
-    (Forbidden, _remote(403)),
-    (Conflict, _remote(409)),
+    (NotFound, _remote_status(404)),
+    (Forbidden, _remote_status(403)),
+    (Conflict, _remote_status(409)),
     (ServiceTimeout, _timeout),
     (ServiceUnavailable, _unavailable),
     (AuthError, _auth),
@@ -164,4 +213,7 @@ def to_problem(ex: Exception, req: falcon.Request) -> Problem:
 
 def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
     """Falcon error handler for Exception (and so for everything, HTTPError included)."""
-    to_problem(ex, req).render(req, resp)
+    problem = to_problem(ex, req)
+    if problem.extensions.get("language") is None and preferred_language(req.get_header("Accept-Language")) == "en":
+        problem = problem.english()
+    problem.render(req, resp)

@@ -6,6 +6,7 @@ import uuid
 import falcon.testing
 import pytest
 
+from gateway.api.idempotency import MemoryIdempotencyStore
 from gateway.app import create_app
 from gateway.auth.passwords import Passwords
 from gateway.auth.service import AuthService, LoginPolicy
@@ -60,7 +61,12 @@ def auth(store, tokens, passwords, policy, clock):
 @pytest.fixture
 def app(rpc, broker, auth):
     return create_app(rpc=rpc, broker_check=broker, services=SERVICES, readiness_timeout=2.0,
-                      max_body_bytes=1024, auth=auth)
+                      max_body_bytes=1024, auth=auth, idempotency_store=idempotency_store, deps={})
+
+
+@pytest.fixture
+def idempotency_store():
+    return MemoryIdempotencyStore()
 
 
 @pytest.fixture

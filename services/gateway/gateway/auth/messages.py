@@ -64,6 +64,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "The password must not equal the username."),
     "wrong_password": ("Kata sandi saat ini salah.", "The current password is wrong."),
     "no_changes": ("Tidak ada kolom yang diubah.", "No field to change."),
+    "type_object": ("Harus berupa objek JSON.", "Must be a JSON object."),
+    "type_array": ("Harus berupa daftar (array).", "Must be an array."),
+    "type_number": ("Harus berupa angka.", "Must be a number."),
+    "too_few_items": ("Minimal {min} butir.", "Must have at least {min} items."),
+    "too_many_items": ("Maksimal {max} butir.", "Must have at most {max} items."),
+    "format_pattern": ("Format tidak sesuai. {hint}", "Wrong format. {hint}"),
+    "format_datetime": ("Harus berupa waktu ISO 8601 dengan zona waktu, mis. 2027-01-15T09:00:00+07:00.",
+                        "Must be an ISO 8601 date-time with a time zone, e.g. 2027-01-15T09:00:00+07:00."),
+    "format_date": ("Harus berupa tanggal ISO 8601, mis. 2027-01-15.", "Must be an ISO 8601 date, e.g. 2027-01-15."),
+    "format_uri": ("Harus berupa URL lengkap.", "Must be an absolute URL."),
+    "invalid": ("Nilai tidak valid.", "Invalid value."),
+    # REST layer (gateway.api)
+    "not_found": ("Alamat yang diminta tidak ditemukan.", "The requested address does not exist."),
+    "if_match_required": ("Perubahan ini memerlukan header If-Match berisi ETag terakhir yang Anda baca.",
+                          "This change needs an If-Match header with the ETag you last read."),
+    "stale_etag": ("Data sudah diubah orang lain sejak Anda membacanya (ETag tidak cocok); baca ulang lalu ulangi. "
+                   "Tidak ada yang diubah.",
+                   "The data changed since you read it (ETag mismatch); read it again and retry. Nothing was changed."),
+    "idempotency_in_progress": ("Permintaan dengan Idempotency-Key ini masih diproses; coba lagi sebentar lagi.",
+                                "A request with this Idempotency-Key is still being processed; retry shortly."),
+    "idempotency_key_reused": ("Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+                               "This Idempotency-Key was already used for a different request."),
+    "idempotency_key_format": ("Idempotency-Key: 8-200 karakter huruf, angka, '.', '_', ':' atau '-'.",
+                               "Idempotency-Key: 8-200 characters of letters, digits, '.', '_', ':' or '-'."),
+    "unsupported_media": ("Jenis konten harus {media}.", "The content type must be {media}."),
 }
 
 # status -> (title id, title en); the Indonesian ones match gateway.problems.STATUS_TEXT
@@ -72,10 +97,19 @@ TITLES: dict[int, tuple[str, str]] = {
     401: ("Belum terautentikasi", "Not authenticated"),
     403: ("Akses ditolak", "Forbidden"),
     404: ("Tidak ditemukan", "Not found"),
+    405: ("Metode tidak diizinkan", "Method not allowed"),
+    406: ("Format tidak didukung", "Not acceptable"),
     409: ("Konflik", "Conflict"),
+    411: ("Panjang isi diperlukan", "Length required"),
+    412: ("Prasyarat gagal", "Precondition failed"),
+    413: ("Isi permintaan terlalu besar", "Payload too large"),
+    415: ("Jenis konten tidak didukung", "Unsupported media type"),
     422: ("Data tidak valid", "Invalid data"),
+    428: ("Prasyarat diperlukan", "Precondition required"),
     429: ("Terlalu banyak permintaan", "Too many requests"),
+    500: ("Kesalahan internal", "Internal error"),
     503: ("Layanan tidak tersedia", "Service unavailable"),
+    504: ("Layanan tidak merespons", "Service timeout"),
 }
 
 
@@ -121,3 +155,11 @@ def title(status: int, language: str = DEFAULT_LANGUAGE) -> str | None:
     if pair is None:
         return None
     return pair[1] if language == "en" else pair[0]
+
+
+def register_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """Add message codes (Bahasa Indonesia, English) from another module; a code may be defined once."""
+    clash = set(messages) & set(MESSAGES)
+    if clash:
+        raise ValueError(f"message codes defined twice: {sorted(clash)}")
+    MESSAGES.update(messages)

@@ -38,3 +38,16 @@ login_attempts = sa.Table(
     sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("success", sa.Boolean),  # NULL while the attempt is being checked: counts as a failure
 )
+
+idempotency_keys = sa.Table(
+    "idempotency_keys", metadata,
+    sa.Column("owner", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("headers", sa.JSON),
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+)

@@ -1,0 +1,2 @@
+"""aggregate operations (filled in by its issue work)."""
+OPERATIONS: list = []

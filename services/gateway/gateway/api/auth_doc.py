@@ -1,0 +1,77 @@
+"""OpenAPI entries of the routes served by hand-written resources (gateway.auth, gateway.health).
+
+They use the `Operation` form so that the document and the every-route-is-documented test need
+no second format; their handlers are never called (the Falcon resources in gateway.auth serve them).
+"""
+from __future__ import annotations
+
+from ..auth.users import PASSWORD_MAX, PASSWORD_MIN, ROLES
+from .operation import ADMIN, ALL_ROLES, PUBLIC, Operation
+from .schemas import PEMDA, arr, boolean, enum, integer, nullable, obj, open_obj, string
+
+
+def _served_elsewhere(call):  # pragma: no cover - documentation only
+    raise NotImplementedError("served by a gateway.auth resource")
+
+
+GRANT = obj({"access_token": string(), "token_type": enum("Bearer"), "expires_in": integer(),
+             "refresh_token": string(), "refresh_expires_in": integer()},
+            ["access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"])
+IDENTITY = obj({"sub": string(), "role": enum(*ROLES), "pemda": PEMDA, "wilayah": nullable(string()),
+                "opd": nullable(string()), "anggota_id": nullable(string())}, ["sub", "role", "pemda"])
+USER = obj({"id": string(format="uuid"), "username": string(), "role": enum(*ROLES), "pemda": PEMDA,
+            "wilayah": nullable(string()), "opd": nullable(string()), "anggota_id": nullable(string()),
+            "active": boolean(), "created_at": string(format="date-time"), "updated_at": string(format="date-time")},
+           ["id", "username", "role", "pemda", "active"])
+SCOPES = {"wilayah": nullable(string(maxLength=13)), "opd": nullable(string(maxLength=64)),
+          "anggota_id": nullable(string(maxLength=64))}
+PASSWORD = string(minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX)
+REFRESH = obj({"refresh_token": string(maxLength=256)}, ["refresh_token"])
+EXAMPLE_GRANT = {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer", "expires_in": 900,
+                 "refresh_token": "r1.8f3c0d", "refresh_expires_in": 604800}
+
+
+def _doc(method, path, operation_id, summary, roles, **more) -> Operation:
+    return Operation(method, path, operation_id, summary, more.pop("tag", "auth"), roles, _served_elsewhere, **more)
+
+
+AUTH_OPERATIONS = [
+    _doc("GET", "/healthz", "health.live", "Liveness: the gateway process answers", PUBLIC, tag="health",
+         response=obj({"status": string()}, ["status"], extra=True)),
+    _doc("GET", "/readyz", "health.ready", "Readiness: broker and every service answer (503 names what is down)",
+         PUBLIC, tag="health", response=open_obj()),
+    _doc("POST", "/v1/auth/login", "auth.login", "Sign in: an access token and a refresh token", PUBLIC,
+         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024)}, ["username", "password"]),
+         example={"username": "operator.sosopan", "password": "kata-sandi-rahasia"},
+         response=GRANT, response_example=EXAMPLE_GRANT),
+    _doc("POST", "/v1/auth/refresh", "auth.refresh", "Rotate the refresh token; a new access token", PUBLIC,
+         body=REFRESH, example={"refresh_token": "r1.8f3c0d"}, response=GRANT, response_example=EXAMPLE_GRANT),
+    _doc("POST", "/v1/auth/logout", "auth.logout", "Revoke the refresh token (and its rotations)", PUBLIC,
+         body=REFRESH, example={"refresh_token": "r1.8f3c0d"}, status=204),
+    _doc("GET", "/v1/auth/me", "auth.me", "The caller's identity as the services see it", ALL_ROLES,
+         response=obj({"identity": IDENTITY}, ["identity"])),
+    _doc("POST", "/v1/auth/password", "auth.changePassword", "Change one's password (other sessions end)",
+         ALL_ROLES, body=obj({"current_password": string(maxLength=1024), "new_password": PASSWORD},
+                             ["current_password", "new_password"]),
+         example={"current_password": "kata-sandi-lama", "new_password": "kata-sandi-baru-panjang"},
+         response=GRANT),
+    _doc("GET", "/v1/admin/users", "admin.listUsers", "Users of the administrator's pemda", frozenset({ADMIN}),
+         tag="admin", query={"limit": integer(minimum=1, maximum=200), "offset": integer(minimum=0),
+                             "role": enum(*ROLES), "active": boolean()},
+         response=obj({"items": arr(USER), "total": integer(), "limit": integer(), "offset": integer()},
+                      ["items", "total", "limit", "offset"])),
+    _doc("POST", "/v1/admin/users", "admin.createUser", "Create a user with a role and its territory scope",
+         frozenset({ADMIN}), tag="admin", status=201,
+         body=obj({"username": string(minLength=3, maxLength=64), "password": PASSWORD, "role": enum(*ROLES),
+                   "pemda": PEMDA, **SCOPES, "active": boolean()}, ["username", "password", "role"]),
+         example={"username": "operator.sosopan", "password": "kata-sandi-rahasia", "role": "operator_kecamatan",
+                  "wilayah": "12.21.01"},
+         response=USER),
+    _doc("GET", "/v1/admin/users/{user_id:uuid}", "admin.getUser", "One user", frozenset({ADMIN}), tag="admin",
+         response=USER),
+    _doc("PATCH", "/v1/admin/users/{user_id:uuid}", "admin.updateUser",
+         "Merge-patch a user: role, scope, active, password (revokes their sessions)", frozenset({ADMIN}),
+         tag="admin", body=obj({"role": enum(*ROLES), **SCOPES, "active": boolean(), "password": PASSWORD}),
+         example={"active": False}, response=USER),
+    _doc("GET", "/v1/openapi.json", "meta.openapi", "This document", PUBLIC, tag="meta", response=open_obj()),
+]

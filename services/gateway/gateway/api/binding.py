@@ -1,0 +1,249 @@
+"""Falcon glue for the operation table: one resource per path, one responder per method.
+
+For each request: role check (the first of two: the service checks territory and role again) ->
+query and body validation -> If-Match (updates) -> Idempotency-Key (POST) -> the handler -> the
+answer, with an ETag on reads (`If-None-Match` -> 304) and a `Link: rel="next"` on pages.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
+
+import falcon
+
+from ..auth.errors import AccessDenied, FieldError, InputInvalid, Unauthenticated
+from ..auth.messages import preferred_language
+from ..exceptions import Conflict
+from . import idempotency
+from .errors import (
+    IdempotencyInProgress, IdempotencyKeyReused, PreconditionFailed, PreconditionRequired, UnsupportedMedia,
+)
+from .operation import Call, Created, Operation, Raw
+from .schemas import CURSOR, coerce_query, field_errors
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200  # larger limits are capped to this (documented on every paged operation)
+LIMIT = {"type": "integer", "minimum": 1, "description": f"Page size, default {DEFAULT_PAGE_SIZE}, "
+                                                          f"capped at {MAX_PAGE_SIZE}"}
+PAGE_QUERY = {"cursor": CURSOR, "limit": LIMIT}
+
+
+def query_schemas(op: Operation) -> dict[str, dict]:
+    return {**op.query, **(PAGE_QUERY if op.paged else {})}
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    """RFC 9110 13.1: a list of entity tags or "*"; weak comparison (W/ ignored)."""
+    if not header:
+        return False
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*":
+            return True
+        if candidate.startswith("W/"):
+            candidate = candidate[2:]
+        if candidate == etag:
+            return True
+    return False
+
+
+class Binding:
+    """What every responder needs besides the operation."""
+
+    def __init__(self, rpc: Any, idempotency_store: Any, clock: Callable[[], datetime] | None = None,
+                 deps: dict[str, Any] | None = None):
+        self.rpc = rpc
+        self.idempotency = idempotency_store
+        self.deps = dict(deps or {})
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+
+
+class PathResource:
+    """All operations of one path. `public` (read by the Authenticated middleware) when every
+    operation of the path is public."""
+
+    def __init__(self, binding: Binding, operations: Iterable[Operation]):
+        self._binding = binding
+        self.operations = {op.method: op for op in operations}
+        self.public = all(op.public for op in self.operations.values())
+        for method, op in self.operations.items():
+            setattr(self, "on_" + method.lower(), self._responder(op))
+
+    def _responder(self, op: Operation):
+        def responder(req: falcon.Request, resp: falcon.Response, **params: Any) -> None:
+            respond(self._binding, op, req, resp, params)
+
+        responder.__name__ = "on_" + op.method.lower()
+        responder.__doc__ = op.summary
+        return responder
+
+
+def add_routes(app: falcon.App, binding: Binding, operations: Iterable[Operation]) -> None:
+    by_path: dict[str, list[Operation]] = {}
+    for op in operations:
+        by_path.setdefault(op.path, []).append(op)
+    for path, ops in by_path.items():
+        methods = [op.method for op in ops]
+        if len(set(methods)) != len(methods):
+            raise ValueError(f"{path}: a method is declared twice")
+        app.add_route(path, PathResource(binding, ops))
+
+
+# -- the request pipeline -----------------------------------------------------------------------
+
+
+def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.Response,
+            params: dict[str, Any]) -> None:
+    identity = req.context.get("identity")
+    if not op.public:
+        if not identity:
+            raise Unauthenticated("missing_token")
+        if not op.allows(identity.get("role")):
+            raise AccessDenied("forbidden")
+
+    query, errors = coerce_query(req.params, query_schemas(op))
+    errors += [FieldError(name, "required") for name in sorted(op.required_query - set(query))]
+    if op.paged:
+        query["limit"] = min(query.get("limit", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+
+    body, raw_body = None, None
+    if op.body is not None:
+        body = req.get_media(default_when_empty=None)
+        if body is None:
+            errors.append(FieldError("", "not_object"))
+        else:
+            errors += field_errors(body, op.body)
+    elif op.body_media is not None:
+        if (req.content_type or "").split(";")[0].strip().lower() != op.body_media:
+            raise UnsupportedMedia(media=op.body_media)
+        raw_body = req.bounded_stream.read()
+    if errors:
+        raise InputInvalid(errors)
+
+    call = Call(rpc=binding.rpc, identity=identity, params=params, query=query, body=body, raw_body=raw_body,
+                language=preferred_language(req.get_header("Accept-Language")),
+                base_url=req.prefix, deps=binding.deps)
+
+    if op.if_match:
+        _check_if_match(op, call, req.get_header("If-Match"))
+
+    key = req.get_header("Idempotency-Key") if op.idempotent else None
+    if key is not None:
+        _idempotent(binding, op, call, req, resp, key)
+    else:
+        _run(op, call, req, resp)
+
+
+def _check_if_match(op: Operation, call: Call, if_match: str | None) -> None:
+    if not if_match:
+        raise PreconditionRequired()
+    current = op.current(call)
+    if not _etag_matches(if_match, etag_of(canonical_json(current))):
+        raise PreconditionFailed()
+    version = current.get("version") if isinstance(current, dict) else None
+    call.expected_version = version if isinstance(version, int) else None
+
+
+def _run(op: Operation, call: Call, req: falcon.Request, resp: falcon.Response) -> None:
+    try:
+        result = op.handler(call)
+    except Conflict as exc:
+        if op.if_match and exc.payload.get("code") == "stale_version":
+            raise PreconditionFailed() from exc  # changed between our read and the write
+        raise
+    _render(op, result, call, req, resp)
+
+
+def _render(op: Operation, result: Any, call: Call, req: falcon.Request, resp: falcon.Response) -> None:
+    if isinstance(result, Raw):
+        resp.status = op.status
+        resp.content_type = result.content_type
+        for name, value in result.headers.items():
+            resp.set_header(name, value)
+        if result.filename:
+            resp.downloadable_as = result.filename
+        resp.data = result.body
+        if req.method == "GET":
+            _etag(req, resp, result.body)
+        return
+    if isinstance(result, Created):
+        resp.status = falcon.HTTP_201
+        resp.location = result.location
+        result = result.body
+    else:
+        resp.status = op.status
+    if op.status == 204:
+        return
+    body = json.dumps(result, ensure_ascii=False, default=str).encode()
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = body
+    if op.paged and isinstance(result, dict) and result.get("next_cursor"):
+        next_query = {**{k: v for k, v in req.params.items() if k != "cursor"}, "cursor": result["next_cursor"]}
+        resp.append_link(f"{req.path}?{urlencode(next_query)}", "next")
+    if req.method == "GET":
+        _etag(req, resp, canonical_json(result))
+
+
+def _etag(req: falcon.Request, resp: falcon.Response, representation: bytes) -> None:
+    etag = etag_of(representation)
+    resp.etag = etag
+    resp.set_header("Cache-Control", "private, no-cache")  # revalidate with If-None-Match
+    if _etag_matches(req.get_header("If-None-Match"), etag):
+        resp.status = falcon.HTTP_304
+        resp.data = None
+        resp.text = None
+
+
+def _idempotent(binding: Binding, op: Operation, call: Call, req: falcon.Request, resp: falcon.Response,
+                key: str) -> None:
+    if not idempotency.KEY_PATTERN.fullmatch(key):
+        raise InputInvalid([FieldError("Idempotency-Key", "idempotency_key_format")])
+    owner = (call.identity or {}).get("sub") or "public"
+    body = canonical_json(call.body) if call.body is not None else (call.raw_body or b"")
+    fp = idempotency.fingerprint(req.method, req.path, req.query_string or "", body)
+    now = binding.clock()
+    stored = binding.idempotency.claim(owner, key, fp, now, now - idempotency.STALE_AFTER, now - idempotency.TTL)
+    if stored is not None:
+        if stored.fingerprint != fp:
+            raise IdempotencyKeyReused()
+        if stored.state != "done":
+            raise IdempotencyInProgress()
+        resp.status = stored.status
+        for name, value in (stored.headers or {}).items():
+            resp.set_header(name, value)
+        resp.set_header("Idempotent-Replayed", "true")
+        resp.data = stored.body
+        return
+    try:
+        _run(op, call, req, resp)
+    except Exception as exc:
+        from ..problems import to_problem
+
+        problem = to_problem(exc, req)
+        if problem.status >= 500:
+            binding.idempotency.release(owner, key)  # unknown outcome: let the retry run again
+            raise
+        # a refusal is an answer too: the retry gets the same refusal
+        problem = problem.english() if call.language == "en" else problem
+        problem.render(req, resp)
+        binding.idempotency.complete(owner, key, problem.status,
+                                     idempotency.headers_to_keep({"Content-Type": resp.content_type, **resp.headers}),
+                                     resp.data or (resp.text or "").encode(), binding.clock())
+        return
+    binding.idempotency.complete(owner, key, int(str(resp.status).split()[0]),
+                                 idempotency.headers_to_keep({"Content-Type": resp.content_type, **resp.headers}),
+                                 resp.data or b"", binding.clock())

@@ -1,0 +1,2 @@
+"""musrenbang operations (filled in by its issue work)."""
+OPERATIONS: list = []

@@ -1,0 +1,159 @@
+"""The OpenAPI 3.1 document, generated from the operation table (`GET /v1/openapi.json`).
+
+Authentication routes (hand-written resources in gateway.auth) are described by `AUTH_OPERATIONS`
+in the same `Operation` form, without handlers, so that one test can check that every route the
+app serves is documented."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import falcon
+
+from .binding import MAX_PAGE_SIZE, query_schemas
+from .operation import Operation
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"}, "correlation_id": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "code": {"type": "string"}}}},
+    },
+    "additionalProperties": True,
+}
+
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+
+
+def openapi_path(path: str) -> str:
+    """Falcon's `{tahun:int}` -> OpenAPI's `{tahun}`."""
+    return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+
+
+def _path_parameters(path: str) -> list[dict]:
+    out = []
+    for name, converter in _PARAM.findall(path):
+        schema = {"type": "integer"} if converter == "int" else (
+            {"type": "string", "format": "uuid"} if converter == "uuid" else {"type": "string"})
+        out.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return out
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _operation(op: Operation) -> dict:
+    doc: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    description = op.description
+    if op.roles is not None:
+        description = (description + "\n\n" if description else "") + "Roles: " + ", ".join(sorted(op.roles)) + \
+            ". The service checks the caller's territory again."
+        doc["security"] = [{"bearer": []}]
+    else:
+        doc["security"] = []
+    if description:
+        doc["description"] = description
+    parameters = _path_parameters(op.path)
+    for name, schema in query_schemas(op).items():
+        parameters.append({"name": name, "in": "query", "required": name in op.required_query, "schema": schema})
+    if op.if_match:
+        parameters.append({"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                           "description": "The ETag of the representation this change is based on."})
+    if op.idempotent:
+        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,200}$"},
+                           "description": "A retried request with the same key returns the first answer."})
+    if op.method == "GET":
+        parameters.append({"name": "If-None-Match", "in": "header", "required": False,
+                           "schema": {"type": "string"}})
+    if parameters:
+        doc["parameters"] = parameters
+    if op.body is not None:
+        media: dict[str, Any] = {"schema": op.body}
+        if op.example is not None:
+            media["example"] = op.example
+        doc["requestBody"] = {"required": True, "content": {"application/json": media}}
+    elif op.body_media is not None:
+        media = {"schema": {"type": "string"}}
+        if op.example is not None:
+            media["example"] = op.example
+        doc["requestBody"] = {"required": True, "content": {op.body_media: media}}
+
+    ok: dict[str, Any] = {"description": "OK" if op.status != 201 else "Created"}
+    if op.status != 204:
+        content = {}
+        for media_type in op.produces:
+            if media_type == "application/json":
+                entry: dict[str, Any] = {"schema": op.response or {}}
+                if op.response_example is not None:
+                    entry["example"] = op.response_example
+                content[media_type] = entry
+            else:
+                content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
+        ok["content"] = content
+    responses: dict[str, Any] = {str(op.status): ok}
+    if op.method == "GET":
+        responses["304"] = {"description": "Not modified (If-None-Match)"}
+    if op.body is not None or op.query or op.paged or op.body_media:
+        responses["422"] = _problem("Invalid input, field by field")
+    if op.roles is not None:
+        responses["401"] = _problem("No valid access token")
+        responses["403"] = _problem("The caller's role or territory does not allow this")
+    if op.if_match:
+        responses["412"] = _problem("If-Match is stale: nothing was changed")
+        responses["428"] = _problem("If-Match is missing")
+    if op.idempotent:
+        responses["409"] = _problem("Conflict, or the same Idempotency-Key is still being processed")
+    else:
+        responses["409"] = _problem("Conflict with the current state")
+    responses["404"] = _problem("Not found")
+    responses["503"] = _problem("A service is unavailable")
+    responses["504"] = _problem("A service did not answer in time")
+    doc["responses"] = responses
+    return doc
+
+
+def build(operations: Iterable[Operation], *, title: str = "E-Planning API", version: str = "1.0.0",
+          server: str = "/") -> dict[str, Any]:
+    paths: dict[str, dict] = {}
+    tags = []
+    for op in operations:
+        paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op)
+        if op.tag not in tags:
+            tags.append(op.tag)
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": title, "version": version,
+            "description": "The public API of the E-Planning platform (Musrenbang, Pokir, Renja, RKPD). Errors are "
+                           "application/problem+json (RFC 9457), in Bahasa Indonesia, or English with "
+                           f"`Accept-Language: en`. Pages are cursor based, at most {MAX_PAGE_SIZE} items.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "servers": [{"url": server}],
+        "tags": [{"name": tag} for tag in tags],
+        "paths": paths,
+        "components": {
+            "schemas": {"Problem": PROBLEM_SCHEMA},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+class OpenApiDocument:
+    public = True
+
+    def __init__(self, document: dict[str, Any]):
+        self._document = document
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self._document
+        resp.set_header("Cache-Control", "public, max-age=300")

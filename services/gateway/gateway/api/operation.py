@@ -1,0 +1,112 @@
+"""`Operation`: one row of the API table, and `Call`: what a handler receives.
+
+An operation is declared once and used four ways: Falcon routes it (`binding`), its JSON Schemas
+validate the request (`schemas`), `openapi` documents it, and the tests read its `roles` to build
+the authorization matrix. Handlers are plain functions `handler(call) -> result` that turn the
+HTTP request into RPC calls; the services authorize again (the gateway's role check is the first
+of two).
+
+A result is JSON-serialisable data (a dict or list), or a `Raw` (bytes with a content type: CSV,
+XLSX, PDF), or a `Created` (201 with a Location).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+# every role of domain.md, as the gateway's users carry them (gateway.auth.users.ROLES)
+BAPPEDA, DESA, KECAMATAN, OPD, ANGGOTA, STAF_AHLI, SETWAN, ADMIN = (
+    "bappeda", "operator_desa", "operator_kecamatan", "opd", "anggota_dprd", "staf_ahli", "setwan", "admin")
+ALL_ROLES = frozenset({BAPPEDA, DESA, KECAMATAN, OPD, ANGGOTA, STAF_AHLI, SETWAN, ADMIN})
+PUBLIC = None  # roles=PUBLIC: no login
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A non-JSON answer (CSV, XLSX, PDF, HTML, Markdown)."""
+
+    body: bytes
+    content_type: str
+    filename: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Created:
+    """201 Created with `Location`, the body the service returned."""
+
+    body: Any
+    location: str
+
+
+@dataclass
+class Call:
+    """The validated request, as a handler sees it."""
+
+    rpc: Any  # NamekoRpc: call(service, method, *args, **kwargs), call_many(calls, timeout)
+    identity: dict[str, Any] | None
+    params: dict[str, Any]  # path parameters (converted: tahun is an int)
+    query: dict[str, Any]  # validated query parameters (defaults applied)
+    body: Any  # the validated JSON body, or None
+    raw_body: bytes | None = None  # for operations that take a file (text/csv)
+    expected_version: int | None = None  # from If-Match, for updates
+    language: str = "id"
+    base_url: str = ""
+    deps: Mapping[str, Any] = field(default_factory=dict)  # gateway-side stores (e.g. "webhooks")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route × method of the API.
+
+    method, path: HTTP method and Falcon URI template (`/v1/musrenbang/{tahun:int}/usulan`).
+    operation_id: unique, also the OpenAPI operationId (`musrenbang.createUsulan`).
+    roles: the roles the gateway lets through (frozenset), or PUBLIC (None): no login at all.
+    handler: `f(call) -> result` (see the module doc).
+    body: JSON Schema of the JSON body (None: no body); `body_media`: another request media type
+        (e.g. "text/csv") taken raw into `call.raw_body`.
+    query: {name: JSON Schema}; `required_query`: the names that must be given.
+    response: JSON Schema of the success body (or None for a non-JSON answer, then `produces`).
+    status: the success status (200, 201, 202 or 204).
+    paged: the answer is `{items, next_cursor}`: `cursor`/`limit` query parameters are added, the
+        limit capped, and a `Link: <...>; rel="next"` header set.
+    if_match: an update of a versioned object: `If-Match` is required; `current(call)` returns
+        the object as the matching GET shows it (its ETag is compared, its `version` handed over).
+    idempotent: POST that honours `Idempotency-Key`.
+    example / response_example: documented in OpenAPI, and checked against the schemas by a test.
+    """
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    roles: frozenset[str] | None
+    handler: Callable[[Call], Any]
+    body: dict[str, Any] | None = None
+    body_media: str | None = None
+    query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    required_query: frozenset[str] = frozenset()
+    response: dict[str, Any] | None = None
+    produces: tuple[str, ...] = ("application/json",)
+    status: int = 200
+    paged: bool = False
+    if_match: bool = False
+    current: Callable[[Call], Any] | None = None
+    idempotent: bool = False
+    example: Any = None
+    response_example: Any = None
+    description: str = ""
+
+    def __post_init__(self):
+        if self.if_match and self.current is None:
+            raise ValueError(f"{self.operation_id}: if_match needs current()")
+        if self.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"{self.operation_id}: method {self.method}")
+
+    @property
+    def public(self) -> bool:
+        return self.roles is None
+
+    def allows(self, role: str | None) -> bool:
+        return self.roles is None or role in self.roles

@@ -1,0 +1,2 @@
+"""pokir operations (filled in by its issue work)."""
+OPERATIONS: list = []

@@ -1,0 +1,2 @@
+"""public operations (filled in by its issue work)."""
+OPERATIONS: list = []

@@ -1,0 +1,2 @@
+"""renja operations (filled in by its issue work)."""
+OPERATIONS: list = []

@@ -1,0 +1,2 @@
+"""rkpd operations (filled in by its issue work)."""
+OPERATIONS: list = []

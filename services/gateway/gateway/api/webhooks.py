@@ -1,0 +1,2 @@
+"""webhooks operations (filled in by its issue work)."""
+OPERATIONS: list = []
