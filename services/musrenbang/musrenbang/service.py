@@ -11,7 +11,7 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, usulan_actions
+from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, summary, usulan_actions
 from .access import Caller
 from .errors import translated
 from .repository import Repository
@@ -112,6 +112,12 @@ class MusrenbangService:
     def list_usulan(self, tahun, filters=None, cursor=None, limit=None):
         with self._work() as (repo, caller):
             return queries.list_usulan(repo, caller, tahun, filters, cursor, limit)
+
+    @rpc
+    def summary(self, tahun):
+        """Counts and amounts per kecamatan, status and decision (the dashboard), in the caller's scope."""
+        with self._work() as (repo, caller):
+            return summary.cycle_summary(repo.uow, caller, tahun)
 
     @rpc
     def track_usulan(self, tracking_code):

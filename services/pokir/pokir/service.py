@@ -10,7 +10,7 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import close_actions, facts, pokir_actions, queries, setup_actions
+from . import close_actions, facts, pokir_actions, queries, setup_actions, summary
 from .caller import actor_from
 from .errors import translated
 from .repository import Repository
@@ -98,6 +98,12 @@ class PokirService:
     def list_pokir(self, tahun, filters=None, cursor=None, limit=None):
         with self._work() as (repo, actor):
             return queries.list_pokir(repo, actor, tahun, filters, cursor, limit)
+
+    @rpc
+    def summary(self, tahun):
+        """Counts and amounts per status and member, and the window (the dashboard), in the caller's scope."""
+        with self._work() as (repo, actor):
+            return summary.cycle_summary(repo.uow, actor, tahun)
 
     @rpc
     def overlaps(self, tahun):

@@ -10,7 +10,7 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import close_actions, inbox_actions, lifecycle_actions, queries, row_actions, setup_actions
+from . import close_actions, inbox_actions, lifecycle_actions, queries, row_actions, setup_actions, trace
 from .caller import actor_from
 from .errors import translated
 from .repository import Repository
@@ -87,6 +87,12 @@ class RenjaService:
     def list_rows(self, tahun, filters=None, cursor=None, limit=None):
         with self._work() as (repo, actor):
             return queries.list_rows(repo, actor, tahun, filters, cursor, limit)
+
+    @rpc
+    def trace(self, source, source_id):
+        """The inbox items made from an usulan/pokir, their decisions and the rows that accommodate it."""
+        with translated(), self.db.unit() as uow:
+            return trace.trace(Repository(uow), self.identity, source, source_id)
 
     @rpc
     def totals(self, tahun):

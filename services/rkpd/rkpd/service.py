@@ -11,7 +11,7 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import cycle, facts, queries
+from . import cycle, facts, queries, trace
 from .errors import require_bappeda, translated
 
 
@@ -49,6 +49,12 @@ class RkpdService:
     def document(self, tahun, nomor=None):
         with self._bappeda() as (uow, pemda):
             return queries.document(uow, pemda, tahun, nomor)
+
+    @rpc
+    def trace(self, tahun, kind, source_id, row_ids):
+        """The annex record of an usulan/pokir and the chapter V lines of its renja rows (latest version)."""
+        with translated(), self.db.unit() as uow:
+            return trace.trace(uow, self.identity, tahun, kind, source_id, row_ids)
 
     @rpc
     def set_narrative(self, tahun, bab, sections):
