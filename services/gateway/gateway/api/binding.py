@@ -192,7 +192,8 @@ def _render(op: Operation, result: Any, call: Call, req: falcon.Request, resp: f
     resp.content_type = falcon.MEDIA_JSON
     resp.data = body
     if op.paged and isinstance(result, dict) and result.get("next_cursor"):
-        next_query = {**{k: v for k, v in req.params.items() if k != "cursor"}, "cursor": result["next_cursor"]}
+        next_query = {**{k: v for k, v in req.params.items() if k not in ("cursor", "limit")},
+                      "limit": call.query["limit"], "cursor": result["next_cursor"]}
         resp.append_link(f"{req.path}?{urlencode(next_query)}", "next")
     if req.method == "GET":
         _etag(req, resp, canonical_json(result))
@@ -206,6 +207,8 @@ def _etag(req: falcon.Request, resp: falcon.Response, representation: bytes) -> 
         resp.status = falcon.HTTP_304
         resp.data = None
         resp.text = None
+        resp.content_type = None  # RFC 9110 15.4.5: no content, so no content type
+        resp.downloadable_as = None
 
 
 def _idempotent(binding: Binding, op: Operation, call: Call, req: falcon.Request, resp: falcon.Response,

@@ -1,0 +1,69 @@
+"""The OpenAPI 3.1 document at /v1/openapi.json: valid, complete (every route the app serves is
+in it, nothing more), and its examples validate against their own schemas."""
+from __future__ import annotations
+
+import falcon.inspect
+import pytest
+from openapi_spec_validator import validate
+
+from gateway.api import catalog
+from gateway.api.openapi import openapi_path
+from gateway.api.schemas import field_errors
+
+EXAMPLES = [(op.operation_id, "request", op.example, op.body) for op in catalog.DOCUMENTED
+            if op.example is not None and op.body is not None] + \
+           [(op.operation_id, "response", op.response_example, op.response) for op in catalog.DOCUMENTED
+            if op.response_example is not None and op.response is not None]
+
+
+@pytest.fixture
+def document(client):
+    result = client.simulate_get("/v1/openapi.json")
+    assert result.status_code == 200
+    return result.json
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)  # raises on an invalid document
+
+
+def test_every_route_the_app_serves_is_documented_and_nothing_else(app, document):
+    served = set()
+    for route in falcon.inspect.inspect_routes(app):
+        for method in route.methods:
+            if method.internal:  # Falcon's default OPTIONS / 405 responders
+                continue
+            served.add((method.method, openapi_path(route.path)))
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert served - documented == set(), "served but not documented"
+    assert documented - served == set(), "documented but not served"
+
+
+def test_operation_ids_are_unique_and_every_operation_is_described(document):
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    for item in document["paths"].values():
+        for op in item.values():
+            assert op["summary"].strip()
+            assert op["responses"]
+
+
+def test_the_table_has_examples_to_check():
+    assert len(EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("operation_id, kind, example, schema", EXAMPLES,
+                         ids=[f"{e[0]}-{e[1]}" for e in EXAMPLES])
+def test_every_example_validates_against_its_schema(operation_id, kind, example, schema):
+    assert field_errors(example, schema) == []
+
+
+def test_protected_operations_declare_bearer_security_and_public_ones_none(document):
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if path.startswith("/v1/public/") or path in ("/healthz", "/readyz", "/v1/openapi.json") \
+                    or path in ("/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"):
+                assert op["security"] == [], (method, path)
+            else:
+                assert op["security"] == [{"bearer": []}], (method, path)
