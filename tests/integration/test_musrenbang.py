@@ -431,3 +431,34 @@ def test_renja_decision_is_recorded_once_and_shown_in_public_tracking(rpc, cycle
     public = rpc["anonymous"].track_usulan(created["tracking_code"])
     assert public["tindak_lanjut"][0]["reason"] == "Sudah tertangani program jalan provinsi"
     assert "renja_row_id" not in public["tindak_lanjut"][0]
+
+
+# -- dashboard summary -----------------------------------------------------------------------
+
+def _all_usulan(proxy, tahun):
+    items, cursor = [], None
+    while True:
+        page = proxy.list_usulan(tahun, None, cursor, 200)
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_summary_counts_and_sums_what_the_listing_shows_in_each_scope(rpc, cycle):
+    new_usulan(rpc, who="desa_a1")
+    new_usulan(rpc, who="desa_b1", desa=DESA_B1)
+    for who in ("bappeda", "kec_a", "desa_a1"):
+        items = _all_usulan(rpc[who], TAHUN)
+        summary = rpc[who].summary(TAHUN)
+        assert summary["total"]["jumlah"] == len(items), who
+        assert Decimal(summary["total"]["nilai"]) == sum(Decimal(u["current_cost"]) for u in items).quantize(Decimal(1))
+        per_kecamatan = {k["kecamatan"]: k["jumlah"] for k in summary["per_kecamatan"]}
+        expected = {}
+        for u in items:
+            expected[u["kecamatan"]] = expected.get(u["kecamatan"], 0) + 1
+        assert per_kecamatan == expected, who
+        by_status = {s: v["jumlah"] for s, v in summary["total"]["per_status"].items()}
+        assert sum(by_status.values()) == len(items)
+    assert {k["kecamatan"] for k in rpc["kec_a"].summary(TAHUN)["per_kecamatan"]} == {KEC_A}
+    assert remote_error(rpc["anonymous"].summary, TAHUN).exc_type == "Forbidden"

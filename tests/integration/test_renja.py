@@ -216,6 +216,16 @@ def test_a_delivered_pokir_is_rerouted_then_accommodated_and_pokir_follows(rpc, 
     assert [d["decision"] for d in decided] == ["dialihkan", "diakomodasi"]
     assert followed["id"] == p["id"]
 
+    # the trace: both inbox items (PU re-routed it, Perkim accommodated it) and the row it went into
+    traced = rpc["a01"].renja.trace("pokir", p["id"])
+    assert [(i["opd"], i["decision"]["decision"]) for i in traced["inbox"]] == [(PUPR, "dialihkan"),
+                                                                                (PERKIM, "diakomodasi")]
+    row_id = traced["inbox"][1]["decision"]["renja_row_id"]
+    assert [r["row_id"] for r in traced["rows"]] == [row_id]
+    assert traced["rows"][0]["sub_kegiatan"] == PERKIM_CODE
+    assert rpc["pupr"].renja.trace("pokir", "no-such-pokir")["inbox"] == []
+    assert err(rpc["pupr"].renja.trace, "elsewhere", p["id"])[0] == "NotFound"
+
 
 def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, setup, renja_events, amqp_uri):
     other = "12.20"  # a second pemda with a one-OPD register, so the whole stage can close here

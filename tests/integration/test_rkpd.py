@@ -163,7 +163,7 @@ def bappeda_rpc(amqp_uri, pemda=PEMDA):
                            context_data={"identity": {"sub": "b", "role": "bappeda", "pemda": pemda}})
 
 
-def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events):
+def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events, inspect=None):
     url = db("rkpd", order_name)
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / order_name))
@@ -174,6 +174,8 @@ def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events):
         with bappeda_rpc(amqp_uri) as rpc:
             support.wait_for(lambda: rpc.rkpd.versions(TAHUN), timeout=90, what=f"the RKPD ({order_name})")
             time.sleep(1.0)  # anything still in flight (a duplicate close) has had its chance
+            if inspect is not None:
+                inspect(rpc)
             return rpc.rkpd.versions(TAHUN), rpc.rkpd.document(TAHUN)
     finally:
         container.stop()
@@ -204,6 +206,29 @@ def test_any_order_gives_the_same_document_and_a_duplicate_close_changes_nothing
     for bab in ("BAB I", "BAB II", "BAB III", "BAB IV", "BAB V", "BAB VI", "BAB VII"):
         assert bab in text
     assert "317.500.000" in text
+
+
+def test_trace_finds_an_usulan_and_its_chapter_v_line_in_the_latest_version(amqp_uri, upstream, tmp_path,
+                                                                            monkeypatch):
+    data, closes = synthetic_cycle()
+    found = {}
+
+    def inspect(rpc):
+        found["accommodated"] = rpc.rkpd.trace(TAHUN, "usulan", "U1", ["R1"])
+        found["rejected"] = rpc.rkpd.trace(TAHUN, "usulan", "U2", [])
+        found["pokir"] = rpc.rkpd.trace(TAHUN, "pokir", "P1", [])
+        found["unknown"] = rpc.rkpd.trace(TAHUN, "usulan", "U-none", ["R-none"])
+
+    versions, _ = run_once(amqp_uri, tmp_path, monkeypatch, "trace", data + closes, inspect)
+    accommodated = found["accommodated"]
+    assert accommodated["versi"]["content_hash"] == versions[-1]["content_hash"]
+    assert accommodated["lampiran"]["id"] == "U1"
+    assert accommodated["lampiran"]["cost_akhir"] == "127500000.00"
+    assert [line["row_id"] for line in accommodated["baris"]] == ["R1"]
+    assert accommodated["baris"][0]["kode"] == SUB
+    assert found["rejected"]["lampiran"]["status_akhir"] == "ditolak" and found["rejected"]["baris"] == []
+    assert found["pokir"]["lampiran"]["id"] == "P1"
+    assert found["unknown"]["lampiran"] is None and found["unknown"]["baris"] == []
 
 
 def test_a_manifest_mismatch_triggers_a_resync_and_nothing_is_assembled_early(amqp_uri, upstream, tmp_path,

@@ -5,8 +5,6 @@ Readable by any caller of the pemda (the gateway asks only after Musrenbang allo
 see the usulan); the lines are read with SQL/JSON path queries, not by loading the document."""
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -35,12 +33,12 @@ def trace(uow, identity: dict | None, tahun: int, kind: str, source_id: str, row
     where = [rkpd_version.c.pemda == pemda, rkpd_version.c.tahun == tahun, rkpd_version.c.nomor == version.nomor]
     annex = uow.execute(sa.select(sa.func.jsonb_path_query_first(
         rkpd_version.c.document, sa.text(f"'{ANNEX[kind]}'::jsonpath"),
-        sa.cast(json.dumps({"id": source_id}), JSONB))).where(*where)).scalar()
+        sa.literal({"id": source_id}, JSONB))).where(*where)).scalar()
     lines = []
     for row_id in [r for r in row_ids if isinstance(r, str)]:
         found = uow.execute(sa.select(sa.func.jsonb_path_query(
             rkpd_version.c.document, sa.text(f"'{LINES}'::jsonpath"),
-            sa.cast(json.dumps({"row": row_id}), JSONB))).where(*where)).scalars().all()
+            sa.literal({"row": row_id}, JSONB))).where(*where)).scalars().all()
         lines.extend(found)
     return {"versi": {"nomor": version.nomor, "versi": version.versi, "content_hash": version.content_hash,
                       "stale": version.stale_reason is not None, "ditetapkan": version.ditetapkan},

@@ -37,7 +37,7 @@ def answers(rpc):
         ("musrenbang", "get_schedule"): SCHEDULE, ("musrenbang", "summary"): MUSRENBANG,
         ("pokir", "summary"): POKIR, ("renja", "totals"): RENJA, ("rkpd", "status"): RKPD,
         ("musrenbang", "get_usulan"): USULAN,
-        ("renja", "trace"): {"source": "musrenbang", "source_id": "U-1", "inbox": [], "rows": [{"id": "R-9"}]},
+        ("renja", "trace"): {"source": "musrenbang", "source_id": "U-1", "inbox": [], "rows": [{"row_id": "R-9"}]},
         ("rkpd", "trace"): {"versi": {"nomor": 2}, "lampiran": {"id": "U-1"}, "baris": [{"row_id": "R-9"}]},
     })
     return rpc.answers
@@ -108,7 +108,7 @@ def test_trace_follows_the_usulan_from_desa_to_the_rkpd(client, rpc, answers, ba
     assert body["usulan"]["tracking_code"] == "MUS-7K2Q"
     assert body["musrenbang"]["keputusan"][0]["reason"] == "prioritas"
     assert body["tindak_lanjut_opd"][0]["renja_row_id"] == "R-9"
-    assert body["renja"]["data"]["rows"] == [{"id": "R-9"}]
+    assert body["renja"]["data"]["rows"] == [{"row_id": "R-9"}]
     assert body["rkpd"]["data"]["baris"] == [{"row_id": "R-9"}]
     assert body["partial"] is False
     # the rkpd lookup is asked for exactly the rows the OPD decided into
