@@ -145,6 +145,12 @@ def test_register_import_reports_row_errors_and_keeps_the_register(rpc, cycle):
     assert err(rpc["a01"].pokir.import_register, PERIODE, "", "", "")[0] == "Forbidden"
 
 
+def test_a_reses_without_its_required_fields_names_each_of_them(rpc, cycle):
+    kind, body = err(rpc["a01"].pokir.record_reses, TAHUN, {"catatan": "lupa semuanya"})
+    assert kind == "ValidationError"
+    assert {e["field"] for e in body["errors"]} >= {"tanggal", "tempat", "jumlah_peserta"}
+
+
 def test_member_and_staf_enter_pokir_with_computed_cost_inside_the_dapil(rpc, cycle, pokir_events):
     by_member = rpc["a01"].pokir.create_pokir(TAHUN, pokir_data(cycle["a01"]))
     assert Decimal(by_member["cost"]) == 200 * Decimal("850000")

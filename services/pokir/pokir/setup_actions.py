@@ -81,7 +81,9 @@ def record_reses(repo: Repository, actor: Actor, tahun: int, data: dict, today: 
         unknown = sorted(set(data) - allowed) if isinstance(data, dict) else ["body"]
         raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal", "unknown_field")
     register = repo.register(actor.pemda)
-    reses = new_reses(ResesInput(**data), reses_id=str(uuid.uuid4()), actor=actor, register=register, today=today)
+    # absent required members are None, so that the domain names each of them (not a TypeError)
+    given = ResesInput(**{"tanggal": None, "tempat": None, "jumlah_peserta": None, **data})
+    reses = new_reses(given, reses_id=str(uuid.uuid4()), actor=actor, register=register, today=today)
     repo.insert_reses(actor.pemda, reses)
     repo.uow.emit(events.RESES_RECORDED, reses.id,
                   {"reses_id": reses.id, "anggota_id": reses.anggota_id, "dapil": reses.dapil,

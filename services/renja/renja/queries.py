@@ -1,4 +1,5 @@
-"""Reads: rows (filtered, paginated), per-OPD totals against ceilings, the inbox, the OPDs."""
+"""Reads: rows (filtered, paginated; one by id), per-OPD totals against ceilings, the inbox, the OPDs."""
+from eplanning_common.errors import NotFound
 from eplanning_common.jsoncodec import to_json
 
 from .domain import Action, Actor, Role, authorize, opd_totals
@@ -43,6 +44,16 @@ def list_rows(repo: Repository, actor: Actor, tahun: int, filters: dict | None, 
     rows = repo.list_rows(where, after, limit + 1)
     page = rows[:limit]
     return {"items": [row_data(r, v) for _, r, v in page], "next_cursor": str(page[-1][0]) if len(rows) > limit else None}
+
+
+def get_row(repo: Repository, actor: Actor, row_id: str) -> dict:
+    """One row as create_row/update_row answer it (with its version and tahun). A row of another
+    pemda is not found (its existence is not revealed); an OPD operator reads its own OPD's rows."""
+    row, version, pemda = repo.row(row_id)
+    if pemda != actor.pemda:
+        raise NotFound(f"Baris Renja {row_id} tidak ditemukan", code="row_not_found")
+    authorize(actor, Action.VIEW, pemda=pemda, opd=row.opd)
+    return {**row_data(row, version), "tahun": row.tahun}
 
 
 def totals(repo: Repository, actor: Actor, tahun: int) -> list[dict]:

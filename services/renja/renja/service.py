@@ -84,6 +84,11 @@ class RenjaService:
             return row_actions.delete(repo, actor, row_id)
 
     @rpc
+    def get_row(self, row_id):
+        with self._work() as (repo, actor):
+            return queries.get_row(repo, actor, row_id)
+
+    @rpc
     def list_rows(self, tahun, filters=None, cursor=None, limit=None):
         with self._work() as (repo, actor):
             return queries.list_rows(repo, actor, tahun, filters, cursor, limit)

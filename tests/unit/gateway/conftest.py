@@ -59,7 +59,7 @@ def auth(store, tokens, passwords, policy, clock):
 
 
 @pytest.fixture
-def app(rpc, broker, auth):
+def app(rpc, broker, auth, idempotency_store):
     return create_app(rpc=rpc, broker_check=broker, services=SERVICES, readiness_timeout=2.0,
                       max_body_bytes=1024, auth=auth, idempotency_store=idempotency_store, deps={})
 

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 from jsonschema import Draft202012Validator, FormatChecker
 
 from ..auth.errors import FieldError, InputInvalid
+from ..auth.messages import MESSAGES
 
 # -- builders -----------------------------------------------------------------------------------
 
@@ -43,7 +44,10 @@ def string(**more: Any) -> dict:
 def nullable(schema: dict) -> dict:
     kind = schema.get("type")
     if isinstance(kind, str):
-        return {**schema, "type": [kind, "null"]}
+        out = {**schema, "type": [kind, "null"]}
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        return out
     return {"anyOf": [schema, {"type": "null"}]}
 
 
@@ -155,7 +159,8 @@ def _translate(error, prefix: str) -> list[FieldError]:
         example = error.schema.get("description", "")
         return [FieldError(here, "format_pattern", {"pattern": value, "hint": example})]
     if keyword == "format":
-        return [FieldError(here, "format_" + str(value).replace("-", ""), {})]
+        code = "format_" + str(value).replace("-", "")
+        return [FieldError(here, code if code in MESSAGES else "invalid", {})]
     if keyword == "minProperties":
         return [FieldError(here, "no_changes")]
     return [FieldError(here, "invalid")]

@@ -73,6 +73,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "format_datetime": ("Harus berupa waktu ISO 8601 dengan zona waktu, mis. 2027-01-15T09:00:00+07:00.",
                         "Must be an ISO 8601 date-time with a time zone, e.g. 2027-01-15T09:00:00+07:00."),
     "format_date": ("Harus berupa tanggal ISO 8601, mis. 2027-01-15.", "Must be an ISO 8601 date, e.g. 2027-01-15."),
+    "format_uuid": ("Harus berupa UUID.", "Must be a UUID."),
+    "format_email": ("Harus berupa alamat e-mail.", "Must be an e-mail address."),
     "format_uri": ("Harus berupa URL lengkap.", "Must be an absolute URL."),
     "invalid": ("Nilai tidak valid.", "Invalid value."),
     # REST layer (gateway.api)
