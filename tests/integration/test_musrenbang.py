@@ -462,3 +462,11 @@ def test_summary_counts_and_sums_what_the_listing_shows_in_each_scope(rpc, cycle
         assert sum(by_status.values()) == len(items)
     assert {k["kecamatan"] for k in rpc["kec_a"].summary(TAHUN)["per_kecamatan"]} == {KEC_A}
     assert remote_error(rpc["anonymous"].summary, TAHUN).exc_type == "Forbidden"
+
+
+def test_berita_acara_fields_of_the_wrong_type_are_field_errors_not_500(rpc, cycle):
+    error = remote_error(rpc["kec_a"].close_kecamatan, TAHUN, KEC_A,
+                         {"tanggal": 20270210, "tempat": 5, "jumlah_peserta": 3, "pimpinan": ["Camat"]})
+    assert error.exc_type == "ValidationError"
+    codes = {(e["field"], e["code"]) for e in payload(error)["errors"]}
+    assert {("tempat", "type_string"), ("pimpinan", "type_string"), ("tanggal", "required")} <= codes

@@ -66,11 +66,14 @@ class ValidationError(RemoteServiceError):
         for item in raw:
             if not isinstance(item, dict):
                 continue
-            errors.append({
+            error = {
                 "field": str(item.get("field", "")),
                 "message": str(item.get("message", "")),
                 "code": str(item.get("code", "")),
-            })
+            }
+            if isinstance(item.get("row"), int) and not isinstance(item.get("row"), bool):
+                error["row"] = item["row"]  # the line of an imported CSV
+            errors.append(error)
         return errors
 
 

@@ -129,14 +129,22 @@ def _validation(ex: ValidationError, req: falcon.Request) -> Problem:
     if preferred_language(req.get_header("Accept-Language")) == "en":
         # a field error whose code the gateway knows gets its English text; others keep the service's
         errors = [{**e, "message": text(e["code"], "en")} if e["code"] in MESSAGES else e for e in errors]
-    extensions = {"code": ex.payload["code"]} if isinstance(ex.payload.get("code"), str) else {}
-    return Problem(422, ex.detail, errors=errors, **extensions)
+    return Problem(422, ex.detail, errors=errors, **_service_extensions(ex))
+
+
+# members of a problem the gateway sets itself; a service cannot override them
+_RESERVED = {"type", "title", "status", "detail", "instance", "correlation_id", "errors", "message", "language"}
+
+
+def _service_extensions(ex: RemoteServiceError) -> dict[str, Any]:
+    """What a service sent beside its detail (a machine `code`, the usulan still undecided, the
+    window that is closed...): user-facing by contract, passed on as problem extension members."""
+    return {key: value for key, value in ex.payload.items() if key not in _RESERVED and isinstance(key, str)}
 
 
 def _remote_status(status: int):
     def make(ex: RemoteServiceError, req: falcon.Request) -> Problem:
-        extensions = {"code": ex.payload["code"]} if isinstance(ex.payload.get("code"), str) else {}
-        return Problem(status, ex.detail, **extensions)
+        return Problem(status, ex.detail, **_service_extensions(ex))
 
     return make
 

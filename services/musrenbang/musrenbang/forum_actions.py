@@ -99,11 +99,14 @@ def close_kecamatan(repo: Repository, caller: Caller, tahun: int, kecamatan: str
         raise field_error("berita_acara", "Berita acara berisi tanggal, tempat, jumlah_peserta, pimpinan, catatan")
     errors = []
     try:
-        tanggal = date.fromisoformat(meeting.get("tanggal") or "")
+        tanggal = date.fromisoformat(meeting.get("tanggal") or "")  # a non-string: TypeError, below
     except (TypeError, ValueError):
         tanggal = None
         errors.append({"field": "tanggal", "message": "Tanggal forum wajib diisi (YYYY-MM-DD)", "code": "required"})
-    if not (meeting.get("tempat") or "").strip():
+    for name in ("tempat", "pimpinan", "catatan"):
+        if meeting.get(name) is not None and not isinstance(meeting[name], str):
+            errors.append({"field": name, "message": "Harus berupa teks", "code": "type_string"})
+    if isinstance(meeting.get("tempat"), str) and not meeting["tempat"].strip() or meeting.get("tempat") is None:
         errors.append({"field": "tempat", "message": "Tempat forum wajib diisi", "code": "required"})
     peserta = meeting.get("jumlah_peserta")
     if isinstance(peserta, bool) or not isinstance(peserta, int) or peserta < 1:

@@ -156,12 +156,23 @@ class Repository:
         rows = self._x(sa.select(usulan.c.doc).where(usulan.c.pemda == pemda, usulan.c.tahun < tahun, pairs)).all()
         return [codec.usulan_from_dict(r.doc) for r in rows]
 
-    def list_usulan(self, where: list, after_seq: int | None, limit: int) -> list[tuple[int, Usulan, int, list]]:
-        query = sa.select(usulan.c.seq, usulan.c.doc, usulan.c.version, usulan.c.lampiran).where(*where)
-        if after_seq is not None:
-            query = query.where(usulan.c.seq > after_seq)
-        rows = self._x(query.order_by(usulan.c.seq).limit(limit)).all()
-        return [(r.seq, codec.usulan_from_dict(r.doc), r.version, r.lampiran) for r in rows]
+    def list_usulan(self, where: list, limit: int, key: sa.Column | None = None, descending: bool = False,
+                    after: tuple | None = None) -> list[tuple[int, object, Usulan, int, list]]:
+        """(seq, key value, usulan, version, lampiran) ordered by (key, seq), or by seq alone when
+        `key` is None; `descending` reverses the whole order. `after` is the (key value, seq), or
+        (seq,), of the previous page's last row: the page starts strictly after it (keyset)."""
+        order = [usulan.c.seq] if key is None else [key, usulan.c.seq]
+        keyed = key if key is not None else sa.null()
+        query = sa.select(usulan.c.seq, keyed.label("sort_key"), usulan.c.doc, usulan.c.version,
+                          usulan.c.lampiran).where(*where)
+        if after is not None:
+            bound = [sa.literal(value, column.type) for column, value in zip(order, after, strict=True)]
+            mark = sa.tuple_(*order) if len(order) > 1 else order[0]
+            last = sa.tuple_(*bound) if len(bound) > 1 else bound[0]
+            query = query.where(mark < last if descending else mark > last)
+        query = query.order_by(*(column.desc() if descending else column.asc() for column in order))
+        rows = self._x(query.limit(limit)).all()
+        return [(r.seq, r.sort_key, codec.usulan_from_dict(r.doc), r.version, r.lampiran) for r in rows]
 
     # -- forum -----------------------------------------------------------------------------
     def scoring_scheme(self, pemda: str, tahun: int) -> list[dict] | None:

@@ -12,6 +12,7 @@ from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
 from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, summary, usulan_actions
+from . import open_data
 from .access import Caller
 from .errors import translated
 from .repository import Repository
@@ -109,9 +110,9 @@ class MusrenbangService:
             return queries.get_usulan(repo, caller, usulan_id)
 
     @rpc
-    def list_usulan(self, tahun, filters=None, cursor=None, limit=None):
+    def list_usulan(self, tahun, filters=None, cursor=None, limit=None, sort=None):
         with self._work() as (repo, caller):
-            return queries.list_usulan(repo, caller, tahun, filters, cursor, limit)
+            return queries.list_usulan(repo, caller, tahun, filters, cursor, limit, sort)
 
     @rpc
     def summary(self, tahun):
@@ -124,6 +125,12 @@ class MusrenbangService:
         """Public: no identity needed, no personal data returned."""
         with self._work(public=True) as (repo, _):
             return queries.public_lookup(repo, tracking_code)
+
+    @rpc
+    def public_open_data(self, pemda, tahun):
+        """Public: the usulan of a closed Musrenbang with their final decisions, no personal data."""
+        with self._work(public=True) as (repo, _):
+            return open_data.open_data(repo, pemda, tahun)
 
     # -- kecamatan forum -------------------------------------------------------------------
     @rpc

@@ -363,3 +363,21 @@ def test_unknown_route_is_problem_json_in_english(client):
     result = client.simulate_get("/v1/nowhere", headers={"Accept-Language": "en"})
     assert result.status_code == 404
     assert result.json["title"] == "Not found"
+
+
+def test_what_a_service_sends_beside_its_detail_reaches_the_client(client, backend):
+    backend.fail_with = Conflict("musrenbang", "close_kecamatan", "Conflict", {
+        "detail": "2 usulan belum diputuskan", "code": "undecided", "usulan": ["AB12", "CD34"],
+        "status": 200, "type": "spoofed"})
+    result = client.simulate_post("/v1/things", json={"name": "abc"}, headers=BAPPEDA_AUTH)
+    assert result.status_code == 409
+    assert result.json["code"] == "undecided" and result.json["usulan"] == ["AB12", "CD34"]
+    assert result.json["status"] == 409 and result.json["type"].endswith(":conflict")  # never overridden
+
+
+def test_csv_row_numbers_of_service_field_errors_are_kept(client, backend):
+    backend.fail_with = ValidationError("musrenbang", "import_kamus", "ValidationError", {
+        "detail": "1 baris salah", "errors": [{"field": "harga_satuan", "message": "harus > 0", "code": "invalid",
+                                              "row": 3, "secret": "x"}]})
+    result = client.simulate_post("/v1/things", json={"name": "abc"}, headers=BAPPEDA_AUTH)
+    assert result.json["errors"] == [{"field": "harga_satuan", "message": "harus > 0", "code": "invalid", "row": 3}]
