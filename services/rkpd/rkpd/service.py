@@ -12,6 +12,7 @@ from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
 from . import cycle, facts, queries, trace
+from . import open_data as opendata, publication
 from .errors import require_bappeda, translated
 
 
@@ -72,6 +73,28 @@ class RkpdService:
     def promote(self, tahun, to):
         with self._bappeda() as (uow, pemda):
             return cycle.promote_to(uow, self.db.amqp_uri, pemda, tahun, to)
+
+    @rpc
+    def document_file(self, tahun, nomor=None, fmt="pdf"):
+        """One rendered file (json | xlsx | html | pdf) of any version, base64 with its SHA-256."""
+        with self._bappeda() as (uow, pemda):
+            return publication.document_file(uow, pemda, tahun, nomor, fmt)
+
+    # -- public: no identity, the pemda is named; only what Bappeda published ------------------
+    @rpc
+    def public_rkpd(self, pemda, tahun):
+        with translated(), self.db.unit() as uow:
+            return publication.published(uow, pemda, tahun)
+
+    @rpc
+    def public_rkpd_file(self, pemda, tahun, fmt, nomor=None):
+        with translated(), self.db.unit() as uow:
+            return publication.published_file(uow, pemda, tahun, fmt, nomor)
+
+    @rpc
+    def public_open_data(self, pemda, tahun, dataset):
+        with translated(), self.db.unit() as uow:
+            return opendata.open_data(uow, pemda, tahun, dataset)
 
     # -- the stages' events ------------------------------------------------------------------
     @event_handler("musrenbang", "#")

@@ -134,14 +134,14 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
     if errors:
         raise InputInvalid(errors)
 
+    key = req.get_header("Idempotency-Key") if op.idempotent else None
     call = Call(rpc=binding.rpc, identity=identity, params=params, query=query, body=body, raw_body=raw_body,
                 language=preferred_language(req.get_header("Accept-Language")),
-                base_url=req.prefix, deps=binding.deps)
+                base_url=req.prefix, deps=binding.deps, request_id=key)
 
     if op.if_match:
         _check_if_match(op, call, req.get_header("If-Match"))
 
-    key = req.get_header("Idempotency-Key") if op.idempotent else None
     if key is not None:
         _idempotent(binding, op, call, req, resp, key)
     else:
@@ -178,7 +178,7 @@ def _render(op: Operation, result: Any, call: Call, req: falcon.Request, resp: f
             resp.downloadable_as = result.filename
         resp.data = result.body
         if req.method == "GET":
-            _etag(req, resp, result.body)
+            _etag(req, resp, result.body, op.public)
         return
     if isinstance(result, Created):
         resp.status = falcon.HTTP_201
@@ -196,13 +196,14 @@ def _render(op: Operation, result: Any, call: Call, req: falcon.Request, resp: f
                       "limit": call.query["limit"], "cursor": result["next_cursor"]}
         resp.append_link(f"{req.path}?{urlencode(next_query)}", "next")
     if req.method == "GET":
-        _etag(req, resp, canonical_json(result))
+        _etag(req, resp, canonical_json(result), op.public)
 
 
-def _etag(req: falcon.Request, resp: falcon.Response, representation: bytes) -> None:
-    etag = etag_of(representation)
+def _etag(req: falcon.Request, resp: falcon.Response, representation: bytes, public: bool = False) -> None:
+    etag = resp.etag or etag_of(representation)  # a handler may name its own (a file's hash)
     resp.etag = etag
-    resp.set_header("Cache-Control", "private, no-cache")  # revalidate with If-None-Match
+    if resp.get_header("Cache-Control") is None:  # revalidate with If-None-Match
+        resp.set_header("Cache-Control", "public, no-cache" if public else "private, no-cache")
     if _etag_matches(req.get_header("If-None-Match"), etag):
         resp.status = falcon.HTTP_304
         resp.data = None
