@@ -336,6 +336,25 @@ def test_a_malformed_key_is_refused(client, backend):
     assert backend.calls == []
 
 
+def test_the_key_reaches_the_handler_as_request_id_only_on_idempotent_operations(client, backend):
+    client.simulate_post("/v1/things", json={"name": "abc"}, headers={**BAPPEDA_AUTH, "Idempotency-Key": "create-0007"})
+    client.simulate_post("/v1/things", json={"name": "abc"}, headers=BAPPEDA_AUTH)
+    client.simulate_get("/v1/things/t1", headers={**BAPPEDA_AUTH, "Idempotency-Key": "read-0000001"})
+    seen = [(name, call.request_id, call.request_kwargs()) for name, call in backend.calls]
+    assert seen == [("create", "create-0007", {"request_id": "create-0007"}), ("create", None, {}),
+                    ("get", None, {})]
+
+
+def test_a_retry_after_a_transient_failure_carries_the_same_request_id(client, backend):
+    """The gateway forgets a key whose answer was a 5xx; the service recognises the retry by it."""
+    headers = {**BAPPEDA_AUTH, "Idempotency-Key": "create-0008"}
+    backend.fail_with = ServiceTimeout("musrenbang", "create_usulan", 1.0)
+    assert client.simulate_post("/v1/things", json={"name": "abc"}, headers=headers).status_code == 504
+    backend.fail_with = None
+    assert client.simulate_post("/v1/things", json={"name": "abc"}, headers=headers).status_code == 201
+    assert [call.request_id for _, call in backend.calls] == ["create-0008", "create-0008"]
+
+
 # -- answers -------------------------------------------------------------------------------------
 
 def test_raw_answers_keep_their_type_and_name(client):
@@ -381,3 +400,8 @@ def test_csv_row_numbers_of_service_field_errors_are_kept(client, backend):
                                               "row": 3, "secret": "x"}]})
     result = client.simulate_post("/v1/things", json={"name": "abc"}, headers=BAPPEDA_AUTH)
     assert result.json["errors"] == [{"field": "harga_satuan", "message": "harus > 0", "code": "invalid", "row": 3}]
+
+
+def test_public_answers_may_be_cached_by_anyone_private_ones_only_by_the_client(client):
+    assert client.simulate_get("/v1/things.csv").headers["cache-control"] == "public, no-cache"
+    assert client.simulate_get("/v1/things/t1", headers=DESA_AUTH).headers["cache-control"] == "private, no-cache"
