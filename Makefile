@@ -65,3 +65,4 @@ bench: install infra
 	$(BIN)/python tests/bench/bench_ranking.py --out var/bench/ranking.json
 	$(BIN)/python tests/bench/bench_musrenbang.py --usulan $(BENCH_USULAN) --out var/bench/musrenbang.json
 	$(BIN)/python tests/bench/bench_rkpd.py --out var/bench/rkpd.json
+	$(BIN)/python bench/bench_gateway.py --out var/bench/gateway.json

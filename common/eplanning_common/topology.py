@@ -83,6 +83,8 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("rkpd", "musrenbang", "#"),
         Subscription("rkpd", "pokir", "#"),
         Subscription("rkpd", "renja", "#"),
+        # The gateway's webhooks worker (gateway.webhooks.service) forwards any event to partners.
+        *(Subscription("webhooks", source, "#") for source in SERVICES),
     ),
 )
 

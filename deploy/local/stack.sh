@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start / stop the four services and the gateway in the background (honcho runs deploy/local/Procfile).
-#   stack.sh start   start unless already running, wait until /readyz answers 200, print the URL
+# Start / stop the four services, the webhooks worker and the gateway in the background (honcho
+# runs deploy/local/Procfile).
+#   stack.sh start   start unless already running, wait until /readyz answers 200 and the webhooks
+#                    worker answers its health RPC, print the URL
 #   stack.sh stop    stop everything `start` started
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,9 +11,14 @@ PIDFILE=$RUN/stack.pid
 PORT=${GATEWAY_PORT:-8080}
 export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:$PORT}
 URL="http://127.0.0.1:${GATEWAY_BIND##*:}"
+# local development: partner webhooks may point at this machine (production refuses private addresses)
+export GATEWAY_WEBHOOKS_ALLOW_PRIVATE=${GATEWAY_WEBHOOKS_ALLOW_PRIVATE:-1}
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
-ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = "200" ]; }
+ready() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = "200" ] &&
+    .venv/bin/python -m gateway.webhooks.ready --timeout 2 >/dev/null 2>&1
+}
 
 case "${1:-}" in
   start)
@@ -36,7 +43,7 @@ case "${1:-}" in
       running || break
       sleep 1
     done
-    echo "stack: $URL/readyz did not answer 200; last log lines:" >&2
+    echo "stack: $URL/readyz did not answer 200 or the webhooks worker did not answer; last log lines:" >&2
     tail -n 30 "$LOG/stack.log" >&2 || true
     curl -s "$URL/readyz" >&2 || true
     exit 1
@@ -44,6 +51,8 @@ case "${1:-}" in
   stop)
     if running; then
       pid=$(cat "$PIDFILE")
+      # gunicorn finishes in-flight requests on SIGTERM (deploy/gateway/gunicorn.conf.py), but
+      # honcho SIGKILLs what is still running 5 s later: locally the grace is 5 s, not 30
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
       for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
       kill -KILL -- "-$pid" 2>/dev/null || true

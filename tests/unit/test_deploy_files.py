@@ -207,7 +207,7 @@ def test_k8s_manifests_parse_and_have_kind():
 def test_every_deployment_container_has_resource_requests():
     deployments = [(f, d) for f, d in _k8s_documents() if d["kind"] == "Deployment"]
     names = {d["metadata"]["name"] for _, d in deployments}
-    assert names == {*NAMEKO_SERVICES, "gateway"}
+    assert names == {*NAMEKO_SERVICES, "gateway", "webhooks"}
     for filename, deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
         for container in pod.get("initContainers", []) + pod["containers"]:

@@ -81,4 +81,6 @@ def create_app(
 
 def default_deps() -> dict[str, Any]:
     """The gateway-side stores of the operations, on the gateway database (nothing connects yet)."""
-    return {}
+    from .webhooks.store import WebhookStore
+
+    return {"webhooks": WebhookStore.from_url(settings.database_url())}

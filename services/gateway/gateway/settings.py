@@ -1,7 +1,13 @@
 """Gateway-only knobs, read from the environment (the shared ones live in eplanning_common.config).
 
+gunicorn (deploy/gateway/gunicorn.conf.py):
+
     GATEWAY_BIND            address gunicorn binds (default 127.0.0.1:8080)
-    GATEWAY_WORKERS         gunicorn sync workers (default 2)
+    GATEWAY_WORKERS         gunicorn sync workers (default 2 x usable CPUs + 1, between 2 and 12; the
+                            CPUs are this process's affinity, capped by a cgroup CPU quota)
+    GATEWAY_GRACEFUL_TIMEOUT  seconds a stopping gunicorn (SIGTERM) lets in-flight requests finish
+                            before killing their workers (default 30; Kubernetes'
+                            terminationGracePeriodSeconds must exceed it plus the preStop sleep)
     GATEWAY_PIDFILE         pidfile path (default: none)
     GATEWAY_MAX_BODY_BYTES  largest accepted request body (default 1 MiB)
 
@@ -25,12 +31,32 @@ Authentication (see services/gateway/README.md):
                             the bootstrap administrator (default admin / generated / 12.21)
     GATEWAY_PREPARE_ON_START  gunicorn's master migrates the gateway database and creates the
                             bootstrap administrator before forking (default 1)
+
+External OpenID Connect issuer (gateway.auth.oidc; off unless ISSUER and AUDIENCE are both set):
+
+    GATEWAY_OIDC_ISSUER     the issuer's identifier, exactly as in its tokens' `iss` (https; plain
+                            http only on a loopback address). Bearer tokens naming it are verified
+                            against its JWKS (RS256 or ES256 only; exp, iat, iss, aud, sub required)
+    GATEWAY_OIDC_AUDIENCE   the `aud` its tokens must carry for this API: the API's identifier at the
+                            issuer, not a client id (ID tokens carry the client id as their `aud`)
+    GATEWAY_OIDC_JWKS_URL   the JWKS (default: `jwks_uri` of <issuer>/.well-known/openid-configuration)
+    GATEWAY_OIDC_SUBJECT_CLAIM  the claim matched against users.external_subject (default `sub`, the
+                            stable one; `preferred_username` or `email` are possible but may be
+                            reassigned at the issuer; with `email`, email_verified=false is refused)
+    GATEWAY_OIDC_JWKS_TTL_SECONDS          how long fetched keys are used (default 600)
+    GATEWAY_OIDC_JWKS_MIN_REFRESH_SECONDS  the JWKS is fetched at most this often, even when tokens
+                            name unknown key ids (default 30)
+    The external identity only says who the caller is: role and territory scope come from the
+    gateway user whose `external_subject` (set through the admin API) is that claim; an unknown
+    subject or an inactive user gets 401.
 """
+import math
 import os
 from pathlib import Path
 
 DEFAULT_BIND = "127.0.0.1:8080"
-DEFAULT_WORKERS = 2
+MIN_WORKERS, MAX_WORKERS = 2, 12
+DEFAULT_GRACEFUL_TIMEOUT = 30
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PG_URI = "postgresql://postgres@127.0.0.1:5432"
 
@@ -84,7 +110,47 @@ def bind() -> str:
 
 
 def workers() -> int:
-    return _positive_int("GATEWAY_WORKERS", DEFAULT_WORKERS)
+    return _positive_int("GATEWAY_WORKERS", default_workers())
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """gunicorn's rule of thumb for sync workers, 2 x CPUs + 1: a worker spends much of a request
+    waiting on an RPC reply or the database. Bounded: every worker holds its own broker connection
+    and database pool."""
+    cpus = usable_cpus() if cpus is None else cpus
+    return max(MIN_WORKERS, min(MAX_WORKERS, 2 * cpus + 1))
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask, capped by a cgroup CPU quota (a
+    container limited to 2 CPUs on a 64-core node counts 2, not 64)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        cpus = min(cpus, max(1, math.ceil(quota)))
+    return max(1, cpus)
+
+
+def _cgroup_cpu_quota() -> float | None:
+    """CPUs allowed by the cgroup (v2 cpu.max, else v1 cfs quota), or None when unlimited/unknown."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def graceful_timeout() -> int:
+    return _positive_int("GATEWAY_GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT)
 
 
 def pidfile() -> str | None:
@@ -165,3 +231,32 @@ def admin_pemda() -> str:
 
 def prepare_on_start() -> bool:
     return _bool("GATEWAY_PREPARE_ON_START", True)
+
+
+# -- external OpenID Connect issuer ----------------------------------------------------------------
+
+DEFAULT_OIDC_JWKS_TTL = 600
+DEFAULT_OIDC_JWKS_MIN_REFRESH = 30
+
+
+def oidc_config() -> dict | None:
+    """The OidcVerifier keyword arguments, or None when no external issuer is configured.
+
+    Half a configuration (an issuer without an audience, or the reverse) is an error: tokens
+    would otherwise be accepted for any audience, or silently not at all.
+    """
+    issuer = (os.environ.get("GATEWAY_OIDC_ISSUER") or "").strip()
+    audience = (os.environ.get("GATEWAY_OIDC_AUDIENCE") or "").strip()
+    if not issuer and not audience:
+        return None
+    if not issuer or not audience:
+        raise ValueError("GATEWAY_OIDC_ISSUER and GATEWAY_OIDC_AUDIENCE must be set together")
+    return {
+        "issuer": issuer,
+        "audience": audience,
+        "jwks_url": (os.environ.get("GATEWAY_OIDC_JWKS_URL") or "").strip() or None,
+        "subject_claim": (os.environ.get("GATEWAY_OIDC_SUBJECT_CLAIM") or "").strip() or "sub",
+        "jwks_ttl_seconds": _positive_int("GATEWAY_OIDC_JWKS_TTL_SECONDS", DEFAULT_OIDC_JWKS_TTL),
+        "min_refresh_seconds": _non_negative_int("GATEWAY_OIDC_JWKS_MIN_REFRESH_SECONDS",
+                                                 DEFAULT_OIDC_JWKS_MIN_REFRESH),
+    }

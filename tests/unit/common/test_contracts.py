@@ -83,9 +83,10 @@ def test_every_event_handler_of_the_services_is_in_the_topology_and_nothing_else
     from pokir.service import PokirService
     from renja.service import RenjaService
     from rkpd.service import RkpdService
+    from gateway.webhooks.service import WebhookService
 
     handled = set()
-    for cls in (MusrenbangService, PokirService, RenjaService, RkpdService):
+    for cls in (MusrenbangService, PokirService, RenjaService, RkpdService, WebhookService):
         for _, method in inspect.getmembers(cls, inspect.isfunction):
             for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
                 if isinstance(entrypoint, EventHandler):

@@ -5,7 +5,7 @@ GATEWAY_ADMIN_PEMDA. Its password is GATEWAY_ADMIN_PASSWORD, or a generated one 
 once and written to <var>/admin-password.txt (mode 600). Idempotent: once any user exists it does
 nothing, and concurrent starters are serialized by an advisory lock in the store.
 
-`prepare()`: what gunicorn's master runs before forking the workers (gunicorn.conf.py on_starting):
+`prepare()`: what gunicorn's master runs before forking the workers (deploy/gateway/gunicorn.conf.py on_starting):
 migrate the gateway database, make sure the JWT key exists, bootstrap the administrator.
 """
 from __future__ import annotations

@@ -17,6 +17,7 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("external_subject", sa.Text, unique=True),  # the user's subject at the OIDC issuer (0004)
 )
 
 refresh_tokens = sa.Table(

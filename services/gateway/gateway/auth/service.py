@@ -1,7 +1,8 @@
 """Authentication and user administration, free of HTTP: the resources are thin wrappers.
 
 `AuthService`: login (rate limited), refresh-token rotation with reuse detection, logout, password
-change, access-token verification. `UserAdmin`: the admin API's use cases, each checking that the
+change, access-token verification (the gateway's own tokens, and, when configured, an external OIDC
+issuer's mapped to a gateway user). `UserAdmin`: the admin API's use cases, each checking that the
 actor is an administrator of the same pemda as the user it touches.
 """
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any, Callable
 from .. import settings
 from .errors import AccessDenied, FieldError, InputInvalid, InvalidCredentials, InvalidRefreshToken, \
     RateLimited, Unauthenticated, UserNotFound
+from .oidc import OidcVerifier
 from .passwords import Passwords
-from .store import REUSED, ROTATED, RefreshToken, SqlAuthStore
+from .store import REUSED, ROTATED, RefreshToken, SqlAuthStore, external_subject_taken
 from .tokens import SECRET_FILE, AccessTokens, hash_refresh_token, load_or_create_secret, new_refresh_token
 from .users import ADMIN, SCOPE_FIELDS, SCOPE_OF_ROLE, User, password_errors, scope_errors
 
@@ -79,11 +81,12 @@ def address_key(address: str | None) -> str | None:
 class AuthService:
     def __init__(self, store: Any, tokens: AccessTokens, passwords: Passwords, *,
                  refresh_ttl_seconds: int = settings.DEFAULT_REFRESH_TTL, policy: LoginPolicy | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, oidc: OidcVerifier | None = None):
         if refresh_ttl_seconds <= 0:
             raise ValueError("the refresh token lifetime must be positive")
         self.store = store
         self.tokens = tokens
+        self.oidc = oidc
         self.passwords = passwords
         self.refresh_ttl_seconds = int(refresh_ttl_seconds)
         self.policy = policy or LoginPolicy()
@@ -104,11 +107,24 @@ class AuthService:
         policy = LoginPolicy(settings.login_window(), settings.login_max_failures_account(),
                              settings.login_max_failures_address())
         return cls(SqlAuthStore.from_url(settings.database_url()), tokens, Passwords(),
-                   refresh_ttl_seconds=settings.refresh_token_ttl(), policy=policy, clock=clock)
+                   refresh_ttl_seconds=settings.refresh_token_ttl(), policy=policy, clock=clock,
+                   oidc=OidcVerifier.from_env())
 
     # -- access tokens --------------------------------------------------------------------------
 
     def authenticate(self, access_token: str) -> dict[str, Any]:
+        """The caller's identity. A token of the configured external issuer is verified against its
+        JWKS and mapped to the gateway user whose `external_subject` it names: role and scope are
+        the gateway's, never the token's. Every other token must be one of ours."""
+        if self.oidc is not None and self.oidc.handles(access_token):
+            subject = self.oidc.verify(access_token)
+            user = self.store.user_by_external_subject(subject)
+            if user is None or not user.active:
+                reason = "unknown subject" if user is None else "inactive user"
+                security_log.info("external token refused: %s", reason,
+                                  extra={"issuer": self.oidc.issuer, "user_id": user.id if user else None})
+                raise Unauthenticated("invalid_token")
+            return user.identity()
         return self.tokens.verify(access_token)
 
     # -- login, refresh, logout -----------------------------------------------------------------
@@ -259,9 +275,11 @@ class UserAdmin:
         if errors:
             raise InputInvalid(errors)
         now = self.clock()
+        external_subject = data.get("external_subject")
+        self._check_external_subject(external_subject, None)
         user = User(id=str(uuid.uuid4()), username=data["username"], password_hash=self.passwords.hash(data["password"]),
                     role=data["role"], pemda=pemda, active=data.get("active", True), created_at=now,
-                    updated_at=now, **scopes)
+                    updated_at=now, external_subject=external_subject, **scopes)
         self.store.insert_user(user)
         security_log.info("user created", extra={"actor": actor["sub"], "user_id": user.id, "role": user.role})
         return user
@@ -293,6 +311,9 @@ class UserAdmin:
             changes["active"] = data["active"]
         if "password" in data:
             changes["password_hash"] = self.passwords.hash(data["password"])
+        if "external_subject" in data and data["external_subject"] != target.external_subject:
+            self._check_external_subject(data["external_subject"], target.id)
+            changes["external_subject"] = data["external_subject"]
         if not changes:
             return target
         now = self.clock()
@@ -305,6 +326,14 @@ class UserAdmin:
                                                  "fields": sorted(k for k in changes if k != "password_hash")
                                                  + (["password"] if "password_hash" in changes else [])})
         return updated
+
+    def _check_external_subject(self, subject: str | None, user_id: str | None) -> None:
+        """A clear 422 when another user has this subject (the unique index catches races)."""
+        if subject is None:
+            return
+        owner = self.store.user_by_external_subject(subject)
+        if owner is not None and owner.id != user_id:
+            raise external_subject_taken()
 
 
 def _require_admin(actor: dict[str, Any] | None) -> None:

@@ -6,11 +6,11 @@ never from the database, so that tests can move time.
 
 Contract, shared by every store:
     count_users() -> int
-    user_by_id(id) / user_by_username(username) -> User | None
+    user_by_id(id) / user_by_username(username) / user_by_external_subject(subject) -> User | None
     list_users(pemda, role=None, active=None, limit, offset) -> (users ordered by username, total)
-    insert_user(user)                      raises UsernameTaken
+    insert_user(user)                      raises UsernameTaken, or external_subject_taken() (InputInvalid)
     insert_first_user(user) -> bool        inserts only into an empty table (atomically)
-    update_user(id, changes, now) -> User | None
+    update_user(id, changes, now) -> User | None    raises external_subject_taken()
     insert_refresh_token(RefreshToken)
     rotate_refresh_token(old_hash, new_id, new_hash, expires_at, now) -> Rotation
     revoke_family(token_hash, now, reason) -> bool
@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 import sqlalchemy as sa
 
 from ..exceptions import DatabaseUnavailable
-from .errors import UsernameTaken
+from .errors import FieldError, InputInvalid, UsernameTaken
 from .schema import login_attempts, refresh_tokens, users
 from .users import User
 
@@ -40,6 +40,21 @@ log = logging.getLogger(__name__)
 # pg_advisory_xact_lock key serializing the creation of the first user
 FIRST_USER_LOCK = 7_202_602
 UNIQUE_VIOLATION = "23505"
+EXTERNAL_SUBJECT_UNIQUE = "users_external_subject_key"  # migration 0004
+
+
+def external_subject_taken() -> InputInvalid:
+    """Another user already has this external (OIDC) subject: a 422 on the field."""
+    return InputInvalid([FieldError("external_subject", "external_subject_taken")])
+
+
+def _unique_constraint(exc: sa.exc.IntegrityError) -> str | None:
+    """The name of the unique constraint `exc` violated, if that is what it is."""
+    if getattr(exc.orig, "pgcode", None) != UNIQUE_VIOLATION:
+        return None
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
 
 # rotation outcomes
 ROTATED, UNKNOWN, EXPIRED, REUSED = "rotated", "unknown", "expired", "reused"
@@ -99,6 +114,11 @@ class SqlAuthStore:
             row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
         return _user(row) if row else None
 
+    def user_by_external_subject(self, subject: str) -> User | None:
+        with self._tx() as conn:
+            row = conn.execute(sa.select(users).where(users.c.external_subject == subject)).mappings().first()
+        return _user(row) if row else None
+
     def list_users(self, pemda: str, *, role: str | None = None, active: bool | None = None,
                    limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
         where = [users.c.pemda == pemda]
@@ -117,7 +137,10 @@ class SqlAuthStore:
             with self._tx() as conn:
                 conn.execute(users.insert().values(**_user_values(user)))
         except sa.exc.IntegrityError as exc:
-            if getattr(exc.orig, "pgcode", None) == UNIQUE_VIOLATION:  # username is the only candidate
+            constraint = _unique_constraint(exc)
+            if constraint == EXTERNAL_SUBJECT_UNIQUE:
+                raise external_subject_taken() from None
+            if constraint is not None:  # the username is the other candidate
                 raise UsernameTaken(username=user.username) from None
             raise
 
@@ -130,13 +153,18 @@ class SqlAuthStore:
             return True
 
     def update_user(self, user_id: str, changes: Mapping[str, Any], now: datetime) -> User | None:
-        allowed = {"role", "wilayah", "opd", "anggota_id", "active", "password_hash"}
+        allowed = {"role", "wilayah", "opd", "anggota_id", "active", "password_hash", "external_subject"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        with self._tx() as conn:
-            row = conn.execute(users.update().where(users.c.id == user_id)
-                               .values(**changes, updated_at=now).returning(*users.c)).mappings().first()
+        try:
+            with self._tx() as conn:
+                row = conn.execute(users.update().where(users.c.id == user_id)
+                                   .values(**changes, updated_at=now).returning(*users.c)).mappings().first()
+        except sa.exc.IntegrityError as exc:
+            if _unique_constraint(exc) == EXTERNAL_SUBJECT_UNIQUE:
+                raise external_subject_taken() from None
+            raise
         return _user(row) if row else None
 
     # -- refresh tokens -------------------------------------------------------------------------

@@ -4,6 +4,9 @@ A user's *scope* is what the services authorize objects against: `wilayah` (a de
 code) for the Musrenbang operators, `opd` for an OPD operator, `anggota_id` for a DPRD member and
 their staf ahli. Every role acts within one `pemda`. A scope that does not belong to the role must
 be empty (renja, for one, refuses a bappeda identity that carries an OPD).
+
+`external_subject` (optional, unique) links the user to its subject at an external OpenID Connect
+issuer (gateway.auth.oidc): such a token signs the user in with the role and scope recorded here.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import FieldError
+from .messages import register_messages
 from .validation import Bool, Int, Str
 
 ROLES = ("bappeda", "operator_desa", "operator_kecamatan", "opd", "anggota_dprd", "staf_ahli", "setwan", "admin")
@@ -36,7 +40,16 @@ PEMDA = re.compile(r"\d{2}\.\d{2}")
 KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 DESA = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# an OIDC `sub` is at most 255 ASCII characters (OIDC Core 2); printable, no spaces
+EXTERNAL_SUBJECT = re.compile(r"[\x21-\x7e]{1,255}")
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+
+register_messages({
+    "format_external_subject": ("Subjek eksternal (OIDC): 1-255 karakter ASCII tanpa spasi.",
+                                "An external (OIDC) subject is 1-255 printable ASCII characters, no spaces."),
+    "external_subject_taken": ("Subjek eksternal ini sudah dipakai pengguna lain.",
+                               "This external subject already belongs to another user."),
+})
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class User:
     active: bool
     created_at: datetime
     updated_at: datetime
+    external_subject: str | None = None  # the user's subject at the external OIDC issuer (gateway.auth.oidc)
 
     def identity(self) -> dict[str, Any]:
         """What the services see of the caller (`worker_ctx.data["identity"]`)."""
@@ -59,11 +73,14 @@ class User:
                 "opd": self.opd, "anggota_id": self.anggota_id}
 
     def public(self) -> dict[str, Any]:
-        """The output schema: a whitelist (never the password hash)."""
-        return {"id": self.id, "username": self.username, "role": self.role, "pemda": self.pemda,
-                "wilayah": self.wilayah, "opd": self.opd, "anggota_id": self.anggota_id,
-                "active": self.active, "created_at": self.created_at.isoformat(),
-                "updated_at": self.updated_at.isoformat()}
+        """The output schema: a whitelist (never the password hash). `external_subject` only when set."""
+        public = {"id": self.id, "username": self.username, "role": self.role, "pemda": self.pemda,
+                  "wilayah": self.wilayah, "opd": self.opd, "anggota_id": self.anggota_id,
+                  "active": self.active, "created_at": self.created_at.isoformat(),
+                  "updated_at": self.updated_at.isoformat()}
+        if self.external_subject is not None:
+            public["external_subject"] = self.external_subject
+        return public
 
     def replace(self, **changes: Any) -> "User":
         return User(**{**asdict(self), **changes})
@@ -86,6 +103,7 @@ _SCOPES = {
     "opd": Str(nullable=True, max_len=64, pattern=CODE),
     "anggota_id": Str(nullable=True, max_len=64, pattern=CODE),
 }
+_EXTERNAL_SUBJECT = Str(nullable=True, max_len=255, pattern=EXTERNAL_SUBJECT, pattern_code="format_external_subject")
 CREATE_USER = {
     "username": Str(required=True, min_len=3, max_len=64, lower=True, pattern=USERNAME,
                     pattern_code="format_username"),
@@ -94,11 +112,13 @@ CREATE_USER = {
     "pemda": Str(max_len=5, pattern=PEMDA, pattern_code="format_pemda"),
     **_SCOPES,
     "active": Bool(),
+    "external_subject": _EXTERNAL_SUBJECT,
 }
 UPDATE_USER = {
     "role": Str(choices=ROLES),
     **_SCOPES,
     "active": Bool(),
+    "external_subject": _EXTERNAL_SUBJECT,
     "password": Str(min_len=PASSWORD_MIN, max_len=PASSWORD_MAX, strip=False),
 }
 LIST_USERS_QUERY = {
