@@ -21,10 +21,13 @@ IDENTITY = obj({"sub": string(), "role": enum(*ROLES), "pemda": PEMDA, "wilayah"
                 "opd": nullable(string()), "anggota_id": nullable(string())}, ["sub", "role", "pemda"])
 USER = obj({"id": string(format="uuid"), "username": string(), "role": enum(*ROLES), "pemda": PEMDA,
             "wilayah": nullable(string()), "opd": nullable(string()), "anggota_id": nullable(string()),
-            "active": boolean(), "created_at": string(format="date-time"), "updated_at": string(format="date-time")},
+            "active": boolean(), "created_at": string(format="date-time"), "updated_at": string(format="date-time"),
+            "external_subject": string(description="The user's subject at the external OIDC issuer (shown when set)")},
            ["id", "username", "role", "pemda", "active"])
 SCOPES = {"wilayah": nullable(string(maxLength=13)), "opd": nullable(string(maxLength=64)),
           "anggota_id": nullable(string(maxLength=64))}
+EXTERNAL_SUBJECT = {"external_subject": nullable(string(minLength=1, maxLength=255,
+                                                        description="Subject claim at the external OIDC issuer"))}
 PASSWORD = string(minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX)
 REFRESH = obj({"refresh_token": string(maxLength=256)}, ["refresh_token"])
 EXAMPLE_GRANT = {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer", "expires_in": 900,
@@ -63,7 +66,8 @@ AUTH_OPERATIONS = [
     _doc("POST", "/v1/admin/users", "admin.createUser", "Create a user with a role and its territory scope",
          frozenset({ADMIN}), tag="admin", status=201,
          body=obj({"username": string(minLength=3, maxLength=64), "password": PASSWORD, "role": enum(*ROLES),
-                   "pemda": PEMDA, **SCOPES, "active": boolean()}, ["username", "password", "role"]),
+                   "pemda": PEMDA, **SCOPES, **EXTERNAL_SUBJECT, "active": boolean()},
+                  ["username", "password", "role"]),
          example={"username": "operator.sosopan", "password": "kata-sandi-rahasia", "role": "operator_kecamatan",
                   "wilayah": "12.21.01"},
          response=USER),
@@ -71,7 +75,8 @@ AUTH_OPERATIONS = [
          response=USER),
     _doc("PATCH", "/v1/admin/users/{user_id:uuid}", "admin.updateUser",
          "Merge-patch a user: role, scope, active, password (revokes their sessions)", frozenset({ADMIN}),
-         tag="admin", body=obj({"role": enum(*ROLES), **SCOPES, "active": boolean(), "password": PASSWORD}),
+         tag="admin", body=obj({"role": enum(*ROLES), **SCOPES, **EXTERNAL_SUBJECT, "active": boolean(),
+                                "password": PASSWORD}),
          example={"active": False}, response=USER),
     _doc("GET", "/v1/openapi.json", "meta.openapi", "This document", PUBLIC, tag="meta", response=open_obj()),
 ]
