@@ -470,3 +470,119 @@ def test_berita_acara_fields_of_the_wrong_type_are_field_errors_not_500(rpc, cyc
     assert error.exc_type == "ValidationError"
     codes = {(e["field"], e["code"]) for e in payload(error)["errors"]}
     assert {("tempat", "type_string"), ("pimpinan", "type_string"), ("tanggal", "required")} <= codes
+
+
+# -- request_id: an idempotent create with a deterministic id ----------------------------------
+
+REQUEST_NAMESPACE = "75262f2b-db83-4e5b-a9b7-0d7062b5623a"  # musrenbang.usulan_actions.REQUEST_NAMESPACE
+
+
+def _expected_id_and_code(pemda, tahun, request_id):
+    """The documented formula, computed here independently of the service."""
+    import random
+    import uuid
+
+    from musrenbang.domain import generate_tracking_code
+    usulan_id = str(uuid.uuid5(uuid.UUID(REQUEST_NAMESPACE), f"{pemda}/{tahun}/{request_id}"))
+    return usulan_id, generate_tracking_code(random.Random(usulan_id).randrange)
+
+
+def _request_data(desa=DESA_A1, gagasan="Normalisasi saluran dusun tiga"):
+    return {"desa": desa, "kamus_item_id": DRN, "volume": "15", "permasalahan": "Saluran tersumbat sampah",
+            "gagasan": gagasan}
+
+
+def _outbox_count(url, subject):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("select count(*) from outbox where envelope->>'subject' = :s"),
+                                {"s": subject}).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_the_same_request_id_twice_is_one_usulan_with_one_submitted_event(rpc, cycle, events, musrenbang_db):
+    first = rpc["desa_a1"].create_usulan(TAHUN, _request_data(), request_id="usulan-rq-0001")
+    again = rpc["desa_a1"].create_usulan(TAHUN, _request_data(), request_id="usulan-rq-0001")
+    assert again == first  # the same usulan, same id and tracking code, unchanged (version 1)
+    assert (first["id"], first["tracking_code"]) == _expected_id_and_code(PEMDA, TAHUN, "usulan-rq-0001")
+    assert first["version"] == 1 and first["status"] == "submitted"
+    listed = [u for u in _all_usulan(rpc["bappeda"], TAHUN) if u["gagasan"] == "Normalisasi saluran dusun tiga"]
+    assert [u["id"] for u in listed] == [first["id"]]
+    events.wait_for("usulan.submitted.v1", first["id"])
+    assert _outbox_count(musrenbang_db, first["id"]) == 1  # the retry recorded no event at all
+    assert events.of_subject(first["id"]) == ["usulan.submitted.v1"]
+    # a retry that differs in its data is still the same request: the first answer stands
+    third = rpc["desa_a1"].create_usulan(TAHUN, _request_data(gagasan="Lain sama sekali"), request_id="usulan-rq-0001")
+    assert third == first and _outbox_count(musrenbang_db, first["id"]) == 1
+
+
+def test_another_operators_request_id_is_a_conflict_and_changes_nothing(rpc, cycle, musrenbang_db):
+    mine = rpc["desa_a1"].create_usulan(TAHUN, _request_data(gagasan="Saluran dusun empat"),
+                                        request_id="usulan-rq-0002")
+    error = remote_error(rpc["desa_a2"].create_usulan, TAHUN, _request_data(desa=DESA_A2),
+                         request_id="usulan-rq-0002")
+    assert error.exc_type == "Conflict" and payload(error)["code"] == "request_id_taken"
+    assert remote_error(rpc["kec_a"].create_usulan, TAHUN, _request_data(), request_id="usulan-rq-0002"
+                        ).exc_type == "Forbidden"  # not an author at all
+    after = rpc["bappeda"].get_usulan(mine["id"])
+    assert (after["version"], after["desa"], after["tracking_code"]) == (1, DESA_A1, mine["tracking_code"])
+    assert _outbox_count(musrenbang_db, mine["id"]) == 1
+    assert not [u for u in _all_usulan(rpc["bappeda"], TAHUN) if u["desa"] == DESA_A2
+                and u["gagasan"] == "Normalisasi saluran dusun tiga"]
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 201, "ada spasi di sini", "miring/garis/ini"])
+def test_a_malformed_request_id_is_a_field_error(rpc, cycle, bad):
+    error = remote_error(rpc["desa_a1"].create_usulan, TAHUN, _request_data(), request_id=bad)
+    assert error.exc_type == "ValidationError"
+    assert [e["field"] for e in payload(error)["errors"]] == ["request_id"]
+
+
+def test_without_request_id_each_create_is_a_new_random_usulan(rpc, cycle):
+    import uuid
+    a = rpc["desa_a1"].create_usulan(TAHUN, _request_data(gagasan="Tanpa kunci"))
+    b = rpc["desa_a1"].create_usulan(TAHUN, _request_data(gagasan="Tanpa kunci"))
+    assert a["id"] != b["id"] and a["tracking_code"] != b["tracking_code"]
+    assert uuid.UUID(a["id"]).version == uuid.UUID(b["id"]).version == 4
+
+
+def test_the_same_request_on_a_fresh_database_gets_the_same_id_and_tracking_code(rpc, cycle):
+    """A second Musrenbang on its own broker vhost and a fresh database: the same request gives
+    the same usulan id and tracking code (a replayed demo makes the same RKPD)."""
+    from nameko.containers import ServiceContainer
+    on_first = rpc["desa_a1"].create_usulan(TAHUN, _request_data(gagasan="Demo yang diulang"),
+                                            request_id="demo-seed-42:usulan-1")
+    vhost = support.create_vhost()
+    try:
+        url = support.fresh_database("eplanning_test_musrenbang_svc_replay")
+        migrate("musrenbang", url)
+        engine = sa.create_engine(url)
+        load_wilayah(engine, PEMDA)
+        engine.dispose()
+        amqp = support.amqp_uri_for(vhost)
+        container = ServiceContainer(MusrenbangService, {"AMQP_URI": amqp, "DATABASE_URL": url, "max_workers": 4})
+        container.start()
+        try:
+            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30,
+                                 context_data={"identity": IDENTITIES["bappeda"]}) as boss, \
+                    ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30,
+                                    context_data={"identity": IDENTITIES["desa_a1"]}) as desa:
+                boss.musrenbang.import_kamus(TAHUN, KAMUS_CSV)
+                boss.musrenbang.set_schedule(TAHUN, open_windows())
+                on_second = desa.musrenbang.create_usulan(TAHUN, _request_data(gagasan="Demo yang diulang"),
+                                                          request_id="demo-seed-42:usulan-1")
+                assert (on_second["id"], on_second["tracking_code"]) == (on_first["id"], on_first["tracking_code"])
+                # the desa window closes; a retry of the same request is still answered with the usulan
+                boss.musrenbang.change_schedule(TAHUN, "close_early", "desa", "Kuota terpenuhi")
+                retried = desa.musrenbang.create_usulan(TAHUN, _request_data(gagasan="Demo yang diulang"),
+                                                        request_id="demo-seed-42:usulan-1")
+                assert retried == on_second
+                late = remote_error(desa.musrenbang.create_usulan, TAHUN, _request_data(),
+                                    request_id="demo-seed-42:usulan-2")
+                assert late.exc_type == "Conflict"  # a new request after the close is refused as before
+        finally:
+            container.stop()
+    finally:
+        support.delete_vhost(vhost)

@@ -268,3 +268,88 @@ def test_late_entry_is_refused_naming_the_deadline_and_stage_close_has_a_manifes
     assert manifest["counts"]["diakomodasi"] == sum(1 for p in everything if p["status"] == "diakomodasi")
     support.wait_for(lambda: pokir_events(f"{PEMDA}/{TAHUN}")[-1:] == ["stage.closed.v1"], what="stage.closed")
     assert err(rpc["setwan"].pokir.close_stage, TAHUN)[1]["code"] == "stage_closed"
+
+
+# -- request_id: idempotent creates with deterministic ids --------------------------------------
+# (a plan year of its own: the 2027 window and stage are closed by the test above)
+
+TAHUN_RQ = 2029
+POKIR_NS, RESES_NS = "c19b9e7d-835d-4538-a8df-a26c1d2643f6", "e9012790-e111-41c0-ae80-73f55dae9b9f"
+POKIR_DB = f"{support.PG_URI}/eplanning_test_pokir_flow"
+
+
+def _formula(namespace, request_id, tahun=TAHUN_RQ):
+    import uuid
+    return str(uuid.uuid5(uuid.UUID(namespace), f"{PEMDA}/{tahun}/{request_id}"))
+
+
+def _outbox(subject):
+    engine = sa.create_engine(POKIR_DB)
+    try:
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(sa.text(
+                "select routing_key from outbox where envelope->>'subject' = :s order by seq"), {"s": subject})]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cycle_rq(rpc, cycle):
+    now = datetime.now(timezone.utc)
+    rpc["bappeda"].pokir.import_kamus(TAHUN_RQ, KAMUS_CSV)
+    rpc["bappeda"].pokir.set_window(TAHUN_RQ, (now - timedelta(days=1)).isoformat(), (now + timedelta(days=2)).isoformat())
+    return {"tanggal": (now - timedelta(days=3)).date().isoformat(), "tempat": "Balai desa Sibuhuan",
+            "jumlah_peserta": 75}
+
+
+def _pokir_rq(reses_id, **changes):
+    return pokir_data(reses_id, kamus_item_id=f"{PEMDA}/{TAHUN_RQ}/DRN-01", volume="10", **changes)
+
+
+def test_a_reses_recorded_twice_with_one_request_id_is_one_reses(rpc, cycle_rq):
+    first = rpc["s01"].pokir.record_reses(TAHUN_RQ, cycle_rq, request_id="reses-rq-0001")
+    assert first["id"] == _formula(RESES_NS, "reses-rq-0001") and first["anggota_id"] == "A01"
+    # a reses keeps only its member: the member's own retry (or the staf ahli's) is the same reses
+    assert rpc["s01"].pokir.record_reses(TAHUN_RQ, cycle_rq, request_id="reses-rq-0001") == first
+    assert rpc["a01"].pokir.record_reses(TAHUN_RQ, cycle_rq, request_id="reses-rq-0001") == first
+    assert _outbox(first["id"]) == ["reses.recorded.v1"]
+    kind, body = err(rpc["a02"].pokir.record_reses, TAHUN_RQ, cycle_rq, request_id="reses-rq-0001")
+    assert kind == "Conflict" and body["code"] == "request_id_taken"
+    kind, body = err(rpc["a01"].pokir.record_reses, TAHUN_RQ, cycle_rq, request_id="bad key")
+    assert kind == "ValidationError" and [e["field"] for e in body["errors"]] == ["request_id"]
+
+
+def test_a_pokir_created_twice_with_one_request_id_is_one_pokir_with_one_event(rpc, cycle_rq):
+    reses = rpc["a01"].pokir.record_reses(TAHUN_RQ, cycle_rq, request_id="reses-rq-0002")
+    first = rpc["s01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Drainase berkunci"),
+                                          request_id="pokir-rq-0001")
+    again = rpc["s01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Drainase berkunci"),
+                                          request_id="pokir-rq-0001")
+    assert again == first and first["version"] == 1
+    assert first["id"] == _formula(POKIR_NS, "pokir-rq-0001") and first["created_by"] == "u-s01"
+    assert [p["id"] for p in rpc["a01"].pokir.list_pokir(TAHUN_RQ, None, None, 100)["items"]
+            if p["judul"] == "Drainase berkunci"] == [first["id"]]
+    assert _outbox(first["id"]) == ["pokir.created.v1"]
+    # the author is who made it (the staf ahli): the member's retry with that key is not theirs
+    for who in ("a01", "a02"):
+        kind, body = err(rpc[who].pokir.create_pokir, TAHUN_RQ, _pokir_rq(reses["id"]), request_id="pokir-rq-0001")
+        assert kind == "Conflict" and body["code"] == "request_id_taken"
+    assert _outbox(first["id"]) == ["pokir.created.v1"]
+
+
+def test_without_request_id_each_pokir_is_new_and_a_retry_outlives_the_deadline(rpc, cycle_rq):
+    import uuid
+    reses = rpc["a01"].pokir.record_reses(TAHUN_RQ, cycle_rq)
+    assert uuid.UUID(reses["id"]).version == 4
+    a = rpc["a01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Tanpa kunci"))
+    b = rpc["a01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Tanpa kunci"))
+    assert a["id"] != b["id"] and uuid.UUID(a["id"]).version == uuid.UUID(b["id"]).version == 4
+    made = rpc["a01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Sebelum tenggat"),
+                                         request_id="pokir-rq-0002")
+    now = datetime.now(timezone.utc)
+    rpc["bappeda"].pokir.set_window(TAHUN_RQ, (now - timedelta(days=9)).isoformat(), (now - timedelta(days=1)).isoformat())
+    # the answer was lost; the retry after the deadline gets the pokir, a new request is refused as before
+    assert rpc["a01"].pokir.create_pokir(TAHUN_RQ, _pokir_rq(reses["id"], judul="Sebelum tenggat"),
+                                         request_id="pokir-rq-0002") == made
+    kind, body = err(rpc["a01"].pokir.create_pokir, TAHUN_RQ, _pokir_rq(reses["id"]), request_id="pokir-rq-0003")
+    assert kind == "Conflict" and body["code"] == "deadline_passed"

@@ -264,3 +264,88 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
     # the 12.21 stage cannot close: its blockers name the OPDs still in draft
     blockers = err(rpc["bappeda"].renja.close_stage, TAHUN)[1]["blockers"]
     assert {b["opd"] for b in blockers} >= {PUPR, PERKIM, DINKES}
+
+
+# -- request_id: idempotent row creates and deterministic row ids --------------------------------
+
+ROW_NS, ACCOMMODATED_NS = "4dc29b2c-ebca-499a-b12c-7cdf2a629bf2", "648de1a5-f84e-4c5e-9001-e58b8e082378"
+RENJA_DB = f"{support.PG_URI}/eplanning_test_renja_renjaflow"
+
+
+def _uuid5(namespace, name):
+    import uuid
+    return str(uuid.uuid5(uuid.UUID(namespace), name))
+
+
+def _outbox(subject):
+    engine = sa.create_engine(RENJA_DB)
+    try:
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(sa.text(
+                "select routing_key from outbox where envelope->>'subject' = :s order by seq"), {"s": subject})]
+    finally:
+        engine.dispose()
+
+
+def test_a_row_created_twice_with_one_request_id_is_one_row(rpc, setup, amqp_uri):
+    data = row(sub_kegiatan="1.03.02.2.01.0013", pagu_n="100000000", pagu_n1="0")
+    first = rpc["pupr"].renja.create_row(PUPR, TAHUN, data, request_id="renja-rq-0001")
+    again = rpc["pupr"].renja.create_row(PUPR, TAHUN, data, request_id="renja-rq-0001")
+    assert again == first and first["version"] == 1
+    assert first["row_id"] == _uuid5(ROW_NS, f"{PEMDA}/{TAHUN}/renja-rq-0001")
+    assert [r["row_id"] for r in rpc["pupr"].renja.list_rows(TAHUN, {"opd": PUPR}, None, 100)["items"]
+            if r["sub_kegiatan"] == "1.03.02.2.01.0013"] == [first["row_id"]]
+    assert _outbox(first["row_id"]) == ["row.created.v1"]
+    # a row keeps its OPD, not its author: another operator of the same OPD gets the same row ...
+    colleague = {**WHO["pupr"], "sub": "u-pupr-2"}
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": colleague}) as other:
+        assert other.renja.create_row(PUPR, TAHUN, data, request_id="renja-rq-0001") == first
+    # ... another OPD's request id is taken
+    kind, body = err(rpc["perkim"].renja.create_row, PERKIM, TAHUN, row(sub_kegiatan=PERKIM_CODE, lokasi=[DESA]),
+                     request_id="renja-rq-0001")
+    assert kind == "Conflict" and body["code"] == "request_id_taken"
+    kind, body = err(rpc["pupr"].renja.create_row, PUPR, TAHUN, data, request_id="x")
+    assert kind == "ValidationError" and [e["field"] for e in body["errors"]] == ["request_id"]
+    assert _outbox(first["row_id"]) == ["row.created.v1"]
+
+
+def test_the_request_id_of_a_deleted_row_is_not_reused(rpc, setup):
+    data = row(sub_kegiatan="1.03.02.2.01.0015", pagu_n="100000000", pagu_n1="0")
+    made = rpc["pupr"].renja.create_row(PUPR, TAHUN, data, request_id="renja-rq-0002")
+    rpc["pupr"].renja.delete_row(made["row_id"])
+    kind, body = err(rpc["pupr"].renja.create_row, PUPR, TAHUN, data, request_id="renja-rq-0002")
+    assert kind == "Conflict" and body["code"] == "request_id_taken"
+    assert _outbox(made["row_id"]) == ["row.created.v1", "row.deleted.v1"]  # not created again under that id
+    assert err(rpc["pupr"].renja.get_row, made["row_id"])[0] == "NotFound"
+
+
+def test_without_request_id_a_row_gets_a_random_id(rpc, setup):
+    import uuid
+    made = rpc["pupr"].renja.create_row(PUPR, TAHUN, row(sub_kegiatan="1.03.02.2.01.0019", pagu_n="100000000",
+                                                         pagu_n1="0"))
+    assert uuid.UUID(made["row_id"]).version == 4
+
+
+def test_the_row_an_item_is_accommodated_into_has_an_id_derived_from_the_item(rpc, setup, amqp_uri):
+    import uuid
+
+    from eplanning_common.envelope import make_event
+    from eplanning_common.publisher import ConfirmingPublisher, json_message
+    usulan_id = str(uuid.uuid4())
+    routed = make_event("musrenbang", "usulan.routed.v1", usulan_id, {
+        "usulan_id": usulan_id, "tracking_code": "ABCDEFGH", "version": 3, "kecamatan": KEC, "desa": DESA,
+        "kamus_kode": "DRN-01", "sub_kegiatan": "1.03.02.2.01.0026", "opd": PUPR, "satuan": "meter",
+        "harga_satuan": "850000.00", "volume": "20", "cost": "17000000.00", "volume_final": "20",
+        "cost_final": "17000000.00", "gagasan": "Pintu air dusun lima", "decisions": []}, PEMDA, TAHUN)
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        publisher.publish(json_message("musrenbang.events", "usulan.routed.v1", routed))
+    finally:
+        publisher.close()
+    item = support.wait_for(lambda: [i for i in rpc["pupr"].renja.inbox(TAHUN, None, "menunggu")["items"]
+                                     if i["source_id"] == usulan_id], what="the routed usulan in the inbox")[0]
+    decided = rpc["pupr"].renja.decide_inbox(item["item_id"], "accommodate", {
+        "row": row(sub_kegiatan="1.03.02.2.01.0026", pagu_n="17000000", pagu_n1="0", lokasi=[DESA])})
+    row_id = decided["decision"]["renja_row_id"]
+    assert row_id == _uuid5(ACCOMMODATED_NS, f"{item['item_id']}/row")
+    assert rpc["pupr"].renja.get_row(row_id)["sumber"] == [{"source": "musrenbang", "source_id": usulan_id}]

@@ -80,9 +80,11 @@ class MusrenbangService:
 
     # -- usulan ----------------------------------------------------------------------------
     @rpc
-    def create_usulan(self, tahun, data, submit=True):
+    def create_usulan(self, tahun, data, submit=True, request_id=None):
+        """request_id (optional): the same one again returns the usulan it made (see usulan_actions)."""
         with self._work() as (repo, caller):
-            return usulan_actions.create(repo, caller, tahun, data, _now(), submit_now=submit)
+            return usulan_actions.create(repo, caller, tahun, data, _now(), submit_now=submit,
+                                         request_id=request_id)
 
     @rpc
     def update_usulan(self, usulan_id, data, expected_version=None):

@@ -2,12 +2,23 @@
 
 Each runs inside the caller's unit of work: authorization, then the domain, then the save and the
 event in the same transaction. A refusal raises before anything is written.
+
+A create may carry a `request_id` (the gateway passes the client's Idempotency-Key): the usulan id
+is then `uuid5(REQUEST_NAMESPACE, "<pemda>/<tahun>/<request_id>")` and its tracking code is drawn
+from `random.Random(<that id>)`, so the same request gives the same usulan on any database, and a
+retry by the same operator returns the usulan it already made (no second usulan, no new event).
 """
+import random
+import re
+import secrets
 import uuid
 from dataclasses import replace
 from datetime import datetime
+from typing import Iterator
 
-from eplanning_common.errors import Conflict
+import sqlalchemy as sa
+
+from eplanning_common.errors import Conflict, NotFound
 
 from . import events
 from .access import Caller, require_author_role, require_decider, require_usulan_access
@@ -67,17 +78,65 @@ def _ensure_forum_open(repo: Repository, u: Usulan) -> None:
                        code="kecamatan_closed")
 
 
-def create(repo: Repository, caller: Caller, tahun: int, data: dict, at: datetime, submit_now: bool = True) -> dict:
+# -- request ids (idempotent creates) ----------------------------------------------------------
+REQUEST_NAMESPACE = uuid.UUID("75262f2b-db83-4e5b-a9b7-0d7062b5623a")  # fixed: ids must not change
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,200}")  # the gateway's Idempotency-Key format
+
+
+def checked_request_id(request_id: object) -> str:
+    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
+        raise field_error("request_id", "request_id berisi 8-200 karakter A-Z, a-z, 0-9, titik, titik dua, "
+                                        "garis bawah atau tanda hubung", "invalid_format")
+    return request_id
+
+
+def usulan_id_for(pemda: str, tahun: int, request_id: str) -> str:
+    """The id of the usulan created by `request_id` in the cycle (pemda, tahun)."""
+    return str(uuid.uuid5(REQUEST_NAMESPACE, f"{pemda}/{tahun}/{request_id}"))
+
+
+def tracking_codes(seed: str | None = None) -> Iterator[str]:
+    """Candidate tracking codes: random ones (seed None), or the sequence drawn from Random(seed)."""
+    randbelow = secrets.randbelow if seed is None else random.Random(seed).randrange
+    while True:
+        yield generate_tracking_code(randbelow)
+
+
+def earlier_create(repo: Repository, caller: Caller, usulan_id: str) -> dict | None:
+    """The view of the usulan an earlier create with this request id made (None: there is none).
+    Another operator's usulan is a Conflict. Locks the id until the transaction ends, so two
+    concurrent retries cannot both insert."""
+    repo.uow.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("musrenbang-usulan:" + usulan_id))))
+    try:
+        existing, version = repo.usulan(usulan_id)
+    except NotFound:
+        return None
+    if existing.created_by != caller.sub:
+        raise Conflict("request_id ini sudah dipakai untuk usulan pengguna lain; gunakan request_id baru",
+                       code="request_id_taken")
+    require_usulan_access(caller, existing.pemda, existing.desa)
+    return usulan_view(existing, version, repo.lampiran(usulan_id))
+
+
+def create(repo: Repository, caller: Caller, tahun: int, data: dict, at: datetime, submit_now: bool = True,
+           request_id: str | None = None) -> dict:
     require_author_role(caller)
+    usulan_id, seed = str(uuid.uuid4()), None
+    if request_id is not None:
+        usulan_id = seed = usulan_id_for(caller.pemda, tahun, checked_request_id(request_id))
+        done = earlier_create(repo, caller, usulan_id)
+        if done is not None:
+            return done  # a retry: the same usulan, unchanged, and no new event
     schedule = _cycle_checks(repo, caller.pemda, tahun)
     check_window(schedule, Level.DESA, at)
     raw, lampiran = _input(data)
     regions = repo.regions_for({raw.desa})
     kamus = repo.kamus_items({raw.kamus_item_id} if isinstance(raw.kamus_item_id, str) else set())
-    code = generate_tracking_code()
+    codes = tracking_codes(seed)
+    code = next(codes)
     while repo.tracking_code_taken(code):
-        code = generate_tracking_code()
-    u = new_usulan(raw, usulan_id=str(uuid.uuid4()), tracking_code=code, tahun=tahun, scope=caller.scope(),
+        code = next(codes)
+    u = new_usulan(raw, usulan_id=usulan_id, tracking_code=code, tahun=tahun, scope=caller.scope(),
                    regions=regions, kamus=kamus, by=caller.sub, at=at)
     if submit_now:
         u = submit(u, schedule, by=caller.sub, at=at)

@@ -1,11 +1,19 @@
 """Use cases on one pokir: create, edit, and every lifecycle step (submit to Setwan, recommend,
 return, deliver to Bappeda, withdraw, dispose to an OPD, follow-up). One transaction each, with
 its event; the domain checks who may act (a member and their staf ahli only on that member's
-pokir; Setwan recommends and delivers; Bappeda disposes and records follow-up)."""
+pokir; Setwan recommends and delivers; Bappeda disposes and records follow-up).
+
+A create (and a reses, see setup_actions) may carry a `request_id` (the gateway passes the client's
+Idempotency-Key): the id is then `uuid5(<namespace>, "<pemda>/<tahun>/<request_id>")`, the same on
+any database, and a retry by the same author returns what the first call made (no second pokir,
+no new event); someone else's request id is a Conflict `request_id_taken`."""
+import re
 import uuid
 from datetime import datetime
 
-from eplanning_common.errors import Conflict
+import sqlalchemy as sa
+
+from eplanning_common.errors import Conflict, NotFound
 
 from . import events
 from .domain import (Actor, Lampiran, PokirInput, deliver_to_bappeda, dispose_to_opd, edit_pokir, mark_accommodated,
@@ -42,11 +50,60 @@ def _context(repo: Repository, actor: Actor, tahun: int, data: PokirInput, anggo
             "window": repo.window(actor.pemda, tahun)}
 
 
-def create(repo: Repository, actor: Actor, tahun: int, data: dict, at: datetime) -> dict:
+# -- request ids (idempotent creates) ----------------------------------------------------------
+POKIR_NAMESPACE = uuid.UUID("c19b9e7d-835d-4538-a8df-a26c1d2643f6")  # fixed: ids must not change
+RESES_NAMESPACE = uuid.UUID("e9012790-e111-41c0-ae80-73f55dae9b9f")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,200}")  # the gateway's Idempotency-Key format
+
+
+def checked_request_id(request_id: object) -> str:
+    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
+        raise field_error("request_id", "request_id berisi 8-200 karakter A-Z, a-z, 0-9, titik, titik dua, "
+                                        "garis bawah atau tanda hubung", "invalid_format")
+    return request_id
+
+
+def id_for(namespace: uuid.UUID, pemda: str, tahun: int, request_id: str) -> str:
+    """The id of what `request_id` creates in the cycle (pemda, tahun)."""
+    return str(uuid.uuid5(namespace, f"{pemda}/{tahun}/{checked_request_id(request_id)}"))
+
+
+def lock_request(repo: Repository, object_id: str) -> None:
+    """Serialize creates of one id until the transaction ends (two concurrent retries: one inserts,
+    the other then finds it)."""
+    repo.uow.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("pokir-request:" + object_id))))
+
+
+def request_id_taken(what: str) -> Conflict:
+    return Conflict(f"request_id ini sudah dipakai untuk {what} pengguna lain; gunakan request_id baru",
+                    code="request_id_taken")
+
+
+def earlier_pokir(repo: Repository, actor: Actor, pokir_id: str) -> dict | None:
+    """The view of the pokir an earlier create with this request id made by the same author
+    (`created_by`: the member or the staf ahli who made it); None: there is none."""
+    lock_request(repo, pokir_id)
+    try:
+        existing, version = repo.pokir(pokir_id)
+    except NotFound:
+        return None
+    if existing.created_by != actor.sub:
+        raise request_id_taken("pokir")
+    return pokir_view(existing, version)
+
+
+def create(repo: Repository, actor: Actor, tahun: int, data: dict, at: datetime,
+           request_id: str | None = None) -> dict:
+    pokir_id = str(uuid.uuid4())
+    if request_id is not None:
+        pokir_id = id_for(POKIR_NAMESPACE, actor.pemda, tahun, request_id)
+        done = earlier_pokir(repo, actor, pokir_id)
+        if done is not None:
+            return done  # a retry: the same pokir, unchanged, and no new event
     raw = _input(data)
     anggota_id = actor.anggota_id or ""
     repo.lock_member(anggota_id)
-    p = new_pokir(raw, pokir_id=str(uuid.uuid4()), tahun=tahun, actor=actor, at=at,
+    p = new_pokir(raw, pokir_id=pokir_id, tahun=tahun, actor=actor, at=at,
                   committed=repo.committed_cost(anggota_id, tahun), **_context(repo, actor, tahun, raw, anggota_id))
     repo.insert_pokir(p)
     repo.uow.emit(events.CREATED, p.id, events.pokir_data(p, 1), p.pemda, p.tahun)

@@ -68,15 +68,17 @@ class PokirService:
             return setup_actions.set_window(repo, actor, tahun, opens_at, closes_at)
 
     @rpc
-    def record_reses(self, tahun, data):
+    def record_reses(self, tahun, data, request_id=None):
+        """request_id (optional): the same one again returns the reses it recorded."""
         with self._work() as (repo, actor):
-            return setup_actions.record_reses(repo, actor, tahun, data, _now().date())
+            return setup_actions.record_reses(repo, actor, tahun, data, _now().date(), request_id=request_id)
 
     # -- pokir -----------------------------------------------------------------------------
     @rpc
-    def create_pokir(self, tahun, data):
+    def create_pokir(self, tahun, data, request_id=None):
+        """request_id (optional): the same one again returns the pokir it made (see pokir_actions)."""
         with self._work() as (repo, actor):
-            return pokir_actions.create(repo, actor, tahun, data, _now())
+            return pokir_actions.create(repo, actor, tahun, data, _now(), request_id=request_id)
 
     @rpc
     def update_pokir(self, pokir_id, data, expected_version=None):

@@ -5,14 +5,18 @@ import io
 import uuid
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from eplanning_common.errors import Forbidden, ValidationError
 from eplanning_common.reference import parse_kamus_csv
 
 from . import events
-from eplanning_common.jsoncodec import to_json
-from .domain import Actor, KamusItem, ResesInput, Role, new_reses, parse_register_rows
+from eplanning_common.jsoncodec import from_json, to_json
+from .domain import Actor, KamusItem, Reses, ResesInput, Role, new_reses, parse_register_rows
 from .errors import field_error
+from .pokir_actions import RESES_NAMESPACE, id_for, lock_request, request_id_taken
 from .repository import Repository
+from .tables import reses as reses_table
 
 
 def _require(actor: Actor, *roles: Role) -> None:
@@ -75,7 +79,28 @@ def set_window(repo: Repository, actor: Actor, tahun: int, opens_at: str, closes
     return data
 
 
-def record_reses(repo: Repository, actor: Actor, tahun: int, data: dict, today: date) -> dict:
+def earlier_reses(repo: Repository, actor: Actor, reses_id: str) -> dict | None:
+    """The reses an earlier call with this request id recorded (None: there is none). A reses keeps
+    no author sub, only its member: the member and their staf ahli share it; another member's is a
+    Conflict."""
+    lock_request(repo, reses_id)
+    row = repo.uow.execute(sa.select(reses_table.c.anggota_id, reses_table.c.doc)
+                           .where(reses_table.c.id == reses_id)).first()
+    if row is None:
+        return None
+    if not actor.anggota_id or row.anggota_id != actor.anggota_id:
+        raise request_id_taken("reses")
+    return to_json(from_json(Reses, row.doc))
+
+
+def record_reses(repo: Repository, actor: Actor, tahun: int, data: dict, today: date,
+                 request_id: str | None = None) -> dict:
+    reses_id = str(uuid.uuid4())
+    if request_id is not None:
+        reses_id = id_for(RESES_NAMESPACE, actor.pemda, tahun, request_id)
+        done = earlier_reses(repo, actor, reses_id)
+        if done is not None:
+            return done  # a retry: the same reses, and no new event
     allowed = {"tanggal", "tempat", "jumlah_peserta", "dapil", "catatan"}
     if not isinstance(data, dict) or set(data) - allowed:
         unknown = sorted(set(data) - allowed) if isinstance(data, dict) else ["body"]
@@ -83,7 +108,7 @@ def record_reses(repo: Repository, actor: Actor, tahun: int, data: dict, today: 
     register = repo.register(actor.pemda)
     # absent required members are None, so that the domain names each of them (not a TypeError)
     given = ResesInput(**{"tanggal": None, "tempat": None, "jumlah_peserta": None, **data})
-    reses = new_reses(given, reses_id=str(uuid.uuid4()), actor=actor, register=register, today=today)
+    reses = new_reses(given, reses_id=reses_id, actor=actor, register=register, today=today)
     repo.insert_reses(actor.pemda, reses)
     repo.uow.emit(events.RESES_RECORDED, reses.id,
                   {"reses_id": reses.id, "anggota_id": reses.anggota_id, "dapil": reses.dapil,

@@ -1,7 +1,12 @@
 """The OPD inbox: usulan routed by Musrenbang and pokir delivered or disposed by Pokir arrive from
 events (an item id is deterministic, so a redelivered routing adds nothing); the OPD decides each
 one — accommodate into a new or existing renja row, reject with a reason, or re-route to another
-OPD with a reason — and each decision is published as `inbox.decided.v1`."""
+OPD with a reason — and each decision is published as `inbox.decided.v1`.
+
+The row an "accommodate into a new row" decision creates has a deterministic id,
+`uuid5(ACCOMMODATED_ROW_NAMESPACE, "<item id>/row")`: an item is decided once, from `menunggu`
+only, and a re-route makes a new item whose id names the target OPD (never one the item passed
+through), so each item id accommodates at most once. Such a row cannot be deleted (it has a source)."""
 import logging
 import uuid
 from datetime import datetime
@@ -16,6 +21,13 @@ from .repository import Repository
 from .row_actions import validated
 
 log = logging.getLogger(__name__)
+
+ACCOMMODATED_ROW_NAMESPACE = uuid.UUID("648de1a5-f84e-4c5e-9001-e58b8e082378")  # fixed: ids must not change
+
+
+def accommodated_row_id(item_id: str) -> str:
+    """The id of the new row that accommodates inbox item `item_id`."""
+    return str(uuid.uuid5(ACCOMMODATED_ROW_NAMESPACE, f"{item_id}/row"))
 
 
 def _receive(repo: Repository, event: dict, *, source: str, source_id: str, opd: str, judul: str, volume, cost,
@@ -94,7 +106,8 @@ def _accommodating_row(repo: Repository, actor: Actor, item, params: dict) -> st
         return updated.id
     if not isinstance(params.get("row"), dict):
         raise field_error("row", "Untuk mengakomodasi, isi row_id atau data baris baru (row)", "required")
-    new_row = validated(repo, actor, item.opd, item.tahun, params["row"], str(uuid.uuid4()), sumber=(ref,))
+    new_row = validated(repo, actor, item.opd, item.tahun, params["row"], accommodated_row_id(item.id),
+                        sumber=(ref,))
     repo.insert_row(item.pemda, new_row)
     repo.uow.emit(events.ROW_CREATED, new_row.id, events.row_data(new_row, 1), item.pemda, item.tahun)
     return new_row.id

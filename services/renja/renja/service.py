@@ -69,9 +69,10 @@ class RenjaService:
 
     # -- rows (the OPD) --------------------------------------------------------------------
     @rpc
-    def create_row(self, opd, tahun, data):
+    def create_row(self, opd, tahun, data, request_id=None):
+        """request_id (optional): the same one again returns the row it made (see row_actions)."""
         with self._work() as (repo, actor):
-            return row_actions.create(repo, actor, opd, tahun, data)
+            return row_actions.create(repo, actor, opd, tahun, data, request_id=request_id)
 
     @rpc
     def update_row(self, row_id, data, expected_version=None):

@@ -502,7 +502,9 @@ def test_a_retried_create_with_the_same_key_creates_once(client, rpc, as_role):
     assert again.json == first.json == api.EXAMPLE_CREATED
     assert again.headers["location"] == first.headers["location"] == f"/v1/musrenbang/usulan/{UID}"
     assert again.headers.get("idempotent-replayed") == "true" and "idempotent-replayed" not in first.headers
-    assert [m for m, _, _ in _service_calls(rpc)] == ["create_usulan"]
+    # the key reaches the service as request_id: the service makes the same usulan for it again
+    assert _service_calls(rpc) == [("create_usulan", (2027, api.EXAMPLE_CREATE),
+                                    {"submit": True, "request_id": "usulan-2027-0001"})]
     other = client.simulate_post("/v1/musrenbang/2027/usulan", json={**api.EXAMPLE_CREATE, "volume": "99"},
                                  headers=headers)
     assert other.status_code == 422 and other.json["code"] == "idempotency_key_reused"

@@ -158,6 +158,15 @@ def test_a_member_records_a_reses(client, rpc, as_):
     assert calls(rpc) == [("record_reses", (2027, api.EX_RESES_IN), {})]
 
 
+def test_a_reses_with_an_idempotency_key_passes_it_as_request_id(client, rpc, as_):
+    rpc.answers[("pokir", "record_reses")] = api.EX_RESES
+    headers = {**as_("s01"), "Idempotency-Key": "reses-2027-0001"}
+    first = client.simulate_post("/v1/pokir/2027/reses", json=api.EX_RESES_IN, headers=headers)
+    again = client.simulate_post("/v1/pokir/2027/reses", json=api.EX_RESES_IN, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert calls(rpc) == [("record_reses", (2027, api.EX_RESES_IN), {"request_id": "reses-2027-0001"})]
+
+
 def test_reses_refusals_happen_before_the_call(client, rpc, as_):
     # the service would fail with a 500 on a missing tempat (ResesInput(**data)): the gateway requires it
     result = client.simulate_post("/v1/pokir/2027/reses", json={"tanggal": "2026-13-01", "jumlah_peserta": 0,
@@ -188,7 +197,7 @@ def test_a_retried_create_with_its_idempotency_key_creates_once(client, rpc, as_
     assert first.status_code == again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true" and again.json == first.json
     assert again.headers["location"] == first.headers["location"]
-    assert len(calls(rpc)) == 1
+    assert calls(rpc) == [("create_pokir", (2027, api.EX_POKIR_IN), {"request_id": "pokir-create-0001"})]
     other = client.simulate_post("/v1/pokir/2027/pokir", json={**api.EX_POKIR_IN, "volume": "3"}, headers=headers)
     assert other.status_code == 422 and len(calls(rpc)) == 1  # the key names another request
 

@@ -287,7 +287,8 @@ def _rpc(call: Call, method: str, *args: Any, **kwargs: Any) -> Any:
 # -- usulan ------------------------------------------------------------------------------------------
 
 def create_usulan(call: Call) -> Created:
-    created = _rpc(call, "create_usulan", _tahun(call), call.body, submit=call.query.get("submit", True))
+    created = _rpc(call, "create_usulan", _tahun(call), call.body, submit=call.query.get("submit", True),
+                   **call.request_kwargs())
     return Created(created, f"/v1/musrenbang/usulan/{created['id']}")
 
 

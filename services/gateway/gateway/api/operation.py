@@ -50,9 +50,17 @@ class Call:
     body: Any  # the validated JSON body, or None
     raw_body: bytes | None = None  # for operations that take a file (text/csv)
     expected_version: int | None = None  # from If-Match, for updates
+    # the Idempotency-Key of an idempotent operation (None without one): create handlers pass it on
+    # as the RPC's request_id, so the service itself makes the same object for the same key
+    request_id: str | None = None
     language: str = "id"
     base_url: str = ""
     deps: Mapping[str, Any] = field(default_factory=dict)  # gateway-side stores (e.g. "webhooks")
+
+    def request_kwargs(self) -> dict[str, str]:
+        """`{"request_id": key}` for a create RPC when the request carried an Idempotency-Key, else
+        `{}` (the RPC's default: a random id)."""
+        return {} if self.request_id is None else {"request_id": self.request_id}
 
 
 @dataclass(frozen=True)

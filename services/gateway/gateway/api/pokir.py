@@ -344,11 +344,11 @@ def set_window(call: Call) -> Any:
 
 
 def record_reses(call: Call) -> Any:
-    return call.rpc.call("pokir", "record_reses", tahun_of(call), call.body)
+    return call.rpc.call("pokir", "record_reses", tahun_of(call), call.body, **call.request_kwargs())
 
 
 def create_pokir(call: Call) -> Any:
-    created = call.rpc.call("pokir", "create_pokir", tahun_of(call), call.body)
+    created = call.rpc.call("pokir", "create_pokir", tahun_of(call), call.body, **call.request_kwargs())
     return Created(created, f"/v1/pokir/pokir/{created['id']}")
 
 

@@ -220,7 +220,7 @@ def set_pagu(call: Call) -> Any:
 
 
 def create_row(call: Call) -> Any:
-    created = call.rpc.call("renja", "create_row", _opd(call), tahun_of(call), call.body)
+    created = call.rpc.call("renja", "create_row", _opd(call), tahun_of(call), call.body, **call.request_kwargs())
     return Created(created, f"/v1/renja/rows/{created['row_id']}")
 
 
