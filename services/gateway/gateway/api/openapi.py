@@ -110,7 +110,9 @@ def _operation(op: Operation) -> dict:
         responses["412"] = _problem("If-Match is stale: nothing was changed")
         responses["428"] = _problem("If-Match is missing")
     if op.idempotent:
-        responses["409"] = _problem("Conflict, or the same Idempotency-Key is still being processed")
+        responses["409"] = _problem("Conflict with the current state; or the same Idempotency-Key is still being "
+                                    "processed (idempotency_in_progress), or was used by another user of the pemda "
+                                    "for this kind of object (request_id_taken)")
     else:
         responses["409"] = _problem("Conflict with the current state")
     responses["404"] = _problem("Not found")
