@@ -9,7 +9,6 @@ from `random.Random(<that id>)`, so the same request gives the same usulan on an
 retry by the same operator returns the usulan it already made (no second usulan, no new event).
 """
 import random
-import re
 import secrets
 import uuid
 from dataclasses import replace
@@ -18,6 +17,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
+from eplanning_common.domainkit import request_ids
 from eplanning_common.errors import Conflict, NotFound
 
 from . import events
@@ -80,19 +80,17 @@ def _ensure_forum_open(repo: Repository, u: Usulan) -> None:
 
 # -- request ids (idempotent creates) ----------------------------------------------------------
 REQUEST_NAMESPACE = uuid.UUID("75262f2b-db83-4e5b-a9b7-0d7062b5623a")  # fixed: ids must not change
-REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,200}")  # the gateway's Idempotency-Key format
 
 
 def checked_request_id(request_id: object) -> str:
-    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
-        raise field_error("request_id", "request_id berisi 8-200 karakter A-Z, a-z, 0-9, titik, titik dua, "
-                                        "garis bawah atau tanda hubung", "invalid_format")
+    if not request_ids.is_valid(request_id):
+        raise field_error("request_id", request_ids.INVALID_MESSAGE, request_ids.INVALID_CODE)
     return request_id
 
 
 def usulan_id_for(pemda: str, tahun: int, request_id: str) -> str:
     """The id of the usulan created by `request_id` in the cycle (pemda, tahun)."""
-    return str(uuid.uuid5(REQUEST_NAMESPACE, f"{pemda}/{tahun}/{request_id}"))
+    return request_ids.derived_id(REQUEST_NAMESPACE, pemda, tahun, request_id)
 
 
 def tracking_codes(seed: str | None = None) -> Iterator[str]:

@@ -7,12 +7,12 @@ A create (and a reses, see setup_actions) may carry a `request_id` (the gateway 
 Idempotency-Key): the id is then `uuid5(<namespace>, "<pemda>/<tahun>/<request_id>")`, the same on
 any database, and a retry by the same author returns what the first call made (no second pokir,
 no new event); someone else's request id is a Conflict `request_id_taken`."""
-import re
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from eplanning_common.domainkit import request_ids
 from eplanning_common.errors import Conflict, NotFound
 
 from . import events
@@ -53,19 +53,17 @@ def _context(repo: Repository, actor: Actor, tahun: int, data: PokirInput, anggo
 # -- request ids (idempotent creates) ----------------------------------------------------------
 POKIR_NAMESPACE = uuid.UUID("c19b9e7d-835d-4538-a8df-a26c1d2643f6")  # fixed: ids must not change
 RESES_NAMESPACE = uuid.UUID("e9012790-e111-41c0-ae80-73f55dae9b9f")
-REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,200}")  # the gateway's Idempotency-Key format
 
 
 def checked_request_id(request_id: object) -> str:
-    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
-        raise field_error("request_id", "request_id berisi 8-200 karakter A-Z, a-z, 0-9, titik, titik dua, "
-                                        "garis bawah atau tanda hubung", "invalid_format")
+    if not request_ids.is_valid(request_id):
+        raise field_error("request_id", request_ids.INVALID_MESSAGE, request_ids.INVALID_CODE)
     return request_id
 
 
 def id_for(namespace: uuid.UUID, pemda: str, tahun: int, request_id: str) -> str:
     """The id of what `request_id` creates in the cycle (pemda, tahun)."""
-    return str(uuid.uuid5(namespace, f"{pemda}/{tahun}/{checked_request_id(request_id)}"))
+    return request_ids.derived_id(namespace, pemda, tahun, checked_request_id(request_id))
 
 
 def lock_request(repo: Repository, object_id: str) -> None:

@@ -6,11 +6,11 @@ a retry returns the row the first call made (no second row, no new event). A row
 only its OPD: a retry by any operator of that OPD gets the row; from another OPD, or once the row
 was deleted, the request id is a Conflict `request_id_taken` (a deleted id is never reused:
 downstream copies keep the deletion)."""
-import re
 import uuid
 
 import sqlalchemy as sa
 
+from eplanning_common.domainkit import request_ids
 from eplanning_common.errors import Conflict, NotFound
 from eplanning_common.schema import outbox
 
@@ -41,19 +41,17 @@ def validated(repo: Repository, actor: Actor, opd_kode: str, tahun: int, data, r
 
 # -- request ids (idempotent creates) ----------------------------------------------------------
 ROW_REQUEST_NAMESPACE = uuid.UUID("4dc29b2c-ebca-499a-b12c-7cdf2a629bf2")  # fixed: ids must not change
-REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,200}")  # the gateway's Idempotency-Key format
 
 
 def checked_request_id(request_id: object) -> str:
-    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
-        raise field_error("request_id", "request_id berisi 8-200 karakter A-Z, a-z, 0-9, titik, titik dua, "
-                                        "garis bawah atau tanda hubung", "invalid_format")
+    if not request_ids.is_valid(request_id):
+        raise field_error("request_id", request_ids.INVALID_MESSAGE, request_ids.INVALID_CODE)
     return request_id
 
 
 def row_id_for(pemda: str, tahun: int, request_id: str) -> str:
     """The id of the row `request_id` creates in the cycle (pemda, tahun)."""
-    return str(uuid.uuid5(ROW_REQUEST_NAMESPACE, f"{pemda}/{tahun}/{checked_request_id(request_id)}"))
+    return request_ids.derived_id(ROW_REQUEST_NAMESPACE, pemda, tahun, checked_request_id(request_id))
 
 
 def _taken(detail: str) -> Conflict:
