@@ -44,6 +44,7 @@ import jwt
 
 from .. import settings
 from .errors import Unauthenticated
+from .tokens import check_times
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("gateway.security")
@@ -321,21 +322,4 @@ class OidcVerifier:
         return subject
 
     def _check_times(self, claims: dict[str, Any]) -> None:
-        now = self.clock().timestamp()
-        leeway = self.leeway_seconds
-
-        def number(name: str) -> float | None:
-            value = claims.get(name)
-            if value is None:
-                return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise Unauthenticated("invalid_token")
-            return float(value)
-
-        exp, iat, nbf = number("exp"), number("iat"), number("nbf")
-        if exp is None or iat is None:
-            raise Unauthenticated("invalid_token")
-        if now >= exp + leeway:  # expired
-            raise Unauthenticated("invalid_token")
-        if iat > now + leeway or (nbf is not None and nbf > now + leeway):  # not yet valid
-            raise Unauthenticated("invalid_token")
+        check_times(claims, self.clock().timestamp(), self.leeway_seconds)

@@ -101,26 +101,31 @@ class AccessTokens:
         return {key: claims.get(key) for key in IDENTITY_KEYS}
 
     def _check_times(self, claims: dict[str, Any]) -> None:
-        now = self.clock().timestamp()
-        leeway = self.leeway_seconds
+        exp, iat = check_times(claims, self.clock().timestamp(), self.leeway_seconds)
+        if exp - iat > self.ttl_seconds + self.leeway_seconds:  # longer-lived than anything we issue
+            raise Unauthenticated("invalid_token")
 
-        def number(name: str) -> float | None:
-            value = claims.get(name)
-            if value is None:
-                return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise Unauthenticated("invalid_token")
-            return float(value)
 
-        exp, iat, nbf = number("exp"), number("iat"), number("nbf")
-        if exp is None or iat is None:
+def check_times(claims: dict[str, Any], now: float, leeway: float) -> tuple[float, float]:
+    """`exp` and `iat` are required numbers, the token is not expired and not from the future
+    (`iat`, `nbf`), each within `leeway` seconds; returns (exp, iat). Else Unauthenticated."""
+
+    def number(name: str) -> float | None:
+        value = claims.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise Unauthenticated("invalid_token")
-        if now >= exp + leeway:  # expired
-            raise Unauthenticated("invalid_token")
-        if iat > now + leeway or (nbf is not None and nbf > now + leeway):  # not yet valid
-            raise Unauthenticated("invalid_token")
-        if exp - iat > self.ttl_seconds + leeway:  # longer-lived than anything we issue
-            raise Unauthenticated("invalid_token")
+        return float(value)
+
+    exp, iat, nbf = number("exp"), number("iat"), number("nbf")
+    if exp is None or iat is None:
+        raise Unauthenticated("invalid_token")
+    if now >= exp + leeway:  # expired
+        raise Unauthenticated("invalid_token")
+    if iat > now + leeway or (nbf is not None and nbf > now + leeway):  # not yet valid
+        raise Unauthenticated("invalid_token")
+    return exp, iat
 
 
 def new_refresh_token() -> str:
