@@ -14,6 +14,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_databases():
+    """This run's databases (support.fresh_database) are dropped when the run ends."""
+    yield
+    support.drop_created_databases()
+
+
 @pytest.fixture(scope="session")
 def vhost():
     name = support.create_vhost()

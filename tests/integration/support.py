@@ -42,15 +42,45 @@ def amqp_uri_for(vhost: str) -> str:
     return f"amqp://guest:guest@{RABBIT_HOST}:5672/{urllib.parse.quote(vhost, safe='')}"
 
 
+# Test databases carry this test run's suffix: two runs on one machine (a developer's and CI's,
+# or two sessions') never drop each other's databases. They are dropped when the run ends.
+RUN_SUFFIX = os.environ.get("TEST_DB_SUFFIX") or uuid.uuid4().hex[:6]
+_created: list[str] = []
+
+
+def db_name(name: str) -> str:
+    """The real name of the test database `name` in this run."""
+    return f"{name}_{RUN_SUFFIX}"
+
+
+def track_database(real_name: str) -> None:
+    """Drop `real_name` (made by someone else, e.g. a subprocess) when the run ends."""
+    if real_name not in _created:
+        _created.append(real_name)
+
+
 def fresh_database(name: str) -> str:
-    """Drop and recreate a test database; returns its URL."""
-    admin = sa.create_engine(f"{PG_URI}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-    url = f"{PG_URI}/{name}"
+    """Drop and recreate this run's test database `name`; returns its URL."""
+    real = db_name(name)
+    _drop(real)
+    url = f"{PG_URI}/{real}"
     create_database_if_missing(url)
+    track_database(real)
     return url
+
+
+def _drop(real_name: str) -> None:
+    admin = sa.create_engine(f"{PG_URI}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{real_name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def drop_created_databases() -> None:
+    while _created:
+        _drop(_created.pop())
 
 
 def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):

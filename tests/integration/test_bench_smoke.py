@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from . import support
 from .conftest import ROOT
 
 pytestmark = pytest.mark.timeout(180)
@@ -12,8 +13,10 @@ pytestmark = pytest.mark.timeout(180)
 
 def test_musrenbang_benchmark_runs_and_reports(tmp_path):
     out = tmp_path / "bench.json"
+    database = support.db_name("eplanning_test_bench")
+    support.track_database(database)
     subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "bench_musrenbang.py"), "--usulan", "40",
-                    "--clients", "4", "--out", str(out), "--database", "eplanning_test_bench"], check=True, capture_output=True, timeout=170)
+                    "--clients", "4", "--out", str(out), "--database", database], check=True, capture_output=True, timeout=170)
     result = json.loads(out.read_text())
     assert result["create_usulan"]["created"] == 40 and result["create_usulan"]["errors"] == 0
     assert result["create_usulan"]["usulan_per_second"] > 0

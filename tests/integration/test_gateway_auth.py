@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def database_url():
     url = support.fresh_database(DB_NAME)
     admin = sa.create_engine(f"{support.PG_URI}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{support.db_name(DB_NAME)}" WITH (FORCE)'))
     admin.dispose()
     for _ in range(2):  # the second run finds nothing to do
         done = run_cli("gateway-migrate", {"GATEWAY_DATABASE_URL": url})
@@ -170,9 +171,22 @@ def test_gateway_migrate_created_the_database_with_its_tables(engine):
         version = conn.execute(sa.text("select version_num from alembic_version")).scalar_one()
     assert {"users", "refresh_tokens", "login_attempts", "idempotency_keys", "webhook_subscriptions",
             "alembic_version"} <= tables
-    versions = Path(gateway.migrations.__file__).parent / "versions"
-    head = max(path.name.split("_", 1)[0] for path in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
-    assert version == head  # migrated to the newest revision
+    assert version == _head_revision()  # migrated to the newest revision
+
+
+def _head_revision() -> str:
+    """The revision no other revision builds on (read from the migration files)."""
+    revisions, parents = set(), set()
+    for path in (Path(gateway.migrations.__file__).parent / "versions").glob("*.py"):
+        text = path.read_text()
+        revision = re.search(r'^revision = "([^"]+)"', text, re.M)
+        parent = re.search(r'^down_revision = "([^"]+)"', text, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    (head,) = revisions - parents
+    return head
 
 
 def test_the_database_refuses_what_the_application_never_writes(engine, clock):

@@ -275,7 +275,7 @@ def test_late_entry_is_refused_naming_the_deadline_and_stage_close_has_a_manifes
 
 TAHUN_RQ = 2029
 POKIR_NS, RESES_NS = "c19b9e7d-835d-4538-a8df-a26c1d2643f6", "e9012790-e111-41c0-ae80-73f55dae9b9f"
-POKIR_DB = f"{support.PG_URI}/eplanning_test_pokir_flow"
+POKIR_DB = f"{support.PG_URI}/{support.db_name('eplanning_test_pokir_flow')}"
 
 
 def _formula(namespace, request_id, tahun=TAHUN_RQ):

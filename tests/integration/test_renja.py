@@ -229,7 +229,7 @@ def test_a_delivered_pokir_is_rerouted_then_accommodated_and_pokir_follows(rpc, 
 
 def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, setup, renja_events, amqp_uri):
     other = "12.20"  # a second pemda with a one-OPD register, so the whole stage can close here
-    engine = sa.create_engine(support.PG_URI + "/eplanning_test_renja_renjaflow")
+    engine = sa.create_engine(support.PG_URI + "/" + support.db_name("eplanning_test_renja_renjaflow"))
     load_wilayah(engine, other)
     engine.dispose()
     boss = {"sub": "u-bappeda-1220", "role": "bappeda", "pemda": other}
@@ -269,7 +269,7 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
 # -- request_id: idempotent row creates and deterministic row ids --------------------------------
 
 ROW_NS, ACCOMMODATED_NS = "4dc29b2c-ebca-499a-b12c-7cdf2a629bf2", "648de1a5-f84e-4c5e-9001-e58b8e082378"
-RENJA_DB = f"{support.PG_URI}/eplanning_test_renja_renjaflow"
+RENJA_DB = f"{support.PG_URI}/{support.db_name('eplanning_test_renja_renjaflow')}"
 
 
 def _uuid5(namespace, name):

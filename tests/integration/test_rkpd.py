@@ -237,7 +237,7 @@ def test_a_manifest_mismatch_triggers_a_resync_and_nothing_is_assembled_early(am
     way to RKPD: the close manifest does not match, RKPD resyncs from Renja, then assembles."""
     pemda, opd = "12.20", "1.03.0.00.0.00.01.0000"
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / "resync"))
-    engine = sa.create_engine(support.PG_URI + "/eplanning_test_renja_rkpdflow")
+    engine = sa.create_engine(support.PG_URI + "/" + support.db_name("eplanning_test_renja_rkpdflow"))
     load_wilayah(engine, pemda)
     engine.dispose()
     rkpd_url = db("rkpd", "resync", pemda)
