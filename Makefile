@@ -3,19 +3,25 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e common -e services/musrenbang -e services/pokir -e services/renja -e services/rkpd -e services/gateway
-PYPROJECTS := common/pyproject.toml $(wildcard services/*/pyproject.toml)
+PACKAGES := -e common -e services/musrenbang -e services/pokir -e services/renja -e services/rkpd -e services/gateway -e demo
+PYPROJECTS := common/pyproject.toml demo/pyproject.toml $(wildcard services/*/pyproject.toml)
 DEMO_PEMDA ?= 12.21
 NOMENKLATUR_VERSI ?= sipd-2027
 DEMO_TAHUN ?= 2027
 PYTEST_ARGS ?=
 
-.PHONY: up down test unit integration infra install migrate refdata bench help
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset load audit-verify
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
 	@echo "make test   the whole test suite (starts what it needs)"
 	@echo "make down   stop the services and the gateway"
-	@echo "make bench  benchmarks; results in var/bench/"
+	@echo "make audit-verify  check the hash-chained audit log of every service and the gateway"
+	@echo "make bench  benchmarks beside their same-run references (make up first for the gateway part);"
+	@echo "            results in bench/results.md and bench/results.json, also in README.md"
+	@echo "make load   deadline day: 304 desa operators submitting usulan for 60 s (make up first);"
+	@echo "            report in var/bench/deadline_day.md and .json"
+	@echo "make demo   play a complete Padang Lawas cycle through the API (SEED=1 SCALE=1); prints the RKPD URLs"
+	@echo "make demo-reset  stop the stack, drop and recreate its databases, start it again"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (nameko 2.14 + eventlet 0.33)")'
@@ -58,11 +64,46 @@ unit: install
 integration: install infra
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-# Benchmarks write JSON to var/bench/ (not timed tests; see each script's docstring).
-BENCH_USULAN ?= 20000
+# Walks every audit chain (the four services' databases and the gateway's): OK with the entry count
+# and the head SEQ:HASH to keep elsewhere, or the first broken link; exit status 1 when one is broken.
+audit-verify: install
+	$(BIN)/eplanning-audit verify --all
+
+# The benchmark harness (bench/run.py; not tests): gateway, event pipeline, RKPD at SCALE=1/5/10, CPU
+# per service. Writes bench/results.json and bench/results.md (committed) and the README table.
 bench: install infra
+	$(BIN)/python bench/run.py --readme
+
+# Deadline-day load (bench/load_deadline_day.py; needs `make up`): one client per desa of 12.21 (304),
+# each its own operator and token, submitting usulan for 60 s; a few refusals provoked on purpose.
+# Exit status 3 when any answer was an error (5xx, timeout, connection error, unexpected 4xx).
+LOAD_ARGS ?=
+load: install
+	$(BIN)/python bench/load_deadline_day.py $(LOAD_ARGS)
+
+# The older benchmarks, JSON in var/bench/: Musrenbang intake through RPC, ranking, RKPD of 20,000 usulan.
+BENCH_USULAN ?= 20000
+bench-extra: install infra
 	@mkdir -p var/bench
 	$(BIN)/python tests/bench/bench_ranking.py --out var/bench/ranking.json
 	$(BIN)/python tests/bench/bench_musrenbang.py --usulan $(BENCH_USULAN) --out var/bench/musrenbang.json
 	$(BIN)/python tests/bench/bench_rkpd.py --out var/bench/rkpd.json
-	$(BIN)/python bench/bench_gateway.py --out var/bench/gateway.json
+
+# A complete planning cycle through the gateway's public API (demo/eplanning_demo); the same SEED
+# gives the same RKPD content hash on fresh databases, SCALE=10 a province-sized cycle. A year that
+# already has data cannot be replayed: `make demo-reset` first.
+SEED ?= 1
+SCALE ?= 1
+GATEWAY_URL ?= http://127.0.0.1:$(or $(GATEWAY_PORT),8080)
+DEMO_ARGS ?=
+demo: up
+	$(BIN)/python -m eplanning_demo --gateway $(GATEWAY_URL) --seed $(SEED) --scale $(SCALE) --tahun $(DEMO_TAHUN) \
+		--admin-password-file var/admin-password.txt $(DEMO_ARGS)
+
+# Destroys the local data: stops the stack, drops and recreates the four service databases and the
+# gateway's (new administrator password in var/admin-password.txt), empties the queues, starts again.
+demo-reset: install infra
+	@deploy/local/stack.sh stop
+	$(BIN)/python -m eplanning_demo.reset
+	rm -rf var/rkpd
+	@$(MAKE) --no-print-directory up
