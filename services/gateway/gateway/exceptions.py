@@ -89,6 +89,16 @@ class Conflict(RemoteServiceError):
     """The object's state (or version) does not allow the change."""
 
 
+class RemoteUnavailable(RemoteServiceError):
+    """The service could not reach its own database (connection refused or lost, too many clients,
+    pool exhausted, a deadlock): transient, a retry is the right answer (503)."""
+
+
+# Remote exception class names of a database that is (for now) out of reach: SQLAlchemy's
+# OperationalError (psycopg2's connection errors, "too many clients", deadlocks, cancelled statements),
+# InterfaceError and DisconnectionError, and the pool's TimeoutError.
+TRANSIENT_REMOTE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError")
+
 # Remote exception class name -> local type. Services signal these four outcomes by raising an
 # exception with exactly this class name (nameko sends only the name, its args and str()).
 REMOTE_ERRORS: dict[str, type[RemoteServiceError]] = {
@@ -96,6 +106,7 @@ REMOTE_ERRORS: dict[str, type[RemoteServiceError]] = {
     "NotFound": NotFound,
     "Forbidden": Forbidden,
     "Conflict": Conflict,
+    **{name: RemoteUnavailable for name in TRANSIENT_REMOTE_ERRORS},
 }
 
 

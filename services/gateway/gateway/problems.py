@@ -18,8 +18,8 @@ from eplanning_common.logs import get_correlation_id
 from .auth.errors import AuthError, InputInvalid, RateLimited
 from .auth.messages import MESSAGES, preferred_language, text, title
 from .exceptions import (
-    Conflict, DatabaseUnavailable, Forbidden, NotFound, RemoteServiceError, ServiceTimeout, ServiceUnavailable,
-    ValidationError,
+    Conflict, DatabaseUnavailable, Forbidden, NotFound, RemoteServiceError, RemoteUnavailable, ServiceTimeout,
+    ServiceUnavailable, ValidationError,
 )
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,13 @@ class Problem(Exception):
         language = self.extensions.pop("language", None) or "id"
         resp.set_header("Content-Language", language)
         resp.content_type = PROBLEM_CONTENT_TYPE
-        resp.text = json.dumps(self.to_dict(req), ensure_ascii=False)
+        body = self.to_dict(req)
+        text = json.dumps(body, ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate the client sent (in a member name): escape it
+            text = json.dumps(body)
+        resp.text = text
 
 
 def _validation(ex: ValidationError, req: falcon.Request) -> Problem:
@@ -152,6 +158,12 @@ def _remote_status(status: int):
 def _unavailable(ex: ServiceUnavailable, req: falcon.Request) -> Problem:
     return Problem(503, f"Layanan {ex.service} sedang tidak tersedia; coba lagi nanti.",
                    headers={"Retry-After": "5"}, service=ex.service)
+
+
+def _remote_unavailable(ex: RemoteUnavailable, req: falcon.Request) -> Problem:
+    log.warning("%s.%s could not reach its database (%s)", ex.service, ex.method, ex.exc_type)
+    return Problem(503, f"Layanan {ex.service} sementara tidak dapat mengakses basis datanya; coba lagi.",
+                   headers={"Retry-After": "2"}, service=ex.service)
 
 
 def _timeout(ex: ServiceTimeout, req: falcon.Request) -> Problem:
@@ -189,6 +201,7 @@ def _auth(ex: AuthError, req: falcon.Request) -> Problem:
 # A remote error not listed (RemoteServiceError itself) falls through to the 500 below.
 ERROR_TABLE: tuple[tuple[type[Exception], Any], ...] = (
     (ValidationError, _validation),
+    (RemoteUnavailable, _remote_unavailable),
     (NotFound, _remote_status(404)),
     (Forbidden, _remote_status(403)),
     (Conflict, _remote_status(409)),

@@ -405,3 +405,17 @@ def test_csv_row_numbers_of_service_field_errors_are_kept(client, backend):
 def test_public_answers_may_be_cached_by_anyone_private_ones_only_by_the_client(client):
     assert client.simulate_get("/v1/things.csv").headers["cache-control"] == "public, no-cache"
     assert client.simulate_get("/v1/things/t1", headers=DESA_AUTH).headers["cache-control"] == "private, no-cache"
+
+
+def test_a_service_that_lost_its_database_is_a_503_to_retry_not_a_500(client, backend):
+    from gateway.exceptions import REMOTE_ERRORS, RemoteUnavailable
+
+    assert REMOTE_ERRORS["OperationalError"] is RemoteUnavailable  # what nameko names SQLAlchemy's error
+    backend.fail_with = RemoteUnavailable("renja", "create_row", "OperationalError", {
+        "detail": 'FATAL: sorry, too many clients already (host=10.0.0.7 user=renja)'})
+    headers = {**BAPPEDA_AUTH, "Idempotency-Key": "create-db-down-1"}
+    result = client.simulate_post("/v1/things", json={"name": "abc"}, headers=headers)
+    assert result.status_code == 503 and result.headers["retry-after"] == "2"
+    assert "10.0.0.7" not in result.text and "too many clients" not in result.text
+    backend.fail_with = None  # the key was released: the retry runs
+    assert client.simulate_post("/v1/things", json={"name": "abc"}, headers=headers).status_code == 201
