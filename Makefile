@@ -10,11 +10,12 @@ NOMENKLATUR_VERSI ?= sipd-2027
 DEMO_TAHUN ?= 2027
 PYTEST_ARGS ?=
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset load audit-verify
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
 	@echo "make test   the whole test suite (starts what it needs)"
 	@echo "make down   stop the services and the gateway"
+	@echo "make fuzz   schemathesis against /v1 on its own stack: every role, more examples (FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES))"
 	@echo "make audit-verify  check the hash-chained audit log of every service and the gateway"
 	@echo "make bench  benchmarks beside their same-run references (make up first for the gateway part);"
 	@echo "            results in bench/results.md and bench/results.json, also in README.md"
@@ -22,6 +23,8 @@ help:
 	@echo "            report in var/bench/deadline_day.md and .json"
 	@echo "make demo   play a complete Padang Lawas cycle through the API (SEED=1 SCALE=1); prints the RKPD URLs"
 	@echo "make demo-reset  stop the stack, drop and recreate its databases, start it again"
+	@echo "make chaos  the demo cycle (SEED=1 SCALE=1) under SIGKILLs and RabbitMQ/PostgreSQL restarts, checked"
+	@echo "            against a fault-free run of the same seed (restarts the machine's RabbitMQ and PostgreSQL)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (nameko 2.14 + eventlet 0.33)")'
@@ -63,6 +66,16 @@ unit: install
 
 integration: install infra
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# API fuzzing (tests/integration/test_fuzz_api.py; `make test` runs a bounded, fixed-seed version):
+# schemathesis with a random seed (printed; FUZZ_SEED=<it> replays it), every role, the examples,
+# coverage, fuzzing and stateful phases, on a stack of its own with fresh databases (never make up's).
+FUZZ_MAX_EXAMPLES ?= 25
+FUZZ_SEED ?= random
+fuzz: install infra
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_ROLES=all \
+	FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_BUDGET_SECONDS=1200 \
+		$(BIN)/python -m pytest tests/integration/test_fuzz_api.py -rP $(PYTEST_ARGS)
 
 # Walks every audit chain (the four services' databases and the gateway's): OK with the entry count
 # and the head SEQ:HASH to keep elsewhere, or the first broken link; exit status 1 when one is broken.
@@ -107,3 +120,12 @@ demo-reset: install infra
 	$(BIN)/python -m eplanning_demo.reset
 	rm -rf var/rkpd
 	@$(MAKE) --no-print-directory up
+
+# Fault injection (tests/chaos/chaos.py): the demo cycle at SCALE with seed SEED, played fault-free on
+# fresh databases and a fresh vhost, then again while each service process and a gunicorn worker is
+# SIGKILLed and RabbitMQ and PostgreSQL are restarted (the machine's own: nothing else should use
+# them meanwhile); prints lost/duplicated/unexpected, both RKPD hashes and the fault timeline. Does not
+# need (or touch) `make up`'s stack. The short version (--quick) runs in `make test`.
+CHAOS_ARGS ?=
+chaos: install infra
+	$(BIN)/python tests/chaos/chaos.py --seed $(SEED) --scale $(SCALE) --tahun $(DEMO_TAHUN) $(CHAOS_ARGS)

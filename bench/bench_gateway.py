@@ -2,6 +2,7 @@
 
     make up        # the stack: services + gateway on 127.0.0.1:8080 (this script starts none of it)
     .venv/bin/python bench/bench_gateway.py [--clients 8] [--seconds 10] [--out var/bench/gateway.json]
+    .venv/bin/python bench/bench_gateway.py --phases hello --quick     # seconds, no stack needed
 
 Three phases, each `--clients` concurrent clients for `--seconds` (after `--warmup` seconds whose
 requests are not counted), all in one run on one machine:
@@ -41,7 +42,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
+import random
 import secrets
 import signal
 import socket
@@ -57,13 +58,15 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (GATEWAY_MARKER, HELLO_MARKER, ROOT, SERVICES, CpuMeter, machine, percentile,  # noqa: E402
+                    stack_processes, wait_for_quiet)
+
 GUNICORN_CONFIG = ROOT / "deploy" / "gateway" / "gunicorn.conf.py"
 PEMDA = "12.21"
 BAPPEDA_USER, DESA_USER = "bench.bappeda", "bench.desa"
 KAMUS_KODE, VOLUME = "DRN-01", "150"
 PAGE = 50
-GATEWAY_MARKER = "gateway.app:create_app"  # in the gateway gunicorn's command line
 
 HELLO_APP = textwrap.dedent('''
     """A bare Falcon app: the baseline of the gateway benchmark (bench/bench_gateway.py)."""
@@ -184,8 +187,10 @@ def desa_codes(pemda: str) -> list[str]:
                       if row["tingkat"] == "desa_kelurahan" and row["kode"].startswith(pemda + "."))
 
 
-def prepare_cycle(api: Api, bappeda: str, tahun: int) -> dict:
-    """Kamus loaded and the desa window open for `tahun`, through the REST API. Returns what was done."""
+def prepare_cycle(api: Api, bappeda: str, tahun: int,
+                  reason: str = "Benchmark gateway (bench/bench_gateway.py)") -> dict:
+    """Kamus loaded and the desa window open for `tahun`, through the REST API (a closed or closing
+    desa window is reopened or extended with `reason`). Returns what was done."""
     done = {}
     kamus = api.expect(200, "GET", f"/v1/musrenbang/{tahun}/kamus", token=bappeda)
     if not any(item.get("kode") == KAMUS_KODE for item in kamus["items"]):
@@ -215,7 +220,7 @@ def prepare_cycle(api: Api, bappeda: str, tahun: int) -> dict:
     if closes <= now + timedelta(minutes=10):
         kind = "reopen" if closes <= now else "extend"
         api.expect(200, "POST", f"/v1/musrenbang/{tahun}/schedule/changes", token=bappeda,
-                   json_body={"kind": kind, "level": "desa", "reason": "Benchmark gateway (bench/bench_gateway.py)",
+                   json_body={"kind": kind, "level": "desa", "reason": reason,
                               "closes_at": (now + timedelta(days=1)).isoformat()},
                    headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"})
         done["schedule"] = f"desa window: {kind} until tomorrow"
@@ -304,14 +309,32 @@ def stop(proc: subprocess.Popen) -> None:
 
 # -- the load generator ----------------------------------------------------------------------------------
 
-def _client_process(spec: dict, threads: int, start_at: float, measure_from: float, end_at: float, queue) -> None:
-    """One load-generator process: `threads` clients in a closed loop until `end_at` (time.time())."""
+def _client_process(spec: dict, threads: int, start_at: float, measure_from: float, end_at: float, queue,
+                    first_index: int = 0) -> None:
+    """One load-generator process: `threads` clients in a closed loop until `end_at` (time.time()).
+
+    Optional keys of `spec` (bench/load_deadline_day.py uses them; the phases here do not):
+      clients    one {"headers": {...}, "bodies": {variant: bytes}} per client, indexed by
+                 first_index + the thread's index: each client its own token and body;
+      mix        the variants a client sends in turn (e.g. 24 x "valid", "schema", 24 x "valid",
+                 "domain"), each client starting at its own (random, reproducible) point of the list;
+      think_ms   a random pause of 0..think_ms between two requests of a client;
+      count_tail a request still in flight at `end_at` is waited for and counted (its outcome too).
+    Answers are also counted per variant, so a caller can tell intended refusals from errors."""
     results = []
     lock = threading.Lock()
     cpu0 = time.process_time()
+    per_client = spec.get("clients")
+    mix = spec.get("mix") or ["default"]
+    think = spec.get("think_ms", 0) / 1000.0
+    count_tail = spec.get("count_tail", False)
 
     def client(index: int) -> None:
         latencies, statuses, errors = [], Counter(), Counter()
+        by_variant: dict[str, Counter] = {}
+        own = per_client[first_index + index] if per_client else None
+        rng = random.Random(first_index + index)
+        offset = rng.randrange(len(mix))  # clients spread over the mix, each always the same
         conn = http.client.HTTPConnection(spec["host"], spec["port"], timeout=spec["timeout"])
         n = 0
         while time.time() < start_at:
@@ -320,10 +343,13 @@ def _client_process(spec: dict, threads: int, start_at: float, measure_from: flo
             now = time.time()
             if now >= end_at:
                 break
+            variant = mix[(offset + n) % len(mix)]
             headers = dict(spec["headers"])
+            if own is not None:
+                headers.update(own["headers"])
             if spec.get("idempotency_key"):
                 headers["Idempotency-Key"] = f"bench-{uuid.uuid4().hex}"
-            body = spec["body"]
+            body = own["bodies"][variant] if own is not None else spec["body"]
             if body is not None and spec.get("unique_body"):
                 body = body.replace(b"__N__", f"{os.getpid()}-{index}-{n}".encode())
             n += 1
@@ -338,176 +364,98 @@ def _client_process(spec: dict, threads: int, start_at: float, measure_from: flo
                     conn.close()  # a sync gunicorn worker closes after every answer: reconnect next time
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
-                if counted:
+                if counted and (count_tail or time.time() <= end_at):
                     errors[type(exc).__name__] += 1
+                    by_variant.setdefault(variant, Counter())[type(exc).__name__] += 1
                 continue
             elapsed = time.perf_counter() - t0
-            if counted and time.time() <= end_at:
+            if counted and (count_tail or time.time() <= end_at):
                 latencies.append(elapsed)
                 statuses[status] += 1
+                by_variant.setdefault(variant, Counter())[str(status)] += 1
+            if think:
+                time.sleep(rng.uniform(0, think))
         conn.close()
         with lock:
-            results.append((latencies, statuses, errors))
+            results.append((latencies, statuses, errors, by_variant, n))
 
     pool = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    latencies, statuses, errors = [], Counter(), Counter()
-    for lat, st, err in results:
+    latencies, statuses, errors, by_variant, sent = [], Counter(), Counter(), {}, 0
+    for lat, st, err, var, count in results:
         latencies.extend(lat)
         statuses.update(st)
         errors.update(err)
+        for name, outcomes in var.items():
+            by_variant.setdefault(name, Counter()).update(outcomes)
+        sent += count
     queue.put({"latencies": latencies, "statuses": dict(statuses), "errors": dict(errors),
-               "cpu_seconds": time.process_time() - cpu0})
+               "by_variant": {k: dict(v) for k, v in by_variant.items()}, "sent": sent,
+               "finished_at": time.time(), "cpu_seconds": time.process_time() - cpu0})
 
 
-CPU_GROUPS = ("hello", "gateway", "services", "postgres", "rabbitmq", "load_generator")
-HELLO_MARKER = "bench_hello:app"
-
-
-def _classify(pid: int, comm: str, cmdline: str, clients: set[int], stack: set[int] | None) -> str | None:
-    if pid in clients:
-        return "load_generator"
-    if "gunicorn" in cmdline and HELLO_MARKER in cmdline:
-        return "hello"
-    # another gateway or service (someone's test run) is not ours: "other"
-    ours = stack is None or pid in stack
-    if "gunicorn" in cmdline and GATEWAY_MARKER in cmdline:
-        return "gateway" if ours else None
-    if "nameko" in cmdline and " run " in cmdline:
-        return "services" if ours else None
-    if comm.startswith("postgres") or cmdline.startswith("postgres"):
-        return "postgres"
-    if comm.startswith(("beam.smp", "erl_child_setup", "epmd", "inet_gethost")):
-        return "rabbitmq"
-    return None
-
-
-def _stack_processes() -> set[int] | None:
-    """The processes of the stack `make up` started (descendants of var/run/stack.pid), or None."""
-    try:
-        root = int((ROOT / "var" / "run" / "stack.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, []))
-    return found if len(found) > 1 else None
-
-
-def _cpu_by_process(clients: set[int]) -> dict[int, tuple[str | None, int]]:
-    """pid -> (group, utime + stime jiffies) of every process, from /proc."""
-    found = {}
-    stack = _stack_processes()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        pid = int(entry.name)
-        found[pid] = (_classify(pid, comm, cmdline, clients, stack), int(fields[11]) + int(fields[12]))
-    return found
-
-
-def wait_for_quiet(max_seconds: float, threshold: float = 0.25) -> float:
-    """Wait (up to `max_seconds`) until processes outside the benchmark and its stack use less than
-    `threshold` CPUs over one second; returns the last measurement (CPUs)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    deadline = time.monotonic() + max_seconds
-    while True:
-        before = _cpu_by_process(set())
-        time.sleep(1.0)
-        after = _cpu_by_process(set())
-        other = sum(max(0, jiffies - before.get(pid, (group, 0))[1])
-                    for pid, (group, jiffies) in after.items() if group is None and pid != os.getpid()) / hz
-        if other < threshold or time.monotonic() >= deadline:
-            return round(other, 2)
-        print(f"  waiting: other processes use {other:.2f} CPUs", flush=True)
-        time.sleep(2.0)
-
-
-def _cpu_jiffies() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
-
-
-def percentile(sorted_values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100) of an ascending list."""
-    if not sorted_values:
-        return None
-    rank = max(1, -(-len(sorted_values) * q // 100))
-    return sorted_values[int(min(rank, len(sorted_values))) - 1]
+CPU_GROUPS = ("hello", "gateway", *SERVICES, "postgres", "rabbitmq", "load_generator")
 
 
 def run_phase(name: str, host: str, port: int, method: str, path: str, *, headers: dict | None = None,
               body: bytes | None = None, clients: int, seconds: float, warmup: float, processes: int,
-              idempotency_key: bool = False, unique_body: bool = False) -> dict:
+              idempotency_key: bool = False, unique_body: bool = False, per_client: list[dict] | None = None,
+              mix: list[str] | None = None, think_ms: float = 0.0, timeout: float = 60.0,
+              count_tail: bool = False) -> dict:
+    """`clients` concurrent clients for `seconds` after `warmup`. The optional `per_client`, `mix`,
+    `think_ms` and `count_tail` are described in `_client_process`; `timeout` is each request's."""
+    if per_client is not None and len(per_client) < clients:
+        raise ValueError(f"per_client has {len(per_client)} entries for {clients} clients")
     spec = {"host": host, "port": port, "method": method, "path": path, "headers": dict(headers or {}),
-            "body": body, "timeout": 60.0, "idempotency_key": idempotency_key, "unique_body": unique_body}
+            "body": body, "timeout": timeout, "idempotency_key": idempotency_key, "unique_body": unique_body,
+            "clients": per_client, "mix": list(mix or []), "think_ms": think_ms, "count_tail": count_tail}
     processes = max(1, min(processes, clients))
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    firsts = [sum(shares[:i]) for i in range(processes)]
     start_at = time.time() + 0.5
     measure_from, end_at = start_at + warmup, start_at + warmup + seconds
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    workers = [ctx.Process(target=_client_process, args=(spec, share, start_at, measure_from, end_at, queue))
-               for share in shares]
+    workers = [ctx.Process(target=_client_process, args=(spec, share, start_at, measure_from, end_at, queue, first))
+               for share, first in zip(shares, firsts)]
     for w in workers:
         w.start()
-    client_pids = {w.pid for w in workers}
+    # the load generator: its worker processes and this one (which waits for them)
+    roles = {w.pid: "load_generator" for w in workers} | {os.getpid(): "load_generator"}
     time.sleep(max(0.0, measure_from - time.time()))
-    busy0, total0 = _cpu_jiffies()
-    procs0 = _cpu_by_process(client_pids)
+    meter = CpuMeter(roles=roles, ours=stack_processes(), role_trees=False).start()
     time.sleep(max(0.0, end_at - time.time()))
-    busy1, total1 = _cpu_jiffies()
-    procs1 = _cpu_by_process(client_pids)
+    usage = meter.stop()
     parts = [queue.get(timeout=120) for _ in workers]
     for w in workers:
         w.join(timeout=30)
     latencies = sorted(x for p in parts for x in p["latencies"])
-    statuses, errors = Counter(), Counter()
+    statuses, errors, by_variant = Counter(), Counter(), {}
     for p in parts:
         statuses.update({int(k): v for k, v in p["statuses"].items()})
         errors.update(p["errors"])
+        for variant, outcomes in p["by_variant"].items():
+            by_variant.setdefault(variant, Counter()).update(outcomes)
+    # with count_tail the last answers arrive after end_at: rates are over the time they took
+    elapsed = max(seconds, max(p["finished_at"] for p in parts) - measure_from) if count_tail else seconds
     ok = sum(v for k, v in statuses.items() if 200 <= k < 300)
     requests = len(latencies)
     ms = lambda v: None if v is None else round(v * 1000, 2)  # noqa: E731
     client_cpu = sum(p["cpu_seconds"] for p in parts)
-    machine_busy = (busy1 - busy0) / max(1, total1 - total0)
+    machine_busy = usage["machine_busy_percent"] / 100
     # where the machine's busy CPU went during the measured seconds, in CPUs (1.0 = one core busy)
-    hz = os.sysconf("SC_CLK_TCK")
-    per_group = Counter()
-    for pid, (group, jiffies) in procs1.items():
-        before = procs0.get(pid, (group, 0))[1]
-        per_group[group or "other"] += max(0, jiffies - before)
-    window = seconds
-    cpu_use = {group: round(per_group.get(group, 0) / hz / window, 2) for group in (*CPU_GROUPS, "other")}
+    cpu_use = {group: usage["groups"].get(group, {}).get("cpus", 0.0) for group in (*CPU_GROUPS, "other")}
     cpu_use["machine"] = round(machine_busy * (os.cpu_count() or 1), 2)
     result = {
         "phase": name, "method": method, "path": path.split("?")[0] + ("?" + path.split("?")[1] if "?" in path else ""),
         "clients": clients, "client_processes": processes, "seconds": seconds, "warmup_seconds": warmup,
         "requests": requests, "ok": ok, "errors": requests - ok + sum(errors.values()),
-        "requests_per_second": round(ok / seconds, 1), "all_requests_per_second": round(requests / seconds, 1),
+        "requests_per_second": round(ok / elapsed, 1), "all_requests_per_second": round(requests / elapsed, 1),
+        "elapsed_seconds": round(elapsed, 2), "requests_sent": sum(p["sent"] for p in parts),
+        "by_variant": {k: dict(sorted(v.items())) for k, v in sorted(by_variant.items())},
         "latency_ms": {"p50": ms(percentile(latencies, 50)), "p90": ms(percentile(latencies, 90)),
                        "p99": ms(percentile(latencies, 99)), "max": ms(latencies[-1] if latencies else None),
                        "mean": ms(sum(latencies) / len(latencies) if latencies else None)},
@@ -517,6 +465,8 @@ def run_phase(name: str, host: str, port: int, method: str, path: str, *, header
         # CPUs in use per process group during the measured seconds ("other": not this benchmark's stack,
         # e.g. someone else's job on the machine: it competes with the server for the same CPUs)
         "cpu_in_use": cpu_use,
+        # the same per group in CPU-seconds and % of the machine over the measured seconds
+        "cpu": usage,
         # load generator's CPU over the whole phase (warm-up included), as a share of all CPUs
         "client_cpu_percent_of_machine": round(100 * client_cpu / ((warmup + seconds) * (os.cpu_count() or 1)), 1),
     }
@@ -550,7 +500,7 @@ def markdown(result: dict) -> str:
         lines.append(f"| {p['phase']} | `{p['method']} {p['path']}` | {p['requests_per_second']} | {lat['p50']} | "
                      f"{lat['p90']} | {lat['p99']} | {lat['max']} | {p['errors']} | {statuses} | "
                      f"{p['machine_cpu_busy_percent']}% | {p['client_cpu_percent_of_machine']}% |")
-    lines += ["", "CPUs in use during the measured seconds (1.0 = one core busy). gateway and services: the "
+    lines += ["", "CPUs in use during the measured seconds (1.0 = one core busy). gateway and each service: the "
               "processes of the stack `make up` started; postgres and rabbitmq: every process of those servers "
               "(whoever they work for); *other*: everything else on the machine, competing for the same CPUs "
               "(the benchmark is cleanest when that column is near 0):", "",
@@ -594,9 +544,12 @@ def main() -> int:
                              "to use under 0.25 CPUs (on a shared machine; default 0: do not wait)")
     parser.add_argument("--no-idempotency-key", dest="idempotency_key", action="store_false",
                         help="send the writes without an Idempotency-Key")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s per phase after 0.5 s of warm-up")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "gateway.json"))
     parser.add_argument("--md", default=None, help="Markdown report (default: --out with .md)")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.warmup = min(args.seconds, 2.0), min(args.warmup, 0.5)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     if not phases or set(phases) - {"hello", "read", "write"}:
         parser.error("--phases: a comma-separated subset of hello,read,write")
@@ -687,8 +640,7 @@ def main() -> int:
     notes.append("sync gunicorn workers close the connection after each answer: every request opens a new "
                  "TCP connection, in every phase")
     result["notes"] = notes
-    result["machine"] = {"cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
-                         "python": platform.python_version(), "platform": platform.platform(terse=True)}
+    result["machine"] = machine()
     result["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

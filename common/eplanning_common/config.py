@@ -84,6 +84,20 @@ def event_retry_max_ms() -> int:
     return _int("EVENT_RETRY_MAX_MS", 60_000)
 
 
+TOPOLOGY_MODES = ("declare", "definitions")
+
+
+def topology_mode() -> str:
+    """AMQP_TOPOLOGY: `declare` (default: every process declares the exchanges and queues it
+    needs, idempotently — development, tests, docker-compose) or `definitions` (production: the
+    broker loaded deploy/rabbitmq/definitions.json, so processes only check that the topology
+    exists and consume; their broker users need no configure rights on it)."""
+    mode = os.environ.get("AMQP_TOPOLOGY", "declare").strip().lower() or "declare"
+    if mode not in TOPOLOGY_MODES:
+        raise ValueError(f"environment variable AMQP_TOPOLOGY must be one of {', '.join(TOPOLOGY_MODES)}, got {mode!r}")
+    return mode
+
+
 def db_pool_size() -> int:
     return _int("DB_POOL_SIZE", 10)
 

@@ -3,6 +3,12 @@
 Tests set EPLANNING_CONTRACT_CHECK=strict so that every event a service emits is validated at the
 moment it is written to the outbox: an event missing from the document, or whose envelope or data
 does not match its schema, fails the test that caused it.
+
+Consumers check what they receive with `ReceivedEvents` (always, not only in tests): the type must
+be in the document and the data must match its schema, read tolerantly — members the document
+does not name are accepted (a later revision may add an optional field or a CloudEvents extension
+attribute without parking every event at a consumer that still runs the older document), but a
+missing member, a wrong type or a broken pattern is refused.
 """
 import functools
 import os
@@ -10,6 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+from jsonschema.exceptions import best_match
 
 from .envelope import EventType
 
@@ -30,9 +37,14 @@ def contract_path() -> Path:
     raise FileNotFoundError("contracts/asyncapi.yaml not found: set EPLANNING_CONTRACT")
 
 
-@functools.lru_cache(maxsize=4)
 def load(path: str | None = None) -> dict:
-    with open(path or contract_path(), encoding="utf-8") as fh:
+    """The document at `path`, else at EPLANNING_CONTRACT or the one found (read once per file)."""
+    return _load_file(str(path or contract_path()))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_file(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
@@ -79,6 +91,50 @@ def validate_event(envelope: dict, doc: dict | None = None) -> None:
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path)
         raise ContractError(f"data of {envelope['type']} at '{path}': {exc.message}") from None
+
+
+def tolerant(schema):
+    """A copy of a JSON Schema (or a part of one) without `additionalProperties: false` anywhere."""
+    if isinstance(schema, dict):
+        return {key: tolerant(value) for key, value in schema.items()
+                if not (key == "additionalProperties" and value is False)}
+    if isinstance(schema, list):
+        return [tolerant(item) for item in schema]
+    return schema
+
+
+class ReceivedEvents:
+    """The consumer's side of the contract: `check(envelope)` raises ContractError when the event's
+    type is not in the document (an unknown version) or its envelope or data breaks the schema.
+    Validators are compiled once per type."""
+
+    def __init__(self, doc: dict | None = None):
+        doc = doc or load()
+        self._components = tolerant(doc["components"])
+        self._envelope = jsonschema.Draft202012Validator(
+            self._components["schemas"]["CloudEvent"], format_checker=jsonschema.FormatChecker())
+        self._known = messages_by_type(doc)
+        self._data: dict[str, jsonschema.Draft202012Validator] = {}
+
+    def _data_validator(self, event_type: str):
+        validator = self._data.get(event_type)
+        if validator is None:
+            schema = {**tolerant(self._known[event_type]["data"]), "components": self._components}
+            validator = self._data[event_type] = jsonschema.Draft202012Validator(
+                schema, format_checker=jsonschema.FormatChecker())
+        return validator
+
+    def check(self, envelope: dict) -> None:
+        error = best_match(self._envelope.iter_errors(envelope))
+        if error is not None:
+            raise ContractError(f"envelope of {envelope.get('type')}: {error.message}"[:500])
+        if envelope["type"] not in self._known:
+            raise ContractError(f"event type {envelope['type']} is not in the contract this consumer knows "
+                                "(an unknown version?)")
+        error = best_match(self._data_validator(envelope["type"]).iter_errors(envelope["data"]))
+        if error is not None:
+            path = "/".join(str(p) for p in error.absolute_path)
+            raise ContractError(f"data of {envelope['type']} at '{path}': {error.message}"[:500])
 
 
 def strict() -> bool:

@@ -3,6 +3,13 @@
 A unit of work is one PostgreSQL transaction. Events emitted in it go to the outbox table in that
 same transaction (no dual writes); `consuming()` records the event id in `processed_events` in that
 same transaction too, so a redelivered event has no second effect.
+
+Every unit of work that changes state also appends to the audit log (eplanning_common.audit) in
+that transaction, just before COMMIT: one entry per emitted event (action = its routing key,
+after = its data, actor = the caller's identity, or the event handler and the event it handled),
+plus whatever `uow.audit(...)` recorded explicitly. A unit that wrote rows but emitted and
+audited nothing still gets one entry, `write:<entrypoint>`, naming the tables, operations, row
+counts and primary keys it wrote (not the values).
 """
 import logging
 import time
@@ -11,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from . import config, contracts
+from . import audit as auditlog, config, contracts
 from .envelope import exchange_name, make_event
 from .schema import OUTBOX_CHANNEL, outbox, processed_events
 
@@ -44,13 +51,17 @@ def make_engine(url: str, pool_size: int | None = None) -> sa.Engine:
 class UnitOfWork:
     """`with uow:` — commits when the block ends normally, rolls back when it raises."""
 
-    def __init__(self, engine: sa.Engine, service: str, correlation_id: str | None = None, context: dict | None = None):
+    def __init__(self, engine: sa.Engine, service: str, correlation_id: str | None = None, context: dict | None = None,
+                 entrypoint: str | None = None):
         self.engine = engine
         self.service = service
         self.correlation_id = correlation_id
         self.context = context or {}
+        self.entrypoint = entrypoint  # the worker's entrypoint (method name), for the audit log
         self.session: Session | None = None
         self.emitted: list[dict] = []
+        self.audit_entries: list[auditlog.Entry] = []
+        self.writes: list[tuple] = []  # (statement, params, rowcount) of audited tables
         self.duplicate = False
 
     def __enter__(self) -> "UnitOfWork":
@@ -65,11 +76,30 @@ class UnitOfWork:
             else:
                 self.session.rollback()
                 self.emitted.clear()
+                self.audit_entries.clear()
+                self.writes.clear()
         finally:
             self.session.close()
 
     def execute(self, statement, params=None):
-        return self.session.execute(statement, params)
+        result = self.session.execute(statement, params)
+        if auditlog.audited_table(statement) is not None:
+            self.writes.append((statement, params, result.rowcount))
+        return result
+
+    def actor(self) -> dict:
+        """Who is acting, as the audit log records it: the verified caller (the identity the gateway
+        put in the RPC context), else the system (a timer, a public call) with the entrypoint."""
+        return auditlog.actor_for(self.context.get("identity"), service=self.service, entrypoint=self.entrypoint)
+
+    def audit(self, action: str, after, *, entity: str | None = None, subject: str | None = None,
+              pemda: str | None = None, tahun: int | None = None, before=auditlog.LOOKUP) -> None:
+        """Record a state change explicitly (for one that publishes no event, or to say more than the
+        event does). `before` defaults to the `after` of the last entry of the same entity/subject."""
+        self.audit_entries.append(auditlog.Entry(
+            action=action, actor=self.actor(), after=auditlog.jsonable(after), entity=entity, subject=subject,
+            pemda=pemda, tahun=tahun, correlation_id=self.correlation_id,
+            before=before if before is auditlog.LOOKUP else auditlog.jsonable(before)))
 
     def emit(self, routing_key: str, subject: str, data: dict, pemda: str, tahun: int) -> dict:
         """Record an event in the outbox, in this transaction. Published after commit by the relay."""
@@ -85,13 +115,42 @@ class UnitOfWork:
             )
         )
         self.emitted.append(envelope)
+        self.audit_entries.append(auditlog.Entry(
+            action=routing_key, actor=self.actor(), after=auditlog.jsonable(data), entity=routing_key.split(".", 1)[0],
+            subject=subject, pemda=pemda, tahun=tahun, event_id=envelope["id"], correlation_id=self.correlation_id))
         return envelope
 
     def commit(self) -> None:
         if self.emitted:
             # NOTIFY is delivered at commit, only if the transaction commits: it wakes the relays.
             self.session.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, self.service)))
+        entries = self.audit_entries or self._writes_entry()
+        if entries:
+            # the last statements before COMMIT: the chain lock is held for them and the commit only
+            auditlog.append(self.session.connection(), entries)
         self.session.commit()
+
+    def _pemda_tahun(self) -> tuple[str | None, int | None]:
+        identity = self.context.get("identity") or {}
+        return identity.get("pemda"), None
+
+    def _action_name(self) -> str:
+        return f"write:{self.service}.{self.entrypoint or 'unknown'}"
+
+    def _writes_entry(self) -> list[auditlog.Entry]:
+        """The entry of a unit that wrote rows but emitted and audited nothing (writes that
+        changed no row, like an upsert refusing an older version, do not count)."""
+        writes = [w for w in self.writes if w[2] != 0]
+        if not writes:
+            return []
+        described = [auditlog.describe_write(statement, params, rowcount, self.engine.dialect)
+                     for statement, params, rowcount in writes]
+        first_keys = described[0].get("keys") or [None]
+        key = first_keys[0]
+        subject = "/".join(str(k) for k in key) if isinstance(key, list) else (None if key is None else str(key))
+        pemda, tahun = self._pemda_tahun()
+        return [auditlog.Entry(action=self._action_name(), actor=self.actor(), after={"writes": described},
+                            subject=subject, pemda=pemda, tahun=tahun, correlation_id=self.correlation_id)]
 
 
 class ConsumingUnitOfWork(UnitOfWork):
@@ -102,6 +161,17 @@ class ConsumingUnitOfWork(UnitOfWork):
         super().__init__(engine, service, **kwargs)
         self.event = event
         self.consumer = consumer
+
+    def actor(self) -> dict:
+        """The system, on behalf of the event it handles."""
+        return auditlog.system_actor(consumer=self.consumer, event_id=self.event.get("id"),
+                                  event_type=self.event.get("type"), source=self.event.get("source"))
+
+    def _pemda_tahun(self) -> tuple[str | None, int | None]:
+        return self.event.get("pemda"), self.event.get("tahun")
+
+    def _action_name(self) -> str:
+        return f"write:{self.consumer}"
 
     def __enter__(self) -> "ConsumingUnitOfWork":
         super().__enter__()
@@ -121,20 +191,22 @@ class Db:
     """What a service worker gets: unit-of-work factories bound to the worker's context."""
 
     def __init__(self, engine: sa.Engine, service: str, correlation_id: str | None = None, context: dict | None = None,
-                 amqp_uri: str | None = None):
+                 amqp_uri: str | None = None, entrypoint: str | None = None):
         self.engine = engine
         self.service = service
         self.correlation_id = correlation_id
         self.context = context or {}
         self.amqp_uri = amqp_uri  # the container's broker, for a service that reads others over RPC
+        self.entrypoint = entrypoint
 
     def unit(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.service, self.correlation_id, self.context)
+        return UnitOfWork(self.engine, self.service, self.correlation_id, self.context, entrypoint=self.entrypoint)
 
     def consuming(self, event: dict, consumer: str) -> ConsumingUnitOfWork:
         return ConsumingUnitOfWork(
             self.engine, self.service, event, consumer,
             correlation_id=event.get("correlationid") or self.correlation_id, context=self.context,
+            entrypoint=self.entrypoint,
         )
 
     def check(self) -> dict:

@@ -24,11 +24,13 @@ class DeadLetter:
 def _describe(message, dead_queue: str) -> DeadLetter:
     headers = message.properties.get("application_headers") or {}
     try:
-        event_type = json.loads(message.body).get("type")
-    except (ValueError, AttributeError):
-        event_type = None
+        body = json.loads(message.body)
+        event_type, body_id = body.get("type"), body.get("id")
+    except (ValueError, AttributeError):  # not JSON (a parked poison message), or not an object
+        event_type, body_id = None, None
     return DeadLetter(
-        event_id=message.properties.get("message_id") or "",
+        # a message published without a message id (not by this project) is named by its event id
+        event_id=message.properties.get("message_id") or (body_id if isinstance(body_id, str) else "") or "",
         event_type=event_type,
         queue=headers.get("x-eplanning-queue") or dead_queue.removesuffix(".dead"),
         attempts=headers.get("x-eplanning-attempts"),
@@ -61,13 +63,18 @@ def list_dead_letters(amqp_uri: str, dead_queue: str, limit: int = 1000) -> list
 
 
 def replay(amqp_uri: str, dead_queue: str, event_id: str | None = None) -> list[str]:
-    """Replay one dead letter (by event id) or, with event_id None, all of them. Returns the ids."""
+    """Replay one dead letter (by event id) or, with event_id None, all of them. Returns the ids.
+
+    Only the messages in the queue when the replay starts are looked at: one that fails again at
+    once (a poison message is parked without retries) comes back behind them and waits for the
+    next replay, instead of being replayed in a loop."""
     conn = open_connection(amqp_uri)
     publisher = ConfirmingPublisher(amqp_uri)
     replayed = []
     try:
         channel = conn.channel()
-        while True:
+        waiting = channel.queue_declare(dead_queue, passive=True).message_count
+        for _ in range(waiting):
             message = channel.basic_get(dead_queue, no_ack=False)
             if message is None:
                 break

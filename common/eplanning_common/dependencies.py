@@ -54,8 +54,9 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         cid = worker_ctx.data.setdefault(CONTEXT_KEY, new_correlation_id())
+        entrypoint = getattr(worker_ctx.entrypoint, "method_name", None)
         return Db(self.engine, self.container.service_name, cid, context=worker_ctx.data,
-                  amqp_uri=self.container.config.get("AMQP_URI"))
+                  amqp_uri=self.container.config.get("AMQP_URI"), entrypoint=entrypoint)
 
 
 class CallerIdentity(DependencyProvider):

@@ -72,6 +72,7 @@ class ConfirmingPublisher:
         self._lock = threading.Lock()
         self._conn: amqp.Connection | None = None
         self._channel = None
+        self._prepared = None  # the channel `prepare` last ran its setup on
         self._next_tag = 1
         self._acked: dict[int, bool] = {}
         self._returned: set[str] = set()
@@ -95,6 +96,21 @@ class ConfirmingPublisher:
         """The underlying channel, e.g. to declare topology before publishing."""
         with self._lock:
             return self._ensure_channel()
+
+    def prepare(self, setup) -> None:
+        """Run `setup(channel)` (declare the topology, say) once per channel: again after a
+        reconnect. Under the publisher's lock, so that no other greenlet publishes or waits for
+        confirms on the same connection meanwhile (two readers of one socket: eventlet raises)."""
+        with self._lock:
+            channel = self._ensure_channel()
+            if self._prepared is channel:
+                return
+            try:
+                setup(channel)
+            except Exception:
+                self.close()  # the channel's state is unknown
+                raise
+            self._prepared = channel
 
     def close(self) -> None:
         conn, self._conn, self._channel = self._conn, None, None

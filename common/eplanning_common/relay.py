@@ -20,7 +20,7 @@ from .db import make_engine
 from .dependencies import service_database_url
 from .publisher import ConfirmingPublisher, json_message
 from .schema import OUTBOX_CHANNEL, outbox
-from .topology import PROJECT_TOPOLOGY, Topology, declare
+from .topology import PROJECT_TOPOLOGY, Topology, ensure
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class OutboxPublisher:
     def _ensure_topology(self) -> None:
         channel = self.publisher.channel()
         if self._declared_on is not channel:
-            declare(channel, self.topology)
+            ensure(channel, self.topology)  # declared, or only checked (AMQP_TOPOLOGY=definitions)
             self._declared_on = channel
 
     def publish_pending(self) -> tuple[int, int]:

@@ -13,6 +13,7 @@ Per subscription (consumer service C of routing key K from service S):
 """
 from dataclasses import dataclass
 
+from . import config
 from .config import SERVICES
 from .envelope import exchange_name
 
@@ -105,3 +106,47 @@ def declare(channel, topology: Topology) -> None:
             arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": sub.queue},
         )
         channel.queue_declare(sub.dead_queue, durable=True, auto_delete=False)
+
+
+class TopologyMissing(Exception):
+    """An exchange or queue the process needs does not exist on the broker."""
+
+
+def verify(connection, topology: Topology) -> None:
+    """Check that every exchange and queue of `topology` exists, with passive declares (they need no
+    permission and change nothing), on channels of their own opened on `connection` (a py-amqp
+    connection; a miss closes its channel). Raises TopologyMissing naming everything missing."""
+    import amqp.exceptions
+
+    missing, channels = [], [connection.channel()]
+    checks = [("exchange", name) for name in topology.exchanges]
+    for sub in topology.subscriptions:
+        checks += [("exchange", exchange_name(sub.source)), ("queue", sub.queue), ("queue", sub.retry_queue),
+                   ("queue", sub.dead_queue)]
+    try:
+        for kind, name in dict.fromkeys(checks):
+            try:
+                if kind == "exchange":
+                    channels[-1].exchange_declare(name, "topic", passive=True)
+                else:
+                    channels[-1].queue_declare(name, passive=True)
+            except amqp.exceptions.NotFound:
+                missing.append(f"{kind} {name}")
+                channels.append(connection.channel())
+    finally:
+        for channel in channels:
+            if channel.is_open:
+                channel.close()
+    if missing:
+        raise TopologyMissing(f"{len(missing)} missing on the broker (AMQP_TOPOLOGY=definitions: load "
+                              f"deploy/rabbitmq/definitions.json): " + ", ".join(missing))
+
+
+def ensure(channel, topology: Topology) -> None:
+    """Make sure `topology` is there, as AMQP_TOPOLOGY says: declare it on `channel` (`declare`, the
+    default) or only check that it exists, on other channels of the same connection
+    (`definitions`: the broker's definitions own it; see eplanning_common.rabbitmq_definitions)."""
+    if config.topology_mode() == "definitions":
+        verify(channel.connection, topology)
+    else:
+        declare(channel, topology)

@@ -41,8 +41,8 @@ sa.Index("wilayah_induk", wilayah.c.induk)
 CSV_NAME = "wilayah_indonesia.csv"
 CSV_COLUMNS = ["kode", "nama", "tingkat"]
 
-_PROVINSI = re.compile(r"^\d{2}$")
-_KABKOTA = re.compile(r"^\d{2}\.\d{2}$")
+_PROVINSI = re.compile(r"^[0-9]{2}$")
+_KABKOTA = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 # segment count of each level below the province, as in the Kemendagri codes
 _SEGMENTS = {"kabupaten_kota": 2, "kecamatan": 3, "desa_kelurahan": 4}
 

@@ -52,6 +52,9 @@ if _config.rpc_timeout_seconds() >= timeout:
 
 
 def on_starting(server):  # gunicorn server hook: runs once, in the master, before the workers fork
+    from gateway import gunicorn_errors
+
+    gunicorn_errors.install()  # gunicorn's own 400 (an unparsable request) as problem+json, not HTML
     if _settings.prepare_on_start():
         from gateway.auth.bootstrap import prepare
 

@@ -3,6 +3,7 @@ one transaction; `probesink` consumes that event idempotently and can be told to
 import sqlalchemy as sa
 from nameko.rpc import rpc
 
+from eplanning_common.audit import create_audit_log
 from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import Correlation, Database
 from eplanning_common.relay import OutboxRelay
@@ -33,6 +34,8 @@ switches = sa.Table(
 def create_schema(engine) -> None:
     plumbing_metadata.create_all(engine)
     test_metadata.create_all(engine)
+    with engine.begin() as conn:  # every unit of work that changes state appends to it
+        create_audit_log(conn)
 
 
 class RollbackRequested(Exception):

@@ -1,11 +1,21 @@
-"""eplanning-topology declare|show — declare (or print) every exchange and queue of the project."""
+"""eplanning-topology declare|verify|show|definitions — the project's exchanges and queues.
+
+  declare      declare every exchange, queue and binding (idempotent; development, docker-compose)
+  verify       check that they all exist (passive declares, no permission needed; exit 1 naming what
+               is missing): the init step of a pod when the broker's definitions own the topology
+  show         print them
+  definitions  print the RabbitMQ definitions of the production vhost (JSON), generated from the
+               topology: deploy/rabbitmq/definitions.json is this output (a test checks it);
+               --passwords-from-env hashes RABBITMQ_PASSWORD_<USER> into the users (never commit that)
+"""
 import argparse
+import json
 import sys
 import time
 
 from .. import config
 from ..publisher import open_connection
-from ..topology import PROJECT_TOPOLOGY, declare
+from ..topology import PROJECT_TOPOLOGY, TopologyMissing, declare, verify
 
 
 def _connect_with_retries(uri: str, attempts: int = 10):
@@ -21,8 +31,12 @@ def _connect_with_retries(uri: str, attempts: int = 10):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="eplanning-topology", description=__doc__)
-    parser.add_argument("action", choices=["declare", "show"])
+    parser = argparse.ArgumentParser(prog="eplanning-topology", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["declare", "verify", "show", "definitions"])
+    parser.add_argument("--vhost", default=None, help="definitions: the vhost (default eplanning)")
+    parser.add_argument("--passwords-from-env", action="store_true",
+                        help="definitions: password hashes from RABBITMQ_PASSWORD_<USER> (e.g. RABBITMQ_PASSWORD_MUSRENBANG)")
     args = parser.parse_args(argv)
     if args.action == "show":
         for name in PROJECT_TOPOLOGY.exchanges:
@@ -30,8 +44,29 @@ def main(argv=None) -> int:
         for sub in PROJECT_TOPOLOGY.subscriptions:
             print(f"queue {sub.queue} <- {sub.source}.events [{sub.routing_key}]; retry {sub.retry_queue}; dead {sub.dead_queue}")
         return 0
+    if args.action == "definitions":
+        from .. import rabbitmq_definitions as rd
+
+        passwords = None
+        if args.passwords_from_env:
+            try:
+                passwords = rd.passwords_from_env()
+            except KeyError as exc:
+                raise SystemExit(f"eplanning-topology definitions: {exc.args[0]}")
+        doc = rd.definitions(PROJECT_TOPOLOGY, vhost=args.vhost or rd.VHOST, passwords=passwords)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
     conn = _connect_with_retries(config.amqp_uri())
     try:
+        if args.action == "verify":
+            try:
+                verify(conn, PROJECT_TOPOLOGY)
+            except TopologyMissing as exc:
+                print(f"eplanning-topology verify: {exc}", file=sys.stderr)
+                return 1
+            print(f"verified {len(PROJECT_TOPOLOGY.exchanges)} exchanges and "
+                  f"{len(PROJECT_TOPOLOGY.subscriptions)} subscriptions")
+            return 0
         declare(conn.channel(), PROJECT_TOPOLOGY)
     finally:
         conn.close()

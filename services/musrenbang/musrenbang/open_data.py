@@ -42,7 +42,7 @@ COLUMNS = ("tracking_code", "tahun", "kecamatan", "desa", "opd", "sub_kegiatan",
 ACCEPTED = ("diterima", "diterima dengan perubahan")
 OPD_DECISION_STATUS = {"diakomodasi": "diakomodasi", "ditolak": "tidak diakomodasi", "dialihkan": "dialihkan"}
 UNDECIDED = "belum diputuskan"
-_PEMDA = re.compile(r"^\d{2}\.\d{2}$")
+_PEMDA = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 
 
 def musrenbang_status(u: Usulan) -> tuple[str, str | None]:

@@ -1,6 +1,7 @@
 """The cycle's schedule (per pemda and plan year) and the stage close at kabupaten level."""
 from datetime import datetime
 
+from eplanning_common.domainkit.moments import parse_aware
 from eplanning_common.errors import Conflict
 
 from . import events
@@ -13,12 +14,10 @@ from .repository import Repository
 
 
 def _moment(value, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00")
+    moment = parse_aware(value)  # an offset beyond ±14:00 too: PostgreSQL would refuse it
+    if moment is None:
+        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu (selisih paling banyak ±14:00), "
+                                 "mis. 2027-01-05T00:00:00+07:00")
     return moment
 
 

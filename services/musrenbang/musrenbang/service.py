@@ -3,7 +3,7 @@ work (one transaction, events in the outbox) and hands over to a use-case module
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
+from eplanning_common.rpc import rpc
 
 from eplanning_common.consumer import event_handler
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from eplanning_common.domainkit.moments import parse_aware
 from eplanning_common.errors import Forbidden, ValidationError
 from eplanning_common.reference import parse_kamus_csv
 
@@ -58,12 +59,10 @@ def import_kamus(repo: Repository, actor: Actor, tahun: int, csv_text: str) -> d
 
 
 def _moment(value, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu, mis. 2027-03-08T23:59:00+07:00")
+    moment = parse_aware(value)  # an offset beyond ±14:00 too: PostgreSQL would refuse it
+    if moment is None:
+        raise field_error(field, "Waktu harus ISO 8601 dengan zona waktu (selisih paling banyak ±14:00), "
+                                 "mis. 2027-03-08T23:59:00+07:00")
     return moment
 
 

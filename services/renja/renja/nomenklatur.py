@@ -74,18 +74,18 @@ class NomenklaturVersionConflict(ValueError):
     """The version name is already loaded from a different file; versions are never rewritten."""
 
 
-_BIDANG = r"(?:\d\.\d{2}|X\.XX)"
+_BIDANG = r"(?:[0-9]\.[0-9]{2}|X\.XX)"
 _PATTERNS = {
-    "urusan": re.compile(r"^(?:\d|X)$"),
+    "urusan": re.compile(r"^(?:[0-9]|X)$"),
     "bidang_urusan": re.compile(rf"^{_BIDANG}$"),
-    "program": re.compile(rf"^{_BIDANG}\.\d{{2}}$"),
-    "kegiatan": re.compile(rf"^{_BIDANG}\.\d{{2}}\.\d\.\d{{2}}$"),
-    "sub_kegiatan": re.compile(rf"^{_BIDANG}\.\d{{2}}\.\d\.\d{{2}}\.\d{{4}}$"),
+    "program": re.compile(rf"^{_BIDANG}\.[0-9]{{2}}$"),
+    "kegiatan": re.compile(rf"^{_BIDANG}\.[0-9]{{2}}\.[0-9]\.[0-9]{{2}}$"),
+    "sub_kegiatan": re.compile(rf"^{_BIDANG}\.[0-9]{{2}}\.[0-9]\.[0-9]{{2}}\.[0-9]{{4}}$"),
 }
 # how many leading segments of a code form its parent's code
 _PARENT_SEGMENTS = {"urusan": 0, "bidang_urusan": 1, "program": 2, "kegiatan": 3, "sub_kegiatan": 5}
 _VERSI = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_CONCRETE = re.compile(r"^(\d\.\d{2})\.(.+)$")
+_CONCRETE = re.compile(r"^([0-9]\.[0-9]{2})\.(.+)$")
 
 
 def default_csv_path() -> Path:
@@ -198,7 +198,7 @@ def load_nomenklatur(engine: sa.Engine, versi: str, csv_path=None, sumber: str =
 
 def expand_template(bidang_kode: str, template_kode: str) -> str:
     """The bidang's own copy of an `X.XX` template code: ('1.02', 'X.XX.01.2.01.0001') -> '1.02.01.2.01.0001'."""
-    if not re.fullmatch(r"\d\.\d{2}", bidang_kode or ""):
+    if not re.fullmatch(r"[0-9]\.[0-9]{2}", bidang_kode or ""):
         raise ValueError(f"Kode bidang urusan {bidang_kode!r} tidak sah (bentuk N.NN, mis. 1.02)")
     if template_kode != TEMPLATE_BIDANG and not (template_kode or "").startswith(TEMPLATE_BIDANG + "."):
         raise ValueError(f"Kode {template_kode!r} bukan kode templat {TEMPLATE_BIDANG}")

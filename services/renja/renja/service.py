@@ -3,7 +3,7 @@ handlers fill the OPD inboxes idempotently."""
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
+from eplanning_common.rpc import rpc
 
 from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database

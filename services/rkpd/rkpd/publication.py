@@ -38,7 +38,7 @@ FORMATS = {
 }
 # base64 grows a file by 4/3; RabbitMQ refuses messages above 128 MiB by default
 MAX_FILE_BYTES = 64 * 1024 * 1024
-_PEMDA = re.compile(r"^\d{2}\.\d{2}$")
+_PEMDA = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 
 
 # -- pure rules --------------------------------------------------------------------------------

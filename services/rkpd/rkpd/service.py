@@ -3,7 +3,7 @@ itself once Musrenbang, Pokir and Renja have all closed with matching manifests,
 status, versions and documents for the gateway."""
 from contextlib import contextmanager
 
-from nameko.rpc import rpc
+from eplanning_common.rpc import rpc
 from nameko.timer import timer
 
 from eplanning_common.consumer import event_handler

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 
 from gateway.auth.errors import UsernameTaken
-from gateway.auth.store import EXPIRED, REUSED, ROTATED, UNKNOWN, Rotation
+from gateway.auth.store import EXPIRED, REUSED, ROTATED, UNKNOWN, Rotation, user_action
 from gateway.exceptions import DatabaseUnavailable, ServiceTimeout
 
 
@@ -96,6 +96,7 @@ class MemoryAuthStore:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.down = False  # True: every call raises DatabaseUnavailable
+        self.audited = []  # (action, user id, actor identity): what SqlAuthStore writes to the audit log
 
     def _check(self):
         if self.down:
@@ -121,12 +122,13 @@ class MemoryAuthStore:
                        key=lambda u: u.username)
         return found[offset:offset + limit], len(found)
 
-    def insert_user(self, user):
+    def insert_user(self, user, actor=None):
         self._check()
         with self._lock:
             if any(u.username == user.username for u in self.users.values()):
                 raise UsernameTaken(username=user.username)
             self.users[user.id] = user
+            self.audited.append(("user.created", user.id, actor))
 
     def insert_first_user(self, user):
         self._check()
@@ -136,7 +138,7 @@ class MemoryAuthStore:
             self.users[user.id] = user
             return True
 
-    def update_user(self, user_id, changes, now):
+    def update_user(self, user_id, changes, now, actor=None, action=None):
         self._check()
         allowed = {"role", "wilayah", "opd", "anggota_id", "active", "password_hash"}
         if set(changes) - allowed:
@@ -145,6 +147,7 @@ class MemoryAuthStore:
         if user is None:
             return None
         self.users[user_id] = _replace(user, **changes, updated_at=now)
+        self.audited.append((action or user_action(changes), user_id, actor))
         return self.users[user_id]
 
     # refresh tokens

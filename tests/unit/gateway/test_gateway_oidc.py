@@ -121,15 +121,15 @@ class OidcStore(MemoryAuthStore):
         self._check()
         return next((u for u in self.users.values() if u.external_subject == subject), None)
 
-    def insert_user(self, user):
+    def insert_user(self, user, actor=None):
         if user.external_subject is not None and self.user_by_external_subject(user.external_subject):
             raise external_subject_taken()
-        super().insert_user(user)
+        super().insert_user(user, actor=actor)
 
-    def update_user(self, user_id, changes, now):
+    def update_user(self, user_id, changes, now, actor=None, action=None):
         changes = dict(changes)
         external = {"external_subject": changes.pop("external_subject")} if "external_subject" in changes else {}
-        user = super().update_user(user_id, changes, now)
+        user = super().update_user(user_id, changes, now, actor=actor, action=action)
         if user is not None and external:
             self.users[user_id] = user = replace(user, **external)
         return user

@@ -31,13 +31,15 @@ class MemoryWebhookStore:
         self.deliveries: dict[str, dict] = {}
         self._seq = itertools.count(1)
         self.calls: list[tuple] = []
+        self.actors: list[tuple] = []  # (operation, the identity passed for the audit log)
 
     @staticmethod
     def now():
         return datetime.now(timezone.utc)
 
-    def create_subscription(self, pemda, name, url, event_types, created_by):
+    def create_subscription(self, pemda, name, url, event_types, created_by, actor=None):
         self.calls.append(("create", pemda, created_by))
+        self.actors.append(("create", actor))
         secret = signing.new_secret()
         row = {"id": str(uuid.uuid4()), "seq": next(self._seq), "pemda": pemda, "name": name, "url": url,
                "event_types": list(event_types), "active": True, "paused_at": None, "pause_reason": None,
@@ -65,7 +67,8 @@ class MemoryWebhookStore:
         row = self._mine(pemda, subscription_id)
         return self._public(row) if row else None
 
-    def update_subscription(self, pemda, subscription_id, changes):
+    def update_subscription(self, pemda, subscription_id, changes, actor=None):
+        self.actors.append(("update", actor))
         assert set(changes) <= {"name", "url", "event_types", "active"}
         row = self._mine(pemda, subscription_id)
         if row is None:
@@ -80,7 +83,8 @@ class MemoryWebhookStore:
         row["updated_at"] = self.now()
         return self._public(row)
 
-    def delete_subscription(self, pemda, subscription_id):
+    def delete_subscription(self, pemda, subscription_id, actor=None):
+        self.actors.append(("delete", actor))
         if self._mine(pemda, subscription_id) is None:
             return False
         del self.subscriptions[subscription_id]
@@ -112,7 +116,8 @@ class MemoryWebhookStore:
         d = self.deliveries.get(delivery_id)
         return self._public(d) if d and self._mine(pemda, d["subscription_id"]) else None
 
-    def replay_delivery(self, pemda, delivery_id):
+    def replay_delivery(self, pemda, delivery_id, actor=None):
+        self.actors.append(("replay", actor))
         d = self.deliveries.get(delivery_id)
         if d is None or self._mine(pemda, d["subscription_id"]) is None:
             return None
@@ -122,7 +127,8 @@ class MemoryWebhookStore:
         self.calls.append(("replay", delivery_id))
         return self._public(d)
 
-    def enqueue_test(self, pemda, subscription_id):
+    def enqueue_test(self, pemda, subscription_id, actor=None):
+        self.actors.append(("ping", actor))
         if self._mine(pemda, subscription_id) is None:
             return None
         return self._public(self.add_delivery(subscription_id, status="pending", event_type=PING_TYPE))
@@ -409,3 +415,22 @@ def test_test_queues_a_ping_delivery(client, admin, webhooks):
     assert result.status_code == 202
     assert result.json["event_type"] == PING_TYPE and result.json["status"] == "pending"
     assert [d["event_type"] for d in webhooks.deliveries.values()] == [PING_TYPE]
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+def test_every_administrative_change_hands_the_callers_identity_to_the_store_for_the_audit_log(client, headers_of,
+                                                                                               webhooks):
+    headers = headers_of("admin")
+    sid = create(client, headers).json["id"]
+    delivery = webhooks.add_delivery(sid)
+
+    client.simulate_patch(f"{BASE}/subscriptions/{sid}", json={"active": False}, headers=headers)
+    client.simulate_post(f"{BASE}/subscriptions/{sid}/test", headers=headers)
+    client.simulate_post(f"{BASE}/deliveries/{delivery['id']}/replay", headers=headers)
+    client.simulate_delete(f"{BASE}/subscriptions/{sid}", headers=headers)
+
+    assert [op for op, _ in webhooks.actors] == ["create", "update", "ping", "replay", "delete"]
+    creator = webhooks.calls[0][2]  # ("create", pemda, created_by)
+    assert all(actor["sub"] == creator and actor["role"] == "admin" and actor["pemda"] == "12.21"
+               for _, actor in webhooks.actors)

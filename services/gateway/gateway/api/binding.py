@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from .errors import (
     IdempotencyInProgress, IdempotencyKeyReused, PreconditionFailed, PreconditionRequired, UnsupportedMedia,
 )
 from .operation import Call, Created, Operation, Raw
-from .schemas import CURSOR, coerce_query, field_errors
+from .schemas import CURSOR, KECAMATAN, PEMDA, TAHUN, coerce_query, field_errors, text_errors
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,35 @@ LIMIT = {"type": "integer", "minimum": 1, "description": f"Page size, default {D
 PAGE_QUERY = {"cursor": CURSOR, "limit": LIMIT}
 
 
+# path parameters that mean the same everywhere; an operation adds its own (`Operation.path_params`)
+PATH_PARAMS = {"tahun": TAHUN, "pemda": PEMDA, "kecamatan": KECAMATAN}
+_PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+
+
 def query_schemas(op: Operation) -> dict[str, dict]:
     return {**op.query, **(PAGE_QUERY if op.paged else {})}
+
+
+def path_schemas(op: Operation) -> dict[str, dict]:
+    """{name: JSON Schema} of every path parameter, in path order. A Falcon converter decides the
+    type (`int`: integer, `uuid`: a UUID; a value it cannot convert does not match the route: 404),
+    the schema the rest (a year's range, a code's pattern)."""
+    schemas = {}
+    for name, converter in _PATH_PARAM.findall(op.path):
+        base = {"type": "integer"} if converter == "int" else (
+            {"type": "string", "format": "uuid"} if converter == "uuid" else {"type": "string"})
+        schemas[name] = {**base, **op.path_params.get(name, PATH_PARAMS.get(name, {}))}
+    return schemas
+
+
+def _path_errors(op: Operation, params: dict[str, Any]) -> list[FieldError]:
+    """What the declared path schemas say of the (converted) values; the converters' own types
+    (a uuid.UUID, an int) are already checked by the routing."""
+    errors = []
+    for name, schema in path_schemas(op).items():
+        if name in params and (name in op.path_params or name in PATH_PARAMS):
+            errors += field_errors(params[name], schema, name)
+    return errors
 
 
 def canonical_json(data: Any) -> bytes:
@@ -115,7 +143,11 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
         if not op.allows(identity.get("role")):
             raise AccessDenied("forbidden")
 
-    query, errors = coerce_query(req.params, query_schemas(op))
+    # text no service could store (NUL, a lone surrogate) is refused wherever it comes from
+    errors = text_errors({k: v for k, v in params.items() if isinstance(v, str)}) + _path_errors(op, params)
+    text_refused = text_errors(req.params)
+    query, query_errors = coerce_query(req.params, query_schemas(op))
+    errors += text_refused + query_errors
     errors += [FieldError(name, "required") for name in sorted(op.required_query - set(query))]
     if op.paged:
         query["limit"] = min(query.get("limit", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -126,11 +158,13 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
         if body is None:
             errors.append(FieldError("", "not_object"))
         else:
-            errors += field_errors(body, op.body)
+            errors += text_errors(body) + field_errors(body, op.body)
     elif op.body_media is not None:
         if (req.content_type or "").split(";")[0].strip().lower() != op.body_media:
             raise UnsupportedMedia(media=op.body_media)
         raw_body = req.bounded_stream.read()
+        if op.body_media.startswith("text/") and b"\x00" in raw_body:  # no service can store it
+            errors.append(FieldError("body", "invalid_character"))
     if errors:
         raise InputInvalid(errors)
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import falcon
 
-from .binding import MAX_PAGE_SIZE, query_schemas
+from .binding import MAX_PAGE_SIZE, path_schemas, query_schemas
 from .operation import Operation
 
 PROBLEM_SCHEMA = {
@@ -35,13 +35,9 @@ def openapi_path(path: str) -> str:
     return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
-def _path_parameters(path: str) -> list[dict]:
-    out = []
-    for name, converter in _PARAM.findall(path):
-        schema = {"type": "integer"} if converter == "int" else (
-            {"type": "string", "format": "uuid"} if converter == "uuid" else {"type": "string"})
-        out.append({"name": name, "in": "path", "required": True, "schema": schema})
-    return out
+def _path_parameters(op: Operation) -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": schema}
+            for name, schema in path_schemas(op).items()]
 
 
 def _problem(description: str) -> dict:
@@ -60,7 +56,7 @@ def _operation(op: Operation) -> dict:
         doc["security"] = []
     if description:
         doc["description"] = description
-    parameters = _path_parameters(op.path)
+    parameters = _path_parameters(op)
     for name, schema in query_schemas(op).items():
         parameters.append({"name": name, "in": "query", "required": name in op.required_query, "schema": schema})
     if op.if_match:
@@ -101,8 +97,15 @@ def _operation(op: Operation) -> dict:
     responses: dict[str, Any] = {str(op.status): ok}
     if op.method == "GET":
         responses["304"] = {"description": "Not modified (If-None-Match)"}
-    if op.body is not None or op.query or op.paged or op.body_media:
-        responses["422"] = _problem("Invalid input, field by field")
+    # any request can be unreadable: malformed JSON, an invalid header or request line (gunicorn
+    # answers those itself, also as problem+json: gateway.gunicorn_errors)
+    responses["400"] = _problem("The request cannot be read: malformed JSON body, invalid header or request line")
+    takes_body = op.body is not None or op.body_media is not None
+    if takes_body or parameters:
+        responses["422"] = _problem("Invalid input, field by field (path and query parameters, body)")
+    if takes_body:
+        responses["413"] = _problem("The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES)")
+        responses["415"] = _problem(f"The body is not {op.body_media or 'application/json'}")
     if op.roles is not None:
         responses["401"] = _problem("No valid access token")
         responses["403"] = _problem("The caller's role or territory does not allow this")
@@ -116,6 +119,8 @@ def _operation(op: Operation) -> dict:
     else:
         responses["409"] = _problem("Conflict with the current state")
     responses["404"] = _problem("Not found")
+    for status, meaning in sorted(op.problems.items()):
+        responses[str(status)] = _problem(meaning)
     responses["503"] = _problem("A service is unavailable")
     responses["504"] = _problem("A service did not answer in time")
     doc["responses"] = responses

@@ -73,6 +73,8 @@ class Operation:
     handler: `f(call) -> result` (see the module doc).
     body: JSON Schema of the JSON body (None: no body); `body_media`: another request media type
         (e.g. "text/csv") taken raw into `call.raw_body`.
+    path_params: {name: JSON Schema} of path parameters beyond the common ones (`tahun`, `pemda`,
+        `kecamatan`: binding.PATH_PARAMS); checked before the handler runs (422) and documented.
     query: {name: JSON Schema}; `required_query`: the names that must be given.
     response: JSON Schema of the success body (or None for a non-JSON answer, then `produces`).
     status: the success status (200, 201, 202 or 204).
@@ -82,6 +84,8 @@ class Operation:
         the object as the matching GET shows it (its ETag is compared, its `version` handed over).
     idempotent: POST that honours `Idempotency-Key`.
     example / response_example: documented in OpenAPI, and checked against the schemas by a test.
+    problems: {status: meaning} of error answers beyond those every operation of its kind documents
+        (e.g. 401 and 429 of a public login).
     """
 
     method: str
@@ -93,6 +97,7 @@ class Operation:
     handler: Callable[[Call], Any]
     body: dict[str, Any] | None = None
     body_media: str | None = None
+    path_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     required_query: frozenset[str] = frozenset()
     response: dict[str, Any] | None = None
@@ -105,6 +110,7 @@ class Operation:
     example: Any = None
     response_example: Any = None
     description: str = ""
+    problems: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.if_match and self.current is None:

@@ -21,15 +21,15 @@ from .schemas import DATETIME, DESA, KECAMATAN, PEMDA, TAHUN, arr, check, enum, 
 
 SERVICE_PAGE_MAX = 100  # list_pokir, list_rows, inbox: limit 1..100 (the gateway promises up to 200)
 DATE = string(format="date", description="ISO 8601 date, e.g. 2027-01-15")
-OFFSET_DATETIME = string(format="date-time", pattern=r"(Z|[+-]\d{2}:\d{2})$",
+OFFSET_DATETIME = string(format="date-time", pattern=r"(Z|[+-][0-9]{2}:[0-9]{2})$",
                          description="ISO 8601 time with its UTC offset, e.g. 2027-03-08T23:59:00+07:00")
-DECIMAL_TEXT = string(pattern=r"^\d+(\.\d+)?$", description="A decimal number as text, e.g. 1.5")
-MONEY_TEXT = string(pattern=r"^\d+\.\d{2}$", description="Rupiah as text with 2 decimals (sen), e.g. 1500000.00")
-SIGNED_MONEY_TEXT = string(pattern=r"^-?\d+\.\d{2}$", description="Rupiah as text, negative when over a ceiling")
+DECIMAL_TEXT = string(pattern=r"^[0-9]+(\.[0-9]+)?$", description="A decimal number as text, e.g. 1.5")
+MONEY_TEXT = string(pattern=r"^[0-9]+\.[0-9]{2}$", description="Rupiah as text with 2 decimals (sen), e.g. 1500000.00")
+SIGNED_MONEY_TEXT = string(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="Rupiah as text, negative when over a ceiling")
 NOTE = string(minLength=1, maxLength=2000)
 # numbers that may also come as text: `pattern` constrains the text, minimum/maximum the number
 VOLUME = {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 1_000_000_000,
-          "pattern": r"^\d{1,13}(\.\d{1,3})?$",
+          "pattern": r"^[0-9]{1,13}(\.[0-9]{1,3})?$",
           "description": "A quantity > 0 with at most 3 decimals: a number or its text, e.g. 2 or \"12.5\""}
 UUID = string(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
               description="A UUID, e.g. 0c5b7e1a-3d2f-4a6b-9c8d-1e2f3a4b5c6d")
@@ -42,13 +42,13 @@ def nullable_enum(*values: str) -> dict:
 
 def rupiah_amount(minimum: int = 0) -> dict:
     """Rupiah: a whole number, or text with at most 2 decimals (never a float: 0.1 + 0.2)."""
-    return {"type": ["integer", "string"], "minimum": minimum, "pattern": r"^\d{1,16}(\.\d{1,2})?$",
+    return {"type": ["integer", "string"], "minimum": minimum, "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$",
             "description": f"Rupiah >= {minimum}: an integer, or text with at most 2 decimals, e.g. \"1500000000\""}
 
 
 def number_or_text(minimum: float, maximum: float, description: str, null: bool = False) -> dict:
     return {"type": ["number", "string", *(["null"] if null else [])], "minimum": minimum, "maximum": maximum,
-            "pattern": r"^-?\d{1,3}(\.\d{1,12})?$", "description": description}
+            "pattern": r"^-?[0-9]{1,3}(\.[0-9]{1,12})?$", "description": description}
 
 
 def tahun_of(call: Call) -> int:
@@ -106,7 +106,7 @@ FILTERS = ("status", "anggota_id", "kecamatan", "desa", "kamus_kode")
 
 ID = string(minLength=1, maxLength=64)
 KODE = string(minLength=1, maxLength=64)
-OPD_KODE = string(pattern=r"^\d+(\.\d+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
+OPD_KODE = string(pattern=r"^[0-9]+(\.[0-9]+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
 CSV = string(minLength=1, maxLength=262144, description="The whole CSV file, header first (UTF-8)")
 LAT_TEXT = "Lintang (WGS 84), given together with lon"
 LON_TEXT = "Bujur (WGS 84), given together with lat"
@@ -115,7 +115,7 @@ LAT, LON = number_or_text(-90, 90, LAT_TEXT), number_or_text(-180, 180, LON_TEXT
 # -- request bodies -----------------------------------------------------------------------------
 
 REGISTER_IN = obj({
-    "periode": string(pattern=r"^\d{4}-\d{4}$", description="Masa jabatan DPRD, 5 years: 2024-2029"),
+    "periode": string(pattern=r"^[0-9]{4}-[0-9]{4}$", description="Masa jabatan DPRD, 5 years: 2024-2029"),
     "dapil_csv": {**CSV, "description": "kode,nama,kecamatan (kecamatan codes separated by spaces or ;)"},
     "anggota_csv": {**CSV, "description": "id,nama,fraksi,dapil,pagu[,telepon,email] (pagu: plain number)"},
     "staf_ahli_csv": {**CSV, "description": "id,nama,anggota_id[,telepon]"},

@@ -33,7 +33,7 @@ from .schemas import (DATETIME, DESA, KECAMATAN, PEMDA, TAHUN, arr, boolean, che
 TAG = "public"
 TRACKING = string(pattern=r"^[A-Za-z0-9 -]{4,32}$", description="Kode lacak, e.g. ABCD-EFGH (case and dashes ignored)")
 MONEY_TEXT = rkpd.MONEY_TEXT
-DECIMAL_TEXT = string(pattern=r"^\d+(\.\d+)?$", description="A decimal number as text, e.g. 1.5")
+DECIMAL_TEXT = string(pattern=r"^[0-9]+(\.[0-9]+)?$", description="A decimal number as text, e.g. 1.5")
 TEXT, NTEXT = string(), nullable(string())
 NOMOR = rkpd.NOMOR
 
@@ -311,7 +311,7 @@ EX_OPEN_DATA = {"dataset": "usulan", "pemda": "12.21", "tahun": 2027,
 OPERATIONS: list[Operation] = [
     _op("/v1/public/usulan/{tracking_code}", "public.trackUsulan",
         "The status of an usulan by its tracking code: each level's decision and reason, the OPD follow-up",
-        get_usulan, response=TRACKED, response_example=EX_TRACKED,
+        get_usulan, response=TRACKED, response_example=EX_TRACKED, path_params={"tracking_code": TRACKING},
         description="No personal data: never the proposer, the operators, the address or free text."),
     _op("/v1/public/rkpd/{pemda}/{tahun:int}", "public.getRkpd",
         "The published RKPD of a pemda and year: every published version with the SHA-256 and URL of each file",

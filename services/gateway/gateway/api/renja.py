@@ -10,6 +10,7 @@ never edits an OPD's rows nor decides its inbox.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .operation import BAPPEDA, OPD, Call, Created, Operation
@@ -31,12 +32,12 @@ STEPS = ("submit", "verify", "return", "finalize")
 SNAPSHOT_NAMES = ("rancangan awal", "rancangan", "rancangan akhir")
 DECISIONS = ("accommodate", "reject", "reroute")
 
-OPD_KODE = string(pattern=r"^\d+(\.\d+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
+OPD_KODE = string(pattern=r"^[0-9]+(\.[0-9]+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
 VERSI = string(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                description="A loaded nomenclature version, e.g. sipd-2027")
-SUB_KEGIATAN = string(pattern=r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}\.\d{4}$",
+SUB_KEGIATAN = string(pattern=r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{4}$",
                       description="A concrete sub kegiatan code of the pinned version, e.g. 1.03.06.2.01.0012")
-LOKASI = string(pattern=r"^\d{2}\.\d{2}\.\d{2}(\.\d{4})?$",
+LOKASI = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}(\.[0-9]{4})?$",
                 description="Kode kecamatan (12.21.07) or desa/kelurahan (12.21.07.1001) of the pemda")
 TAGS = arr(string(minLength=1, maxLength=200), maxItems=20)
 AMOUNT = rupiah_amount(0)
@@ -382,3 +383,5 @@ OPERATIONS: list[Operation] = [
               description="Refused (409 `close_blocked`) with every blocker listed: an OPD not final, an OPD with "
                           "undecided inbox items."),
 ]
+# the OPD of the path is a code (422 otherwise), documented as such
+OPERATIONS = [replace(op, path_params={"opd": OPD_KODE}) if "{opd}" in op.path else op for op in OPERATIONS]

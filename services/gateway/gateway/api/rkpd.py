@@ -36,8 +36,8 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
 # -- schemas ------------------------------------------------------------------------------------
 
 SHA256 = string(pattern=r"^[0-9a-f]{64}$", description="SHA-256, 64 lower-case hex digits")
-MONEY_TEXT = string(pattern=r"^\d+\.\d{2}$", description="Rupiah as text with 2 decimals, e.g. 1500000.00")
-SIGNED_MONEY_TEXT = string(pattern=r"^-?\d+\.\d{2}$", description="Rupiah as text, negative for a decrease")
+MONEY_TEXT = string(pattern=r"^[0-9]+\.[0-9]{2}$", description="Rupiah as text with 2 decimals, e.g. 1500000.00")
+SIGNED_MONEY_TEXT = string(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="Rupiah as text, negative for a decrease")
 TEXT = string()
 NTEXT = nullable(string())
 VERSI = enum(*VERSIONS, description="Tahap dokumen RKPD")
@@ -320,6 +320,7 @@ OPERATIONS: list[Operation] = [
     _op("PUT", f"{_BASE}/narrative/{{bab:int}}", "rkpd.setNarrative",
         "Replace the narrative sections of a chapter (1, 2, 3, 4, 6 or 7; chapter V is the table)",
         put_narrative, body=NARRATIVE_IN, example=EX_NARRATIVE_IN, response=NARRATIVE_OUT,
+        path_params={"bab": enum_int(NARRATIVE_CHAPTERS)},
         response_example={"bab": 1, **EX_NARRATIVE_IN},
         description="Takes effect in the next assembly (`POST .../assemble`)."),
     _op("POST", f"{_BASE}/assemble", "rkpd.assemble",

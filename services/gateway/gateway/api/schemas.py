@@ -4,10 +4,13 @@ Bahasa Indonesia or English by `gateway.auth.messages`)."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from jsonschema import Draft202012Validator, FormatChecker
+
+from eplanning_common.domainkit.moments import parse_aware
 
 from ..auth.errors import FieldError, InputInvalid
 from ..auth.messages import MESSAGES
@@ -65,9 +68,9 @@ def enum(*values: str, **more: Any) -> dict:
 
 RUPIAH = integer(minimum=0, description="Rupiah, whole numbers")
 TAHUN = integer(minimum=2000, maximum=2100, description="Tahun anggaran (the planned year)")
-PEMDA = string(pattern=r"^\d{2}\.\d{2}$", description="Kode pemda Kemendagri, e.g. 12.21")
-KECAMATAN = string(pattern=r"^\d{2}\.\d{2}\.\d{2}$", description="Kode kecamatan, e.g. 12.21.01")
-DESA = string(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", description="Kode desa/kelurahan, e.g. 12.21.01.2001")
+PEMDA = string(pattern=r"^[0-9]{2}\.[0-9]{2}$", description="Kode pemda Kemendagri, e.g. 12.21")
+KECAMATAN = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$", description="Kode kecamatan, e.g. 12.21.01")
+DESA = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$", description="Kode desa/kelurahan, e.g. 12.21.01.2001")
 DATETIME = string(format="date-time")
 REASON = string(minLength=3, maxLength=2000, description="Alasan (recorded in the decision trail)")
 CURSOR = string(maxLength=200, description="Opaque cursor from the previous page's next_cursor")
@@ -80,6 +83,17 @@ def page_of(item: dict) -> dict:
 # -- validation ---------------------------------------------------------------------------------
 
 _FORMATS = FormatChecker()
+_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+
+
+@_FORMATS.checks("date-time")
+def _date_time(instance: object) -> bool:
+    """RFC 3339 (without needing jsonschema's optional rfc3339-validator), and what the services
+    can store: a real date and time, an offset of at most ±14:00 (PostgreSQL refuses one beyond
+    ±15:59: a fuzzed `+19:36` was a 500)."""
+    if not isinstance(instance, str):
+        return True
+    return bool(_RFC3339.match(instance)) and parse_aware(instance.upper()) is not None
 
 
 @lru_cache(maxsize=None)
@@ -164,6 +178,34 @@ def _translate(error, prefix: str) -> list[FieldError]:
     if keyword == "minProperties":
         return [FieldError(here, "no_changes")]
     return [FieldError(here, "invalid")]
+
+
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _bad_text(text: str) -> bool:
+    """NUL (PostgreSQL text and jsonb cannot hold it) or a lone surrogate (not encodable as UTF-8)."""
+    return _BAD_TEXT.search(text) is not None
+
+
+def text_errors(value: Any, prefix: str = "") -> list[FieldError]:
+    """A field error for every string (member names too) no service could store; JSON allows both
+    `\\u0000` and an unpaired `\\ud83d`, so a schema cannot refuse them (issue #9: a 500 each)."""
+    errors: list[FieldError] = []
+    if isinstance(value, str):
+        if _bad_text(value):
+            errors.append(FieldError(prefix, "invalid_character"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = _field([key], prefix)
+            if isinstance(key, str) and _bad_text(key):
+                errors.append(FieldError(here, "invalid_character"))
+            else:
+                errors.extend(text_errors(item, here))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            errors.extend(text_errors(item, _field([index], prefix)))
+    return errors
 
 
 # -- query strings ------------------------------------------------------------------------------

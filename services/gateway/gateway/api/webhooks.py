@@ -210,7 +210,8 @@ def _location(subscription_id: str) -> str:
 def create_subscription(call: Call) -> Raw:
     values = _checked(call, call.body)
     row, secret = _store(call).create_subscription(
-        _pemda(call), values["name"], values["url"], values["event_types"], call.identity["sub"])
+        _pemda(call), values["name"], values["url"], values["event_types"], call.identity["sub"],
+        actor=call.identity)
     body = {**present_subscription(row), "secret": secret}
     # the secret is in this answer only: never cached, never replayed from the idempotency store
     return Raw(json.dumps(body, ensure_ascii=False).encode(), "application/json",
@@ -235,14 +236,14 @@ def get_subscription(call: Call) -> dict:
 
 def update_subscription(call: Call) -> dict:
     values = _checked(call, call.body)
-    row = _store(call).update_subscription(_pemda(call), _subscription_id(call), values)
+    row = _store(call).update_subscription(_pemda(call), _subscription_id(call), values, actor=call.identity)
     if row is None:
         raise _not_found(call, "subscription")
     return present_subscription(row)
 
 
 def delete_subscription(call: Call) -> None:
-    if not _store(call).delete_subscription(_pemda(call), _subscription_id(call)):
+    if not _store(call).delete_subscription(_pemda(call), _subscription_id(call), actor=call.identity):
         raise _not_found(call, "subscription")
 
 
@@ -256,7 +257,7 @@ def list_deliveries(call: Call) -> dict:
 
 
 def ping_subscription(call: Call) -> dict:
-    row = _store(call).enqueue_test(_pemda(call), _subscription_id(call))
+    row = _store(call).enqueue_test(_pemda(call), _subscription_id(call), actor=call.identity)
     if row is None:
         raise _not_found(call, "subscription")
     return present_delivery(row)
@@ -264,7 +265,7 @@ def ping_subscription(call: Call) -> dict:
 
 def replay_delivery(call: Call) -> dict:
     try:
-        row = _store(call).replay_delivery(_pemda(call), str(call.params["delivery_id"]))
+        row = _store(call).replay_delivery(_pemda(call), str(call.params["delivery_id"]), actor=call.identity)
     except DeliveryInFlight:
         problem = Problem(409, "Pengiriman ini sedang berlangsung; ulangi setelah selesai.",
                           code="webhook_delivery_in_flight")

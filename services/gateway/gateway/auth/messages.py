@@ -70,13 +70,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_few_items": ("Minimal {min} butir.", "Must have at least {min} items."),
     "too_many_items": ("Maksimal {max} butir.", "Must have at most {max} items."),
     "format_pattern": ("Format tidak sesuai. {hint}", "Wrong format. {hint}"),
-    "format_datetime": ("Harus berupa waktu ISO 8601 dengan zona waktu, mis. 2027-01-15T09:00:00+07:00.",
-                        "Must be an ISO 8601 date-time with a time zone, e.g. 2027-01-15T09:00:00+07:00."),
+    "format_datetime": ("Harus berupa waktu ISO 8601 dengan zona waktu (selisih paling banyak ±14:00), "
+                        "mis. 2027-01-15T09:00:00+07:00.",
+                        "Must be an ISO 8601 date-time with a time zone (an offset of at most ±14:00), "
+                        "e.g. 2027-01-15T09:00:00+07:00."),
     "format_date": ("Harus berupa tanggal ISO 8601, mis. 2027-01-15.", "Must be an ISO 8601 date, e.g. 2027-01-15."),
     "format_uuid": ("Harus berupa UUID.", "Must be a UUID."),
     "format_email": ("Harus berupa alamat e-mail.", "Must be an e-mail address."),
     "format_uri": ("Harus berupa URL lengkap.", "Must be an absolute URL."),
     "invalid": ("Nilai tidak valid.", "Invalid value."),
+    "invalid_character": ("Teks memuat karakter yang tidak diizinkan (NUL atau surrogate Unicode tunggal).",
+                          "The text contains a character that is not allowed (NUL or a lone Unicode surrogate)."),
     # REST layer (gateway.api)
     "not_found": ("Alamat yang diminta tidak ditemukan.", "The requested address does not exist."),
     "if_match_required": ("Perubahan ini memerlukan header If-Match berisi ETag terakhir yang Anda baca.",

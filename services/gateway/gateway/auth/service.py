@@ -147,7 +147,8 @@ class AuthService:
             raise InvalidCredentials()
         user = found[0]
         if self.passwords.needs_rehash(user.password_hash):
-            user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(password)}, now) or user
+            user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(password)}, now,
+                                          actor=user.identity(), action="user.password_rehashed") or user
         self.store.prune_attempts(now - timedelta(seconds=max(self.policy.retention_seconds,
                                                                self.policy.window_seconds)))
         return self._grant(user, now, family_id=str(uuid.uuid4()))
@@ -190,7 +191,7 @@ class AuthService:
         errors = password_errors(new, user.username, "new_password")
         if errors:
             raise InputInvalid(errors)
-        user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(new)}, now) or user
+        user = self.store.update_user(user.id, {"password_hash": self.passwords.hash(new)}, now, actor=identity) or user
         self.store.revoke_user_tokens(user.id, now, "password_changed")
         return self._grant(user, now, family_id=str(uuid.uuid4()))
 
@@ -280,7 +281,7 @@ class UserAdmin:
         user = User(id=str(uuid.uuid4()), username=data["username"], password_hash=self.passwords.hash(data["password"]),
                     role=data["role"], pemda=pemda, active=data.get("active", True), created_at=now,
                     updated_at=now, external_subject=external_subject, **scopes)
-        self.store.insert_user(user)
+        self.store.insert_user(user, actor=actor)
         security_log.info("user created", extra={"actor": actor["sub"], "user_id": user.id, "role": user.role})
         return user
 
@@ -317,7 +318,7 @@ class UserAdmin:
         if not changes:
             return target
         now = self.clock()
-        updated = self.store.update_user(target.id, changes, now)
+        updated = self.store.update_user(target.id, changes, now, actor=actor)
         if updated is None:
             raise UserNotFound()
         # new role, scope, password or status: every session must sign in again to get them

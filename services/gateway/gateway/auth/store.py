@@ -8,9 +8,9 @@ Contract, shared by every store:
     count_users() -> int
     user_by_id(id) / user_by_username(username) / user_by_external_subject(subject) -> User | None
     list_users(pemda, role=None, active=None, limit, offset) -> (users ordered by username, total)
-    insert_user(user)                      raises UsernameTaken, or external_subject_taken() (InputInvalid)
+    insert_user(user, actor=None)          raises UsernameTaken, or external_subject_taken() (InputInvalid)
     insert_first_user(user) -> bool        inserts only into an empty table (atomically)
-    update_user(id, changes, now) -> User | None    raises external_subject_taken()
+    update_user(id, changes, now, actor=None, action=None) -> User | None    raises external_subject_taken()
     insert_refresh_token(RefreshToken)
     rotate_refresh_token(old_hash, new_id, new_hash, expires_at, now) -> Rotation
     revoke_family(token_hash, now, reason) -> bool
@@ -19,6 +19,12 @@ Contract, shared by every store:
     failure_times(key, since, exclude, after_last_success) -> [datetime] (ascending; strictly after since;
         unfinished attempts count as failures; after_last_success: only those after the last success)
     prune_attempts(before) -> int
+
+User changes are written to the gateway's audit log (eplanning_common.audit) in the same
+transaction: `user.created`, `user.updated`, `user.deactivated`, `user.reactivated`,
+`user.password_changed` (or the action the caller names), after = the user's public record (never
+the password hash), actor = the caller's identity (`actor`), else the system. Sessions (refresh
+tokens) and login attempts are not audited: login_attempts and the security log keep those.
 """
 from __future__ import annotations
 
@@ -29,6 +35,9 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
+
+from eplanning_common import audit
+from eplanning_common.logs import get_correlation_id
 
 from ..exceptions import DatabaseUnavailable
 from .errors import FieldError, InputInvalid, UsernameTaken
@@ -79,6 +88,24 @@ class Rotation:
 
 def _user(row: Mapping[str, Any]) -> User:
     return User(**{column: row[column] for column in User.__dataclass_fields__})
+
+
+def _audit_actor(identity: Mapping[str, Any] | None, **system: Any) -> dict:
+    return audit.actor_for(identity, component="gateway", **system)
+
+
+def user_action(changes: Mapping[str, Any]) -> str:
+    """The audit action of an update with these changes."""
+    if "active" in changes:
+        return "user.reactivated" if changes["active"] else "user.deactivated"
+    if set(changes) == {"password_hash"}:
+        return "user.password_changed"
+    return "user.updated"
+
+
+def audit_user(conn, action: str, user: User, actor: dict) -> None:
+    audit.append(conn, [audit.Entry(action=action, actor=actor, after=user.public(), entity="user",
+                                    subject=user.id, pemda=user.pemda, correlation_id=get_correlation_id())])
 
 
 class SqlAuthStore:
@@ -132,10 +159,11 @@ class SqlAuthStore:
                                 .limit(limit).offset(offset)).mappings().all()
         return [_user(row) for row in rows], total
 
-    def insert_user(self, user: User) -> None:
+    def insert_user(self, user: User, actor: Mapping[str, Any] | None = None) -> None:
         try:
             with self._tx() as conn:
                 conn.execute(users.insert().values(**_user_values(user)))
+                audit_user(conn, "user.created", user, _audit_actor(actor))
         except sa.exc.IntegrityError as exc:
             constraint = _unique_constraint(exc)
             if constraint == EXTERNAL_SUBJECT_UNIQUE:
@@ -150,9 +178,11 @@ class SqlAuthStore:
             if conn.execute(sa.select(sa.exists().select_from(users))).scalar_one():
                 return False
             conn.execute(users.insert().values(**_user_values(user)))
+            audit_user(conn, "user.created", user, audit.system_actor(component="gateway-bootstrap"))
             return True
 
-    def update_user(self, user_id: str, changes: Mapping[str, Any], now: datetime) -> User | None:
+    def update_user(self, user_id: str, changes: Mapping[str, Any], now: datetime,
+                    actor: Mapping[str, Any] | None = None, action: str | None = None) -> User | None:
         allowed = {"role", "wilayah", "opd", "anggota_id", "active", "password_hash", "external_subject"}
         unknown = set(changes) - allowed
         if unknown:
@@ -161,6 +191,8 @@ class SqlAuthStore:
             with self._tx() as conn:
                 row = conn.execute(users.update().where(users.c.id == user_id)
                                    .values(**changes, updated_at=now).returning(*users.c)).mappings().first()
+                if row is not None:
+                    audit_user(conn, action or user_action(changes), _user(row), _audit_actor(actor))
         except sa.exc.IntegrityError as exc:
             if _unique_constraint(exc) == EXTERNAL_SUBJECT_UNIQUE:
                 raise external_subject_taken() from None

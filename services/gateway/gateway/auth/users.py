@@ -36,9 +36,9 @@ SCOPE_OF_ROLE: dict[str, str | None] = {
 }
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-PEMDA = re.compile(r"\d{2}\.\d{2}")
-KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
-DESA = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
+PEMDA = re.compile(r"[0-9]{2}\.[0-9]{2}")
+KECAMATAN = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}")
+DESA = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # an OIDC `sub` is at most 255 ASCII characters (OIDC Core 2); printable, no spaces
 EXTERNAL_SUBJECT = re.compile(r"[\x21-\x7e]{1,255}")
@@ -98,7 +98,7 @@ CHANGE_PASSWORD = {
     "new_password": Str(required=True, min_len=PASSWORD_MIN, max_len=PASSWORD_MAX, strip=False),
 }
 _SCOPES = {
-    "wilayah": Str(nullable=True, max_len=13, pattern=re.compile(r"\d{2}\.\d{2}\.\d{2}(\.\d{4})?"),
+    "wilayah": Str(nullable=True, max_len=13, pattern=re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}(\.[0-9]{4})?"),
                    pattern_code="format_kecamatan"),
     "opd": Str(nullable=True, max_len=64, pattern=CODE),
     "anggota_id": Str(nullable=True, max_len=64, pattern=CODE),

@@ -37,6 +37,7 @@ class Int:
 
 
 Spec = Str | Bool | Int
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def validate(data: Any, schema: Mapping[str, Spec]) -> dict[str, Any]:
@@ -115,6 +116,8 @@ def _clean(value: Any, spec: Spec, name: str) -> tuple[Any, FieldError | None]:
         return value, None
     if not isinstance(value, str):
         return None, FieldError(name, "type_string")
+    if _BAD_TEXT.search(value):  # NUL or a lone surrogate: the database cannot take it (issue #9)
+        return None, FieldError(name, "invalid_character")
     if spec.strip:
         value = value.strip()
     if spec.lower:

@@ -23,6 +23,13 @@ The worker's side:
     prune(retention_days) -> (expired, deleted);  check() -> health
 Subscriptions and deliveries are returned as plain dicts (datetimes as datetime objects); a
 subscription never carries its secret.
+
+What an administrator changes is written to the gateway's audit log (eplanning_common.audit) in
+the same transaction, with the caller's identity (`actor`): webhook.subscription.created /
+updated / paused / resumed / deleted, webhook.delivery.replayed / test_enqueued; and, with the
+system as actor, webhook.subscription.paused when the worker pauses one after repeated failures.
+The snapshot never holds the secret. Deliveries and attempts (the worker's bookkeeping) are not
+audited: they have their own log.
 """
 from __future__ import annotations
 
@@ -37,7 +44,9 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from eplanning_common import audit
 from eplanning_common.envelope import make_event
+from eplanning_common.logs import get_correlation_id
 
 from ..exceptions import DatabaseUnavailable
 from . import matching, policy, signing
@@ -94,6 +103,24 @@ def _now():
     return sa.func.now()
 
 
+def _audit(conn, action: str, entity: str, subject: str, pemda: str, after: Any, actor: dict) -> None:
+    audit.append(conn, [audit.Entry(action=action, actor=actor, after=after, entity=entity, subject=str(subject),
+                                    pemda=pemda, correlation_id=get_correlation_id())])
+
+
+def _actor(identity: dict | None, **system: Any) -> dict:
+    return audit.actor_for(identity, component="gateway", **system)
+
+
+def _subscription_record(row) -> dict:
+    """The audited snapshot of a subscription (SUBSCRIPTION_FIELDS: never the secret)."""
+    return {f: row[f] for f in SUBSCRIPTION_FIELDS}
+
+
+def _delivery_record(row) -> dict:
+    return {f: row[f] for f in ("subscription_id", "event_id", "event_type", "status", "attempts")}
+
+
 def _seconds(value: float):
     return sa.literal(timedelta(seconds=value))
 
@@ -128,15 +155,18 @@ class WebhookStore:
     # -- subscriptions ---------------------------------------------------------------------------
 
     def create_subscription(self, pemda: str, name: str, url: str, event_types: list[str],
-                            created_by: str) -> tuple[dict, str]:
+                            created_by: str, actor: dict | None = None) -> tuple[dict, str]:
         secret = signing.new_secret()
         row = {"id": str(uuid.uuid4()), "pemda": pemda, "name": name, "url": url,
                "event_types": list(event_types), "secret": secret, "active": True, "consecutive_failures": 0,
                "created_by": created_by, "created_at": _now(), "updated_at": _now()}
 
         def work(conn):
-            return conn.execute(subscriptions.insert().values(**row)
-                                .returning(*[subscriptions.c[f] for f in SUBSCRIPTION_FIELDS])).mappings().one()
+            created = conn.execute(subscriptions.insert().values(**row)
+                                   .returning(*[subscriptions.c[f] for f in SUBSCRIPTION_FIELDS])).mappings().one()
+            _audit(conn, "webhook.subscription.created", "webhook_subscription", created["id"], pemda,
+                   _subscription_record(created), _actor(actor or {"sub": created_by}))
+            return created
 
         return dict(self._tx(work)), secret
 
@@ -154,7 +184,8 @@ class WebhookStore:
         row = self._tx(lambda conn: conn.execute(query).mappings().first())
         return dict(row) if row else None
 
-    def update_subscription(self, pemda: str, subscription_id: str, changes: dict[str, Any]) -> dict | None:
+    def update_subscription(self, pemda: str, subscription_id: str, changes: dict[str, Any],
+                            actor: dict | None = None) -> dict | None:
         allowed = {"name", "url", "event_types", "active"}
         if set(changes) - allowed:
             raise ValueError(f"not updatable: {sorted(set(changes) - allowed)}")
@@ -166,13 +197,14 @@ class WebhookStore:
             if current is None:
                 return None
             values: dict[str, Any] = {k: v for k, v in changes.items() if k != "active"}
-            resumed = False
+            resumed, action = False, "webhook.subscription.updated"
             if "active" in changes and changes["active"] != current.active:
                 if changes["active"]:
                     values.update(active=True, paused_at=None, pause_reason=None, consecutive_failures=0)
-                    resumed = True
+                    resumed, action = True, "webhook.subscription.resumed"
                 else:
                     values.update(active=False, paused_at=_now(), pause_reason="manual")
+                    action = "webhook.subscription.paused"
             values["updated_at"] = _now()
             row = conn.execute(s.update().where(s.c.id == subscription_id).values(**values)
                                .returning(*[s.c[f] for f in SUBSCRIPTION_FIELDS])).mappings().one()
@@ -185,14 +217,23 @@ class WebhookStore:
                 ).values(status=PENDING, round_attempts=0, next_attempt_at=_now(), updated_at=_now())).rowcount
                 if requeued:
                     _notify(conn)
+            _audit(conn, action, "webhook_subscription", subscription_id, pemda, _subscription_record(row),
+                   _actor(actor))
             return dict(row)
 
         return self._tx(work)
 
-    def delete_subscription(self, pemda: str, subscription_id: str) -> bool:
+    def delete_subscription(self, pemda: str, subscription_id: str, actor: dict | None = None) -> bool:
         s = subscriptions
-        return bool(self._tx(lambda conn: conn.execute(
-            s.delete().where(s.c.pemda == pemda, s.c.id == subscription_id)).rowcount))
+
+        def work(conn):
+            deleted = conn.execute(s.delete().where(s.c.pemda == pemda, s.c.id == subscription_id)).rowcount
+            if deleted:
+                _audit(conn, "webhook.subscription.deleted", "webhook_subscription", subscription_id, pemda, None,
+                       _actor(actor))
+            return bool(deleted)
+
+        return self._tx(work)
 
     # -- deliveries (API) ------------------------------------------------------------------------
 
@@ -231,7 +272,7 @@ class WebhookStore:
 
         return self._tx(work)
 
-    def replay_delivery(self, pemda: str, delivery_id: str) -> dict | None:
+    def replay_delivery(self, pemda: str, delivery_id: str, actor: dict | None = None) -> dict | None:
         """Send it again (same body, same event id) as soon as a worker is free, with a fresh
         round of attempts; held while its subscription is paused."""
         s, d = subscriptions, deliveries
@@ -251,11 +292,13 @@ class WebhookStore:
             item = dict(conn.execute(sa.select(*[d.c[f] for f in DELIVERY_FIELDS])
                                      .where(d.c.id == delivery_id)).mappings().one())
             _attach_attempts(conn, [item])
+            _audit(conn, "webhook.delivery.replayed", "webhook_delivery", delivery_id, pemda, _delivery_record(item),
+                   _actor(actor))
             return item
 
         return self._tx(work)
 
-    def enqueue_test(self, pemda: str, subscription_id: str) -> dict | None:
+    def enqueue_test(self, pemda: str, subscription_id: str, actor: dict | None = None) -> dict | None:
         """A `id.eplanning.gateway.webhook.ping.v1` event for this subscription only, sent by the
         worker like any other delivery (whatever its event types)."""
         s, d = subscriptions, deliveries
@@ -271,6 +314,8 @@ class WebhookStore:
             row = conn.execute(d.insert().values(**_delivery_row(subscription_id, event))
                                .returning(*[d.c[f] for f in DELIVERY_FIELDS])).mappings().one()
             _notify(conn)
+            _audit(conn, "webhook.delivery.test_enqueued", "webhook_delivery", row["id"], pemda,
+                   _delivery_record(row), _actor(actor))
             item = dict(row)
             item["attempt_log"] = []
             return item
@@ -365,8 +410,13 @@ class WebhookStore:
             paused = False
             if counted is not None and counted.active and policy.should_pause(counted.consecutive_failures,
                                                                                settings.pause_after):
-                conn.execute(s.update().where(s.c.id == claim.subscription_id).values(
-                    active=False, paused_at=_now(), pause_reason="failures", updated_at=_now()))
+                row = conn.execute(s.update().where(s.c.id == claim.subscription_id).values(
+                    active=False, paused_at=_now(), pause_reason="failures", updated_at=_now())
+                    .returning(*[s.c[f] for f in SUBSCRIPTION_FIELDS])).mappings().one()
+                _audit(conn, "webhook.subscription.paused", "webhook_subscription", claim.subscription_id,
+                       row["pemda"], _subscription_record(row),
+                       audit.system_actor(component="webhooks-worker", reason="consecutive_failures",
+                                          consecutive_failures=counted.consecutive_failures))
                 paused = True
                 log.warning("webhook subscription paused after consecutive failures",
                             extra={"subscription_id": claim.subscription_id,

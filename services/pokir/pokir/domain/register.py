@@ -24,7 +24,7 @@ FILE_ANGGOTA = "anggota"
 FILE_STAF_AHLI = "staf_ahli"
 FIRST_DATA_ROW = 2  # line 1 of each file is the header
 TERM_YEARS = 5
-_PERIODE = re.compile(r"^(\d{4})-(\d{4})$")
+_PERIODE = re.compile(r"^([0-9]{4})-([0-9]{4})$")
 
 
 @dataclass(frozen=True)

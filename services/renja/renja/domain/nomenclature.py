@@ -18,8 +18,8 @@ from typing import Mapping, Protocol
 
 from .errors import FieldError
 
-BIDANG_PATTERN = re.compile(r"^\d\.\d{2}$")
-SUB_KEGIATAN_PATTERN = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
+BIDANG_PATTERN = re.compile(r"^[0-9]\.[0-9]{2}$")
+SUB_KEGIATAN_PATTERN = re.compile(r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{4}$")
 
 
 @dataclass(frozen=True)

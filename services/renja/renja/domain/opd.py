@@ -20,7 +20,7 @@ from .nomenclature import is_bidang_code
 
 FIRST_DATA_ROW = 2
 MAX_NAMA = 255
-OPD_KODE_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+OPD_KODE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 _SEPARATORS = re.compile(r"[;\s]+")
 
 

@@ -31,8 +31,8 @@ from .pagu import Pagu, ceiling_errors, no_ceiling_error
 from .texts import text_field
 
 SOURCES = frozenset({"musrenbang", "pokir"})
-KECAMATAN_PATTERN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
-DESA_PATTERN = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+KECAMATAN_PATTERN = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
+DESA_PATTERN = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
 MAX_LOKASI = 500
 MAX_TAGS = 20
 MAX_TAG = 200
