@@ -183,15 +183,19 @@ def rkpd_figures(report: dict) -> list[dict]:
                           round(base["seconds_median"]["total"] * factor, 3), better="lower"))
         out.append(figure("rkpd", f"{label}: assembly (check + build)", p["seconds_median"]["assembly"], "s", ref,
                           round(base["seconds_median"]["assembly"] * factor, 3), better="lower"))
+        if "cpu_seconds_median" in p and "cpu_seconds_median" in base:
+            out.append(figure("rkpd", f"{label}: CPU time (assembly + renderer)", p["cpu_seconds_median"]["total"],
+                              "CPU s", ref, round(base["cpu_seconds_median"]["total"] * factor, 3), better="lower"))
         out.append(figure("rkpd", f"{label}: peak memory of the assembling process", p["service_peak_mib"], "MiB",
                           f"its RSS before the assembly", p["rss_before_mib"], better="lower"))
         out.append(figure("rkpd", f"{label}: peak memory of the renderer", p["renderer_peak_mib"], "MiB",
                           f"SCALE={scale_text(base['scale'])}", base["renderer_peak_mib"], better="lower"))
-    total = report["growth"].get("total", {})
-    if total.get("ms_per_1000_usulan") is not None:
-        out.append(figure("rkpd", "growth of the total time (least squares over the scales)",
-                          total["ms_per_1000_usulan"], "ms per 1,000 usulan", "fixed cost (intercept)",
-                          total["intercept_ms"], "ms", better="lower"))
+    for key, what in (("total", "wall time"), ("total_cpu", "CPU time")):
+        line = report["growth"].get(key, {})
+        if line.get("ms_per_1000_usulan") is not None:
+            out.append(figure("rkpd", f"growth of the total {what} (least squares over the scales, R² {line['r2']})",
+                              line["ms_per_1000_usulan"], "ms per 1,000 usulan", "fixed cost (intercept)",
+                              line["intercept_ms"], "ms", better="lower"))
     return out
 
 
@@ -253,17 +257,19 @@ def markdown(results: dict) -> str:
         if section == "rkpd":
             rk = results["reports"]["rkpd"]
             lines += md_table(
-                ["SCALE", "usulan", "renja rows", "pokir", "check + build s", "render s", "total s",
+                ["SCALE", "usulan", "renja rows", "pokir", "check + build s", "render s", "total s", "CPU s",
                  "peak MiB (before)", "renderer peak MiB"],
                 [[scale_text(p["scale"]), fmt(p["inputs"]["usulan"]), fmt(p["inputs"]["renja_rows"]), fmt(p["inputs"]["pokir"]),
                   f"{p['seconds_median']['assembly']:.2f}", f"{p['seconds_median']['render']:.2f}",
-                  f"{p['seconds_median']['total']:.2f}", f"{p['service_peak_mib']} ({p['rss_before_mib']})",
-                  p["renderer_peak_mib"]] for p in rk["scales"]], right=set(range(1, 9)))
+                  f"{p['seconds_median']['total']:.2f}",
+                  f"{p['cpu_seconds_median']['total']:.2f}" if "cpu_seconds_median" in p else None,
+                  f"{p['service_peak_mib']} ({p['rss_before_mib']})",
+                  p["renderer_peak_mib"]] for p in rk["scales"]], right=set(range(1, 10)))
             lines += ["", f"Growth: {rk['verdict']}. " + "; ".join(
-                f"{name}: {c['ms_per_1000_usulan']:,.1f} ms per 1,000 usulan, R² {c['r2']:.4f}"
-                for name, c in rk["growth"].items() if name in ("assembly", "render") and c.get("r2") is not None)
-                + ".", ""]
-            figures = [f for f in figures if "total" in f["name"] or "growth" in f["name"]]
+                f"{name.replace('_cpu', ' CPU')}: {c['ms_per_1000_usulan']:,.1f} ms per 1,000 usulan, R² {c['r2']:.4f}"
+                for name, c in rk["growth"].items()
+                if name in ("assembly", "render", "assembly_cpu", "render_cpu") and c.get("r2") is not None) + ".", ""]
+            figures = [f for f in figures if "total" in f["name"] or "growth" in f["name"] or "CPU time" in f["name"]]
         lines += md_table(headers, _figure_rows(figures), right={1, 3, 4})
         if section == "pipeline":
             p = results["reports"]["pipeline"]["pipeline"]

@@ -33,9 +33,13 @@ re-canonicalized, so the hash never depends on how PostgreSQL renders jsonb.
 """
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
 import re
+import socket
+import sys
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -185,6 +189,17 @@ def system_actor(**context: Any) -> dict:
 
 def actor_for(identity: Mapping[str, Any] | None, **system_context: Any) -> dict:
     return user_actor(identity) if identity else system_actor(**system_context)
+
+
+def process_context() -> dict:
+    """For a change made outside any service worker (a command-line tool such as pokir-refdata):
+    the program, and the operating-system account and host that ran it."""
+    try:
+        os_user = getpass.getuser()
+    except Exception:  # no login name (a container without passwd entry): still record the rest
+        os_user = None
+    return {"program": os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python",
+            "os_user": os_user, "host": socket.gethostname()}
 
 
 # -- entries and the chain (pure) -------------------------------------------------------------

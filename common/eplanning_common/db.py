@@ -89,8 +89,12 @@ class UnitOfWork:
 
     def actor(self) -> dict:
         """Who is acting, as the audit log records it: the verified caller (the identity the gateway
-        put in the RPC context), else the system (a timer, a public call) with the entrypoint."""
-        return auditlog.actor_for(self.context.get("identity"), service=self.service, entrypoint=self.entrypoint)
+        put in the RPC context), else the system (a timer, a public call) with the entrypoint, or,
+        outside any worker (a command-line tool), the program and the account that ran it."""
+        identity = self.context.get("identity")
+        if identity or self.entrypoint:
+            return auditlog.actor_for(identity, service=self.service, entrypoint=self.entrypoint)
+        return auditlog.system_actor(service=self.service, **auditlog.process_context())
 
     def audit(self, action: str, after, *, entity: str | None = None, subject: str | None = None,
               pemda: str | None = None, tahun: int | None = None, before=auditlog.LOOKUP) -> None:
@@ -135,7 +139,7 @@ class UnitOfWork:
         return identity.get("pemda"), None
 
     def _action_name(self) -> str:
-        return f"write:{self.service}.{self.entrypoint or 'unknown'}"
+        return f"write:{self.service}.{self.entrypoint or auditlog.process_context()['program']}"
 
     def _writes_entry(self) -> list[auditlog.Entry]:
         """The entry of a unit that wrote rows but emitted and audited nothing (writes that
@@ -150,7 +154,7 @@ class UnitOfWork:
         subject = "/".join(str(k) for k in key) if isinstance(key, list) else (None if key is None else str(key))
         pemda, tahun = self._pemda_tahun()
         return [auditlog.Entry(action=self._action_name(), actor=self.actor(), after={"writes": described},
-                            subject=subject, pemda=pemda, tahun=tahun, correlation_id=self.correlation_id)]
+                               subject=subject, pemda=pemda, tahun=tahun, correlation_id=self.correlation_id)]
 
 
 class ConsumingUnitOfWork(UnitOfWork):
@@ -165,7 +169,7 @@ class ConsumingUnitOfWork(UnitOfWork):
     def actor(self) -> dict:
         """The system, on behalf of the event it handles."""
         return auditlog.system_actor(consumer=self.consumer, event_id=self.event.get("id"),
-                                  event_type=self.event.get("type"), source=self.event.get("source"))
+                                     event_type=self.event.get("type"), source=self.event.get("source"))
 
     def _pemda_tahun(self) -> tuple[str | None, int | None]:
         return self.event.get("pemda"), self.event.get("tahun")

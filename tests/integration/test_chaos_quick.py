@@ -41,3 +41,17 @@ def test_quick_chaos_run_loses_nothing_and_gives_the_fault_free_hash(tmp_path):
     assert report["problems"] == [], output
     assert run.returncode == 0, output
     assert "lost=0 duplicated=0 unexpected=0" in run.stdout
+
+    # the check is not blind: the same state with an usulan missing, an inbox item twice and one
+    # RKPD version too many is counted as such
+    from eplanning_demo.plan import build_plan, load_reference
+    from tests.chaos import chaos
+
+    meta = report["meta"]
+    plan = build_plan(load_reference(), seed=meta["seed"], scale=meta["scale"], territory=chaos.QUICK_TERRITORY,
+                      tahun=meta["tahun"])
+    reference, state = report["reference"], report["faulty"]["state"]
+    state = {**state, "usulan": state["usulan"][1:], "inbox": state["inbox"] + state["inbox"][:1],
+             "rkpd": state["rkpd"] + [{**state["rkpd"][0], "nomor": 99}]}
+    tally = chaos.check_state(plan, reference["result"], state, reference["state"]["rkpd"])
+    assert tally.counts["lost"] >= 1 and tally.counts["duplicated"] == 2, tally.details

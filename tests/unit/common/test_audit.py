@@ -2,6 +2,7 @@
 first broken link (edited content, re-hashed content, deleted entries, a cut tail, an anchor)."""
 import hashlib
 import json
+import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -228,3 +229,18 @@ def test_each_database_migrates_to_one_head_that_creates_the_audit_log(service):
     history = {rev.revision: rev for rev in scripts.walk_revisions()}
     audit_revisions = [r for r, rev in history.items() if "create_audit_log" in open(rev.path).read()]
     assert len(audit_revisions) == 1
+
+
+def test_a_change_outside_any_worker_names_the_program_and_account_that_made_it(monkeypatch):
+    from eplanning_common.db import UnitOfWork
+
+    monkeypatch.setattr(sys, "argv", ["/srv/venv/bin/pokir-refdata", "--pemda", "12.21"])
+    monkeypatch.setattr(audit.getpass, "getuser", lambda: "operator1")
+    uow = UnitOfWork(engine=None, service="pokir")
+
+    assert uow.actor() == {"type": "system", "service": "pokir", "program": "pokir-refdata", "os_user": "operator1",
+                           "host": audit.socket.gethostname()}
+    assert uow._action_name() == "write:pokir.pokir-refdata"
+    worker = UnitOfWork(engine=None, service="rkpd", entrypoint="recheck")
+    assert worker.actor() == {"type": "system", "service": "rkpd", "entrypoint": "recheck"}
+    assert worker._action_name() == "write:rkpd.recheck"
