@@ -178,14 +178,15 @@ def test_the_api_survives_schemathesis(gateway, username, tmp_path):
 
 
 def test_a_request_gunicorn_cannot_parse_is_answered_as_problem_json(gateway):
-    """schemathesis sent a header name gunicorn refuses (`DT-$`): gunicorn answered an HTML page
-    itself, before the app. Through deploy/gateway/gunicorn.conf.py it is a problem now."""
+    """schemathesis sent a header whose value holds a NUL (`DT-$: Þ\\x1f\\x00...`): gunicorn refused it
+    with an HTML page of its own, before the app. Through deploy/gateway/gunicorn.conf.py it is a
+    problem now."""
     import json
     import socket
 
     host, port = gateway.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall(b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\nDT-$: 1\r\n\r\n")
+        conn.sendall(b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\nDT-$: a\x1f\x00b\r\n\r\n")
         answer = b""
         while chunk := conn.recv(65536):
             answer += chunk

@@ -258,3 +258,23 @@ def test_a_failed_declare_drops_the_channel_and_is_tried_again(monkeypatch):
         publisher.prepare(flaky)
     publisher.prepare(flaky)
     assert len(calls) == 2 and calls[0] is not calls[1] and closed == [1]
+
+
+def test_the_contract_a_consumer_loads_follows_EPLANNING_CONTRACT(tmp_path, monkeypatch):
+    """A consumer deployed with a newer contract (the fix for an unknown version) must read that
+    one: `load()` was cached once for whatever path it saw first."""
+    import yaml
+
+    doc = contracts.load()
+    newer = {**doc, "components": {**doc["components"], "messages": {
+        **doc["components"]["messages"],
+        "UsulanRoutedV2": {**doc["components"]["messages"]["UsulanRouted"], "name": "usulan.routed.v2",
+                           "bindings": {"amqp": {"routingKey": "usulan.routed.v2"}}}}}}
+    newer["channels"] = {**doc["channels"], "musrenbang": {**doc["channels"]["musrenbang"], "messages": {
+        **doc["channels"]["musrenbang"]["messages"], "UsulanRoutedV2": {"$ref": "#/components/messages/UsulanRoutedV2"}}}}
+    path = tmp_path / "asyncapi.yaml"
+    path.write_text(yaml.safe_dump(newer), encoding="utf-8")
+    with pytest.raises(contracts.ContractError, match="not in the contract"):
+        contracts.ReceivedEvents().check(routed("usulan.routed.v2"))
+    monkeypatch.setenv("EPLANNING_CONTRACT", str(path))
+    contracts.ReceivedEvents().check(routed("usulan.routed.v2"))
