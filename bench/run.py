@@ -371,6 +371,12 @@ def main() -> int:
             continue
         if section == "gateway":
             ready, why = gateway_ready(args.gateway_url)
+            deadline = time.monotonic() + (0 if args.quick else 180)
+            while not ready and "answered" in why and time.monotonic() < deadline:
+                # up but not ready (a service reconnecting to the broker or the database): wait for it
+                print(f"  waiting: the gateway's {why}", flush=True)
+                time.sleep(5)
+                ready, why = gateway_ready(args.gateway_url)
             if not ready:
                 print(f"\n== gateway: {SKIPPED_GATEWAY} ({why}). It needs the stack: `make up`, then `make bench`.",
                       flush=True)

@@ -92,4 +92,5 @@ waiting = sa.Table(  # what the assembly waits for (shown by `status`)
     sa.Column("tahun", sa.Integer, primary_key=True),
     sa.Column("reasons", JSONB, nullable=False),
     sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    info={"audit": False},  # derived, rewritten by every recheck: not a decision anyone made
 )
