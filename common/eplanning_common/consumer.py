@@ -6,7 +6,9 @@ with a per-message TTL that grows with each attempt; the TTL dead-letters it bac
 queue. After EVENT_MAX_ATTEMPTS it is parked in the `.dead` queue with the error, for
 `eplanning-deadletters` to list and replay. The original is acked only after that publish was
 confirmed; if the publish fails it is requeued, never dropped. Either way the message leaves the
-main queue, so the events behind it are consumed meanwhile.
+main queue, so the events behind it are consumed meanwhile. (RabbitMQ expires per-message TTLs
+only at the head of a queue: a failing message waiting its 60 s can hold a newer failure's 1 s
+retry behind it in the retry queue; late, never lost, and the main queue is not held.)
 
 A poison message — one no retry can change — is parked at once, after one attempt, without
 reaching the handler:
