@@ -172,7 +172,7 @@ def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events, inspect=None):
     try:
         publish(amqp_uri, events)
         with bappeda_rpc(amqp_uri) as rpc:
-            support.wait_for(lambda: rpc.rkpd.versions(TAHUN), timeout=90, what=f"the RKPD ({order_name})")
+            support.wait_for(lambda: rpc.rkpd.versions(TAHUN), timeout=240, what=f"the RKPD ({order_name})")
             time.sleep(1.0)  # anything still in flight (a duplicate close) has had its chance
             if inspect is not None:
                 inspect(rpc)

@@ -271,7 +271,8 @@ def test_the_contract_a_consumer_loads_follows_EPLANNING_CONTRACT(tmp_path, monk
         "UsulanRoutedV2": {**doc["components"]["messages"]["UsulanRouted"], "name": "usulan.routed.v2",
                            "bindings": {"amqp": {"routingKey": "usulan.routed.v2"}}}}}}
     newer["channels"] = {**doc["channels"], "musrenbang": {**doc["channels"]["musrenbang"], "messages": {
-        **doc["channels"]["musrenbang"]["messages"], "UsulanRoutedV2": {"$ref": "#/components/messages/UsulanRoutedV2"}}}}
+        **doc["channels"]["musrenbang"]["messages"],
+        "UsulanRoutedV2": {"$ref": "#/components/messages/UsulanRoutedV2"}}}}
     path = tmp_path / "asyncapi.yaml"
     path.write_text(yaml.safe_dump(newer), encoding="utf-8")
     with pytest.raises(contracts.ContractError, match="not in the contract"):

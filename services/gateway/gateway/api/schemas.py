@@ -70,7 +70,8 @@ RUPIAH = integer(minimum=0, description="Rupiah, whole numbers")
 TAHUN = integer(minimum=2000, maximum=2100, description="Tahun anggaran (the planned year)")
 PEMDA = string(pattern=r"^[0-9]{2}\.[0-9]{2}$", description="Kode pemda Kemendagri, e.g. 12.21")
 KECAMATAN = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$", description="Kode kecamatan, e.g. 12.21.01")
-DESA = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$", description="Kode desa/kelurahan, e.g. 12.21.01.2001")
+DESA = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
+              description="Kode desa/kelurahan, e.g. 12.21.01.2001")
 DATETIME = string(format="date-time")
 REASON = string(minLength=3, maxLength=2000, description="Alasan (recorded in the decision trail)")
 CURSOR = string(maxLength=200, description="Opaque cursor from the previous page's next_cursor")
@@ -83,7 +84,8 @@ def page_of(item: dict) -> dict:
 # -- validation ---------------------------------------------------------------------------------
 
 _FORMATS = FormatChecker()
-_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 
 
 @_FORMATS.checks("date-time")
