@@ -60,13 +60,35 @@ def _positive(text: str) -> Decimal | None:
     return value if value.is_finite() and value > 0 else None
 
 
+class CsvUnreadable(ValueError):
+    """Text the csv module cannot read: a line break inside an unquoted field, a field longer than
+    its limit (131,072 characters)."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(f"CSV tidak dapat dibaca pada baris {line}: ada baris baru di dalam kolom tanpa tanda "
+                         "kutip, atau kolom yang terlalu panjang")
+
+
+def read_csv(text: str) -> tuple[list[str], list[dict]]:
+    """(header, rows) of a CSV text: a BOM is fine, lines may end in \\n, \\r\\n or \\r. Raises
+    CsvUnreadable naming the line (issue #9: a bare \\r in a field was an unhandled csv.Error, a 500)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return list(reader.fieldnames or []), list(reader)
+    except csv.Error:
+        raise CsvUnreadable(reader.line_num + 1) from None  # the record being read
+
+
 def parse_kamus_csv(text: str, pemda: str) -> tuple[list[dict], list[dict]]:
     """Catalogue rows {kode, nama, sub_kegiatan, opd, satuan, harga_satuan: Decimal,
     volume_maks: Decimal|None} and row errors {row, field, message, code} (row 1 is the header)."""
     if not isinstance(text, str) or not text.strip():
         return [], [{"row": 1, "field": "csv", "message": "Berkas CSV kosong", "code": "required"}]
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = reader.fieldnames or []
+    try:
+        header, records = read_csv(text)
+    except CsvUnreadable as exc:
+        return [], [{"row": exc.line, "field": "csv", "message": str(exc), "code": "csv_unreadable"}]
     missing = [c for c in KAMUS_COLUMNS if c not in header and c != "volume_maks"]
     unknown = [c for c in header if c not in KAMUS_COLUMNS]
     if missing or unknown:
@@ -75,7 +97,7 @@ def parse_kamus_csv(text: str, pemda: str) -> tuple[list[dict], list[dict]]:
         return [], [{"row": 1, "field": "header", "code": "bad_header",
                      "message": f"Header CSV salah ({problem}); kolom: {', '.join(KAMUS_COLUMNS)}"}]
     rows, errors, seen = [], [], {}
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         if number - 1 > KAMUS_MAX_ROWS:
             errors.append({"row": number, "field": "csv", "message": f"Paling banyak {KAMUS_MAX_ROWS} baris",
                            "code": "too_many"})

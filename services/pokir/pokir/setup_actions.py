@@ -1,7 +1,5 @@
 """Cycle set-up: the DPRD register (CSV), the catalogue (CSV, same format as Musrenbang), the
 pokir window, reses. Each refusal raises before anything is written."""
-import csv
-import io
 import uuid
 from datetime import date, datetime
 
@@ -9,7 +7,7 @@ import sqlalchemy as sa
 
 from eplanning_common.domainkit.moments import parse_aware
 from eplanning_common.errors import Forbidden, ValidationError
-from eplanning_common.reference import parse_kamus_csv
+from eplanning_common.reference import CsvUnreadable, parse_kamus_csv, read_csv
 
 from . import events
 from eplanning_common.jsoncodec import from_json, to_json
@@ -29,7 +27,10 @@ def _require(actor: Actor, *roles: Role) -> None:
 def _rows(text, name: str) -> list[dict]:
     if not isinstance(text, str) or not text.strip():
         raise field_error(name, f"Berkas CSV {name} wajib diisi", "required")
-    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        return read_csv(text)[1]
+    except CsvUnreadable as exc:
+        raise field_error(name, f"Berkas CSV {name}: {exc}", "csv_unreadable") from None
 
 
 def import_register(repo: Repository, actor: Actor, periode: str, dapil_csv: str, anggota_csv: str,

@@ -1,8 +1,6 @@
 """Set-up by Bappeda: the OPD register (CSV), the cycle's pinned nomenclature version, ceilings."""
-import csv
-import io
-
 from eplanning_common.errors import Conflict, ValidationError
+from eplanning_common.reference import CsvUnreadable, read_csv
 
 from . import events
 from .domain import Action, Actor, authorize, set_pagu
@@ -19,7 +17,11 @@ def import_opd(repo: Repository, actor: Actor, versi: str, csv_text: str) -> dic
     known = repo.known_bidang(versi)
     if not known:
         raise field_error("versi", f"Versi nomenklatur {versi} belum dimuat", "unknown_version")
-    opds, errors = parse_opd_rows(list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))), known_bidang=known)
+    try:
+        records = read_csv(csv_text)[1]
+    except CsvUnreadable as exc:
+        raise field_error("csv", str(exc), "csv_unreadable") from None
+    opds, errors = parse_opd_rows(records, known_bidang=known)
     if errors:
         raise ValidationError(f"{len(errors)} kesalahan pada CSV OPD; tidak ada yang diimpor", code="csv_invalid",
                               errors=errors)
