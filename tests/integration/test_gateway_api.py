@@ -5,12 +5,15 @@ territory → status, every denied write leaving the object as it was."""
 from __future__ import annotations
 
 import http.client
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from eplanning_common.config import data_dir
+from gateway.api.catalog import DOCUMENTED
+from gateway.api.schemas import field_errors
 
 from . import gateway_stack as stack
 
@@ -207,11 +210,78 @@ def objects(cycle):
     """One object of each kind, owned by the first territory: usulan of desa A1 (kecamatan A),
     pokir of member A01, renja row of PUPR."""
     gw = cycle
-    usulan = ok(new_usulan(gw, gagasan="Usulan untuk matriks"), 201)
+    usulan = ok(new_usulan(gw, gagasan="Usulan untuk matriks", pengusul=PERSON), 201)
+    submitted = ok(new_usulan(gw, gagasan="Usulan terkirim untuk matriks", pengusul=PERSON), 201)
+    ok(call(gw, "desa_a1", "POST", f"/v1/musrenbang/usulan/{submitted['id']}/submit", {}))
     pokir = new_pokir(gw)
     row = new_row(gw)
     return {"usulan": f"/v1/musrenbang/usulan/{usulan['id']}", "pokir": f"/v1/pokir/pokir/{pokir['id']}",
-            "row": f"/v1/renja/rows/{row['row_id']}"}
+            "row": f"/v1/renja/rows/{row['row_id']}", "submitted": f"/v1/musrenbang/usulan/{submitted['id']}",
+            "usulan_ids": {usulan["id"], submitted["id"]}, "tracking_code": submitted["tracking_code"]}
+
+
+# -- what each role may see ----------------------------------------------------------------------
+# The proposer of the matrix usulan has every personal member recorded, each value unique here.
+# Who may see which member (UU PDP data minimisation, musrenbang.domain.privacy), written out
+# again here so that the test is an independent check of the service: the desa operator who
+# collected it sees all, the kecamatan operator no NIK, Bappeda name and group only, every
+# other role nothing (it may not read the usulan at all).
+PERSON = {"nama": "Rahmawati Daulay", "telepon": "081366554433", "nik": "1221014507900003",
+          "kelompok": "Kelompok Wanita Tani Melati"}
+MAY_SEE = {"desa_a1": {"nama", "telepon", "nik", "kelompok"}, "kec_a": {"nama", "telepon", "kelompok"},
+           "bappeda": {"nama", "kelompok"}}
+# members that are never in any answer (secrets and credentials), at any depth
+NEVER = {"password_hash", "password", "refresh_token_hash", "token_hash", "secret_hash", "secret"}
+
+
+def _operation_for(method: str, path: str):
+    """The documented operation serving `method path` (the most literal template that matches)."""
+    path = path.split("?", 1)[0]
+    found = []
+    for op in DOCUMENTED:
+        literal = re.split(r"\{[^}]+\}", op.path)
+        pattern = "[^/]+?".join(re.escape(part) for part in literal)
+        if op.method == method and re.fullmatch(pattern, path):
+            found.append((len("".join(literal)), op))
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _walk(value, keys: list, proposers: list, ids: set):
+    if isinstance(value, dict):
+        if value.get("id") in ids and "pengusul" in value:
+            proposers.append(value["pengusul"])
+        for key, member in value.items():
+            keys.append(key)
+            _walk(member, keys, proposers, ids)
+    elif isinstance(value, list):
+        for member in value:
+            _walk(member, keys, proposers, ids)
+
+
+def check_what_the_role_sees(who, method, path, answer, usulan_ids) -> int:
+    """No answer shows `who` a personal value or a member its role may not see: the proposer's
+    hidden values appear nowhere in the body (whatever the field), no secret member appears at any
+    depth, a JSON success matches its documented (closed) schema, and every proposer shown has
+    exactly the members the role may see. Returns how many proposers it checked."""
+    text = answer.body.decode("utf-8", "replace")
+    visible = MAY_SEE.get(who, set())
+    for member, value in PERSON.items():
+        if member not in visible:
+            assert value not in text, f"{who} sees the proposer's {member} in {method} {path}"
+    if not answer.headers.get("content-type", "").startswith("application/json") or not answer.body:
+        return 0
+    keys, proposers = [], []
+    _walk(answer.json, keys, proposers, usulan_ids)
+    assert not NEVER & set(keys), (method, path, NEVER & set(keys))
+    if 200 <= answer.status < 300:
+        op = _operation_for(method, path)
+        assert op is not None, (method, path)
+        if op.response is not None:
+            assert field_errors(answer.json, op.response) == [], (method, path)
+    for shown in proposers:
+        assert shown is not None and set(shown) == visible, (who, path, shown)
+        assert all(shown[member] == PERSON[member] for member in shown)
+    return len(proposers)
 
 
 # Each row: who, method, object (or a path), body, expected status. "own": the object's territory;
@@ -301,6 +371,42 @@ def test_authorization_matrix(cycle, objects, who, method, target, body, expecte
             after = call(gw, OWNER[kind], "GET", objects[kind])
             assert after.headers["etag"] == before.headers["etag"]
             assert after.body == before.body
-    if answer.status == 200 and kind is not None and method == "GET":
-        leaked = {"password_hash", "nik"} & set(answer.json)
-        assert not leaked
+    proposers = check_what_the_role_sees(who, method, path, answer, objects["usulan_ids"])
+    if answer.status == 200 and kind == "usulan":
+        assert proposers == 1  # the owner's and the reviewers' answers did show the (cut) proposer
+
+
+# Reads beyond the matrix objects: every list, summary and report a role can reach that might carry
+# the proposer. Each row: who, path ("{u}": the submitted usulan, "{code}": its tracking code),
+# the least number of proposers the answer must show (0: none expected).
+READS = [
+    *[(who, f"/v1/musrenbang/{TAHUN}/usulan?limit=200", 2) for who in ("desa_a1", "kec_a", "bappeda")],
+    *[(who, "{u}", 1) for who in ("desa_a1", "kec_a", "bappeda")],
+    *[(who, f"/v1/musrenbang/{TAHUN}/usulan?limit=200", 0) for who in ("desa_b1", "kec_b")],
+    *[(who, "{u}", 0) for who in ("desa_b1", "kec_b", "opd_pupr", "a01", "setwan")],
+    *[(who, "/v1/usulan/{id}/trace", 0) for who in ("desa_a1", "kec_a", "bappeda", "kec_b")],
+    *[(who, f"/v1/dashboard/{TAHUN}", 0) for who in ("desa_a1", "kec_a", "bappeda", "opd_pupr", "a01", "setwan")],
+    *[(who, f"/v1/musrenbang/{TAHUN}/kecamatan/{KEC_A}/{report}", 0)
+      for who in ("kec_a", "bappeda", "kec_b") for report in ("ranking", "duplicates", "berita-acara",
+                                                               "berita-acara.md")],
+    *[(who, f"/v1/pokir/{TAHUN}/{what}", 0) for who in ("a01", "staf_a01", "setwan", "bappeda")
+      for what in ("pokir", "overlaps")],
+    *[(who, f"/v1/renja/{TAHUN}/inbox", 0) for who in ("opd_pupr", "bappeda")],
+    *[(who, "/v1/pokir/register", 0) for who in ("a01", "setwan", "bappeda")],
+    ("admin", "/v1/admin/users", 0), ("bappeda", "/v1/auth/me", 0), ("admin", "/v1/webhooks/subscriptions", 0),
+    (None, "/v1/public/usulan/{code}", 0), (None, f"/v1/public/opendata/12.21/{TAHUN}/usulan.json", 0),
+    (None, f"/v1/public/opendata/12.21/{TAHUN}/usulan.csv", 0),
+]
+
+
+@pytest.mark.parametrize("who, path, least", READS, ids=[f"{w}-{p}" for w, p, _ in READS])
+def test_no_read_shows_a_role_more_than_it_may_see(cycle, objects, who, path, least):
+    usulan_id = objects["submitted"].rsplit("/", 1)[-1]
+    path = path.replace("{u}", objects["submitted"]).replace("{id}", usulan_id)
+    path = path.replace("{code}", objects["tracking_code"])
+    answer = call(cycle, who, "GET", path)
+    assert answer.status < 500, (answer.status, answer.body[:500])
+    shown = check_what_the_role_sees(who or "public", "GET", path, answer, objects["usulan_ids"])
+    assert shown >= least, (who, path, answer.status, answer.body[:300])
+    if who in (None, "opd_pupr", "a01", "setwan", "desa_b1", "kec_b"):
+        assert shown == 0 and PERSON["nama"] not in answer.body.decode("utf-8", "replace")

@@ -106,7 +106,7 @@ def decode_cursor(order: SortOrder, cursor) -> tuple | None:
 def get_usulan(repo: Repository, caller: Caller, usulan_id: str) -> dict:
     u, version = repo.usulan(usulan_id)
     require_usulan_access(caller, u.pemda, u.desa)
-    return {**usulan_view(u, version, repo.lampiran(u.id)), "tindak_lanjut": follow_ups(repo, u.id)}
+    return {**usulan_view(u, version, repo.lampiran(u.id), caller.role), "tindak_lanjut": follow_ups(repo, u.id)}
 
 
 def list_usulan(repo: Repository, caller: Caller, tahun: int, filters: dict | None, cursor: str | None,
@@ -133,7 +133,7 @@ def list_usulan(repo: Repository, caller: Caller, tahun: int, filters: dict | No
     page = rows[:limit]
     last = page[-1] if page else None
     return {
-        "items": [usulan_view(u, version, lampiran) for _, _, u, version, lampiran in page],
+        "items": [usulan_view(u, version, lampiran, caller.role) for _, _, u, version, lampiran in page],
         "next_cursor": encode_cursor(order, last[1], last[0]) if len(rows) > limit else None,
     }
 

@@ -113,7 +113,7 @@ def earlier_create(repo: Repository, caller: Caller, usulan_id: str) -> dict | N
         raise Conflict("request_id ini sudah dipakai untuk usulan pengguna lain; gunakan request_id baru",
                        code="request_id_taken")
     require_usulan_access(caller, existing.pemda, existing.desa)
-    return usulan_view(existing, version, repo.lampiran(usulan_id))
+    return usulan_view(existing, version, repo.lampiran(usulan_id), caller.role)
 
 
 def create(repo: Repository, caller: Caller, tahun: int, data: dict, at: datetime, submit_now: bool = True,
@@ -141,7 +141,7 @@ def create(repo: Repository, caller: Caller, tahun: int, data: dict, at: datetim
     repo.insert_usulan(u, lampiran)
     if u.status is UsulanStatus.SUBMITTED:
         repo.uow.emit(events.SUBMITTED, u.id, events.usulan_data(u, 1), u.pemda, u.tahun)
-    return usulan_view(u, 1, lampiran)
+    return usulan_view(u, 1, lampiran, caller.role)
 
 
 def edit(repo: Repository, caller: Caller, usulan_id: str, data: dict, expected_version: int | None,
@@ -164,7 +164,7 @@ def edit(repo: Repository, caller: Caller, usulan_id: str, data: dict, expected_
     version = repo.save_usulan(updated, version, lampiran)
     if updated.status is UsulanStatus.SUBMITTED:
         repo.uow.emit(events.UPDATED, updated.id, events.usulan_data(updated, version), updated.pemda, updated.tahun)
-    return usulan_view(updated, version, lampiran)
+    return usulan_view(updated, version, lampiran, caller.role)
 
 
 def submit_draft(repo: Repository, caller: Caller, usulan_id: str, at: datetime) -> dict:
@@ -176,7 +176,7 @@ def submit_draft(repo: Repository, caller: Caller, usulan_id: str, at: datetime)
     version = repo.save_usulan(submitted, version)
     repo.uow.emit(events.SUBMITTED, submitted.id, events.usulan_data(submitted, version), submitted.pemda,
                   submitted.tahun)
-    return usulan_view(submitted, version)
+    return usulan_view(submitted, version, repo.lampiran(submitted.id), caller.role)
 
 
 def withdraw_usulan(repo: Repository, caller: Caller, usulan_id: str, reason: str | None, at: datetime) -> dict:
@@ -188,7 +188,7 @@ def withdraw_usulan(repo: Repository, caller: Caller, usulan_id: str, reason: st
     version = repo.save_usulan(withdrawn, version)
     repo.uow.emit(events.WITHDRAWN, withdrawn.id, events.withdrawn_data(withdrawn, version), withdrawn.pemda,
                   withdrawn.tahun)
-    return usulan_view(withdrawn, version)
+    return usulan_view(withdrawn, version, repo.lampiran(withdrawn.id), caller.role)
 
 
 def decide_usulan(repo: Repository, caller: Caller, usulan_id: str, command: dict, expected_version: int | None,
@@ -232,7 +232,7 @@ def decide_usulan(repo: Repository, caller: Caller, usulan_id: str, command: dic
         repo.save_usulan(outcome.merge_target, target_version)
         repo.uow.emit(events.MERGED, decided.id, events.merged_data(decided, outcome.merge_target, decision),
                       decided.pemda, decided.tahun)
-    return usulan_view(decided, version)
+    return usulan_view(decided, version, repo.lampiran(decided.id), caller.role)
 
 
 def _check_version(current: Usulan, version: int, expected: int | None) -> None:

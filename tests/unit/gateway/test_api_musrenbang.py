@@ -25,7 +25,7 @@ from gateway_fakes import SERVICES
 
 from musrenbang import access, queries, usulan_actions
 from musrenbang.codec import usulan_from_dict
-from musrenbang.domain import LEVEL_STATUSES, ChangeKind, DecisionStatus, Level, UsulanStatus
+from musrenbang.domain import PENGUSUL_VISIBLE, LEVEL_STATUSES, ChangeKind, DecisionStatus, Level, UsulanStatus
 from musrenbang.forum_actions import RANKING_RULE
 from musrenbang.service import MusrenbangService
 from musrenbang.views import usulan_view
@@ -621,10 +621,17 @@ def test_vocabularies_match_the_service():
 
 
 def test_the_usulan_schema_is_what_the_service_view_produces():
-    view = usulan_view(usulan_from_dict(api.EXAMPLE_USULAN), 2, api.EXAMPLE_USULAN["lampiran"])
+    usulan = usulan_from_dict(api.EXAMPLE_USULAN)
+    view = usulan_view(usulan, 2, api.EXAMPLE_USULAN["lampiran"], "operator_desa")
     assert view == api.EXAMPLE_USULAN
     assert field_errors(view, api.USULAN) == []
     assert set(api.USULAN["required"]) == set(view)
+    # every role's cut of the proposer is still a valid usulan; only the desa sees everything
+    for role, visible in PENGUSUL_VISIBLE.items():
+        cut = usulan_view(usulan, 2, [], role)
+        assert field_errors(cut, api.USULAN) == [], role
+        assert set(cut["pengusul"]) == set(visible) & set(api.PENGUSUL_OUT["properties"]), role
+        assert set(api.PENGUSUL_OUT["required"]) <= set(cut["pengusul"]), role
 
 
 def test_every_example_validates_against_its_schema():

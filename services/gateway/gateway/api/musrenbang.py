@@ -170,7 +170,10 @@ DECISION = obj({
     "merge_target": nullable(string()),
 }, ["level", "status", "reason", "volume", "cost", "original_volume", "original_cost", "by", "at", "merge_target"])
 PENGUSUL_OUT = obj({"nama": string(), "telepon": nullable(string()), "nik": nullable(string()),
-                    "kelompok": nullable(string())}, ["nama", "telepon", "nik", "kelompok"])
+                    "kelompok": nullable(string())}, ["nama", "kelompok"],
+                   description="The proposer, cut to the reader's role (UU PDP data minimisation): telepon "
+                               "for the desa and kecamatan operators, nik for the desa operator only; a member "
+                               "the role may not see is absent (null: not recorded)")
 USULAN_PROPERTIES = {
     "id": string(), "tracking_code": TRACKING_CODE, "tahun": integer(), "pemda": PEMDA,
     "kecamatan": KECAMATAN_CODE, "desa": DESA_CODE, "kamus_item": KAMUS_ITEM,

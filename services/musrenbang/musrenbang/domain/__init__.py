@@ -12,6 +12,7 @@ from .manifest import (AcceptedRecord, StageManifest, accepted_record, accepted_
                        build_manifest)
 from .merge import check_merge
 from .money import compute_cost, decimal_text, money_text, to_rupiah
+from .privacy import PENGUSUL_VISIBLE, pengusul_for
 from .public import PublicUsulanView, public_view
 from .ranking import RankEntry, Ranked, compare, entry_for, rank, rank_key
 from .regions import InMemoryRegionDirectory, RegionDirectory
