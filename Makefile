@@ -23,8 +23,8 @@ help:
 	@echo "            report in var/bench/deadline_day.md and .json"
 	@echo "make demo   play a complete Padang Lawas cycle through the API (SEED=1 SCALE=1); prints the RKPD URLs"
 	@echo "make demo-reset  stop the stack, drop and recreate its databases, start it again"
-	@echo "make chaos  the demo cycle (SEED=1 SCALE=1) under SIGKILLs and RabbitMQ/PostgreSQL restarts, checked"
-	@echo "            against a fault-free run of the same seed (restarts the machine's RabbitMQ and PostgreSQL)"
+	@echo "make chaos  the demo cycle (SEED=1 SCALE=1) with SIGKILLs of every process, RabbitMQ and PostgreSQL, checked"
+	@echo "            against a fault-free run of the same seed (kills and restarts the machine's RabbitMQ and PostgreSQL)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (nameko 2.14 + eventlet 0.33)")'
@@ -123,9 +123,11 @@ demo-reset: install infra
 
 # Fault injection (tests/chaos/chaos.py): the demo cycle at SCALE with seed SEED, played fault-free on
 # fresh databases and a fresh vhost, then again while each service process and a gunicorn worker is
-# SIGKILLed and RabbitMQ and PostgreSQL are restarted (the machine's own: nothing else should use
-# them meanwhile); prints lost/duplicated/unexpected, both RKPD hashes and the fault timeline. Does not
+# SIGKILLed and RabbitMQ and PostgreSQL are SIGKILLed and started again (the machine's own: nothing
+# else should use them meanwhile); prints lost/duplicated/unexpected, both RKPD hashes and the fault timeline. Does not
 # need (or touch) `make up`'s stack. The short version (--quick) runs in `make test`.
 CHAOS_ARGS ?=
 chaos: install infra
-	$(BIN)/python tests/chaos/chaos.py --seed $(SEED) --scale $(SCALE) --tahun $(DEMO_TAHUN) $(CHAOS_ARGS)
+	@mkdir -p var/chaos
+	$(BIN)/python tests/chaos/chaos.py --seed $(SEED) --scale $(SCALE) --tahun $(DEMO_TAHUN) \
+		--json-out var/chaos/report.json $(CHAOS_ARGS)

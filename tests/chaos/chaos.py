@@ -13,8 +13,8 @@ tests/integration/test_chaos_quick.py, part of `make test`).
 2. The faulty run: the same on another fresh stack, while a fault thread - triggered by the demo's
    progress lines, so the faults land mid-stream at the same points of every run - SIGKILLs each of
    the four services once (a supervisor restarts it a second later), SIGKILLs one gunicorn worker
-   (gunicorn replaces it), restarts RabbitMQ once (`rabbitmqctl stop_app` / `start_app`) and
-   PostgreSQL once (`pg_ctlcluster ... restart`). The demo client retries as a real client does
+   (gunicorn replaces it), SIGKILLs RabbitMQ once and PostgreSQL once (postmaster and backends:
+   a crash, not a shutdown) and starts them again (tests/chaos/infra_kill.py). The demo client retries as a real client does
    (same Idempotency-Key on a lost answer; updates re-read and checked).
 3. Drain: every service's outbox has no pending row and every queue of the vhost (retry queues
    included) is empty for a few seconds in a row; dead-letter queues are counted. The webhooks
@@ -28,7 +28,7 @@ tests/integration/test_chaos_quick.py, part of `make test`).
 Exit status 0 when all three counts are 0, no message is dead-lettered, the demo succeeded, every
 fault fired and the faulty run's RKPD content hash equals the reference's; 1 otherwise.
 
-RabbitMQ and PostgreSQL are the machine's (restarting them disturbs anything else using them).
+RabbitMQ and PostgreSQL are the machine's (killing them disturbs anything else using them).
 """
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ from eplanning_demo.cycle import INBOX_DECISION  # noqa: E402
 from eplanning_demo.plan import Territory, build_plan, load_reference  # noqa: E402
 from tests.integration import gateway_stack as stack  # noqa: E402
 from tests.integration import support  # noqa: E402
+from tests.chaos import infra_kill  # noqa: E402
 
 SERVICES = ("musrenbang", "pokir", "renja", "rkpd")
 USER_PASSWORD = "kata-sandi-chaos"
@@ -72,9 +73,9 @@ SCHEDULE = (
     ("users created", 0.2, "kill-gateway-worker"),
     ("musrenbang: usulan created", 0.0, "kill-musrenbang"),
     ("pokir: reses recorded", 0.0, "kill-pokir"),
-    ("musrenbang: kecamatan scores", 0.0, "restart-rabbitmq"),
+    ("musrenbang: kecamatan scores", 0.0, "kill-rabbitmq"),
     ("musrenbang: stage closed", 0.3, "kill-renja"),
-    ("renja: inbox decisions", 0.0, "restart-postgresql"),
+    ("renja: inbox decisions", 0.0, "kill-postgresql"),
     ("renja: submitted, verified", 0.0, "kill-rkpd"),
 )
 
@@ -334,16 +335,10 @@ class Faults:
             return self.stack.kill_service(fault[5:])
         if fault == "kill-gateway-worker":
             return self.stack.kill_gateway_worker()
-        if fault == "restart-rabbitmq":
-            subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
-            time.sleep(1)
-            subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
-            subprocess.run(["rabbitmqctl", "await_startup"], check=True, capture_output=True, timeout=120)
-            return "rabbitmqctl stop_app; start_app (the node and its durable queues kept)"
-        if fault == "restart-postgresql":
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "restart"], check=True,
-                           capture_output=True, timeout=120)
-            return f"pg_ctlcluster {PG_VERSION} main restart (every connection dropped)"
+        if fault == "kill-rabbitmq":
+            return infra_kill.kill_rabbitmq()
+        if fault == "kill-postgresql":
+            return infra_kill.kill_postgresql(PG_VERSION)
         raise ValueError(fault)
 
 
