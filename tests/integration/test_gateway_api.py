@@ -286,7 +286,8 @@ def check_what_the_role_sees(who, method, path, answer, usulan_ids) -> int:
 
 # Each row: who, method, object (or a path), body, expected status. "own": the object's territory;
 # "other": another desa / kecamatan / member / OPD of the same pemda; roles the endpoint is not for
-# are refused by the gateway itself. Writes that succeed are last per object (they change the ETag).
+# are refused by the gateway itself; members a client may not set are refused (422) even for the
+# owner. Writes that succeed are last per object (they change the ETag).
 DENIED = (403, 404)
 MATRIX = [
     # usulan of desa A1, kecamatan A
@@ -336,6 +337,13 @@ MATRIX = [
     ("admin", "GET", "/v1/admin/users", None, 200),
     ("admin", "GET", f"/v1/dashboard/{TAHUN}", None, 403),
     ("opd_pupr", "GET", f"/v1/musrenbang/{TAHUN}/usulan", None, 403),
+    # mass assignment (API3): the owner may not set what the server decides; refused whole
+    ("desa_a1", "PATCH", "usulan", {"status": "diterima"}, 422),
+    ("desa_a1", "PATCH", "usulan", {"gagasan": "x", "cost": "1", "created_by": "someone"}, 422),
+    ("a01", "PATCH", "pokir", {"anggota_id": "A02"}, 422),
+    ("a01", "PATCH", "pokir", {"status": "diakomodasi"}, 422),
+    ("opd_pupr", "PATCH", "row", {"opd": PERKIM}, 422),
+    ("opd_pupr", "PATCH", "row", {"target": "1", "status": "verified"}, 422),
     # the owners' own writes, last
     ("desa_a1", "PATCH", "usulan", {"gagasan": "Drainase jalan pasar (revisi)"}, 200),
     ("a01", "PATCH", "pokir", {"judul": "Sumur bor Pasar Sibuhuan (revisi)"}, 200),
