@@ -61,13 +61,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class ExpectedRefusals(logging.Filter):
+    """nameko logs every exception an RPC raised, with its traceback; for the expected ones (the
+    refusals of eplanning_common.errors: 403/404/409/422 at the gateway, see eplanning_common.rpc)
+    that is noise at WARNING in an operator's log. Such a record becomes one INFO line without the
+    traceback; the refusal itself (class and payload) is kept in `refusal`."""
+
+    PREFIX = "(expected) error handling worker"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "nameko.containers" and str(record.msg).startswith(self.PREFIX):
+            exc = record.exc_info[1] if record.exc_info else None
+            if exc is not None:
+                record.refusal = f"{type(exc).__name__}: {exc}"
+            record.msg, record.args = "refused %s", (record.args[0] if record.args else "?",)
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def logging_config(service: str | None = None, level: str = "INFO") -> dict:
     """A dictConfig for JSON logs on stderr (used by nameko's LOGGING key and by the gateway)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter, "service": service}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "filters": {"expected": {"()": ExpectedRefusals}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["expected"]}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {"amqp": {"level": "WARNING"}, "kombu": {"level": "WARNING"}},
     }

@@ -16,6 +16,8 @@ import amqp.exceptions
 import kombu.exceptions
 from nameko.rpc import Rpc as _NamekoRpc
 
+from .errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 REPLY_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.RecoverableConnectionError,
@@ -23,6 +25,12 @@ REPLY_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.RecoverableCo
 
 
 class Rpc(_NamekoRpc):
+    """Also: the refusals of eplanning_common.errors are `expected_exceptions` (caused by the caller,
+    not a fault of the service), so they are logged as one INFO line (eplanning_common.logs)."""
+
+    def __init__(self, expected_exceptions=(ServiceError,), **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)

@@ -238,3 +238,31 @@ def test_each_nameko_service_autoscales_on_its_rpc_queue():
         assert queue_triggers, name
         assert any(f"rpc-{name}" in t["metadata"]["queueName"] for t in queue_triggers), name
         assert obj["spec"]["minReplicaCount"] >= 1, name
+
+
+def test_the_services_log_configuration_is_the_shared_one():
+    """deploy/nameko.yaml's LOGGING (what `nameko run` applies) is eplanning_common.logs'
+    logging_config, the refusal filter included: applied, a refusal comes out as one INFO line."""
+    import json
+    import logging
+    import logging.config
+
+    from eplanning_common.errors import Forbidden
+    from eplanning_common.logs import ExpectedRefusals, JsonFormatter, logging_config
+
+    logging_yaml = yaml.safe_load((ROOT / "deploy" / "nameko.yaml").read_text())["LOGGING"]
+    shared = logging_config("musrenbang")
+    assert logging_yaml["handlers"] == shared["handlers"]
+    assert logging_yaml["filters"]["expected"]["()"] == "eplanning_common.logs.ExpectedRefusals"
+    assert shared["filters"]["expected"]["()"] is ExpectedRefusals
+    assert logging_yaml["formatters"]["json"]["()"] == "eplanning_common.logs.JsonFormatter"
+    assert shared["formatters"]["json"]["()"] is JsonFormatter
+    assert logging_yaml["loggers"] == shared["loggers"]
+
+    handler = logging.StreamHandler()
+    handler.addFilter(ExpectedRefusals())
+    record = logging.LogRecord("nameko.containers", logging.WARNING, __file__, 1,
+                               "(expected) error handling worker %s: %s", ("<worker>", "x"), None)
+    record.exc_info = (Forbidden, Forbidden("Akses ditolak"), None)
+    assert handler.filter(record)
+    assert json.loads(JsonFormatter().format(record))["level"] == "INFO"

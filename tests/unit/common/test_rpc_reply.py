@@ -46,3 +46,39 @@ def test_the_services_use_it():
 
     for module in (m, p, r, k):
         assert module.rpc is rpc, module.__name__
+
+
+def test_refusals_are_expected_and_logged_as_one_info_line():
+    """A refusal (403/404/409/422) is the caller's doing: nameko logs it as expected, and the JSON
+    log turns that into one INFO line with the refusal and no traceback; a bug stays an ERROR."""
+    import json
+    import logging
+
+    from eplanning_common.errors import Conflict, NotFound, ServiceError
+    from eplanning_common.logs import ExpectedRefusals, JsonFormatter
+
+    assert Rpc().expected_exceptions == (ServiceError,)
+    assert isinstance(NotFound("x"), Rpc().expected_exceptions)
+    assert not isinstance(ValueError("x"), Rpc().expected_exceptions)
+
+    def record(level, msg, exc):
+        try:
+            raise exc
+        except Exception:
+            import sys
+            return logging.LogRecord("nameko.containers", level, __file__, 1, msg,
+                                     ("<WorkerContext musrenbang.get_usulan>", exc), sys.exc_info())
+
+    refused = record(logging.WARNING, "(expected) error handling worker %s: %s",
+                     NotFound("Usulan tidak ditemukan", code="usulan_not_found"))
+    assert ExpectedRefusals().filter(refused)
+    line = json.loads(JsonFormatter("musrenbang").format(refused))
+    assert line["level"] == "INFO" and "exception" not in line
+    assert line["message"] == "refused <WorkerContext musrenbang.get_usulan>"
+    assert line["refusal"].startswith("NotFound: ") and "usulan_not_found" in line["refusal"]
+
+    bug = record(logging.ERROR, "error handling worker %s: %s", KeyError("doc"))
+    assert ExpectedRefusals().filter(bug)
+    line = json.loads(JsonFormatter("musrenbang").format(bug))
+    assert line["level"] == "ERROR" and "KeyError" in line["exception"]
+    assert issubclass(Conflict, ServiceError)
