@@ -337,6 +337,9 @@ MATRIX = [
     ("admin", "GET", "/v1/admin/users", None, 200),
     ("admin", "GET", f"/v1/dashboard/{TAHUN}", None, 403),
     ("opd_pupr", "GET", f"/v1/musrenbang/{TAHUN}/usulan", None, 403),
+    # lists filtered on another territory: refused, or answered within the caller's own (no leak)
+    ("opd_perkim", "GET", f"/v1/renja/{TAHUN}/rows?opd={PUPR}", None, DENIED),
+    ("opd_perkim", "GET", f"/v1/renja/{TAHUN}/inbox?opd={PUPR}", None, DENIED),
     # mass assignment (API3): the owner may not set what the server decides; refused whole
     ("desa_a1", "PATCH", "usulan", {"status": "diterima"}, 422),
     ("desa_a1", "PATCH", "usulan", {"gagasan": "x", "cost": "1", "created_by": "someone"}, 422),
@@ -391,6 +394,9 @@ READS = [
     *[(who, f"/v1/musrenbang/{TAHUN}/usulan?limit=200", 2) for who in ("desa_a1", "kec_a", "bappeda")],
     *[(who, "{u}", 1) for who in ("desa_a1", "kec_a", "bappeda")],
     *[(who, f"/v1/musrenbang/{TAHUN}/usulan?limit=200", 0) for who in ("desa_b1", "kec_b")],
+    ("desa_b1", f"/v1/musrenbang/{TAHUN}/usulan?desa={DESA_A1}", 0),
+    ("kec_b", f"/v1/musrenbang/{TAHUN}/usulan?kecamatan={KEC_A}", 0),
+    ("a02", f"/v1/pokir/{TAHUN}/pokir?anggota_id=A01", 0),
     *[(who, "{u}", 0) for who in ("desa_b1", "kec_b", "opd_pupr", "a01", "setwan")],
     *[(who, "/v1/usulan/{id}/trace", 0) for who in ("desa_a1", "kec_a", "bappeda", "kec_b")],
     *[(who, f"/v1/dashboard/{TAHUN}", 0) for who in ("desa_a1", "kec_a", "bappeda", "opd_pupr", "a01", "setwan")],
@@ -418,3 +424,10 @@ def test_no_read_shows_a_role_more_than_it_may_see(cycle, objects, who, path, le
     assert shown >= least, (who, path, answer.status, answer.body[:300])
     if who in (None, "opd_pupr", "a01", "setwan", "desa_b1", "kec_b"):
         assert shown == 0 and PERSON["nama"] not in answer.body.decode("utf-8", "replace")
+    if who in NOT_THEIRS and answer.status == 200:  # a page of another territory's objects is empty
+        key, value = NOT_THEIRS[who]
+        assert [item for item in answer.json.get("items", []) if item.get(key) == value] == [], (who, path)
+
+
+# the other territory each reader of a list must never get an item of
+NOT_THEIRS = {"desa_b1": ("desa", DESA_A1), "kec_b": ("kecamatan", KEC_A), "a02": ("anggota_id", "A01")}
