@@ -9,6 +9,8 @@ DEMO_PEMDA ?= 12.21
 NOMENKLATUR_VERSI ?= sipd-2027
 DEMO_TAHUN ?= 2027
 PYTEST_ARGS ?=
+# the slowest tests are listed at the end of every run (where the suite's time goes)
+PYTEST_DURATIONS ?= --durations=15
 
 .PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos
 help:
@@ -59,7 +61,7 @@ down:
 	@deploy/local/stack.sh stop
 
 test: install infra
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_DURATIONS) $(PYTEST_ARGS)
 
 unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

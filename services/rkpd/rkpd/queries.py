@@ -1,12 +1,10 @@
 """Reads of the RKPD: what is closed and what it waits for, the versions, one document."""
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from eplanning_common.errors import NotFound
 
 from . import assembly, facts
-from eplanning_common import errors as rpc
-from .tables import narrative, rkpd_version, stage, waiting
+from .tables import rkpd_version, stage, waiting
 
 
 def status(uow, pemda: str, tahun: int) -> dict:
@@ -48,19 +46,6 @@ def document(uow, pemda: str, tahun: int, nomor: int | None) -> dict:
     if row is None:
         raise NotFound(f"RKPD {pemda} {tahun} belum disusun", code="rkpd_not_found")
     return {"document": row.document, "files": row.files, "location": row.location}
-
-
-def set_narrative(uow, pemda: str, tahun: int, bab, sections) -> dict:
-    if bab not in (1, 2, 3, 4, 6, 7):
-        raise rpc.ValidationError("Bab narasi: 1, 2, 3, 4, 6 atau 7 (bab V adalah tabel)",
-                                  errors=[{"field": "bab", "message": "Bab tidak dapat diedit", "code": "invalid"}])
-    if not isinstance(sections, list) or not sections or any(
-            not isinstance(x, dict) or set(x) != {"judul", "teks"} or not str(x["judul"]).strip() for x in sections):
-        raise rpc.ValidationError("Bagian narasi: daftar {judul, teks}",
-                                  errors=[{"field": "sections", "message": "Isi daftar {judul, teks}", "code": "invalid"}])
-    statement = pg_insert(narrative).values(pemda=pemda, tahun=tahun, bab=str(bab), sections=sections)
-    uow.execute(statement.on_conflict_do_update(index_elements=["pemda", "tahun", "bab"], set_={"sections": sections}))
-    return {"bab": bab, "sections": sections}
 
 
 def waiting_cycles(uow) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
 
-from . import cycle, facts, queries, trace
+from . import cycle, facts, narrative_edits, queries, trace
 from . import open_data as opendata, publication
 from .errors import require_bappeda, translated
 
@@ -58,9 +58,16 @@ class RkpdService:
             return trace.trace(uow, self.identity, tahun, kind, source_id, row_ids)
 
     @rpc
-    def set_narrative(self, tahun, bab, sections):
+    def get_narrative(self, tahun, bab):
+        """A chapter's narrative sections and their version (0: the year's default text)."""
         with self._bappeda() as (uow, pemda):
-            return queries.set_narrative(uow, pemda, tahun, bab, sections)
+            return narrative_edits.get_narrative(uow, pemda, tahun, bab)
+
+    @rpc
+    def set_narrative(self, tahun, bab, sections, expected_version=None):
+        """Replace a chapter's sections; refused (stale_version) unless made from `expected_version`."""
+        with self._bappeda() as (uow, pemda):
+            return narrative_edits.set_narrative(uow, pemda, tahun, bab, sections, expected_version)
 
     @rpc
     def assemble(self, tahun):

@@ -68,6 +68,7 @@ narrative = sa.Table(  # Bappeda's narrative sections per chapter
     sa.Column("tahun", sa.Integer, primary_key=True),
     sa.Column("bab", sa.Text, primary_key=True),
     sa.Column("sections", JSONB, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),  # If-Match (narrative_edits)
 )
 
 rkpd_version = sa.Table(

@@ -122,6 +122,7 @@ REQUESTS = [
     ("GET", "/v1/rkpd/2027/versions", None),
     ("GET", "/v1/rkpd/2027/document", None),
     ("GET", "/v1/rkpd/2027/files/pdf", None),
+    ("GET", "/v1/rkpd/2027/narrative/1", None),
     ("PUT", "/v1/rkpd/2027/narrative/1", api.EX_NARRATIVE_IN),
     ("POST", "/v1/rkpd/2027/assemble", None),
     ("POST", "/v1/rkpd/2027/promote", {"to": "rancangan"}),
@@ -268,11 +269,59 @@ def test_a_file_changed_on_the_services_disk_is_409(client, rpc, bappeda):
 # -- narrative, assembly, promotion -----------------------------------------------------------------
 
 
-def test_a_chapters_narrative_is_replaced(client, rpc, bappeda):
-    rpc.answers[("rkpd", "set_narrative")] = lambda tahun, bab, sections: {"bab": bab, "sections": sections}
-    result = client.simulate_put("/v1/rkpd/2027/narrative/2", json=api.EX_NARRATIVE_IN, headers=bappeda)
-    assert result.status_code == 200 and result.json == {"bab": 2, **api.EX_NARRATIVE_IN}
-    assert calls(rpc) == [("set_narrative", (2027, 2, api.EX_NARRATIVE_IN["sections"]), {})]
+DEFAULT_TEXT = {"bab": 2, "sections": [{"judul": "Aspek Geografi", "teks": "Teks bawaan."}], "version": 0,
+                "bawaan": True}
+
+
+@pytest.fixture
+def chapter(rpc):
+    """Chapter II as the service keeps it: a version number and the sections, replaced only when
+    the edit names the current version."""
+    stored = copy.deepcopy(DEFAULT_TEXT)
+    rpc.answers[("rkpd", "get_narrative")] = lambda tahun, bab: copy.deepcopy(stored)
+
+    def replace(tahun, bab, sections, expected_version=None):
+        if expected_version is not None and expected_version != stored["version"]:
+            raise remote(Conflict, "set_narrative", "Narasi versi sudah usang", "stale_version")
+        stored.update(sections=sections, version=stored["version"] + 1, bawaan=False)
+        return copy.deepcopy(stored)
+
+    rpc.answers[("rkpd", "set_narrative")] = replace
+    return stored
+
+
+def test_a_chapters_narrative_is_read_with_an_etag_and_replaced_with_if_match(client, rpc, bappeda, chapter):
+    read = client.simulate_get("/v1/rkpd/2027/narrative/2", headers=bappeda)
+    assert read.status_code == 200 and read.json == DEFAULT_TEXT and read.headers["etag"]
+    result = client.simulate_put("/v1/rkpd/2027/narrative/2", json=api.EX_NARRATIVE_IN,
+                                 headers={**bappeda, "If-Match": read.headers["etag"]})
+    assert result.status_code == 200
+    assert result.json == {"bab": 2, **api.EX_NARRATIVE_IN, "version": 1, "bawaan": False}
+    assert calls(rpc)[-1] == ("set_narrative", (2027, 2, api.EX_NARRATIVE_IN["sections"]), {"expected_version": 0})
+
+
+def test_a_narrative_edit_without_if_match_is_428_and_from_an_old_text_412(client, rpc, bappeda, chapter):
+    assert client.simulate_put("/v1/rkpd/2027/narrative/2", json=api.EX_NARRATIVE_IN,
+                               headers=bappeda).status_code == 428
+    old = client.simulate_get("/v1/rkpd/2027/narrative/2", headers=bappeda).headers["etag"]
+    mine = {"sections": [{"judul": "Aspek Geografi", "teks": "Versi rekan."}]}
+    assert client.simulate_put("/v1/rkpd/2027/narrative/2", json=mine,
+                               headers={**bappeda, "If-Match": old}).status_code == 200
+    stale = client.simulate_put("/v1/rkpd/2027/narrative/2", json=api.EX_NARRATIVE_IN,
+                                headers={**bappeda, "If-Match": old})
+    assert stale.status_code == 412 and stale.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert chapter["sections"] == mine["sections"] and chapter["version"] == 1
+    assert [c for c in calls(rpc) if c[0] == "set_narrative"] == [
+        ("set_narrative", (2027, 2, mine["sections"]), {"expected_version": 0})]
+
+
+def test_a_narrative_edit_that_loses_the_race_after_the_etag_check_is_412(client, rpc, bappeda, chapter):
+    etag = client.simulate_get("/v1/rkpd/2027/narrative/2", headers=bappeda).headers["etag"]
+    rpc.answers[("rkpd", "set_narrative")] = lambda *a, **k: (_ for _ in ()).throw(
+        remote(Conflict, "set_narrative", "Narasi versi 0 sudah usang", "stale_version"))
+    result = client.simulate_put("/v1/rkpd/2027/narrative/2", json=api.EX_NARRATIVE_IN,
+                                 headers={**bappeda, "If-Match": etag})
+    assert result.status_code == 412
 
 
 @pytest.mark.parametrize("bab", [0, 5, 8])

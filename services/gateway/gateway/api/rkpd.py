@@ -159,7 +159,10 @@ SECTION_IN = obj({"judul": string(minLength=1, maxLength=300), "teks": string(ma
 NARRATIVE_IN = obj({"sections": arr(SECTION_IN, minItems=1, maxItems=100,
                                     description="The chapter's sections, in order; they replace the current ones")},
                    ["sections"])
-NARRATIVE_OUT = obj({"bab": integer(), "sections": arr(SECTION_IN)}, ["bab", "sections"])
+NARRATIVE_OUT = obj({"bab": integer(), "sections": arr(SECTION_IN),
+                     "version": integer(minimum=0, description="0: never edited (the year's default text)"),
+                     "bawaan": boolean(description="true: the default text of the year's template, not yet edited")},
+                    ["bab", "sections", "version", "bawaan"])
 PROMOTE_IN = obj({"to": enum(*VERSIONS[1:], description="The next stage (exactly one step forward)")}, ["to"])
 
 # -- examples -----------------------------------------------------------------------------------
@@ -275,10 +278,17 @@ def get_file(call: Call) -> Any:
     return file_answer(got, f"rkpd_{call.identity['pemda']}_{tahun}_v{got['nomor']}.{fmt}")
 
 
+def get_narrative(call: Call) -> Any:
+    tahun, bab = tahun_of(call), call.params["bab"]
+    check(bab, enum_int(NARRATIVE_CHAPTERS), "bab")
+    return call.rpc.call("rkpd", "get_narrative", tahun, bab)
+
+
 def put_narrative(call: Call) -> Any:
     tahun, bab = tahun_of(call), call.params["bab"]
     check(bab, enum_int(NARRATIVE_CHAPTERS), "bab")
-    return call.rpc.call("rkpd", "set_narrative", tahun, bab, call.body["sections"])
+    return call.rpc.call("rkpd", "set_narrative", tahun, bab, call.body["sections"],
+                         expected_version=call.expected_version)
 
 
 def post_assemble(call: Call) -> Any:
@@ -317,12 +327,19 @@ OPERATIONS: list[Operation] = [
         query={"nomor": NOMOR}, response=None, produces=tuple(media for _, media in FORMATS.values()),
         description="The bytes hash to the version's recorded SHA-256: `X-Content-SHA256` (hex) and "
                     "`Repr-Digest` carry it. The service refuses a file that changed on disk (409 file_mismatch)."),
+    _op("GET", f"{_BASE}/narrative/{{bab:int}}", "rkpd.getNarrative",
+        "The narrative sections of a chapter (1, 2, 3, 4, 6 or 7) and their version; its ETag is what a "
+        "replacement sends as If-Match", get_narrative, response=NARRATIVE_OUT,
+        path_params={"bab": enum_int(NARRATIVE_CHAPTERS)},
+        response_example={"bab": 1, **EX_NARRATIVE_IN, "version": 0, "bawaan": True}),
     _op("PUT", f"{_BASE}/narrative/{{bab:int}}", "rkpd.setNarrative",
         "Replace the narrative sections of a chapter (1, 2, 3, 4, 6 or 7; chapter V is the table)",
-        put_narrative, body=NARRATIVE_IN, example=EX_NARRATIVE_IN, response=NARRATIVE_OUT,
-        path_params={"bab": enum_int(NARRATIVE_CHAPTERS)},
-        response_example={"bab": 1, **EX_NARRATIVE_IN},
-        description="Takes effect in the next assembly (`POST .../assemble`)."),
+        put_narrative, body=NARRATIVE_IN, example=EX_NARRATIVE_IN, response=NARRATIVE_OUT, if_match=True,
+        current=get_narrative, path_params={"bab": enum_int(NARRATIVE_CHAPTERS)},
+        response_example={"bab": 1, **EX_NARRATIVE_IN, "version": 1, "bawaan": False},
+        description="`If-Match` with the ETag of the GET is required: an edit made from an older text is "
+                    "refused (412) and changes nothing, so two people editing one chapter cannot overwrite "
+                    "each other. Takes effect in the next assembly (`POST .../assemble`)."),
     _op("POST", f"{_BASE}/assemble", "rkpd.assemble",
         "Reassemble now (after a narrative edit, say): the new version, or the status when nothing could be "
         "assembled", post_assemble, idempotent=True, response={"anyOf": [ASSEMBLED, STATUS]},
