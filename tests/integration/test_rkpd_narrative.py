@@ -64,6 +64,10 @@ def test_a_chapter_is_replaced_only_from_its_current_version(amqp_uri, rkpd):
         with pytest.raises(RemoteError) as refused:
             rpc.rkpd.set_narrative(TAHUN, 5, sections("Bab V adalah tabel"), expected_version=0)
         assert refused.value.exc_type == "ValidationError"
+        with pytest.raises(RemoteError) as bad_version:
+            rpc.rkpd.set_narrative(TAHUN, 2, sections("x"), expected_version="2")
+        assert bad_version.value.exc_type == "ValidationError" and "expected_version" in bad_version.value.value
+        assert rpc.rkpd.get_narrative(TAHUN, 2)["version"] == 2
 
     with rkpd.connect() as conn:
         entries = conn.execute(sa.select(audit.audit_log.c.subject, audit.audit_log.c.before, audit.audit_log.c.after,

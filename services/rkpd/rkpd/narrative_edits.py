@@ -31,8 +31,8 @@ def _check_sections(sections) -> None:
     if not isinstance(sections, list) or not sections or any(
             not isinstance(x, dict) or set(x) != {"judul", "teks"} or not isinstance(x["judul"], str)
             or not isinstance(x["teks"], str) or not x["judul"].strip() for x in sections):
-        raise rpc.ValidationError("Bagian narasi: daftar {judul, teks}",
-                                  errors=[{"field": "sections", "message": "Isi daftar {judul, teks}", "code": "invalid"}])
+        raise rpc.ValidationError("Bagian narasi: daftar {judul, teks}", errors=[
+            {"field": "sections", "message": "Isi daftar {judul, teks}", "code": "invalid"}])
 
 
 def _stale(expected, current) -> rpc.Conflict:
@@ -55,6 +55,10 @@ def set_narrative(uow, pemda: str, tahun: int, bab, sections, expected_version: 
     (0: the default text); None replaces whatever is there (callers without a read: tools)."""
     _check_bab(bab)
     _check_sections(sections)
+    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)
+                                         or expected_version < 0):
+        raise rpc.ValidationError("expected_version: bilangan bulat >= 0", errors=[
+            {"field": "expected_version", "message": "Versi harus bilangan bulat >= 0", "code": "invalid"}])
     key = (narrative.c.pemda == pemda, narrative.c.tahun == tahun, narrative.c.bab == str(bab))
     current = uow.execute(sa.select(narrative.c.version).where(*key).with_for_update()).scalar()
     have = current or 0
