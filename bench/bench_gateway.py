@@ -59,8 +59,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (GATEWAY_MARKER, HELLO_MARKER, ROOT, SERVICES, CpuMeter, machine, percentile,  # noqa: E402
-                    stack_processes, wait_for_quiet)
+from common import (GATEWAY_MARKER, HELLO_MARKER, ROOT, SERVICES, CpuMeter, machine, now_iso, percentile,  # noqa: E402
+                    stack_processes, wait_for_quiet, write_report)
 
 GUNICORN_CONFIG = ROOT / "deploy" / "gateway" / "gunicorn.conf.py"
 PEMDA = "12.21"
@@ -133,16 +133,19 @@ class Api:
                            json_body={"username": username, "password": password})["access_token"]
 
 
-def check_gateway(api: Api) -> None:
+def check_gateway(api: Api, script: str = "bench_gateway", then: str = "make bench") -> None:
+    """Exit 2 unless the gateway answers /readyz with 200 (every service and the broker up): the
+    benchmarks start nothing themselves."""
+    where = f"http://{api.host}:{api.port}"
     try:
         status, _, data = api.request("GET", "/readyz", headers={"Accept": "application/json"})
     except OSError as exc:
-        print(f"bench_gateway: the gateway is not reachable at http://{api.host}:{api.port} ({exc}).\n"
-              "  Start the stack first: `make up` (then `make bench`). This script starts nothing.", file=sys.stderr)
+        print(f"{script}: the gateway is not reachable at {where} ({exc}).\n"
+              f"  Start the stack first: `make up` (then `{then}`). This script starts nothing.", file=sys.stderr)
         raise SystemExit(2) from None
     if status != 200:
-        print(f"bench_gateway: http://{api.host}:{api.port}/readyz answered {status} ({json.dumps(data)[:300]}): "
-              "the stack is not ready; see var/log/stack.log", file=sys.stderr)
+        print(f"{script}: {where}/readyz answered {status} ({json.dumps(data)[:300]}): "
+              "the stack is not ready; see var/log/stack.log (`make up` starts what is missing)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -641,12 +644,8 @@ def main() -> int:
                  "TCP connection, in every phase")
     result["notes"] = notes
     result["machine"] = machine()
-    result["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    md = Path(args.md) if args.md else out.with_suffix(".md")
-    md.write_text(markdown(result))
+    result["measured_at"] = now_iso()
+    out, md = write_report(result, args.out, args.md, markdown)
     print(f"written to {out} and {md}")
     return 0
 

@@ -43,7 +43,6 @@ table next to it (--md). Not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import random
@@ -62,7 +61,7 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, CpuMeter, fmt, latency_ms, machine, md_table, now_iso, write_json)  # noqa: E402
+from common import ROOT, CpuMeter, fmt, latency_ms, machine, md_table, now_iso, write_report  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from tests.integration import support  # noqa: E402
@@ -620,9 +619,7 @@ def run(args, rnd: random.Random, started: float, log_dir: Path) -> int:
 
     result.update({"quick": args.quick, "databases": [url.rsplit("/", 1)[1] for url in urls.values()], "machine": machine(),
                    "measured_at": now_iso(), "wall_seconds": round(time.monotonic() - started, 1)})
-    out = write_json(args.out, result)
-    md = Path(args.md) if args.md else out.with_suffix(".md")
-    md.write_text(markdown(result))
+    out, md = write_report(result, args.out, args.md, markdown)
     print(f"written to {out} and {md}")
     return 0
 

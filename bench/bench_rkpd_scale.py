@@ -49,7 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (ROOT, CpuMeter, fmt, linear_fit, machine, md_table, now_iso, reset_peak_rss, rss_mib,  # noqa: E402
-                    write_json)
+                    write_json, write_report)
 
 PEMDA, TAHUN = "12.21", 2027
 BASE = {"usulan": 1600, "renja_rows": 500, "pokir": 600}  # SCALE=1
@@ -421,9 +421,7 @@ def measure(args, scales: list, repeats: int, started: float) -> int:
               "base_scale": {**BASE, "opd": OPD_COUNT, "anggota_dprd": MEMBERS, "accepted": f"1 in {ACCEPT_EVERY}"},
               "machine": machine(), "measured_at": now_iso(), "wall_seconds": round(time.monotonic() - started, 1)}
     print(f"rkpd: {result['verdict']}", flush=True)
-    out = write_json(args.out, result)
-    md = Path(args.md) if args.md else out.with_suffix(".md")
-    md.write_text(markdown(result))
+    out, md = write_report(result, args.out, args.md, markdown)
     print(f"written to {out} and {md}")
     return 0
 

@@ -295,6 +295,15 @@ def write_json(path: Path | str, data) -> Path:
     return path
 
 
+def write_report(result: dict, out: Path | str, md: Path | str | None, markdown) -> tuple[Path, Path]:
+    """A benchmark's result as JSON at `out` and as `markdown(result)` at `md` (default: beside it,
+    .md); returns both paths."""
+    out = write_json(out, result)
+    md = Path(md) if md else out.with_suffix(".md")
+    md.write_text(markdown(result))
+    return out, md
+
+
 def md_table(headers: list[str], rows: list[list], right: set[int] | None = None) -> list[str]:
     """A Markdown table; columns in `right` (indexes) are right-aligned (numbers)."""
     right = right or set()

@@ -52,30 +52,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import (PEMDA, Api, BenchError, admin_password, desa_codes, gunicorn_workers,  # noqa: E402
-                           prepare_cycle, run_phase, usulan_body)
-from common import GATEWAY_MARKER, ROOT, git_commit, machine, md_table, write_json  # noqa: E402
+from bench_gateway import (PEMDA, Api, BenchError, admin_password, check_gateway, desa_codes,  # noqa: E402
+                           gunicorn_workers, prepare_cycle, run_phase, usulan_body)
+from common import GATEWAY_MARKER, ROOT, git_commit, machine, md_table, write_report  # noqa: E402
 
 OPERATOR_PREFIX = "load.desa."
 BAPPEDA_USER = "load.bappeda"
 REASON = "Uji beban hari tenggat Musrenbang desa (bench/load_deadline_day.py)"
 UNKNOWN_KAMUS = "ZZZ-99"
 INTENDED = {"schema": 422, "domain": 422}  # provoked refusal -> the status it must get
-
-
-def check_stack(api: Api) -> None:
-    """Exit 2 unless the gateway answers /readyz with 200 (every service and the broker up)."""
-    where = f"http://{api.host}:{api.port}"
-    try:
-        status, _, data = api.request("GET", "/readyz", headers={"Accept": "application/json"})
-    except OSError as exc:
-        print(f"load_deadline_day: no gateway at {where} ({exc}).\n"
-              "  This load test needs the running stack and starts nothing: run `make up` first.", file=sys.stderr)
-        raise SystemExit(2) from None
-    if status != 200:
-        print(f"load_deadline_day: {where}/readyz answered {status} ({json.dumps(data)[:300]}): the stack is "
-              "not ready (see var/log/stack.log; `make up` starts what is missing).", file=sys.stderr)
-        raise SystemExit(2)
 
 
 # -- setup ----------------------------------------------------------------------------------------------
@@ -248,7 +233,7 @@ def main(argv=None) -> int:
         parser.error("--seconds and --timeout must be positive, --invalid-every and --think-ms not negative")
 
     api = Api(args.url)
-    check_stack(api)
+    check_gateway(api, "load_deadline_day", "make load")
     desa = desa_codes(PEMDA)
     clients = args.clients or len(desa)
     if not 1 <= clients <= len(desa):
@@ -291,9 +276,7 @@ def main(argv=None) -> int:
         "machine": machine(), "commit": git_commit(),
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    out = write_json(args.out, result)
-    md = Path(args.md) if args.md else out.with_suffix(".md")
-    md.write_text(markdown(result))
+    out, md = write_report(result, args.out, args.md, markdown)
     lat = phase["latency_ms"]
     print(f"{classification['ok']} usulan created ({phase['requests_per_second']} per second), "
           f"{classification['intended_4xx']} intended 4xx, {classification['errors']} errors "

@@ -187,7 +187,7 @@ def rkpd_figures(report: dict) -> list[dict]:
             out.append(figure("rkpd", f"{label}: CPU time (assembly + renderer)", p["cpu_seconds_median"]["total"],
                               "CPU s", ref, round(base["cpu_seconds_median"]["total"] * factor, 3), better="lower"))
         out.append(figure("rkpd", f"{label}: peak memory of the assembling process", p["service_peak_mib"], "MiB",
-                          f"its RSS before the assembly", p["rss_before_mib"], better="lower"))
+                          "its RSS before the assembly", p["rss_before_mib"], better="lower"))
         out.append(figure("rkpd", f"{label}: peak memory of the renderer", p["renderer_peak_mib"], "MiB",
                           f"SCALE={scale_text(base['scale'])}", base["renderer_peak_mib"], better="lower"))
     for key, what in (("total", "wall time"), ("total_cpu", "CPU time")):
