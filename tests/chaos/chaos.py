@@ -440,6 +440,15 @@ class Tally:
             if len(self.details) < 200:
                 self.details.append(f"{kind}: {what}" + (f" (x{n})" if n > 1 else ""))
 
+    def once_each(self, noun: str, planned: dict, seen: collections.Counter) -> None:
+        """Every planned object (key -> how to name it) listed once: missing is lost, listed more
+        than once is duplicated."""
+        for key, name in planned.items():
+            if not seen[key]:
+                self.add("lost", f"{noun} {name}")
+        for key, n in seen.items():
+            self.add("duplicated", f"{noun} {key} listed twice", n - 1)
+
 
 def check_state(plan, ids: dict, state: dict, reference_rkpd: list[dict]) -> Tally:
     """Compares a run's business state with the plan; `ids` is the reference run's result json (the
@@ -448,10 +457,8 @@ def check_state(plan, ids: dict, state: dict, reference_rkpd: list[dict]) -> Tal
     # usulan and their decisions
     planned = {ids["usulan"][str(u.n)]["id"]: u for u in plan.usulan}
     texts = {u.permasalahan for u in plan.usulan}
-    seen = collections.Counter(u["id"] for u in state["usulan"])
-    for ident, u in planned.items():
-        if not seen[ident]:
-            tally.add("lost", f"usulan {u.n} ({ident})")
+    tally.once_each("usulan", {ident: f"{u.n} ({ident})" for ident, u in planned.items()},
+                    collections.Counter(u["id"] for u in state["usulan"]))
     for u in state["usulan"]:
         p = planned.get(u["id"])
         if p is None:
@@ -465,38 +472,28 @@ def check_state(plan, ids: dict, state: dict, reference_rkpd: list[dict]) -> Tal
             tally.add("duplicated" if key in want else "unexpected", f"usulan {p.n}: decision {key}", n - want[key])
         if p.withdrawn != (u["status"] == "withdrawn"):
             tally.add("unexpected", f"usulan {p.n}: status {u['status']!r}, withdrawn planned {p.withdrawn}")
-    for ident, n in seen.items():
-        tally.add("duplicated", f"usulan {ident} listed twice", n - 1)
     # pokir
     planned_pokir = {ids["pokir"][str(p.n)]: p for p in plan.pokir}
     judul = {p.judul for p in plan.pokir}
-    seen = collections.Counter(p["id"] for p in state["pokir"])
-    for ident, p in planned_pokir.items():
-        if not seen[ident]:
-            tally.add("lost", f"pokir {p.n} ({ident})")
+    tally.once_each("pokir", {ident: f"{p.n} ({ident})" for ident, p in planned_pokir.items()},
+                    collections.Counter(p["id"] for p in state["pokir"]))
     for p in state["pokir"]:
         want = planned_pokir.get(p["id"])
         if want is None:
             tally.add("duplicated" if p.get("judul") in judul else "unexpected", f"pokir {p['id']}")
         elif p["status"] != want.status_akhir:
             tally.add("unexpected", f"pokir {want.n}: status {p['status']!r}, planned {want.status_akhir!r}")
-    for ident, n in seen.items():
-        tally.add("duplicated", f"pokir {ident} listed twice", n - 1)
     # renja rows
     planned_rows = {ids["rows"][r.key]: r for r in plan.rows if r.key in ids["rows"]}
     for r in plan.rows:
         if r.key not in ids["rows"]:
             tally.add("lost", f"row {r.key}: not in the reference run")
     shapes = {(r.opd, r.sub_kegiatan) for r in plan.rows}
-    seen = collections.Counter(r["row_id"] for r in state["rows"])
-    for ident, r in planned_rows.items():
-        if not seen[ident]:
-            tally.add("lost", f"row {r.key} ({ident})")
+    tally.once_each("row", {ident: f"{r.key} ({ident})" for ident, r in planned_rows.items()},
+                    collections.Counter(r["row_id"] for r in state["rows"]))
     for r in state["rows"]:
         if r["row_id"] not in planned_rows:
             tally.add("duplicated" if (r["opd"], r["sub_kegiatan"]) in shapes else "unexpected", f"row {r['row_id']}")
-    for ident, n in seen.items():
-        tally.add("duplicated", f"row {ident} listed twice", n - 1)
     # inbox items and their decisions
     expected = {}
     for kind, items in (("musrenbang", plan.routed_usulan()), ("pokir", plan.pokir)):
@@ -504,18 +501,14 @@ def check_state(plan, ids: dict, state: dict, reference_rkpd: list[dict]) -> Tal
             source = ids["usulan"][str(x.n)]["id"] if kind == "musrenbang" else ids["pokir"][str(x.n)]
             for f in x.follow_up.chain():
                 expected[(source, f.opd)] = INBOX_DECISION[f.decision]
-    seen = collections.Counter((i["source_id"], i["opd"]) for i in state["inbox"])
-    for key, status in expected.items():
-        if not seen[key]:
-            tally.add("lost", f"inbox item {key}")
+    tally.once_each("inbox item", {key: key for key in expected},
+                    collections.Counter((i["source_id"], i["opd"]) for i in state["inbox"]))
     for i in state["inbox"]:
         key = (i["source_id"], i["opd"])
         if key not in expected:
             tally.add("unexpected", f"inbox item {key}")
         elif i["status"] != expected[key]:
             tally.add("unexpected", f"inbox item {key}: {i['status']!r}, planned {expected[key]!r}")
-    for key, n in seen.items():
-        tally.add("duplicated", f"inbox item {key}", n - 1)
     # RKPD versions: each assembled once, with the reference's content
     want = collections.Counter((v["versi"], v["content_hash"]) for v in reference_rkpd)
     got = collections.Counter((v["versi"], v["content_hash"]) for v in state["rkpd"])
