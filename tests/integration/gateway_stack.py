@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 
-from eplanning_common.migrations import migrate
-from eplanning_common.wilayah import load_wilayah
 
 from . import support
+from .support import service_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "admin-integrasi-rahasia"
@@ -40,21 +38,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def service_database(service: str, suffix: str, pemda: str = "12.21") -> str:
-    url = support.fresh_database(f"eplanning_test_{service}_{suffix}")
-    migrate(service, url)
-    engine = sa.create_engine(url)
-    try:
-        load_wilayah(engine, pemda)
-        if service == "renja":
-            from renja.nomenklatur import load_nomenklatur
-
-            load_nomenklatur(engine, "sipd-2027")
-    finally:
-        engine.dispose()
-    return url
 
 
 def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "renja", "rkpd")) -> list:

@@ -69,6 +69,26 @@ def fresh_database(name: str) -> str:
     return url
 
 
+def service_database(service: str, suffix: str, pemda: str = "12.21") -> str:
+    """This run's fresh database for `service`, migrated, with the region names of `pemda` (and
+    the national nomenclature for renja): what a service container needs to start."""
+    from eplanning_common.migrations import migrate
+    from eplanning_common.wilayah import load_wilayah
+
+    url = fresh_database(f"eplanning_test_{service}_{suffix}")
+    migrate(service, url)
+    engine = sa.create_engine(url)
+    try:
+        load_wilayah(engine, pemda)
+        if service == "renja":
+            from renja.nomenklatur import load_nomenklatur
+
+            load_nomenklatur(engine, "sipd-2027")
+    finally:
+        engine.dispose()
+    return url
+
+
 def _drop(real_name: str) -> None:
     admin = sa.create_engine(f"{PG_URI}/postgres", isolation_level="AUTOCOMMIT")
     try:

@@ -22,7 +22,6 @@ from eplanning_common.config import data_dir
 from eplanning_common.db import Db, UnitOfWork
 from eplanning_common.migrations import migrate
 from eplanning_common.schema import metadata as plumbing_metadata
-from eplanning_common.wilayah import load_wilayah
 
 from . import support
 
@@ -57,10 +56,8 @@ def cli_verify(url, *extra):
 
 @pytest.fixture(scope="module")
 def musrenbang_db():
-    url = support.fresh_database("eplanning_test_audit_musrenbang")
-    migrate("musrenbang", url)
+    url = support.service_database("musrenbang", "audit", PEMDA)
     engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
     yield url, engine
     engine.dispose()
 

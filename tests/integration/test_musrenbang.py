@@ -41,12 +41,7 @@ IDENTITIES = {
 
 @pytest.fixture(scope="module")
 def musrenbang_db():
-    url = support.fresh_database("eplanning_test_musrenbang_svc")
-    migrate("musrenbang", url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    engine.dispose()
-    return url
+    return support.service_database("musrenbang", "svc", PEMDA)
 
 
 @pytest.fixture(scope="module")

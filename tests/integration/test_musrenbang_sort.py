@@ -7,14 +7,11 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
-from eplanning_common.migrations import migrate
-from eplanning_common.wilayah import load_wilayah
 from gateway.api import musrenbang as api
 from gateway.api.schemas import field_errors
 from musrenbang.service import MusrenbangService
@@ -50,12 +47,7 @@ PLAN = [
 
 @pytest.fixture(scope="module")
 def musrenbang_db():
-    url = support.fresh_database("eplanning_test_musrenbang_sort")
-    migrate("musrenbang", url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    engine.dispose()
-    return url
+    return support.service_database("musrenbang", "sort", PEMDA)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,8 @@ import yaml
 
 from eplanning_common import contracts
 from eplanning_common.envelope import make_event
-from eplanning_common.migrations import migrate
 from eplanning_common.publisher import ConfirmingPublisher, OutgoingMessage, json_message, open_connection
 from eplanning_common.topology import Subscription, Topology, declare
-from eplanning_common.wilayah import load_wilayah
 from renja import inbox_actions
 from renja.service import RenjaService
 from rkpd import facts
@@ -41,12 +39,7 @@ CLI = Path(sys.executable).parent / "eplanning-deadletters"
 
 
 def fresh(service):
-    url = support.fresh_database(f"eplanning_test_{service}_poison")
-    migrate(service, url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    engine.dispose()
-    return url
+    return support.service_database(service, "poison", PEMDA)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
 from eplanning_common.envelope import make_event
-from eplanning_common.migrations import migrate
 from eplanning_common.publisher import ConfirmingPublisher, json_message, open_connection
-from eplanning_common.wilayah import load_wilayah
 from musrenbang.service import MusrenbangService
 from pokir.service import PokirService
 
@@ -42,12 +40,7 @@ WHO = {
 
 
 def fresh(service):
-    url = support.fresh_database(f"eplanning_test_{service}_flow")
-    migrate(service, url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    engine.dispose()
-    return url
+    return support.service_database(service, "flow", PEMDA)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,10 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
-from eplanning_common.migrations import migrate
 from eplanning_common.publisher import open_connection
 from eplanning_common.wilayah import load_wilayah
 from musrenbang.service import MusrenbangService
 from pokir.service import PokirService
-from renja.nomenklatur import load_nomenklatur
 from renja.service import RenjaService
 
 from . import support
@@ -45,14 +43,7 @@ WHO = {
 
 
 def fresh(service):
-    url = support.fresh_database(f"eplanning_test_{service}_renjaflow")
-    migrate(service, url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    if service == "renja":
-        load_nomenklatur(engine, "sipd-2027")
-    engine.dispose()
-    return url
+    return support.service_database(service, "renjaflow", PEMDA)
 
 
 @pytest.fixture(scope="module")

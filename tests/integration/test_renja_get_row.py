@@ -4,14 +4,10 @@ or Bappeda, refused to another OPD, and not found across pemda."""
 import json
 
 import pytest
-import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from eplanning_common.migrations import migrate
-from eplanning_common.wilayah import load_wilayah
-from renja.nomenklatur import load_nomenklatur
 from renja.service import RenjaService
 
 from . import support
@@ -31,12 +27,7 @@ WHO = {
 
 @pytest.fixture(scope="module")
 def rpc(amqp_uri):
-    url = support.fresh_database("eplanning_test_renja_getrow")
-    migrate("renja", url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
-    load_nomenklatur(engine, "sipd-2027")
-    engine.dispose()
+    url = support.service_database("renja", "getrow", PEMDA)
     container = ServiceContainer(RenjaService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
     container.start()
     proxies, opened = {}, []

@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from eplanning_common.envelope import make_event
-from eplanning_common.migrations import migrate
 from eplanning_common.publisher import ConfirmingPublisher, json_message
 from eplanning_common.wilayah import load_wilayah
 from musrenbang.domain import AcceptedRecord, accepted_set_digest
@@ -24,7 +23,6 @@ from pokir.domain import SubmittedRecord, submitted_set_digest
 from pokir.service import PokirService
 from renja.domain import RenjaRow
 from renja.domain.manifest import rows_digest
-from renja.nomenklatur import load_nomenklatur
 from renja.service import RenjaService
 from rkpd.service import RkpdService
 
@@ -38,14 +36,7 @@ SUB = "1.03.06.2.01.0012"
 
 
 def db(service, suffix, pemda=PEMDA):
-    url = support.fresh_database(f"eplanning_test_{service}_{suffix}")
-    migrate(service, url)
-    engine = sa.create_engine(url)
-    load_wilayah(engine, pemda)
-    if service == "renja":
-        load_nomenklatur(engine, "sipd-2027")
-    engine.dispose()
-    return url
+    return support.service_database(service, suffix, pemda)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common import audit
-from eplanning_common.migrations import migrate
-from eplanning_common.wilayah import load_wilayah
 from rkpd.service import RkpdService
 
 from . import support
@@ -24,10 +22,8 @@ PEMDA, TAHUN = "12.21", 2044
 
 @pytest.fixture(scope="module")
 def rkpd(amqp_uri):
-    url = support.fresh_database("eplanning_test_rkpd_narrative")
-    migrate("rkpd", url)
+    url = support.service_database("rkpd", "narrative", PEMDA)
     engine = sa.create_engine(url)
-    load_wilayah(engine, PEMDA)
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
     container.start()
     try:
