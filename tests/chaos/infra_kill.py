@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
+
+from tests.integration.support import wait_for
 
 START_TIMEOUT = 120.0
 
@@ -34,25 +35,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_gone(pids: list[int], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while any(_alive(pid) for pid in pids):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"processes {pids} survived SIGKILL for {timeout:.0f} s")
-        time.sleep(0.1)
+def _wait_gone(pids: list[int]) -> None:
+    wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=30, interval=0.1,
+             what=f"processes {pids} to die of SIGKILL")
 
 
 def _children(pid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
     return [int(p) for p in found.stdout.split()]
-
-
-def _wait_until(check, what: str, timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not come back within {timeout:.0f} s")
-        time.sleep(0.5)
 
 
 # -- RabbitMQ -------------------------------------------------------------------------------------
@@ -78,7 +68,7 @@ def kill_rabbitmq() -> str:
     _wait_gone([pid])
     subprocess.run(["rabbitmq-server", "-detached"], capture_output=True, timeout=60)
     subprocess.run(["rabbitmqctl", "await_startup"], capture_output=True, timeout=START_TIMEOUT)
-    _wait_until(_rabbitmq_ready, "RabbitMQ")
+    wait_for(_rabbitmq_ready, timeout=START_TIMEOUT, interval=0.5, what="RabbitMQ to come back")
     return f"SIGKILL RabbitMQ node (pid {pid}); rabbitmq-server -detached; await_startup"
 
 
@@ -109,14 +99,10 @@ def kill_postgresql(version: str, cluster: str = "main") -> str:
     _wait_gone(victims)
     # A killed postmaster stays a zombie until its parent (init) reaps it, and PostgreSQL refuses to
     # start while the pid in its socket lock file answers signal 0: try again until it starts.
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        started = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"],
-                                 capture_output=True, text=True, timeout=START_TIMEOUT)
-        if started.returncode == 0 or _postgres_ready():
-            break
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"PostgreSQL did not start again: {started.stderr.strip()[-500:]}")
-        time.sleep(1)
-    _wait_until(_postgres_ready, "PostgreSQL")
+    def start() -> bool:
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"]
+        return subprocess.run(command, capture_output=True, timeout=START_TIMEOUT).returncode == 0 or _postgres_ready()
+
+    wait_for(start, timeout=START_TIMEOUT, interval=1, what=f"PostgreSQL {version}/{cluster} to start again")
+    wait_for(_postgres_ready, timeout=START_TIMEOUT, interval=0.5, what="PostgreSQL to come back")
     return f"SIGKILL postmaster (pid {pid}) and its {len(victims) - 1} processes; pg_ctlcluster start (WAL recovery)"
