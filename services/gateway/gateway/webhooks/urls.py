@@ -18,7 +18,7 @@ the Kubernetes API, anything on the internal network. So, unless GATEWAY_WEBHOOK
   environment is used.
 
 Allowed means: not in the explicit deny list below. It does not rely on `ipaddress.is_global`,
-which (Python before 3.11.10/3.12.4, CVE-2024-4032) calls NAT64, 6to4, IPv4-compatible,
+which (Python 3.11.7 as used here; CVE-2024-4032, fixed in later releases) calls NAT64, 6to4, IPv4-compatible,
 site-local and 192.0.0.0/24 addresses global. IPv6 must moreover lie in 2000::/3 (the only
 globally allocated unicast space) unless it is one of the forms that embed an IPv4 address —
 IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`, 6to4
