@@ -342,6 +342,25 @@ def test_partners_receive_no_free_text_unless_the_pemda_opted_in(amqp_uri, api, 
         assert {k: v for k, v in event["data"].items() if k not in ("permasalahan", "gagasan")} == body["data"]
 
 
+def test_a_refused_address_shows_in_the_delivery_log_only_as_address_not_allowed(amqp_uri, api, partner, pemda,
+                                                                                start_worker, monkeypatch):
+    """Issue #18 finding 2: the worker (address rules on) refuses a host that resolves to 127.0.0.1;
+    the subscriber's delivery log says "address not allowed" and never which address it resolved to."""
+    host_url = partner.url.replace("http://", "https://")  # registered while the local mode was on
+    sub = subscribe(api, host_url)
+    monkeypatch.setenv("GATEWAY_WEBHOOKS_ALLOW_PRIVATE", "0")
+    start_worker()
+    publish(amqp_uri, withdrawn_event(pemda))
+    support.wait_for(lambda: [a for d in deliveries_of(api, sub["id"]) for a in d["attempts"]], timeout=10,
+                     what="the first attempt")
+    (delivery,) = deliveries_of(api, sub["id"])
+    attempt = delivery["attempts"][0]
+    assert attempt["outcome"] == "failed" and attempt["http_status"] is None
+    assert attempt["error"].endswith("address not allowed") and delivery["last_error"] == attempt["error"]
+    assert "127.0.0.1" not in json.dumps(delivery) and "resolves" not in json.dumps(delivery)
+    assert partner.count() == 0
+
+
 def test_a_dead_delivery_is_replayed_and_arrives(amqp_uri, api, partner, pemda, start_worker, monkeypatch):
     monkeypatch.setenv("GATEWAY_WEBHOOKS_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("GATEWAY_WEBHOOKS_PAUSE_AFTER", "10")
