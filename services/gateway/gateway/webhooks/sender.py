@@ -18,13 +18,12 @@
 """
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from http.cookiejar import DefaultCookiePolicy
 from typing import Callable
 from urllib.parse import urlsplit
-
-import logging
 
 import eventlet
 import requests
