@@ -74,6 +74,38 @@ def messages_by_type(doc: dict) -> dict[str, dict]:
     return found
 
 
+FREE_TEXT = "x-free-text"
+ITEMS = "[]"  # a path step into every item of an array
+
+
+def free_text_paths(doc: dict | None = None) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """CloudEvents type → the paths in its `data` of every property the document marks
+    `x-free-text: true` (text people type: it may name people, so it is not passed on to partners
+    unless their pemda opted in; gateway.webhooks.freetext). A path is a tuple of property names,
+    `ITEMS` stepping into each item of an array; allOf/oneOf/anyOf branches are followed."""
+    doc = doc or load()
+    return {event_type: tuple(sorted(_free_text_in(doc, message["data"], ())))
+            for event_type, message in messages_by_type(doc).items()}
+
+
+def _free_text_in(doc: dict, node, path: tuple[str, ...], depth: int = 0) -> set[tuple[str, ...]]:
+    node = _resolve(doc, node)
+    found: set[tuple[str, ...]] = set()
+    if not isinstance(node, dict) or depth > 20:
+        return found
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in node.get(key) or ():
+            found |= _free_text_in(doc, branch, path, depth + 1)
+    for name, prop in (node.get("properties") or {}).items():
+        if _resolve(doc, prop).get(FREE_TEXT) is True or (isinstance(prop, dict) and prop.get(FREE_TEXT) is True):
+            found.add(path + (name,))
+        else:
+            found |= _free_text_in(doc, prop, path + (name,), depth + 1)
+    if "items" in node:
+        found |= _free_text_in(doc, node["items"], path + (ITEMS,), depth + 1)
+    return found
+
+
 def validate_event(envelope: dict, doc: dict | None = None) -> None:
     doc = doc or load()
     envelope_schema = doc["components"]["schemas"]["CloudEvent"]

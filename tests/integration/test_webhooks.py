@@ -190,6 +190,19 @@ def withdrawn_event(pemda, tahun=2027):
     return event
 
 
+def submitted_event(pemda, tahun=2027):
+    """A contract-valid usulan.submitted with free text that names a person."""
+    event = make_event("musrenbang", "usulan.submitted.v1", str(uuid.uuid4()), {
+        "usulan_id": str(uuid.uuid4()), "tracking_code": "K7M2P9QX", "version": 1, "kecamatan": f"{pemda}.01",
+        "desa": f"{pemda}.01.2001", "kamus_kode": "JLN-01", "sub_kegiatan": "1.03.10.2.01.0001",
+        "opd": "1.03.0.00.0.00.01.0000", "satuan": "m", "harga_satuan": "750000.00", "volume": "120",
+        "cost": "90000000.00", "permasalahan": "Jalan depan rumah Pak Budi Nasution tergenang",
+        "gagasan": "Drainase di depan rumah Pak Budi", "submitted_at": datetime.now(timezone.utc).isoformat(),
+    }, pemda, tahun)
+    contracts.validate_event(event)
+    return event
+
+
 def publish(amqp_uri, *events):
     """As the outbox relay publishes: confirmed, mandatory (an unroutable event would show here)."""
     publisher = ConfirmingPublisher(amqp_uri)
@@ -305,6 +318,47 @@ def test_signed_delivery_retried_then_paused_held_resumed_and_replayed(amqp_uri,
            publish_to_paused_seen=paused_at - published_at,
            resume_to_held_arrived=arrived_after_resume - resumed_at,
            replay_to_arrived=replay_arrived - replayed_at)
+
+
+@pytest.mark.parametrize("opted_in", [False, True], ids=["default", "pemda_opted_in"])
+def test_partners_receive_no_free_text_unless_the_pemda_opted_in(amqp_uri, api, partner, pemda, start_worker,
+                                                                  monkeypatch, opted_in):
+    """Issue #18 finding 11: permasalahan and gagasan (x-free-text in the contract) are left out of the
+    webhook body — and of the stored delivery, so a replay cannot send them either."""
+    monkeypatch.setenv("GATEWAY_WEBHOOKS_FREE_TEXT_PEMDA", pemda if opted_in else "")
+    partner.status = 200
+    start_worker()
+    sub = subscribe(api, partner.url, ["musrenbang.usulan.submitted.v1"])
+    event = submitted_event(pemda)
+    publish(amqp_uri, event)
+    support.wait_for(lambda: partner.count() == 1, timeout=10, what="the delivery")
+    body = verified(partner.requests[0], sub["secret"])
+    assert body["id"] == event["id"] and body["data"]["cost"] == "90000000.00"
+    if opted_in:
+        assert body["data"] == event["data"]
+    else:
+        assert "permasalahan" not in body["data"] and "gagasan" not in body["data"]
+        assert b"Budi" not in partner.requests[0]["body"]
+        assert {k: v for k, v in event["data"].items() if k not in ("permasalahan", "gagasan")} == body["data"]
+
+
+def test_a_refused_address_shows_in_the_delivery_log_only_as_address_not_allowed(amqp_uri, api, partner, pemda,
+                                                                                start_worker, monkeypatch):
+    """Issue #18 finding 2: the worker (address rules on) refuses a host that resolves to 127.0.0.1;
+    the subscriber's delivery log says "address not allowed" and never which address it resolved to."""
+    host_url = partner.url.replace("http://", "https://")  # registered while the local mode was on
+    sub = subscribe(api, host_url)
+    monkeypatch.setenv("GATEWAY_WEBHOOKS_ALLOW_PRIVATE", "0")
+    start_worker()
+    publish(amqp_uri, withdrawn_event(pemda))
+    support.wait_for(lambda: [a for d in deliveries_of(api, sub["id"]) for a in d["attempts"]], timeout=10,
+                     what="the first attempt")
+    (delivery,) = deliveries_of(api, sub["id"])
+    attempt = delivery["attempts"][0]
+    assert attempt["outcome"] == "failed" and attempt["http_status"] is None
+    assert attempt["error"].endswith("address not allowed") and delivery["last_error"] == attempt["error"]
+    assert "127.0.0.1" not in json.dumps(delivery) and "resolves" not in json.dumps(delivery)
+    assert partner.count() == 0
 
 
 def test_a_dead_delivery_is_replayed_and_arrives(amqp_uri, api, partner, pemda, start_worker, monkeypatch):

@@ -1,7 +1,9 @@
 """The data of every event Musrenbang publishes (documented in contracts/asyncapi.yaml).
 
 Events go to partners: no personal data (proposer name, phone, NIK, operator accounts) ever
-appears here. Amounts and volumes are decimal strings.
+appears here. The free text (`permasalahan`, `gagasan`, the withdrawal reason: `x-free-text` in the
+contract) is here for the platform's own consumers; the webhooks worker leaves it out of what
+partners receive (gateway.webhooks.freetext). Amounts and volumes are decimal strings.
 """
 from .domain import Decision, ScheduleChange, Usulan, decimal_text, money_text
 from .codec import window_to_dict

@@ -1,7 +1,9 @@
 """The data of every event Pokir publishes (documented in contracts/asyncapi.yaml).
 
 Pokir become public once delivered to Bappeda, but events carry no contact data and no
-Setwan notes; staf ahli are identified by nothing but the member they act for.
+Setwan notes; staf ahli are identified by nothing but the member they act for. The free text
+(`judul`, `permasalahan`, `usulan`: `x-free-text` in the contract) is for the platform's own
+consumers; the webhooks worker leaves it out of what partners receive (gateway.webhooks.freetext).
 """
 from .domain import Pokir, decimal_text, money_text
 

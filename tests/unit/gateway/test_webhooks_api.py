@@ -244,11 +244,12 @@ def test_the_pemda_and_creator_come_from_the_token_not_the_body(client, headers_
     ("ftp://partner.example.org/hook", "url_scheme"),
     ("https://user:pass@partner.example.org/hook", "url_credentials"),
     ("https://partner.example.org/hook#frag", "url_fragment"),
-    ("http://127.0.0.1:8080/hook", "url_private"),
-    ("http://169.254.169.254/latest/meta-data", "url_private"),
-    ("http://[::1]/hook", "url_private"),
-    ("http://localhost/hook", "url_private"),
-    ("http://rabbitmq:15672/api", "url_private"),
+    ("http://partner.example.org/hook", "url_scheme"),
+    ("https://127.0.0.1:8080/hook", "url_private"),
+    ("https://169.254.169.254/latest/meta-data", "url_private"),
+    ("https://[::1]/hook", "url_private"),
+    ("https://localhost/hook", "url_private"),
+    ("https://rabbitmq:15672/api", "url_private"),
     ("https://partner.example.org:99999/hook", "url_port"),
 ])
 def test_urls_that_are_refused(client, admin, webhooks, url, code):
@@ -293,7 +294,7 @@ def test_errors_are_in_english_on_request(client, admin):
     result = client.simulate_post(f"{BASE}/subscriptions", headers={**admin, "Accept-Language": "en"},
                                   json={"name": "P", "url": "ftp://x.example.org/", "event_types": ["musrenbang.*"]})
     assert result.status_code == 422
-    assert result.json["errors"][0]["message"] == "The URL must start with http:// or https://."
+    assert result.json["errors"][0]["message"] == "The URL must start with https://."
     indonesian = create(client, admin, url="ftp://x.example.org/")
     assert indonesian.json["errors"][0]["message"].startswith("Alamat harus diawali")
 
@@ -370,7 +371,7 @@ def test_patch_checks_what_it_changes(client, admin, webhooks):
     sid = create(client, admin).json["id"]
     assert error_codes(client.simulate_patch(f"{BASE}/subscriptions/{sid}", json={}, headers=admin)) == \
         {("", "no_changes")}
-    assert error_codes(client.simulate_patch(f"{BASE}/subscriptions/{sid}", json={"url": "http://10.0.0.5/"},
+    assert error_codes(client.simulate_patch(f"{BASE}/subscriptions/{sid}", json={"url": "https://10.0.0.5/"},
                                              headers=admin)) == {("url", "url_private")}
     assert error_codes(client.simulate_patch(f"{BASE}/subscriptions/{sid}", json={"secret": "mine"},
                                              headers=admin)) == {("secret", "unknown_field")}

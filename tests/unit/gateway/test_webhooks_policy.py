@@ -129,7 +129,8 @@ def test_only_public_addresses_are_allowed(address, allowed):
 
 @pytest.mark.parametrize("url, reason", [
     ("https://partner.example.org/hook?x=1", None),
-    ("http://partner.example.org:8443/hook", None),
+    ("https://partner.example.org:8443/hook", None),
+    ("http://partner.example.org:8443/hook", "url_scheme"),  # https only (http with ALLOW_PRIVATE=1)
     ("https://93.184.216.34/hook", None),
     ("HTTPS://partner.example.org/", None),  # schemes are case-insensitive (RFC 3986 3.1)
     ("javascript:alert(1)", "url_scheme"),

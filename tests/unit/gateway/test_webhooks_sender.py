@@ -131,7 +131,7 @@ def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(rec
         return addresses
 
     sender = Sender(1, 2, allow_private=False, resolve=resolve)
-    outcome = send(sender, receiver.url(host="partner.example.org"))
+    outcome = send(sender, receiver.url(host="partner.example.org").replace("http:", "https:"))
 
     assert resolved == ["partner.example.org"]
     assert not outcome.ok and "address not allowed" in outcome.error

@@ -40,7 +40,7 @@ MAX_EVENT_TYPES = 50
 
 # code -> (Bahasa Indonesia, English)
 MESSAGES: dict[str, tuple[str, str]] = {
-    "url_scheme": ("Alamat harus diawali http:// atau https://.", "The URL must start with http:// or https://."),
+    "url_scheme": ("Alamat harus diawali https://.", "The URL must start with https://."),
     "url_credentials": ("Alamat tidak boleh memuat nama pengguna atau kata sandi.",
                         "The URL must not contain a user name or password."),
     "url_host": ("Alamat harus memuat nama host yang sah.", "The URL needs a valid host name."),
@@ -280,8 +280,8 @@ def replay_delivery(call: Call) -> dict:
 
 NAME = string(minLength=1, maxLength=200, description="The partner (shown to administrators)")
 URL = string(minLength=8, maxLength=urls.MAX_URL_LENGTH,
-             description="http(s) URL the worker POSTs to; no credentials; public addresses only unless "
-                         "GATEWAY_WEBHOOKS_ALLOW_PRIVATE=1")
+             description="https URL the worker POSTs to; no credentials; public addresses only (http and "
+                         "private addresses only with GATEWAY_WEBHOOKS_ALLOW_PRIVATE=1, tests and local development)")
 EVENT_TYPES = arr(string(minLength=1, maxLength=matching.MAX_PATTERN_LENGTH), minItems=1, maxItems=MAX_EVENT_TYPES,
                   description="Event-type patterns: an exact type (musrenbang.usulan.submitted.v1, with or without "
                               "the id.eplanning. prefix), `*` for one segment, a trailing `*` for the rest "

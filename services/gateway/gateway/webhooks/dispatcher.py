@@ -25,6 +25,7 @@ from nameko.extensions import DependencyProvider
 
 from eplanning_common.db import make_engine
 
+from .freetext import FreeText
 from .schema import CHANNEL
 from .sender import Sender
 from .settings import WebhookSettings
@@ -111,6 +112,7 @@ class WebhookDispatcher(DependencyProvider):
         self.store = WebhookStore(self.engine)
         self.sender = Sender(self.settings.connect_timeout, self.settings.timeout, self.settings.allow_private)
         self.dispatcher = Dispatcher(self.store, self.sender, self.settings)
+        self.free_text = FreeText.from_contract(self.settings.free_text_pemda)
         self._running = False
         self._thread = None
 
@@ -147,8 +149,9 @@ class WebhookDispatcher(DependencyProvider):
         return self
 
     def collect(self, event: dict) -> int:
-        """Record the deliveries of one consumed event (the NOTIFY at commit wakes the senders)."""
-        return self.store.collect(event)
+        """Record the deliveries of one consumed event as partners may see it (no free text unless
+        its pemda opted in: gateway.webhooks.freetext); the NOTIFY at commit wakes the senders."""
+        return self.store.collect(self.free_text.for_partners(event))
 
     def check(self) -> dict:
         return self.store.check()

@@ -9,14 +9,21 @@
   (`eventlet.Timeout`: requests' read timeout alone restarts on every byte, a receiver trickling
   bytes could hold a worker for ever). Only the first 500 characters of the answer are read.
 * Addresses: the connection classes below resolve the host themselves, refuse it when any of its
-  addresses is not public (unless allowed), and connect to exactly the checked addresses.
+  addresses is denied (urls.py, unless allowed), and connect to exactly the checked addresses.
+  The outcome (shown to the subscriber's admins) then says only "address not allowed"; the host,
+  its addresses and the rule that refused them are logged for the operator (`webhook address
+  refused`). A name that does not resolve gets the same outcome, so that the delivery log cannot
+  tell an internal name from a missing one.
+* Scheme: https only; http too with allow_private (tests, local development).
 """
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from http.cookiejar import DefaultCookiePolicy
 from typing import Callable
+from urllib.parse import urlsplit
 
 import eventlet
 import requests
@@ -28,13 +35,15 @@ from urllib3.exceptions import NewConnectionError
 
 from . import signing
 from .policy import Outcome
-from .urls import address_allowed
+from .urls import NOT_ALLOWED, allowed_schemes, denial
 
 USER_AGENT = "eplanning-webhooks/1"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 EXCERPT_BYTES = 2048
 
 Resolver = Callable[[str, int], list[str]]
+
+log = logging.getLogger(__name__)
 
 
 class AddressNotAllowed(OSError):
@@ -49,11 +58,16 @@ def _connect_checked(conn, resolve: Resolver, allow_private: bool):
     host = conn._dns_host
     try:
         addresses = resolve(host, conn.port)
-    except socket.gaierror as exc:
-        raise NewConnectionError(conn, f"cannot resolve {host}: {exc}") from exc
-    refused = [a for a in addresses if not address_allowed(a, allow_private)]
+    except (socket.gaierror, UnicodeError) as exc:
+        log.warning("webhook address refused",
+                    extra={"host": host, "port": conn.port, "reason": f"cannot resolve: {exc}"})
+        raise NewConnectionError(conn, NOT_ALLOWED) from exc
+    refused = {} if allow_private else {a: why for a in addresses if (why := denial(a))}
     if refused or not addresses:
-        raise NewConnectionError(conn, f"address not allowed: {host} resolves to {', '.join(refused) or 'nothing'}")
+        log.warning("webhook address refused", extra={
+            "host": host, "port": conn.port, "addresses": addresses,
+            "reason": "; ".join(f"{a}: {why}" for a, why in refused.items()) or "no address"})
+        raise NewConnectionError(conn, NOT_ALLOWED)
     last: Exception | None = None
     for address in addresses:  # pinned: only what was checked
         try:
@@ -104,9 +118,10 @@ class Sender:
         self.session = requests.Session()
         self.session.trust_env = False  # no proxy or .netrc from the environment
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # partners share no state
+        self.schemes = allowed_schemes(allow_private)
         adapter = GuardedAdapter(resolve, allow_private)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        for scheme in self.schemes:
+            self.session.mount(f"{scheme}://", adapter)
 
     def close(self) -> None:
         self.session.close()
@@ -123,6 +138,8 @@ class Sender:
 
     def send(self, *, url: str, secret: str, body: bytes, event_id: str, delivery_id: str,
              attempt_no: int) -> Outcome:
+        if urlsplit(url).scheme.lower() not in self.schemes:  # stored before https was required
+            return Outcome(False, None, "https required: change the subscription's URL to https://")
         headers = self.headers(secret=secret, body=body, event_id=event_id, delivery_id=delivery_id,
                                attempt_no=attempt_no)
         started = time.monotonic()

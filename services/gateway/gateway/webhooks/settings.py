@@ -12,13 +12,19 @@
     GATEWAY_WEBHOOKS_CONCURRENCY        attempts in flight per worker process (default 8)
     GATEWAY_WEBHOOKS_RETENTION_DAYS     delivered/dead deliveries (and their attempts) are deleted
                                         after this; held ones expire to `dead` (default 30)
-    GATEWAY_WEBHOOKS_ALLOW_PRIVATE      1: allow loopback/private/link-local targets (tests, local
-                                        dev); default 0 (see urls.py: SSRF)
+    GATEWAY_WEBHOOKS_ALLOW_PRIVATE      1: allow plain http and loopback/private/link-local targets
+                                        (tests, local dev only); default 0: https to public
+                                        addresses only (see urls.py: SSRF)
+    GATEWAY_WEBHOOKS_FREE_TEXT_PEMDA    pemda codes ("12.21,13.01") whose partners receive the free
+                                        text of events (x-free-text in the contract); default none:
+                                        it is left out (see freetext.py)
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from eplanning_common.wilayah import check_pemda_code
 
 
 def _number(name: str, default: float, kind=int, minimum: float = 0):
@@ -38,6 +44,14 @@ def allow_private() -> bool:
     return (os.environ.get("GATEWAY_WEBHOOKS_ALLOW_PRIVATE") or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def free_text_pemda() -> frozenset[str]:
+    raw = os.environ.get("GATEWAY_WEBHOOKS_FREE_TEXT_PEMDA") or ""
+    try:
+        return frozenset(check_pemda_code(code) for code in raw.split(",") if code.strip())
+    except ValueError as exc:
+        raise ValueError(f"environment variable GATEWAY_WEBHOOKS_FREE_TEXT_PEMDA: {exc}") from None
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
     max_attempts: int = 10
@@ -50,6 +64,7 @@ class WebhookSettings:
     concurrency: int = 8
     retention_days: int = 30
     allow_private: bool = False
+    free_text_pemda: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def lease_seconds(self) -> float:
@@ -70,4 +85,5 @@ class WebhookSettings:
             concurrency=_number("GATEWAY_WEBHOOKS_CONCURRENCY", cls.concurrency, minimum=1),
             retention_days=_number("GATEWAY_WEBHOOKS_RETENTION_DAYS", cls.retention_days, minimum=1),
             allow_private=allow_private(),
+            free_text_pemda=free_text_pemda(),
         )
