@@ -114,10 +114,13 @@ def passwords():
     return Passwords(FAST)
 
 
+ACCOUNT_LIMIT = 12  # failures of one account from all addresses (5 from one address)
+
+
 def make_auth(store, clock, passwords):
     tokens = AccessTokens(SECRET, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=900, clock=clock)
     return AuthService(store, tokens, passwords, refresh_ttl_seconds=3600, clock=clock,
-                       policy=LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20))
+                       policy=LoginPolicy(window_seconds=900, max_failures_client=5, max_failures_account=ACCOUNT_LIMIT))
 
 
 @pytest.fixture
@@ -397,14 +400,14 @@ def test_concurrent_guesses_cannot_exceed_the_account_limit(make_user, store, cl
     def guess(i):
         statuses.append(login(workers[i % 3], "bappeda1", f"tebakan-{i}", remote_addr=f"10.0.0.{i}").status_code)
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(15)]
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
 
-    assert statuses.count(401) <= 5
-    assert statuses.count(401) + statuses.count(429) == 15
+    assert statuses.count(401) <= ACCOUNT_LIMIT  # 20 addresses: the limit of the account from all of them
+    assert statuses.count(401) + statuses.count(429) == 20
 
 
 def test_a_success_restarts_the_account_counter(make_user, client):
@@ -420,13 +423,34 @@ def test_a_success_restarts_the_account_counter(make_user, client):
     assert login(client, "bappeda1").status_code == 429
 
 
-def test_the_address_limit_spans_accounts(make_user, client):
+def test_one_address_failing_for_one_account_blocks_neither_another_account_nor_other_addresses(make_user,
+                                                                                                 store, clock,
+                                                                                                 passwords):
+    """Issue #18 finding 10, on PostgreSQL, behind one trusted proxy (the Ingress at 10.0.0.1)."""
     make_user("bappeda1")
-    for i in range(20):
-        assert login(client, f"ghost{i}", "x", remote_addr="192.0.2.7").status_code == 401
+    make_user("bappeda2")
+    proxied = testing.TestClient(create_app(rpc=NoRpc(), broker_check=lambda timeout: True,
+                                            auth=make_auth(store, clock, passwords), trusted_proxy_hops=1))
 
-    assert login(client, "bappeda1", remote_addr="192.0.2.7").status_code == 429
-    assert login(client, "bappeda1", remote_addr="192.0.2.8").status_code == 200
+    def attempt(username, password=PASSWORD, address="192.0.2.7"):
+        return login(proxied, username, password, remote_addr="10.0.0.1", headers={"X-Forwarded-For": address})
+
+    for i in range(25):
+        assert attempt(f"ghost{i}", "x").status_code == 401
+    for _ in range(5):
+        assert attempt("bappeda1", "x").status_code == 401
+
+    assert attempt("bappeda1").status_code == 429
+    assert attempt("bappeda2").status_code == 200
+    assert attempt("bappeda1", address="192.0.2.8").status_code == 200
+
+
+def test_an_account_is_limited_across_addresses(make_user, client):
+    make_user("bappeda1")
+    for i in range(ACCOUNT_LIMIT):
+        assert login(client, "bappeda1", "x", remote_addr=f"192.0.2.{i}").status_code == 401
+
+    assert login(client, "bappeda1", remote_addr="198.51.100.1").status_code == 429
 
 
 def test_old_attempts_are_pruned(make_user, client, clock, engine):

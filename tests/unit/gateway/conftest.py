@@ -50,7 +50,7 @@ def tokens(clock):
 
 @pytest.fixture
 def policy():
-    return LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20)
+    return LoginPolicy(window_seconds=900, max_failures_client=5, max_failures_account=20)
 
 
 @pytest.fixture

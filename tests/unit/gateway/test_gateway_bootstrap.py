@@ -142,13 +142,13 @@ def test_a_short_jwt_secret_in_the_environment_is_refused(monkeypatch):
 
 def test_auth_settings_have_the_documented_defaults(monkeypatch):
     for name in ("GATEWAY_ACCESS_TOKEN_TTL_SECONDS", "GATEWAY_LOGIN_WINDOW_SECONDS",
-                 "GATEWAY_LOGIN_MAX_FAILURES_ACCOUNT", "GATEWAY_LOGIN_MAX_FAILURES_ADDRESS",
+                 "GATEWAY_LOGIN_MAX_FAILURES_ACCOUNT", "GATEWAY_LOGIN_MAX_FAILURES_CLIENT",
                  "GATEWAY_TRUSTED_PROXY_HOPS", "GATEWAY_ADMIN_PEMDA"):
         monkeypatch.delenv(name, raising=False)
 
     assert settings.access_token_ttl() == 900
-    assert (settings.login_window(), settings.login_max_failures_account(),
-            settings.login_max_failures_address()) == (900, 5, 20)
+    assert (settings.login_window(), settings.login_max_failures_client(),
+            settings.login_max_failures_account()) == (900, 5, 20)
     assert settings.trusted_proxy_hops() == 0
     assert settings.admin_pemda() == "12.21"
     monkeypatch.setenv("GATEWAY_TRUSTED_PROXY_HOPS", "-1")
