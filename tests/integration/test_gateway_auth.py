@@ -143,18 +143,19 @@ def make_user(store, passwords, clock):
         user = User(id=str(uuid.uuid4()), username=username, password_hash=passwords.hash(password), role=role,
                     pemda=pemda, wilayah=scopes.get("wilayah"), opd=scopes.get("opd"),
                     anggota_id=scopes.get("anggota_id"), active=scopes.get("active", True),
-                    created_at=clock(), updated_at=clock())
+                    created_at=clock(), updated_at=clock(), global_username=scopes.get("global_username", False))
         store.insert_user(user)
         return user
     return make
 
 
-def login(client, username, password=PASSWORD, **kwargs):
-    return client.simulate_post("/v1/auth/login", json={"username": username, "password": password}, **kwargs)
+def login(client, username, password=PASSWORD, pemda=None, **kwargs):
+    body = {"username": username, "password": password, **({"pemda": pemda} if pemda else {})}
+    return client.simulate_post("/v1/auth/login", json=body, **kwargs)
 
 
-def bearer(client, username, password=PASSWORD):
-    result = login(client, username, password)
+def bearer(client, username, password=PASSWORD, pemda=None):
+    result = login(client, username, password, pemda)
     assert result.status_code == 200, result.text
     return {"Authorization": f"Bearer {result.json['access_token']}"}
 
@@ -241,7 +242,7 @@ def test_a_login_upgrades_a_hash_made_with_weaker_parameters(make_user, store, c
 
     assert login(client, "bappeda1").status_code == 200
 
-    new_hash = store.user_by_username("bappeda1").password_hash
+    new_hash = store.user_by_username("12.21", "bappeda1").password_hash
     assert "m=2048,t=2" in new_hash
     assert login(client, "bappeda1").status_code == 200
 
@@ -473,7 +474,7 @@ def test_non_admins_get_403_and_admins_manage_users_of_their_pemda(make_user, cl
     make_user("admin.lain", role="admin", pemda="12.22")
     as_bappeda = bearer(client, "bappeda1")
     as_admin = bearer(client, "admin")
-    as_other_admin = bearer(client, "admin.lain")
+    as_other_admin = bearer(client, "admin.lain", pemda="12.22")
     new_user = {"username": "opd.dinkes", "password": "kata-sandi-opd-123", "role": "opd", "opd": "1.02.01"}
 
     assert client.simulate_get("/v1/admin/users", headers=as_bappeda).status_code == 403
@@ -496,6 +497,47 @@ def test_non_admins_get_403_and_admins_manage_users_of_their_pemda(make_user, cl
     with engine.connect() as conn:
         stored = conn.execute(sa.text("select password_hash, opd from users where id = :i"), {"i": user_id}).one()
     assert stored.password_hash.startswith("$argon2id$") and stored.opd == "1.02.01"
+
+
+def test_another_pemdas_admin_creates_a_username_taken_elsewhere_like_a_free_one(make_user, client):
+    """Issue #18 finding 9, on PostgreSQL: usernames are unique per pemda (migration 0006)."""
+    make_user("bappeda")
+    make_user("admin.tapsel", role="admin", pemda="12.22")
+    as_other_admin = bearer(client, "admin.tapsel", pemda="12.22")
+
+    answers = [client.simulate_post("/v1/admin/users", headers=as_other_admin,
+                                    json={"username": name, "password": "kata-sandi-tapsel-1", "role": "bappeda"})
+               for name in ("bappeda", "bappeda.baru", "bappeda")]
+
+    assert [a.status_code for a in answers] == [201, 201, 409]  # taken in its own pemda: that it may know
+    assert login(client, "bappeda", "kata-sandi-tapsel-1", pemda="12.22").status_code == 200
+    assert login(client, "bappeda").status_code == 200  # 12.21's, as before
+
+
+def test_the_migration_lets_existing_users_sign_in_without_their_pemda(engine_for, passwords, clock):
+    """Users from before per-pemda usernames (0006) keep signing in as they did."""
+    from eplanning_common.migrations import migrate
+
+    url = support.fresh_database(f"{DB_NAME}_0006")
+    migrate("gateway", url, "0005_audit")
+    engine = engine_for(url)
+    insert = ("insert into users (id, username, password_hash, role, pemda, active, created_at, updated_at) "
+              "values (:id, :username, :hash, 'bappeda', :pemda, true, :now, :now)")
+    with engine.begin() as conn:
+        for username, pemda in (("bappeda.madina", "12.13"), ("bappeda", "12.21")):
+            conn.execute(sa.text(insert), {"id": str(uuid.uuid4()), "username": username, "pemda": pemda,
+                                           "hash": passwords.hash(PASSWORD), "now": clock()})
+    migrate("gateway", url)
+    client = client_for(make_auth(SqlAuthStore(engine), clock, passwords))
+
+    assert login(client, "bappeda.madina").status_code == 200
+    assert login(client, "bappeda.madina", pemda="12.13").status_code == 200
+    assert login(client, "bappeda").status_code == 200
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert), {"id": str(uuid.uuid4()), "username": "bappeda.madina", "pemda": "12.21",
+                                       "hash": passwords.hash("lain-lain-lain-1"), "now": clock()})
+    assert login(client, "bappeda.madina", "lain-lain-lain-1").status_code == 200  # the default pemda's first
+    assert login(client, "bappeda.madina", pemda="12.13").status_code == 200
 
 
 # -- bootstrap ----------------------------------------------------------------------------------------

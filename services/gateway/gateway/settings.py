@@ -36,6 +36,8 @@ Authentication (see services/gateway/README.md):
                                         every client counts as the Ingress's address
     GATEWAY_ADMIN_USERNAME / GATEWAY_ADMIN_PASSWORD / GATEWAY_ADMIN_PEMDA
                             the bootstrap administrator (default admin / generated / 12.21)
+    GATEWAY_DEFAULT_PEMDA   the pemda of a sign-in that names none (default GATEWAY_ADMIN_PEMDA):
+                            usernames are unique per pemda, users of other pemdas send `pemda`
     GATEWAY_PREPARE_ON_START  gunicorn's master migrates the gateway database and creates the
                             bootstrap administrator before forking (default 1)
 
@@ -234,6 +236,10 @@ def admin_password() -> str | None:
 
 def admin_pemda() -> str:
     return (os.environ.get("GATEWAY_ADMIN_PEMDA") or DEFAULT_ADMIN_PEMDA).strip()
+
+
+def default_pemda() -> str:
+    return (os.environ.get("GATEWAY_DEFAULT_PEMDA") or "").strip() or admin_pemda()
 
 
 def prepare_on_start() -> bool:

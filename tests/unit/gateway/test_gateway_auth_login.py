@@ -121,6 +121,48 @@ def test_malformed_json_is_a_400_problem(client):
     assert result.headers["content-type"] == PROBLEM_CONTENT_TYPE
 
 
+# -- usernames per pemda (issue #18 finding 9) ------------------------------------------------------
+
+def test_a_sign_in_names_its_pemda_and_without_one_the_default_pemda_is_meant(make_user, login, client, bearer):
+    ours = make_user("bappeda")  # 12.21: the default pemda (GATEWAY_DEFAULT_PEMDA, else GATEWAY_ADMIN_PEMDA)
+    theirs = make_user("bappeda", pemda="12.22", password="kata-sandi-tapsel-1")
+
+    def me(headers):
+        return client.simulate_get("/v1/auth/me", headers=headers).json["identity"]
+
+    assert me(bearer("bappeda"))["sub"] == ours.id
+    assert me(bearer("bappeda", pemda="12.21"))["sub"] == ours.id
+    assert me(bearer("bappeda", "kata-sandi-tapsel-1", pemda="12.22"))["sub"] == theirs.id
+    assert login("bappeda", "kata-sandi-tapsel-1").status_code == 401
+    assert login("bappeda", pemda="12.22").status_code == 401
+
+
+def test_users_from_before_per_pemda_usernames_still_sign_in_without_their_pemda(make_user, login):
+    make_user("bappeda.tapsel", pemda="12.22", global_username=True)  # migration 0006 marked it
+    make_user("dinkes.tapsel", pemda="12.22")  # created since: names its pemda
+
+    assert login("bappeda.tapsel").status_code == 200
+    assert login("bappeda.tapsel", pemda="12.22").status_code == 200
+    assert login("dinkes.tapsel").status_code == 401
+    assert login("dinkes.tapsel", pemda="12.22").status_code == 200
+
+
+def test_the_default_pemdas_own_user_comes_before_an_older_name_elsewhere(make_user, login):
+    make_user("operator1", pemda="12.22", global_username=True, password="kata-sandi-tapsel-1")
+    make_user("operator1")  # 12.21, created since
+
+    assert login("operator1").status_code == 200
+    assert login("operator1", "kata-sandi-tapsel-1").status_code == 401
+    assert login("operator1", "kata-sandi-tapsel-1", pemda="12.22").status_code == 200
+
+
+def test_the_pemda_of_a_sign_in_must_be_a_pemda_code(login):
+    result = login("bappeda", pemda="1221")
+
+    assert result.status_code == 422 and result.json["errors"][0] == {
+        "field": "pemda", "code": "format_pemda", "message": result.json["errors"][0]["message"]}
+
+
 # -- rate limiting ------------------------------------------------------------------------------------
 
 def test_five_failures_block_the_account_with_429_and_retry_after_then_it_recovers(make_user, login, clock):

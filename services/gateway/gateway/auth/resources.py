@@ -52,7 +52,8 @@ class Login:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         _no_store(resp)
         data = validate(read_json(req), LOGIN)
-        grant = self._auth.login(data["username"], data["password"], client_address(req, self._hops))
+        grant = self._auth.login(data["username"], data["password"], client_address(req, self._hops),
+                                 pemda=data.get("pemda"))
         resp.media = grant.as_dict()
 
 

@@ -96,7 +96,8 @@ def address_group(address: str | None) -> str | None:
 class AuthService:
     def __init__(self, store: Any, tokens: AccessTokens, passwords: Passwords, *,
                  refresh_ttl_seconds: int = settings.DEFAULT_REFRESH_TTL, policy: LoginPolicy | None = None,
-                 clock: Callable[[], datetime] = utcnow, oidc: OidcVerifier | None = None):
+                 clock: Callable[[], datetime] = utcnow, oidc: OidcVerifier | None = None,
+                 default_pemda: str = settings.DEFAULT_ADMIN_PEMDA):
         if refresh_ttl_seconds <= 0:
             raise ValueError("the refresh token lifetime must be positive")
         self.store = store
@@ -106,6 +107,7 @@ class AuthService:
         self.refresh_ttl_seconds = int(refresh_ttl_seconds)
         self.policy = policy or LoginPolicy()
         self.clock = clock
+        self.default_pemda = default_pemda  # the pemda of a sign-in that names none
         self.users = UserAdmin(store, passwords, clock)
 
     @classmethod
@@ -124,7 +126,7 @@ class AuthService:
                              max_failures_account=settings.login_max_failures_account())
         return cls(SqlAuthStore.from_url(settings.database_url()), tokens, Passwords(),
                    refresh_ttl_seconds=settings.refresh_token_ttl(), policy=policy, clock=clock,
-                   oidc=OidcVerifier.from_env())
+                   oidc=OidcVerifier.from_env(), default_pemda=settings.default_pemda())
 
     # -- access tokens --------------------------------------------------------------------------
 
@@ -145,12 +147,19 @@ class AuthService:
 
     # -- login, refresh, logout -----------------------------------------------------------------
 
-    def login(self, username: str, password: str, address: str | None) -> TokenGrant:
+    def login(self, username: str, password: str, address: str | None, pemda: str | None = None) -> TokenGrant:
+        """Signs in `username` of `pemda`; without a pemda, the default pemda's user of that name,
+        else the one from before per-pemda usernames (`global_username`, a fixed set). No user
+        created since in another pemda changes where a name resolves, so a sign-in tells an
+        administrator nothing about the names other pemdas use."""
         now = self.clock()
+        # the rate limits count the name as asked (found or not, whoever it resolves to): a counter
+        # shared with another spelling would tell where a name without a pemda resolves
+        account = f"{pemda or self.default_pemda}/{username}"
         found: list[User] = []
 
         def check() -> bool:
-            user = self.store.user_by_username(username)
+            user = self._user_signing_in(username, pemda)
             # always one argon2 verification: unknown users are checked against a dummy hash
             ok = self.passwords.verify(user.password_hash if user else None, password)
             if ok and user is not None and user.active:
@@ -158,8 +167,8 @@ class AuthService:
                 return True
             return False
 
-        if not self._rate_limited_check(username, address, now, check):
-            security_log.info("login failed", extra={"username": username, "address": address})
+        if not self._rate_limited_check(account, address, now, check):
+            security_log.info("login failed", extra={"account": account, "address": address})
             raise InvalidCredentials()
         user = found[0]
         if self.passwords.needs_rehash(user.password_hash):
@@ -168,6 +177,14 @@ class AuthService:
         self.store.prune_attempts(now - timedelta(seconds=max(self.policy.retention_seconds,
                                                                self.policy.window_seconds)))
         return self._grant(user, now, family_id=str(uuid.uuid4()))
+
+    def _user_signing_in(self, username: str, pemda: str | None) -> User | None:
+        if pemda is not None:
+            return self.store.user_by_username(pemda, username)
+        candidates = self.store.login_candidates(username, self.default_pemda, include_global=True)
+        # the default pemda's own user first: a legacy name elsewhere must not shadow it
+        candidates.sort(key=lambda user: user.pemda != self.default_pemda)
+        return candidates[0] if candidates else None
 
     def refresh(self, refresh_token: str) -> TokenGrant:
         now = self.clock()
@@ -202,7 +219,7 @@ class AuthService:
         def check() -> bool:
             return self.passwords.verify(user.password_hash, current)
 
-        if not self._rate_limited_check(user.username, address, now, check):
+        if not self._rate_limited_check(f"{user.pemda}/{user.username}", address, now, check):
             raise InputInvalid([FieldError("current_password", "wrong_password")])
         errors = password_errors(new, user.username, "new_password")
         if errors:
