@@ -1,38 +1,63 @@
-"""Issue #18 finding 6: the generated bootstrap administrator password is only in
-var/admin-password.txt (mode 600), never in a log.
+"""Issue #18, on the real gateway under gunicorn (the deploy configuration).
 
-Locally var/log/stack.log is honcho's capture of every process's output, gunicorn's master among
-them, and deploy/local/stack.sh prints to the terminal of `make up`: both paths are run here, for
-real, and their output searched for the password."""
+Finding 6: the generated bootstrap administrator password is only in var/admin-password.txt
+(mode 600), never in a log. Locally var/log/stack.log is honcho's capture of every process's
+output, gunicorn's master among them, and deploy/local/stack.sh prints to the terminal of
+`make up`: both paths are run here, for real, and their output searched for the password.
+
+Finding 7: a deeply nested JSON body is a 400 problem, logged as one access line, no traceback.
+"""
+import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
 import uuid
-from pathlib import Path
+
+import pytest
 
 from .gateway_stack import ROOT, start_gateway, stop_gateway
 
 
-def test_the_real_gunicorn_start_path_writes_the_generated_password_only_to_its_file(amqp_uri, tmp_path):
-    gateway = start_gateway(amqp_uri, f"pwlog_{uuid.uuid4().hex[:8]}", tmp_path, workers=1,
+@pytest.fixture(scope="module")
+def gateway(amqp_uri, tmp_path_factory):
+    """A gateway started on an empty database without GATEWAY_ADMIN_PASSWORD: it generates one."""
+    tmp = tmp_path_factory.mktemp("gateway")
+    gateway = start_gateway(amqp_uri, f"hardening_{uuid.uuid4().hex[:8]}", tmp, workers=1,
                             extra_env={"GATEWAY_ADMIN_PASSWORD": "", "LOG_LEVEL": "INFO"})
-    try:
-        answer = gateway.request("GET", "/healthz")
-        assert answer.status == 200
-        password_file = tmp_path / "admin-password.txt"
-        password = password_file.read_text().strip()
-        assert len(password) >= 20
-        assert stat.S_IMODE(os.stat(password_file).st_mode) == 0o600
-        login = gateway.request("POST", "/v1/auth/login", {"username": "admin", "password": password})
-        assert login.status == 200, login.body
-    finally:
-        stop_gateway(gateway)
+    gateway.var_dir = tmp
+    yield gateway
+    stop_gateway(gateway)
+
+
+def test_the_real_gunicorn_start_path_writes_the_generated_password_only_to_its_file(gateway):
+    password_file = gateway.var_dir / "admin-password.txt"
+    password = password_file.read_text().strip()
+    assert len(password) >= 20
+    assert stat.S_IMODE(os.stat(password_file).st_mode) == 0o600
+    login = gateway.request("POST", "/v1/auth/login", {"username": "admin", "password": password})
+    assert login.status == 200, login.body
 
     output = gateway.log()  # gunicorn's stdout and stderr: what honcho writes to var/log/stack.log
     assert "admin-password.txt" in output  # it says where the password is ...
     assert password not in output  # ... and never what it is
+
+
+def test_nested_json_to_the_anonymous_login_is_a_400_and_one_log_line(gateway):
+    before = len(gateway.log().splitlines())
+
+    answer = gateway.request("POST", "/v1/auth/login", raw=b"[" * 50_000)
+
+    assert answer.status == 400, answer.body
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json["code"] == "json_too_deep"
+    lines = gateway.log().splitlines()[before:]
+    assert "Traceback" not in "\n".join(lines)
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [(r["level"], r.get("status")) for r in records if "/v1/auth/login" in r.get("message", "")] \
+        == [("INFO", 400)]
+    assert not [r for r in records if r["level"] in ("ERROR", "CRITICAL")]
 
 
 FAKE_HONCHO = """#!/bin/sh
