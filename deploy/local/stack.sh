@@ -34,9 +34,10 @@ case "${1:-}" in
     for _ in $(seq 1 ${READY_WAIT_SECONDS:-120}); do
       if ready; then
         echo "E-Planning gateway ready: $URL  (try $URL/readyz)"
-        # the gateway created its first administrator during this start: show the password once
+        # the gateway created its first administrator during this start: say where its password is
+        # (never the password itself: this output, like var/log/stack.log, may end up in logs)
         if [ "$started_now" = 1 ] && [ -f var/admin-password.txt ] && [ var/admin-password.txt -nt "$PIDFILE" ]; then
-          echo "Administrator '${GATEWAY_ADMIN_USERNAME:-admin}': password $(cat var/admin-password.txt) (shown once; kept in var/admin-password.txt)"
+          echo "Administrator '${GATEWAY_ADMIN_USERNAME:-admin}': password in var/admin-password.txt (mode 600): cat var/admin-password.txt"
         fi
         exit 0
       fi

@@ -114,10 +114,13 @@ def passwords():
     return Passwords(FAST)
 
 
+ACCOUNT_LIMIT = 12  # failures of one account from all addresses (5 from one address)
+
+
 def make_auth(store, clock, passwords):
     tokens = AccessTokens(SECRET, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=900, clock=clock)
     return AuthService(store, tokens, passwords, refresh_ttl_seconds=3600, clock=clock,
-                       policy=LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20))
+                       policy=LoginPolicy(window_seconds=900, max_failures_client=5, max_failures_account=ACCOUNT_LIMIT))
 
 
 @pytest.fixture
@@ -140,18 +143,19 @@ def make_user(store, passwords, clock):
         user = User(id=str(uuid.uuid4()), username=username, password_hash=passwords.hash(password), role=role,
                     pemda=pemda, wilayah=scopes.get("wilayah"), opd=scopes.get("opd"),
                     anggota_id=scopes.get("anggota_id"), active=scopes.get("active", True),
-                    created_at=clock(), updated_at=clock())
+                    created_at=clock(), updated_at=clock(), global_username=scopes.get("global_username", False))
         store.insert_user(user)
         return user
     return make
 
 
-def login(client, username, password=PASSWORD, **kwargs):
-    return client.simulate_post("/v1/auth/login", json={"username": username, "password": password}, **kwargs)
+def login(client, username, password=PASSWORD, pemda=None, **kwargs):
+    body = {"username": username, "password": password, **({"pemda": pemda} if pemda else {})}
+    return client.simulate_post("/v1/auth/login", json=body, **kwargs)
 
 
-def bearer(client, username, password=PASSWORD):
-    result = login(client, username, password)
+def bearer(client, username, password=PASSWORD, pemda=None):
+    result = login(client, username, password, pemda)
     assert result.status_code == 200, result.text
     return {"Authorization": f"Bearer {result.json['access_token']}"}
 
@@ -238,7 +242,7 @@ def test_a_login_upgrades_a_hash_made_with_weaker_parameters(make_user, store, c
 
     assert login(client, "bappeda1").status_code == 200
 
-    new_hash = store.user_by_username("bappeda1").password_hash
+    new_hash = store.user_by_username("12.21", "bappeda1").password_hash
     assert "m=2048,t=2" in new_hash
     assert login(client, "bappeda1").status_code == 200
 
@@ -397,14 +401,14 @@ def test_concurrent_guesses_cannot_exceed_the_account_limit(make_user, store, cl
     def guess(i):
         statuses.append(login(workers[i % 3], "bappeda1", f"tebakan-{i}", remote_addr=f"10.0.0.{i}").status_code)
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(15)]
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
 
-    assert statuses.count(401) <= 5
-    assert statuses.count(401) + statuses.count(429) == 15
+    assert statuses.count(401) <= ACCOUNT_LIMIT  # 20 addresses: the limit of the account from all of them
+    assert statuses.count(401) + statuses.count(429) == 20
 
 
 def test_a_success_restarts_the_account_counter(make_user, client):
@@ -420,13 +424,34 @@ def test_a_success_restarts_the_account_counter(make_user, client):
     assert login(client, "bappeda1").status_code == 429
 
 
-def test_the_address_limit_spans_accounts(make_user, client):
+def test_one_address_failing_for_one_account_blocks_neither_another_account_nor_other_addresses(make_user,
+                                                                                                 store, clock,
+                                                                                                 passwords):
+    """Issue #18 finding 10, on PostgreSQL, behind one trusted proxy (the Ingress at 10.0.0.1)."""
     make_user("bappeda1")
-    for i in range(20):
-        assert login(client, f"ghost{i}", "x", remote_addr="192.0.2.7").status_code == 401
+    make_user("bappeda2")
+    proxied = testing.TestClient(create_app(rpc=NoRpc(), broker_check=lambda timeout: True,
+                                            auth=make_auth(store, clock, passwords), trusted_proxy_hops=1))
 
-    assert login(client, "bappeda1", remote_addr="192.0.2.7").status_code == 429
-    assert login(client, "bappeda1", remote_addr="192.0.2.8").status_code == 200
+    def attempt(username, password=PASSWORD, address="192.0.2.7"):
+        return login(proxied, username, password, remote_addr="10.0.0.1", headers={"X-Forwarded-For": address})
+
+    for i in range(25):
+        assert attempt(f"ghost{i}", "x").status_code == 401
+    for _ in range(5):
+        assert attempt("bappeda1", "x").status_code == 401
+
+    assert attempt("bappeda1").status_code == 429
+    assert attempt("bappeda2").status_code == 200
+    assert attempt("bappeda1", address="192.0.2.8").status_code == 200
+
+
+def test_an_account_is_limited_across_addresses(make_user, client):
+    make_user("bappeda1")
+    for i in range(ACCOUNT_LIMIT):
+        assert login(client, "bappeda1", "x", remote_addr=f"192.0.2.{i}").status_code == 401
+
+    assert login(client, "bappeda1", remote_addr="198.51.100.1").status_code == 429
 
 
 def test_old_attempts_are_pruned(make_user, client, clock, engine):
@@ -449,7 +474,7 @@ def test_non_admins_get_403_and_admins_manage_users_of_their_pemda(make_user, cl
     make_user("admin.lain", role="admin", pemda="12.22")
     as_bappeda = bearer(client, "bappeda1")
     as_admin = bearer(client, "admin")
-    as_other_admin = bearer(client, "admin.lain")
+    as_other_admin = bearer(client, "admin.lain", pemda="12.22")
     new_user = {"username": "opd.dinkes", "password": "kata-sandi-opd-123", "role": "opd", "opd": "1.02.01"}
 
     assert client.simulate_get("/v1/admin/users", headers=as_bappeda).status_code == 403
@@ -472,6 +497,47 @@ def test_non_admins_get_403_and_admins_manage_users_of_their_pemda(make_user, cl
     with engine.connect() as conn:
         stored = conn.execute(sa.text("select password_hash, opd from users where id = :i"), {"i": user_id}).one()
     assert stored.password_hash.startswith("$argon2id$") and stored.opd == "1.02.01"
+
+
+def test_another_pemdas_admin_creates_a_username_taken_elsewhere_like_a_free_one(make_user, client):
+    """Issue #18 finding 9, on PostgreSQL: usernames are unique per pemda (migration 0006)."""
+    make_user("bappeda")
+    make_user("admin.tapsel", role="admin", pemda="12.22")
+    as_other_admin = bearer(client, "admin.tapsel", pemda="12.22")
+
+    answers = [client.simulate_post("/v1/admin/users", headers=as_other_admin,
+                                    json={"username": name, "password": "kata-sandi-tapsel-1", "role": "bappeda"})
+               for name in ("bappeda", "bappeda.baru", "bappeda")]
+
+    assert [a.status_code for a in answers] == [201, 201, 409]  # taken in its own pemda: that it may know
+    assert login(client, "bappeda", "kata-sandi-tapsel-1", pemda="12.22").status_code == 200
+    assert login(client, "bappeda").status_code == 200  # 12.21's, as before
+
+
+def test_the_migration_lets_existing_users_sign_in_without_their_pemda(engine_for, passwords, clock):
+    """Users from before per-pemda usernames (0006) keep signing in as they did."""
+    from eplanning_common.migrations import migrate
+
+    url = support.fresh_database(f"{DB_NAME}_0006")
+    migrate("gateway", url, "0005_audit")
+    engine = engine_for(url)
+    insert = ("insert into users (id, username, password_hash, role, pemda, active, created_at, updated_at) "
+              "values (:id, :username, :hash, 'bappeda', :pemda, true, :now, :now)")
+    with engine.begin() as conn:
+        for username, pemda in (("bappeda.madina", "12.13"), ("bappeda", "12.21")):
+            conn.execute(sa.text(insert), {"id": str(uuid.uuid4()), "username": username, "pemda": pemda,
+                                           "hash": passwords.hash(PASSWORD), "now": clock()})
+    migrate("gateway", url)
+    client = client_for(make_auth(SqlAuthStore(engine), clock, passwords))
+
+    assert login(client, "bappeda.madina").status_code == 200
+    assert login(client, "bappeda.madina", pemda="12.13").status_code == 200
+    assert login(client, "bappeda").status_code == 200
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert), {"id": str(uuid.uuid4()), "username": "bappeda.madina", "pemda": "12.21",
+                                       "hash": passwords.hash("lain-lain-lain-1"), "now": clock()})
+    assert login(client, "bappeda.madina", "lain-lain-lain-1").status_code == 200  # the default pemda's first
+    assert login(client, "bappeda.madina", pemda="12.13").status_code == 200
 
 
 # -- bootstrap ----------------------------------------------------------------------------------------
@@ -516,7 +582,7 @@ def test_only_one_first_user_can_be_inserted_whatever_the_race(store, clock, eng
     assert store.count_users() == 1
 
 
-def test_the_bootstrap_console_script_prints_the_password_once_and_saves_it_privately(database_url, tmp_path,
+def test_the_bootstrap_console_script_saves_the_password_privately_and_prints_only_where(database_url, tmp_path,
                                                                                       store, passwords, clock):
     env = {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": str(tmp_path), "GATEWAY_ADMIN_PEMDA": "12.21"}
     env_without_password = {k: v for k, v in {**os.environ, **env}.items() if k != "GATEWAY_ADMIN_PASSWORD"}
@@ -529,7 +595,7 @@ def test_the_bootstrap_console_script_prints_the_password_once_and_saves_it_priv
     path = tmp_path / "admin-password.txt"
     password = path.read_text().strip()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert password in first.stdout
+    assert str(path) in first.stdout and password not in first.stdout + first.stderr
     assert password not in second.stdout and "already exist" in second.stdout
     # the generated password (hashed with the production parameters) works
     client = client_for(make_auth(store, clock, Passwords()))

@@ -367,6 +367,15 @@ def test_each_component_connects_to_the_broker_as_its_own_user(base):
             assert init["topology"]["command"] == ["eplanning-topology", "verify"], name
 
 
+def test_the_gateway_trusts_the_ingress_hop_for_the_client_address(base):
+    """Issue #18 finding 10: without it every client behind the Ingress shares one address."""
+    (container,) = pod_spec(by_kind(base, "Deployment")["gateway"])["containers"]
+    hops = env_of(container)["GATEWAY_TRUSTED_PROXY_HOPS"]["value"]
+    assert hops == "1"
+    config = by_kind(base, "ConfigMap")["eplanning-config"]["data"]
+    assert "GATEWAY_TRUSTED_PROXY_HOPS" not in config  # set in one place
+
+
 def test_the_broker_loads_the_definitions(base):
     cluster = by_kind(base, "RabbitmqCluster")["rabbitmq"]["spec"]
     assert cluster["replicas"] == 3

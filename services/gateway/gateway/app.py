@@ -11,7 +11,7 @@ import falcon
 
 from eplanning_common import config
 
-from . import settings
+from . import json_body, settings
 from .api import binding, catalog, openapi
 from .api.idempotency import SqlIdempotencyStore
 from .api.openapi import OpenApiDocument
@@ -69,6 +69,7 @@ def create_app(
     # one handler for everything; registering HTTPError too replaces Falcon's own (not problem+json)
     app.add_error_handler(Exception, handle_error)
     app.add_error_handler(falcon.HTTPError, handle_error)
+    json_body.install(app)  # JSON and merge-patch bodies, with a nesting limit
 
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(rpc, broker_check, services, readiness_timeout))

@@ -34,7 +34,7 @@ def migrate_main(argv=None) -> int:
 def bootstrap_main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="gateway-bootstrap-admin", description=(
         "Create the first administrator (GATEWAY_ADMIN_USERNAME, GATEWAY_ADMIN_PEMDA; password from "
-        "GATEWAY_ADMIN_PASSWORD or generated, printed once and saved in var/admin-password.txt) "
+        "GATEWAY_ADMIN_PASSWORD or generated and saved only in var/admin-password.txt, mode 600) "
         "when the gateway has no user yet. Does nothing otherwise."))
     parser.parse_args(argv)
 

@@ -23,12 +23,21 @@ Authentication (see services/gateway/README.md):
     GATEWAY_ACCESS_TOKEN_TTL_SECONDS    access token lifetime (default 900)
     GATEWAY_REFRESH_TOKEN_TTL_SECONDS   refresh token lifetime, renewed by each rotation (default 7 days)
     GATEWAY_LOGIN_WINDOW_SECONDS        login rate-limit window (default 900)
-    GATEWAY_LOGIN_MAX_FAILURES_ACCOUNT  failures per account in the window (default 5)
-    GATEWAY_LOGIN_MAX_FAILURES_ADDRESS  failures per client address in the window (default 20)
-    GATEWAY_TRUSTED_PROXY_HOPS          reverse proxies in front of gunicorn whose X-Forwarded-For
-                                        is trusted (default 0: the peer address is the client)
+    GATEWAY_LOGIN_MAX_FAILURES_CLIENT   failures per account from one client address in the window
+                                        (default 5); they never block another account
+    GATEWAY_LOGIN_MAX_FAILURES_ACCOUNT  failures per account from all addresses in the window
+                                        (default 20; guessing from many addresses). There is no
+                                        limit per address across accounts (GATEWAY_LOGIN_MAX_FAILURES_ADDRESS
+                                        is gone): behind a proxy it let anyone lock every login
+    GATEWAY_TRUSTED_PROXY_HOPS          reverse proxies in front of gunicorn that each append the
+                                        address they saw to X-Forwarded-For (default 0: the peer
+                                        address is the client). Behind an Ingress set it to the
+                                        number of such proxies (deploy/k8s/gateway.yaml: 1), else
+                                        every client counts as the Ingress's address
     GATEWAY_ADMIN_USERNAME / GATEWAY_ADMIN_PASSWORD / GATEWAY_ADMIN_PEMDA
                             the bootstrap administrator (default admin / generated / 12.21)
+    GATEWAY_DEFAULT_PEMDA   the pemda of a sign-in that names none (default GATEWAY_ADMIN_PEMDA):
+                            usernames are unique per pemda, users of other pemdas send `pemda`
     GATEWAY_PREPARE_ON_START  gunicorn's master migrates the gateway database and creates the
                             bootstrap administrator before forking (default 1)
 
@@ -65,8 +74,8 @@ DEFAULT_JWT_AUDIENCE = "urn:eplanning:api"
 DEFAULT_ACCESS_TTL = 900
 DEFAULT_REFRESH_TTL = 7 * 24 * 3600
 DEFAULT_LOGIN_WINDOW = 900
-DEFAULT_MAX_FAILURES_ACCOUNT = 5
-DEFAULT_MAX_FAILURES_ADDRESS = 20
+DEFAULT_MAX_FAILURES_CLIENT = 5
+DEFAULT_MAX_FAILURES_ACCOUNT = 20
 DEFAULT_ADMIN_USERNAME = "admin"
 DEFAULT_ADMIN_PEMDA = "12.21"
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
@@ -209,8 +218,8 @@ def login_max_failures_account() -> int:
     return _positive_int("GATEWAY_LOGIN_MAX_FAILURES_ACCOUNT", DEFAULT_MAX_FAILURES_ACCOUNT)
 
 
-def login_max_failures_address() -> int:
-    return _positive_int("GATEWAY_LOGIN_MAX_FAILURES_ADDRESS", DEFAULT_MAX_FAILURES_ADDRESS)
+def login_max_failures_client() -> int:
+    return _positive_int("GATEWAY_LOGIN_MAX_FAILURES_CLIENT", DEFAULT_MAX_FAILURES_CLIENT)
 
 
 def trusted_proxy_hops() -> int:
@@ -227,6 +236,10 @@ def admin_password() -> str | None:
 
 def admin_pemda() -> str:
     return (os.environ.get("GATEWAY_ADMIN_PEMDA") or DEFAULT_ADMIN_PEMDA).strip()
+
+
+def default_pemda() -> str:
+    return (os.environ.get("GATEWAY_DEFAULT_PEMDA") or "").strip() or admin_pemda()
 
 
 def prepare_on_start() -> bool:

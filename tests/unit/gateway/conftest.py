@@ -50,7 +50,7 @@ def tokens(clock):
 
 @pytest.fixture
 def policy():
-    return LoginPolicy(window_seconds=900, max_failures_account=5, max_failures_address=20)
+    return LoginPolicy(window_seconds=900, max_failures_client=5, max_failures_account=20)
 
 
 @pytest.fixture
@@ -78,10 +78,12 @@ def client(app):
 def make_user(store, passwords, clock):
     """make_user(username, role="bappeda", password=PASSWORD, pemda="12.21", **scopes) -> User"""
 
-    def make(username, role="bappeda", password=PASSWORD, pemda="12.21", active=True, **scopes):
+    def make(username, role="bappeda", password=PASSWORD, pemda="12.21", active=True, global_username=False,
+             **scopes):
         user = User(id=str(uuid.uuid4()), username=username, password_hash=passwords.hash(password), role=role,
                     pemda=pemda, wilayah=scopes.get("wilayah"), opd=scopes.get("opd"),
-                    anggota_id=scopes.get("anggota_id"), active=active, created_at=clock(), updated_at=clock())
+                    anggota_id=scopes.get("anggota_id"), active=active, created_at=clock(), updated_at=clock(),
+                    global_username=global_username)
         store.insert_user(user)
         return user
 
@@ -90,20 +92,21 @@ def make_user(store, passwords, clock):
 
 @pytest.fixture
 def login(client):
-    """login(username, password=PASSWORD, **simulate_kwargs) -> falcon.testing.Result"""
+    """login(username, password=PASSWORD, pemda=None, **simulate_kwargs) -> falcon.testing.Result"""
 
-    def do(username, password=PASSWORD, **kwargs):
-        return client.simulate_post("/v1/auth/login", json={"username": username, "password": password}, **kwargs)
+    def do(username, password=PASSWORD, pemda=None, **kwargs):
+        body = {"username": username, "password": password, **({"pemda": pemda} if pemda else {})}
+        return client.simulate_post("/v1/auth/login", json=body, **kwargs)
 
     return do
 
 
 @pytest.fixture
 def bearer(login):
-    """bearer(username) -> {"Authorization": "Bearer <token>"} for a fresh login of that user."""
+    """bearer(username, pemda=None) -> {"Authorization": "Bearer <token>"} for a fresh login of that user."""
 
-    def headers(username, password=PASSWORD):
-        result = login(username, password)
+    def headers(username, password=PASSWORD, pemda=None):
+        result = login(username, password, pemda=pemda)
         assert result.status_code == 200, result.text
         return {"Authorization": f"Bearer {result.json['access_token']}"}
 

@@ -111,9 +111,14 @@ class MemoryAuthStore:
         self._check()
         return self.users.get(user_id)
 
-    def user_by_username(self, username):
+    def user_by_username(self, pemda, username):
         self._check()
-        return next((u for u in self.users.values() if u.username == username), None)
+        return next((u for u in self.users.values() if u.pemda == pemda and u.username == username), None)
+
+    def login_candidates(self, username, pemda, include_global):
+        self._check()
+        return [u for u in self.users.values()
+                if u.username == username and (u.pemda == pemda or (include_global and u.global_username))]
 
     def list_users(self, pemda, *, role=None, active=None, limit=50, offset=0):
         self._check()
@@ -125,7 +130,7 @@ class MemoryAuthStore:
     def insert_user(self, user, actor=None):
         self._check()
         with self._lock:
-            if any(u.username == user.username for u in self.users.values()):
+            if any(u.pemda == user.pemda and u.username == user.username for u in self.users.values()):
                 raise UsernameTaken(username=user.username)
             self.users[user.id] = user
             self.audited.append(("user.created", user.id, actor))

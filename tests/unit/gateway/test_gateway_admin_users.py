@@ -186,6 +186,34 @@ def test_a_taken_username_is_a_409(client, as_admin, make_user):
     assert result.json["code"] == "username_taken"
 
 
+def comparable(answer):
+    """What an answer tells beyond the values the caller chose and the ones made fresh (id, times)."""
+    body = {k: v for k, v in answer.json.items() if k not in ("id", "username", "created_at", "updated_at")}
+    return answer.status_code, body, sorted(h for h in answer.headers if h not in ("location", "x-correlation-id",
+                                                                                   "content-length"))
+
+
+def test_another_pemdas_admin_gets_the_same_answer_for_a_taken_and_a_free_username(make_user, client, bearer,
+                                                                                   login, tokens):
+    """Issue #18 finding 9: an admin of 12.22 must not learn that `bappeda` exists in 12.21."""
+    ours = make_user("bappeda")  # pemda 12.21, the deployment's default pemda
+    other_admin = make_user("admin.tapsel", role="admin", pemda="12.22")
+    as_other_admin = {"Authorization": f"Bearer {tokens.issue(other_admin)[0]}"}
+
+    taken = create(client, as_other_admin, username="bappeda", role="bappeda", wilayah=...)
+    free = create(client, as_other_admin, username="bappeda.baru", role="bappeda", wilayah=...)
+
+    assert taken.status_code == 201, taken.text
+    assert comparable(taken) == comparable(free)
+    # both sign in naming their pemda; without it the name is the default pemda's, as before
+    assert login("bappeda", NEW_PASSWORD, pemda="12.22").status_code == 200
+    assert login("bappeda.baru", NEW_PASSWORD, pemda="12.22").status_code == 200
+    assert login("bappeda", PASSWORD).json["access_token"]
+    assert client.simulate_get("/v1/auth/me", headers=bearer("bappeda")).json["identity"]["sub"] == ours.id
+    # and signing in without the pemda tells them nothing either: both 401 alike
+    assert login("bappeda", NEW_PASSWORD).status_code == login("bappeda.baru", NEW_PASSWORD).status_code == 401
+
+
 def test_a_user_created_inactive_cannot_log_in(client, as_admin, login):
     assert create(client, as_admin, active=False).status_code == 201
     assert login("desa.pagaranbira", NEW_PASSWORD).status_code == 401

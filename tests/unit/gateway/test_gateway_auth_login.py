@@ -121,6 +121,48 @@ def test_malformed_json_is_a_400_problem(client):
     assert result.headers["content-type"] == PROBLEM_CONTENT_TYPE
 
 
+# -- usernames per pemda (issue #18 finding 9) ------------------------------------------------------
+
+def test_a_sign_in_names_its_pemda_and_without_one_the_default_pemda_is_meant(make_user, login, client, bearer):
+    ours = make_user("bappeda")  # 12.21: the default pemda (GATEWAY_DEFAULT_PEMDA, else GATEWAY_ADMIN_PEMDA)
+    theirs = make_user("bappeda", pemda="12.22", password="kata-sandi-tapsel-1")
+
+    def me(headers):
+        return client.simulate_get("/v1/auth/me", headers=headers).json["identity"]
+
+    assert me(bearer("bappeda"))["sub"] == ours.id
+    assert me(bearer("bappeda", pemda="12.21"))["sub"] == ours.id
+    assert me(bearer("bappeda", "kata-sandi-tapsel-1", pemda="12.22"))["sub"] == theirs.id
+    assert login("bappeda", "kata-sandi-tapsel-1").status_code == 401
+    assert login("bappeda", pemda="12.22").status_code == 401
+
+
+def test_users_from_before_per_pemda_usernames_still_sign_in_without_their_pemda(make_user, login):
+    make_user("bappeda.tapsel", pemda="12.22", global_username=True)  # migration 0006 marked it
+    make_user("dinkes.tapsel", pemda="12.22")  # created since: names its pemda
+
+    assert login("bappeda.tapsel").status_code == 200
+    assert login("bappeda.tapsel", pemda="12.22").status_code == 200
+    assert login("dinkes.tapsel").status_code == 401
+    assert login("dinkes.tapsel", pemda="12.22").status_code == 200
+
+
+def test_the_default_pemdas_own_user_comes_before_an_older_name_elsewhere(make_user, login):
+    make_user("operator1", pemda="12.22", global_username=True, password="kata-sandi-tapsel-1")
+    make_user("operator1")  # 12.21, created since
+
+    assert login("operator1").status_code == 200
+    assert login("operator1", "kata-sandi-tapsel-1").status_code == 401
+    assert login("operator1", "kata-sandi-tapsel-1", pemda="12.22").status_code == 200
+
+
+def test_the_pemda_of_a_sign_in_must_be_a_pemda_code(login):
+    result = login("bappeda", pemda="1221")
+
+    assert result.status_code == 422 and result.json["errors"][0] == {
+        "field": "pemda", "code": "format_pemda", "message": result.json["errors"][0]["message"]}
+
+
 # -- rate limiting ------------------------------------------------------------------------------------
 
 def test_five_failures_block_the_account_with_429_and_retry_after_then_it_recovers(make_user, login, clock):
@@ -180,52 +222,91 @@ def test_the_limit_of_another_account_is_separate(make_user, login):
     assert login("bappeda2").status_code == 200
 
 
-def test_twenty_failures_from_one_address_block_that_address_for_every_account(make_user, login):
-    make_user("bappeda1")
-    for i in range(20):  # spread over accounts: no single account reaches its limit
-        assert login(f"ghost{i}", "x", remote_addr="10.1.1.1").status_code == 401
+def proxied_login(client, username, password=PASSWORD, client_address="198.51.100.7"):
+    """A login through the ingress (peer 10.0.0.1), which appends the client's address to X-Forwarded-For."""
+    return client.simulate_post("/v1/auth/login", json={"username": username, "password": password},
+                                remote_addr="10.0.0.1", headers={"X-Forwarded-For": client_address})
 
-    assert login("bappeda1", remote_addr="10.1.1.1").status_code == 429
+
+@pytest.fixture
+def proxied(rpc, broker, auth):
+    """The gateway behind one trusted proxy (GATEWAY_TRUSTED_PROXY_HOPS=1), as in deploy/k8s."""
+    return falcon.testing.TestClient(create_app(rpc=rpc, broker_check=broker, auth=auth, trusted_proxy_hops=1))
+
+
+def test_failures_for_one_account_do_not_block_another_account_from_the_same_address(make_user, proxied):
+    """Issue #18 finding 10: the clients of one office (one NAT address) behind the ingress."""
+    make_user("bappeda1")
+    make_user("bappeda2")
+    for _ in range(5):
+        assert proxied_login(proxied, "bappeda1", "salah-salah-salah").status_code == 401
+    for i in range(30):  # and a spray of made-up usernames, from the same address
+        assert proxied_login(proxied, f"ghost{i}", "x").status_code == 401
+
+    assert proxied_login(proxied, "bappeda1").status_code == 429  # that account, from that address
+    assert proxied_login(proxied, "bappeda2").status_code == 200  # anyone else, from the same address
+    assert proxied_login(proxied, "bappeda1", client_address="198.51.100.8").status_code == 200
+
+
+def test_without_trusted_hops_one_shared_address_still_cannot_lock_everyone_out(make_user, login):
+    """Issue #18 finding 10: every client arrives from the ingress's address (hops not set)."""
+    make_user("bappeda1")
+    for i in range(30):
+        assert login(f"ghost{i}", "x", remote_addr="10.0.0.1").status_code == 401
+    for _ in range(10):
+        login("bappeda2", "x", remote_addr="10.0.0.1")
+
+    assert login("bappeda1", remote_addr="10.0.0.1").status_code == 200
+
+
+def test_an_account_is_still_limited_against_guesses_from_many_addresses(make_user, proxied, clock):
+    make_user("bappeda1")
+    make_user("bappeda2")
+    for i in range(5):  # 5 addresses x 4 guesses: no address reaches its 5, the account its 20
+        for _ in range(4):
+            assert proxied_login(proxied, "bappeda1", "salah", client_address=f"203.0.113.{i}").status_code == 401
+        clock.advance(1)
+
+    blocked = proxied_login(proxied, "bappeda1", client_address="192.0.2.99")  # a fresh address, right password
+
+    assert blocked.status_code == 429
+    assert blocked.headers["retry-after"] == str(900 - 5)
+    assert proxied_login(proxied, "bappeda2", client_address="203.0.113.0").status_code == 200
+
+
+def test_a_success_from_one_address_does_not_reset_the_counter_of_another(make_user, login):
+    make_user("bappeda1")
+    for _ in range(4):
+        login("bappeda1", "salah", remote_addr="10.1.1.1")
     assert login("bappeda1", remote_addr="10.1.1.2").status_code == 200
-
-
-def test_a_success_does_not_reset_the_address_counter(make_user, login):
-    make_user("bappeda1")
-    for i in range(19):
-        login(f"ghost{i}", "x", remote_addr="10.1.1.1")
-    assert login("bappeda1", remote_addr="10.1.1.1").status_code == 200
-    assert login("ghost-last", "x", remote_addr="10.1.1.1").status_code == 401
+    assert login("bappeda1", "salah", remote_addr="10.1.1.1").status_code == 401
     assert login("bappeda1", remote_addr="10.1.1.1").status_code == 429
 
 
 def test_ipv6_clients_are_limited_per_64_network(make_user, login):
     make_user("bappeda1")
-    for i in range(20):
-        login(f"ghost{i}", "x", remote_addr=f"2001:db8:1:2::{i + 1:x}")
+    for i in range(5):
+        login("bappeda1", "x", remote_addr=f"2001:db8:1:2::{i + 1:x}")
     assert login("bappeda1", remote_addr="2001:db8:1:2:ffff::1").status_code == 429
     assert login("bappeda1", remote_addr="2001:db8:1:3::1").status_code == 200
 
 
-def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted(rpc, broker, auth, make_user):
+def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted(rpc, broker, auth, make_user, proxied):
     make_user("bappeda1")
     direct = falcon.testing.TestClient(create_app(rpc=rpc, broker_check=broker, auth=auth))
-    proxied = falcon.testing.TestClient(create_app(rpc=rpc, broker_check=broker, auth=auth, trusted_proxy_hops=1))
 
-    for i in range(20):  # spoofed X-Forwarded-For: still counted against the peer address
-        direct.simulate_post("/v1/auth/login", json={"username": f"g{i}", "password": "x"},
+    for i in range(5):  # spoofed X-Forwarded-For: still counted against the peer address
+        direct.simulate_post("/v1/auth/login", json={"username": "bappeda1", "password": "x"},
                              remote_addr="10.0.0.9", headers={"X-Forwarded-For": f"192.0.2.{i}"})
     assert direct.simulate_post("/v1/auth/login", json={"username": "bappeda1", "password": PASSWORD},
                                 remote_addr="10.0.0.9").status_code == 429
 
     # behind one trusted proxy the client is the last X-Forwarded-For entry, whatever came before it
-    for i in range(20):
-        proxied.simulate_post("/v1/auth/login", json={"username": f"h{i}", "password": "x"},
-                              remote_addr="10.0.0.1", headers={"X-Forwarded-For": f"6.6.6.{i}, 198.51.100.7"})
-    blocked = proxied.simulate_post("/v1/auth/login", json={"username": "bappeda1", "password": PASSWORD},
-                                    remote_addr="10.0.0.1", headers={"X-Forwarded-For": "198.51.100.7"})
-    other = proxied.simulate_post("/v1/auth/login", json={"username": "bappeda1", "password": PASSWORD},
-                                  remote_addr="10.0.0.1", headers={"X-Forwarded-For": "198.51.100.8"})
-    assert blocked.status_code == 429 and other.status_code == 200
+    make_user("bappeda2")
+    for i in range(5):
+        proxied_login(proxied, "bappeda2", "x", client_address=f"6.6.6.{i}, 198.51.100.7")
+    assert proxied_login(proxied, "bappeda2", client_address="198.51.100.7").status_code == 429
+    assert proxied_login(proxied, "bappeda2", client_address="198.51.100.8").status_code == 200
 
 
 def test_old_login_attempts_are_pruned_after_a_day(make_user, login, store, clock):

@@ -153,7 +153,7 @@ def headers_of(client, make_user):
 
     def make(role, pemda="12.21", **scopes):
         user = make_user(f"user{next(counter)}", role=role, pemda=pemda, **scopes)
-        result = client.simulate_post("/v1/auth/login", json={"username": user.username,
+        result = client.simulate_post("/v1/auth/login", json={"username": user.username, "pemda": pemda,
                                                                "password": "kata-sandi-rahasia-1"})
         assert result.status_code == 200, result.text
         return {"Authorization": f"Bearer {result.json['access_token']}"}

@@ -44,11 +44,16 @@ AUTH_OPERATIONS = [
     _doc("GET", "/readyz", "health.ready", "Readiness: broker and every service answer (503 names what is down)",
          PUBLIC, tag="health", response=open_obj()),
     _doc("POST", "/v1/auth/login", "auth.login", "Sign in: an access token and a refresh token", PUBLIC,
-         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024)}, ["username", "password"]),
-         example={"username": "operator.sosopan", "password": "kata-sandi-rahasia"},
+         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024),
+                   "pemda": {**PEMDA, "description": "The user's pemda: usernames are unique per pemda. Default: "
+                                                     "the deployment's default pemda (GATEWAY_DEFAULT_PEMDA); "
+                                                     "users from before per-pemda usernames may omit it"}},
+                  ["username", "password"]),
+         example={"username": "operator.sosopan", "password": "kata-sandi-rahasia", "pemda": "12.21"},
          response=GRANT, response_example=EXAMPLE_GRANT,
          problems={401: "Wrong username or password, or the user is inactive (invalid_credentials)",
-                   429: "Too many failed logins for this user or address: wait Retry-After seconds"}),
+                   429: "Too many failed logins for this user from this address, or from all addresses: "
+                        "wait Retry-After seconds"}),
     _doc("POST", "/v1/auth/refresh", "auth.refresh", "Rotate the refresh token; a new access token", PUBLIC,
          body=REFRESH, example={"refresh_token": "r1.8f3c0d"}, response=GRANT, response_example=EXAMPLE_GRANT,
          problems={401: "The refresh token is unknown, expired, revoked or was already used "
@@ -62,7 +67,8 @@ AUTH_OPERATIONS = [
                              ["current_password", "new_password"]),
          example={"current_password": "kata-sandi-lama", "new_password": "kata-sandi-baru-panjang"},
          response=GRANT,
-         problems={429: "Too many wrong current passwords for this user or address: wait Retry-After seconds"}),
+         problems={429: "Too many wrong current passwords for this user (from this address, or from all): "
+                        "wait Retry-After seconds"}),
     _doc("GET", "/v1/admin/users", "admin.listUsers", "Users of the administrator's pemda", frozenset({ADMIN}),
          tag="admin", query={"limit": integer(minimum=1, maximum=200), "offset": integer(minimum=0),
                              "role": enum(*ROLES), "active": boolean()},
@@ -75,7 +81,9 @@ AUTH_OPERATIONS = [
                   ["username", "password", "role"]),
          example={"username": "operator.sosopan", "password": "kata-sandi-rahasia", "role": "operator_kecamatan",
                   "wilayah": "12.21.01"},
-         response=USER),
+         response=USER,
+         problems={409: "The username is taken in the administrator's pemda (username_taken); usernames are "
+                        "unique per pemda, so another pemda's users are neither visible nor in the way"}),
     _doc("GET", "/v1/admin/users/{user_id:uuid}", "admin.getUser", "One user", frozenset({ADMIN}), tag="admin",
          response=USER),
     _doc("PATCH", "/v1/admin/users/{user_id:uuid}", "admin.updateUser",

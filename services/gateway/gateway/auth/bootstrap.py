@@ -1,9 +1,11 @@
 """The first administrator and the start-up preparation of the gateway.
 
 `bootstrap_admin()`: when the users table is empty, create one administrator (role `admin`) for
-GATEWAY_ADMIN_PEMDA. Its password is GATEWAY_ADMIN_PASSWORD, or a generated one that is printed
-once and written to <var>/admin-password.txt (mode 600). Idempotent: once any user exists it does
-nothing, and concurrent starters are serialized by an advisory lock in the store.
+GATEWAY_ADMIN_PEMDA. Its password is GATEWAY_ADMIN_PASSWORD, or a generated one written to
+<var>/admin-password.txt (mode 600) and nowhere else: what is printed (gunicorn's output, which
+ends up in var/log/stack.log locally or the pod log in Kubernetes) names the file, never the
+password (issue #18, finding 6). Idempotent: once any user exists it does nothing, and concurrent
+starters are serialized by an advisory lock in the store.
 
 `prepare()`: what gunicorn's master runs before forking the workers (deploy/gateway/gunicorn.conf.py on_starting):
 migrate the gateway database, make sure the JWT key exists, bootstrap the administrator.
@@ -67,12 +69,11 @@ def bootstrap_admin(store, passwords: Passwords | None = None, *, username: str 
     log.warning("created the bootstrap administrator %r for pemda %s", username, pemda)
     if not generated:
         return BootstrapResult(True, username)
-    out = out or sys.stdout
     path = var_dir / PASSWORD_FILE
-    print(f"E-Planning gateway: administrator '{username}' (pemda {pemda}) dibuat dengan kata sandi: {password}\n"
-          f"  Kata sandi ini hanya ditampilkan sekali dan disimpan di {path} (mode 600); "
-          f"segera ganti lewat POST /v1/auth/password.", file=out, flush=True)
     _write_private(path, password + "\n")
+    print(f"E-Planning gateway: administrator '{username}' (pemda {pemda}) dibuat; kata sandinya ada di "
+          f"{path} (mode 600, tidak dicetak di log). Segera ganti lewat POST /v1/auth/password.",
+          file=out or sys.stdout, flush=True)
     return BootstrapResult(True, username, path)
 
 

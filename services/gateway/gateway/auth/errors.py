@@ -77,12 +77,12 @@ class UsernameTaken(AuthError):
 
 
 class RateLimited(AuthError):
-    """429: too many failed logins for the account or the client address."""
+    """429: too many failed logins for the account, from this client address or from all."""
 
     status = 429
     code = "rate_limited"
 
     def __init__(self, retry_after: int, scope: str):
         self.retry_after = max(int(retry_after), 1)
-        self.scope = scope  # "account" or "address"
+        self.scope = scope  # "client" (this account from this address) or "account" (from all)
         super().__init__(retry_after=self.retry_after)

@@ -16,11 +16,11 @@ from .users import ADMIN, CHANGE_PASSWORD, CREATE_USER, LIST_USERS_QUERY, LOGIN,
 from .validation import validate, validate_query
 
 DEFAULT_PAGE_SIZE = 50
-MERGE_PATCH = "application/merge-patch+json"
 
 
 def read_json(req: falcon.Request) -> Any:
-    """The JSON body (malformed JSON is Falcon's 400; another content type Falcon's 415)."""
+    """The JSON body (malformed JSON is Falcon's 400, too deeply nested JSON gateway.json_body's;
+    another content type Falcon's 415)."""
     body = req.get_media(default_when_empty=None)
     if body is None:
         raise InputInvalid([FieldError("", "not_object")])
@@ -52,7 +52,8 @@ class Login:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         _no_store(resp)
         data = validate(read_json(req), LOGIN)
-        grant = self._auth.login(data["username"], data["password"], client_address(req, self._hops))
+        grant = self._auth.login(data["username"], data["password"], client_address(req, self._hops),
+                                 pemda=data.get("pemda"))
         resp.media = grant.as_dict()
 
 
@@ -140,7 +141,6 @@ class AdminUser:
 
 
 def add_routes(app: falcon.App, auth: AuthService, trusted_proxy_hops: int = 0) -> None:
-    app.req_options.media_handlers[MERGE_PATCH] = falcon.media.JSONHandler()
     app.add_route("/v1/auth/login", Login(auth, trusted_proxy_hops))
     app.add_route("/v1/auth/refresh", Refresh(auth))
     app.add_route("/v1/auth/logout", Logout(auth))

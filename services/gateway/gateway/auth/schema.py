@@ -7,7 +7,7 @@ metadata = sa.MetaData()
 users = sa.Table(
     "users", metadata,
     sa.Column("id", UUID(as_uuid=False), primary_key=True),
-    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("username", sa.Text, nullable=False),  # unique per pemda (0006)
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("pemda", sa.Text, nullable=False),
@@ -18,6 +18,8 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("external_subject", sa.Text, unique=True),  # the user's subject at the OIDC issuer (0004)
+    sa.Column("global_username", sa.Boolean, nullable=False, server_default=sa.false()),  # 0006
+    sa.UniqueConstraint("pemda", "username", name="users_pemda_username_key"),
 )
 
 refresh_tokens = sa.Table(

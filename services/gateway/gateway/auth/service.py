@@ -34,16 +34,25 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """Failed logins tolerated per account and per client address within a sliding window.
+    """Failed logins tolerated within a sliding window, counted for an account
 
-    The account counter restarts after a successful login; the address counter does not (an
-    attacker with one valid account must not be able to reset it). Refused (429) attempts are not
-    counted, so the block lifts `window_seconds` after the failures that caused it.
+    * from one client address (`max_failures_client`): the guesser is stopped, and nobody else,
+      however many clients share that address (an office's NAT, or every client of an Ingress whose
+      hops are not trusted): failures there never block another account (issue #18, finding 10);
+    * from all addresses together (`max_failures_account`, higher): guessing one password from many
+      addresses is limited too. The price: someone failing from several addresses can lock that one
+      account for a window; one address alone cannot (it stops at `max_failures_client`).
+
+    Both counters restart after a successful login of the account (from that address, resp. from
+    anywhere). There is no limit per address across accounts: behind a proxy it would let anyone
+    lock every login; guessing many accounts is bounded by each account's own counters and argon2.
+    Refused (429) attempts are not counted, so a block lifts `window_seconds` after the failures
+    that caused it.
     """
 
     window_seconds: int = settings.DEFAULT_LOGIN_WINDOW
+    max_failures_client: int = settings.DEFAULT_MAX_FAILURES_CLIENT
     max_failures_account: int = settings.DEFAULT_MAX_FAILURES_ACCOUNT
-    max_failures_address: int = settings.DEFAULT_MAX_FAILURES_ADDRESS
     retention_seconds: int = 24 * 3600  # login_attempts rows are kept this long (forensics)
 
 
@@ -59,29 +68,36 @@ class TokenGrant:
                 "refresh_token": self.refresh_token, "refresh_expires_in": self.refresh_expires_in}
 
 
-def account_key(username: str) -> str:
-    return "account:" + username.strip().lower()
+def account_key(account: str) -> str:
+    """The rate-limit key of an account (from every address)."""
+    return "account:" + account
 
 
-def address_key(address: str | None) -> str | None:
-    """The rate-limit key of a client address; IPv6 clients are grouped by their /64."""
+def client_key(account: str, address: str | None) -> str:
+    """The rate-limit key of an account from one client address."""
+    return f"client:{address_group(address) or '-'}|{account}"
+
+
+def address_group(address: str | None) -> str | None:
+    """A client address as the rate limits count it: IPv6 clients are grouped by their /64."""
     if not address:
         return None
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
-        return "address:" + address.strip()[:64]
+        return address.strip()[:64]
     if ip.version == 6:
         if ip.ipv4_mapped is not None:
-            return f"address:{ip.ipv4_mapped}"
-        return f"address:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
-    return f"address:{ip}"
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class AuthService:
     def __init__(self, store: Any, tokens: AccessTokens, passwords: Passwords, *,
                  refresh_ttl_seconds: int = settings.DEFAULT_REFRESH_TTL, policy: LoginPolicy | None = None,
-                 clock: Callable[[], datetime] = utcnow, oidc: OidcVerifier | None = None):
+                 clock: Callable[[], datetime] = utcnow, oidc: OidcVerifier | None = None,
+                 default_pemda: str = settings.DEFAULT_ADMIN_PEMDA):
         if refresh_ttl_seconds <= 0:
             raise ValueError("the refresh token lifetime must be positive")
         self.store = store
@@ -91,6 +107,7 @@ class AuthService:
         self.refresh_ttl_seconds = int(refresh_ttl_seconds)
         self.policy = policy or LoginPolicy()
         self.clock = clock
+        self.default_pemda = default_pemda  # the pemda of a sign-in that names none
         self.users = UserAdmin(store, passwords, clock)
 
     @classmethod
@@ -104,11 +121,12 @@ class AuthService:
             secret = lambda: load_or_create_secret(path)  # noqa: E731
         tokens = AccessTokens(secret, issuer=settings.jwt_issuer(), audience=settings.jwt_audience(),
                               ttl_seconds=settings.access_token_ttl(), clock=clock)
-        policy = LoginPolicy(settings.login_window(), settings.login_max_failures_account(),
-                             settings.login_max_failures_address())
+        policy = LoginPolicy(window_seconds=settings.login_window(),
+                             max_failures_client=settings.login_max_failures_client(),
+                             max_failures_account=settings.login_max_failures_account())
         return cls(SqlAuthStore.from_url(settings.database_url()), tokens, Passwords(),
                    refresh_ttl_seconds=settings.refresh_token_ttl(), policy=policy, clock=clock,
-                   oidc=OidcVerifier.from_env())
+                   oidc=OidcVerifier.from_env(), default_pemda=settings.default_pemda())
 
     # -- access tokens --------------------------------------------------------------------------
 
@@ -129,12 +147,19 @@ class AuthService:
 
     # -- login, refresh, logout -----------------------------------------------------------------
 
-    def login(self, username: str, password: str, address: str | None) -> TokenGrant:
+    def login(self, username: str, password: str, address: str | None, pemda: str | None = None) -> TokenGrant:
+        """Signs in `username` of `pemda`; without a pemda, the default pemda's user of that name,
+        else the one from before per-pemda usernames (`global_username`, a fixed set). No user
+        created since in another pemda changes where a name resolves, so a sign-in tells an
+        administrator nothing about the names other pemdas use."""
         now = self.clock()
+        # the rate limits count the name as asked (found or not, whoever it resolves to): a counter
+        # shared with another spelling would tell where a name without a pemda resolves
+        account = f"{pemda or self.default_pemda}/{username}"
         found: list[User] = []
 
         def check() -> bool:
-            user = self.store.user_by_username(username)
+            user = self._user_signing_in(username, pemda)
             # always one argon2 verification: unknown users are checked against a dummy hash
             ok = self.passwords.verify(user.password_hash if user else None, password)
             if ok and user is not None and user.active:
@@ -142,8 +167,8 @@ class AuthService:
                 return True
             return False
 
-        if not self._rate_limited_check(username, address, now, check):
-            security_log.info("login failed", extra={"username": username, "address": address})
+        if not self._rate_limited_check(account, address, now, check):
+            security_log.info("login failed", extra={"account": account, "address": address})
             raise InvalidCredentials()
         user = found[0]
         if self.passwords.needs_rehash(user.password_hash):
@@ -152,6 +177,14 @@ class AuthService:
         self.store.prune_attempts(now - timedelta(seconds=max(self.policy.retention_seconds,
                                                                self.policy.window_seconds)))
         return self._grant(user, now, family_id=str(uuid.uuid4()))
+
+    def _user_signing_in(self, username: str, pemda: str | None) -> User | None:
+        if pemda is not None:
+            return self.store.user_by_username(pemda, username)
+        candidates = self.store.login_candidates(username, self.default_pemda, include_global=True)
+        # the default pemda's own user first: a legacy name elsewhere must not shadow it
+        candidates.sort(key=lambda user: user.pemda != self.default_pemda)
+        return candidates[0] if candidates else None
 
     def refresh(self, refresh_token: str) -> TokenGrant:
         now = self.clock()
@@ -186,7 +219,7 @@ class AuthService:
         def check() -> bool:
             return self.passwords.verify(user.password_hash, current)
 
-        if not self._rate_limited_check(user.username, address, now, check):
+        if not self._rate_limited_check(f"{user.pemda}/{user.username}", address, now, check):
             raise InputInvalid([FieldError("current_password", "wrong_password")])
         errors = password_errors(new, user.username, "new_password")
         if errors:
@@ -206,18 +239,20 @@ class AuthService:
         access_token, expires_in = self.tokens.issue(user)
         return TokenGrant(access_token, expires_in, refresh_token, self.refresh_ttl_seconds)
 
-    def _rate_limited_check(self, username: str, address: str | None, now: datetime,
+    def _rate_limited_check(self, account: str, address: str | None, now: datetime,
                             check: Callable[[], bool]) -> bool:
-        """Runs `check` (a password verification) unless the account or the address is over its
-        limit (RateLimited). The attempt is recorded *before* counting, so that concurrent attempts
-        in other workers see each other and at most the limit get through."""
-        account, addr = account_key(username), address_key(address)
-        handle = self.store.begin_attempt([account] + ([addr] if addr else []), now)
+        """Runs `check` (a password verification) unless `account` is over its limit from this
+        client address or from all addresses (RateLimited). The attempt is recorded *before*
+        counting, so that concurrent attempts in other workers see each other and at most the
+        limit get through."""
+        keys = [(client_key(account, address), self.policy.max_failures_client, "client"),
+                (account_key(account), self.policy.max_failures_account, "account")]
+        handle = self.store.begin_attempt([key for key, _, _ in keys], now)
         try:
-            self._enforce_limits(account, addr, handle, now)
+            self._enforce_limits(keys, handle, now)
         except RateLimited as exc:
             self.store.discard_attempt(handle)
-            security_log.warning("login rate limited", extra={"scope": exc.scope, "username": username,
+            security_log.warning("login rate limited", extra={"scope": exc.scope, "account": account,
                                                               "address": address})
             raise
         success = False
@@ -227,15 +262,12 @@ class AuthService:
             self.store.finish_attempt(handle, success)
         return success
 
-    def _enforce_limits(self, account: str, addr: str | None, handle: Any, now: datetime) -> None:
+    def _enforce_limits(self, keys: list[tuple[str, int, str]], handle: Any, now: datetime) -> None:
         window = timedelta(seconds=self.policy.window_seconds)
         since = now - window
-        checks = [(account, self.policy.max_failures_account, True, "account")]
-        if addr:
-            checks.append((addr, self.policy.max_failures_address, False, "address"))
         blocked: list[tuple[int, str]] = []
-        for key, limit, after_last_success, scope in checks:
-            failures = self.store.failure_times(key, since, exclude=handle, after_last_success=after_last_success)
+        for key, limit, scope in keys:
+            failures = self.store.failure_times(key, since, exclude=handle, after_last_success=True)
             if len(failures) >= limit:
                 # free again once enough of the oldest failures have left the window
                 free_at = failures[len(failures) - limit] + window

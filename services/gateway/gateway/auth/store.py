@@ -6,9 +6,12 @@ never from the database, so that tests can move time.
 
 Contract, shared by every store:
     count_users() -> int
-    user_by_id(id) / user_by_username(username) / user_by_external_subject(subject) -> User | None
+    user_by_id(id) / user_by_username(pemda, username) / user_by_external_subject(subject) -> User | None
+    login_candidates(username, pemda, include_global) -> [User]: the user named `username` in `pemda`,
+        and, with include_global, the global_username user of that name (at most two)
     list_users(pemda, role=None, active=None, limit, offset) -> (users ordered by username, total)
-    insert_user(user, actor=None)          raises UsernameTaken, or external_subject_taken() (InputInvalid)
+    insert_user(user, actor=None)          raises UsernameTaken (the name is taken in user.pemda), or
+                                           external_subject_taken() (InputInvalid)
     insert_first_user(user) -> bool        inserts only into an empty table (atomically)
     update_user(id, changes, now, actor=None, action=None) -> User | None    raises external_subject_taken()
     insert_refresh_token(RefreshToken)
@@ -136,10 +139,19 @@ class SqlAuthStore:
             row = conn.execute(sa.select(users).where(users.c.id == user_id)).mappings().first()
         return _user(row) if row else None
 
-    def user_by_username(self, username: str) -> User | None:
+    def user_by_username(self, pemda: str, username: str) -> User | None:
         with self._tx() as conn:
-            row = conn.execute(sa.select(users).where(users.c.username == username)).mappings().first()
+            row = conn.execute(sa.select(users).where(users.c.pemda == pemda, users.c.username == username)
+                               ).mappings().first()
         return _user(row) if row else None
+
+    def login_candidates(self, username: str, pemda: str, include_global: bool) -> list[User]:
+        where = users.c.pemda == pemda
+        if include_global:
+            where = sa.or_(where, users.c.global_username)
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(users).where(users.c.username == username, where)).mappings().all()
+        return [_user(row) for row in rows]
 
     def user_by_external_subject(self, subject: str) -> User | None:
         with self._tx() as conn:
@@ -168,7 +180,7 @@ class SqlAuthStore:
             constraint = _unique_constraint(exc)
             if constraint == EXTERNAL_SUBJECT_UNIQUE:
                 raise external_subject_taken() from None
-            if constraint is not None:  # the username is the other candidate
+            if constraint is not None:  # the username (in its pemda) is the other candidate
                 raise UsernameTaken(username=user.username) from None
             raise
 

@@ -7,6 +7,12 @@ be empty (renja, for one, refuses a bappeda identity that carries an OPD).
 
 `external_subject` (optional, unique) links the user to its subject at an external OpenID Connect
 issuer (gateway.auth.oidc): such a token signs the user in with the role and scope recorded here.
+
+Usernames are unique *per pemda* (issue #18, finding 9: a global namespace told an administrator
+which names other pemdas use). A sign-in names the pemda (`pemda` beside `username`); without it
+the name is looked up in the deployment's default pemda (GATEWAY_DEFAULT_PEMDA), or among the
+`global_username` users: those that existed when usernames became per-pemda (migration 0006),
+whose names were unique across pemdas then, so that they sign in as before.
 """
 from __future__ import annotations
 
@@ -66,6 +72,7 @@ class User:
     created_at: datetime
     updated_at: datetime
     external_subject: str | None = None  # the user's subject at the external OIDC issuer (gateway.auth.oidc)
+    global_username: bool = False  # signs in without a pemda too (existed before per-pemda usernames)
 
     def identity(self) -> dict[str, Any]:
         """What the services see of the caller (`worker_ctx.data["identity"]`)."""
@@ -91,6 +98,7 @@ class User:
 LOGIN = {
     "username": Str(required=True, max_len=64, lower=True),
     "password": Str(required=True, max_len=1024, strip=False),
+    "pemda": Str(max_len=5, pattern=PEMDA, pattern_code="format_pemda"),  # default: GATEWAY_DEFAULT_PEMDA
 }
 REFRESH = {"refresh_token": Str(required=True, max_len=256)}
 CHANGE_PASSWORD = {
