@@ -111,7 +111,8 @@ def test_a_forged_identity_is_refused_by_every_service_and_logged(amqp_uri, serv
         events = [r for r in caplog.records if r.name == "eplanning.security"]
         assert len(events) == 1, (name, [r.getMessage() for r in events])
         assert events[0].reason == REASONS[name] and events[0].target == f"{service}.{method}", name
-        assert context.get("identity_token", "-") not in json.dumps(vars(events[0]), default=str)  # no token logged
+        if "identity_token" in context:  # the token is never logged (nor any part of its signature)
+            assert context["identity_token"].rsplit(".", 1)[1][:20] not in json.dumps(vars(events[0]), default=str)
     # control: the gateway's signature for this service and this request is believed
     with support.signed_proxy(amqp_uri, BAPPEDA, timeout=15) as rpc:
         getattr(rpc[service], method)(*args)
