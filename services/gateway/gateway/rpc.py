@@ -16,7 +16,7 @@ and emptied after it (nothing from one request can leak into the next).
 The identity is never sent as it is: the gateway signs it for each call (issue #18), as a token
 addressed to the target service, naming the request's correlation id and valid for the call's
 timeout (eplanning_common.identity_tokens), with the gateway's private key (RPC_IDENTITY_KEYS_DIR/
-gateway.key, read once when the client is made). The token is put in the context just before each
+gateway.key, read by create_app at start). The token is put in the context just before each
 call is published, since `call_many` may address several services in one batch.
 """
 from __future__ import annotations
