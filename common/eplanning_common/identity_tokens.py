@@ -150,13 +150,6 @@ class IdentitySigner:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
 
-def service_signer(service: str, folder: str | os.PathLike | None = None) -> tuple[IdentitySigner, dict]:
-    """A service acting on its own authority (RKPD's resync): its signer and the identity it signs
-    for `pemda` is `service_identity(...)`; see service_grants.SERVICE_IDENTITIES."""
-    spec = SERVICE_IDENTITIES[service]
-    return IdentitySigner.from_keys_dir(spec.issuer, folder), {"sub": spec.sub, "role": spec.role}
-
-
 # -- verifying ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
