@@ -67,6 +67,7 @@ sys.path.insert(0, str(ROOT))
 from tests.integration import support  # noqa: E402
 
 from eplanning_common.config import data_dir  # noqa: E402
+from eplanning_common.identity_tokens import generate_keys  # noqa: E402
 from eplanning_common.db import UnitOfWork, make_engine  # noqa: E402
 from eplanning_common.migrations import migrate  # noqa: E402
 from eplanning_common.publisher import json_message  # noqa: E402
@@ -283,11 +284,9 @@ def watch_inbox(conn, tahun: int, expected: int, poll_s: float, timeout: float) 
 
 def verify_through_rpc(amqp_uri: str, tahun: int, expected_ids: set[str]) -> dict:
     """Every routed usulan is in some OPD's inbox as Renja's `inbox` RPC answers it (as Bappeda)."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
     identity = {"sub": "bench-bappeda", "role": "bappeda", "pemda": PEMDA}
     found, cursor, calls = set(), None, 0
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity}) as rpc:
+    with support.signed_proxy(amqp_uri, identity, timeout=30) as rpc:
         while True:
             page = rpc.renja.inbox(tahun, None, None, cursor, 100)
             calls += 1
@@ -529,6 +528,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "pipeline.json"))
     parser.add_argument("--md", default=None, help="Markdown report (default: --out with .md)")
     args = parser.parse_args()
+    generate_keys()  # the RPC identity keys of RPC_IDENTITY_KEYS_DIR (var/keys), once
     for name, full, quick in (("usulan", 1600, 40), ("singles", 30, 3), ("reference_singles", 200, 20)):
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)

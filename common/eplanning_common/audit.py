@@ -187,7 +187,16 @@ def system_actor(**context: Any) -> dict:
     return {"type": "system", **{k: v for k, v in context.items() if v is not None}}
 
 
+def service_actor(identity: Mapping[str, Any]) -> dict:
+    """A service acting on its own authority with a signed service identity (RKPD's resync reads):
+    which service, as which service role, in which pemda (eplanning_common.service_grants)."""
+    return {"type": "service", "service": identity["service"], "sub": identity.get("sub"),
+            "role": identity.get("service_role"), "pemda": identity.get("pemda")}
+
+
 def actor_for(identity: Mapping[str, Any] | None, **system_context: Any) -> dict:
+    if identity and identity.get("service"):
+        return service_actor(identity)
     return user_actor(identity) if identity else system_actor(**system_context)
 
 

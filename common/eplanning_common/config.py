@@ -106,6 +106,20 @@ def rpc_timeout_seconds() -> float:
     return _float("RPC_TIMEOUT_SECONDS", 10.0)
 
 
+def rpc_identity_keys_dir():
+    """RPC_IDENTITY_KEYS_DIR: the folder of the RPC identity keys (eplanning_common.identity_tokens):
+    `<issuer>.key` (an Ed25519 private key: only in the component that signs as that issuer, i.e.
+    `gateway.key` in the gateway, `rkpd.key` in RKPD) and `<issuer>.pub` (the public keys every
+    service trusts for that issuer; several PEM blocks during a key rotation). Default: the clone's
+    `var/keys`, where `make up` (`eplanning-keys generate`) creates them once."""
+    from pathlib import Path
+
+    explicit = os.environ.get("RPC_IDENTITY_KEYS_DIR")
+    if explicit:
+        return Path(explicit)
+    return data_dir().parent / "var" / "keys"
+
+
 def readiness_timeout_seconds() -> float:
     return _float("READINESS_TIMEOUT_SECONDS", 3.0)
 

@@ -41,6 +41,7 @@ from .contracts import ContractError, ReceivedEvents
 from .envelope import EnvelopeError, EventType, check_envelope, exchange_name
 from .publisher import ConfirmingPublisher, OutgoingMessage
 from .topology import Subscription, Topology, ensure
+from .signed_rpc import IDENTITY_KEY, TOKEN_KEY
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,13 @@ class EventHandler(Consumer):
             self._park_poison(message, str(exc))
             return
         super().handle_message(body, message)
+
+    def unpack_message_headers(self, message):
+        """An event carries no caller: an identity (or token) in its headers is dropped, never read."""
+        data = super().unpack_message_headers(message)
+        data.pop(IDENTITY_KEY, None)
+        data.pop(TOKEN_KEY, None)
+        return data
 
     def handle_undecodable(self, message, exc):
         self._park_poison(message, f"{type(exc).__name__}: undecodable {message.content_type or 'message'} body: {exc}")

@@ -60,8 +60,10 @@ class Database(DependencyProvider):
 
 
 class CallerIdentity(DependencyProvider):
-    """The verified caller the gateway put in the RPC context (`identity`: sub, role, pemda,
-    wilayah, ...), or None. Services authorize every object against it."""
+    """The verified caller of an RPC (`identity`: sub, role, pemda, wilayah, ...), or None. The
+    `rpc` entrypoint (eplanning_common.rpc) puts it in the worker context only after the caller's
+    signed token verified; an identity sent bare is dropped. Services authorize every object
+    against it."""
 
     def get_dependency(self, worker_ctx):
         return worker_ctx.data.get("identity")

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 from .config import SERVICES
 from .envelope import exchange_name
+from .service_grants import SERVICE_IDENTITIES
 from .topology import PROJECT_TOPOLOGY, Subscription, Topology
 
 VHOST = "eplanning"
@@ -72,15 +73,17 @@ class Principal:
     user: str
     service: str | None = None      # the nameko service it runs (rpc-<service>, q.<service>.*)
     publishes: bool = False         # an outbox relay publishing on <service>.events
-    calls: tuple[str, ...] = ()     # services whose RPC methods it calls (standalone proxy)
+    calls: tuple[str, ...] = ()     # what it calls (standalone proxy): `service` (every method) or `service.method`
 
 
 PRINCIPALS = (
     Principal("musrenbang", service="musrenbang", publishes=True),
     Principal("pokir", service="pokir", publishes=True),
     Principal("renja", service="renja", publishes=True),
-    # RKPD reads from the three stages over RPC when a close manifest does not match (rkpd.upstream)
-    Principal("rkpd", service="rkpd", publishes=True, calls=("musrenbang", "pokir", "renja")),
+    # RKPD reads from the three stages over RPC when a close manifest does not match (rkpd.upstream):
+    # exactly the methods its signed service identity is granted (eplanning_common.service_grants)
+    Principal("rkpd", service="rkpd", publishes=True, calls=SERVICE_IDENTITIES["rkpd"].routing_keys()),
+    # the webhooks worker talks to the internet: it answers the gateway's health call, calls no one
     Principal("webhooks", service="webhooks"),
     Principal("gateway", calls=(*SERVICES, "webhooks")),
 )
@@ -140,13 +143,17 @@ def permissions(principal: Principal, topology: Topology) -> dict:
 def topic_permissions(principal: Principal) -> dict | None:
     """On the topic exchange `nameko-rpc` the routing key names the service and method of a request
     (`<service>.<method>`) or, for a reply, the caller's reply queue (a uuid). write: requests only to
-    the services it calls, replies only by a service. read (checked on queue.bind): its RPC queue's
+    the services (or the exact methods) it calls, replies only by a service; a principal that calls
+    no one (the stage services, the webhooks worker) can publish no request at all. read (checked on queue.bind): its RPC queue's
     binding `<service>.*` and its reply queue's uuid."""
     if not (principal.service or principal.calls):
         return None
     write, read = [], []
     if principal.calls:
-        write.append("(" + "|".join(principal.calls) + r")\." + METHOD)
+        services = [c for c in principal.calls if "." not in c]
+        if services:
+            write.append("(" + "|".join(services) + r")\." + METHOD)
+        write.extend(pcre_literal(c) for c in principal.calls if "." in c)
         read.append(UUID)
     if principal.service:
         write.append(UUID)

@@ -27,9 +27,9 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from eplanning_common.config import data_dir  # noqa: E402
+from eplanning_common.identity_tokens import generate_keys  # noqa: E402
 from eplanning_common.migrations import migrate  # noqa: E402
 from eplanning_common.wilayah import load_wilayah  # noqa: E402
 
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "musrenbang.json"))
     parser.add_argument("--database", default="eplanning_bench_musrenbang", help="dropped and recreated")
     args = parser.parse_args()
+    generate_keys()  # the RPC identity keys of RPC_IDENTITY_KEYS_DIR (var/keys), once
 
     vhost = support.create_vhost()
     amqp_uri = support.amqp_uri_for(vhost)
@@ -74,7 +75,7 @@ def main() -> None:
     result = {}
     try:
         bappeda = {"sub": "bench-bappeda", "role": "bappeda", "pemda": PEMDA}
-        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data={"identity": bappeda}) as rpc:
+        with support.signed_proxy(amqp_uri, bappeda, timeout=60) as rpc:
             support.wait_for(lambda: _answers(rpc), timeout=60, what="the service")
             rpc.musrenbang.import_kamus(TAHUN, (data_dir() / "demo" / "kamus_usulan_12.21_2027.csv").read_text())
             now = datetime.now(timezone.utc)
@@ -89,11 +90,10 @@ def main() -> None:
             errors = []
 
             def client(part):
-                ctx = {}
-                with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data=ctx) as proxy:
+                with support.signed_proxy(amqp_uri, bappeda, timeout=60) as proxy:
                     for desa_code, kode, gagasan in part:
-                        ctx["identity"] = {"sub": f"op-{desa_code}", "role": "operator_desa", "pemda": PEMDA,
-                                           "wilayah": desa_code}
+                        proxy.identity = {"sub": f"op-{desa_code}", "role": "operator_desa", "pemda": PEMDA,
+                                          "wilayah": desa_code}
                         try:
                             u = proxy.musrenbang.create_usulan(TAHUN, {
                                 "desa": desa_code, "kamus_item_id": f"{PEMDA}/{TAHUN}/{kode}", "volume": VOLUME[kode],
@@ -124,14 +124,12 @@ def main() -> None:
                 pool.waitall()
                 members = created[kecamatan]
             members = members[:2000]
-            ctx = {}
 
             def accept(part):
-                local = {}
-                with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data=local) as proxy:
+                with support.signed_proxy(amqp_uri, bappeda, timeout=60) as proxy:
                     for usulan_id, desa_code in part:
-                        local["identity"] = {"sub": f"op-{desa_code}", "role": "operator_desa", "pemda": PEMDA,
-                                             "wilayah": desa_code}
+                        proxy.identity = {"sub": f"op-{desa_code}", "role": "operator_desa", "pemda": PEMDA,
+                                          "wilayah": desa_code}
                         proxy.musrenbang.decide_usulan(usulan_id, {"level": "desa", "status": "diterima"})
 
             started = time.perf_counter()
@@ -139,7 +137,6 @@ def main() -> None:
                 pool.spawn(accept, members[i::args.clients])
             pool.waitall()
             decide_seconds = time.perf_counter() - started
-            ctx["identity"] = bappeda
             timings, ranked = [], 0
             for _ in range(5):
                 t0 = time.perf_counter()

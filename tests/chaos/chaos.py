@@ -53,6 +53,7 @@ if str(ROOT) not in sys.path:
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from eplanning_common.identity_tokens import generate_keys  # noqa: E402
 from eplanning_demo.cycle import INBOX_DECISION  # noqa: E402
 from eplanning_demo.plan import Territory, build_plan, load_reference  # noqa: E402
 from tests.integration import gateway_stack as stack  # noqa: E402
@@ -137,6 +138,7 @@ class Stack:
     def start(self) -> None:
         (self.tmp / "gateway").mkdir(parents=True, exist_ok=True)
         (self.tmp / "rkpd").mkdir(parents=True, exist_ok=True)
+        generate_keys()  # the RPC identity keys every process reads (RPC_IDENTITY_KEYS_DIR, else var/keys)
         for name in SERVICES:
             self.db_urls[name] = stack.service_database(name, self.suffix)
             env = {**os.environ, "SERVICE_NAME": name, "AMQP_URI": self.amqp_uri, "DATABASE_URL": self.db_urls[name],

@@ -18,6 +18,7 @@ from typing import Any
 
 from nameko.containers import ServiceContainer
 
+from eplanning_common.identity_tokens import generate_keys
 
 from . import support
 from .support import service_database
@@ -47,6 +48,7 @@ def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "re
     from rkpd.service import RkpdService
 
     classes = {"musrenbang": MusrenbangService, "pokir": PokirService, "renja": RenjaService, "rkpd": RkpdService}
+    generate_keys()  # the RPC identity keys (RPC_IDENTITY_KEYS_DIR): the test run's, else var/keys, once
     containers = []
     for name in names:
         container = ServiceContainer(classes[name], {"AMQP_URI": amqp_uri, "DATABASE_URL": service_database(name, suffix),
@@ -111,6 +113,7 @@ class Gateway:
 
 def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra_env: dict | None = None) -> Gateway:
     port = free_port()
+    generate_keys()  # the gateway signs with RPC_IDENTITY_KEYS_DIR/gateway.key
     db_url = support.fresh_database(f"eplanning_test_gateway_{suffix}")
     env = {
         **os.environ,

@@ -16,6 +16,18 @@ RABBIT_MGMT = os.environ.get("TEST_RABBIT_MGMT", f"http://{RABBIT_HOST}:15672")
 PG_URI = os.environ.get("TEST_PG_URI", "postgresql://postgres@127.0.0.1:5432")
 
 
+def signed_proxy(amqp_uri: str, identity: dict | None, *, timeout: float = 30, issuer: str = "gateway",
+                 context: dict | None = None):
+    """A standalone RPC proxy (start()/stop() or `with`) whose every call carries `identity` signed,
+    as the gateway (or, `issuer="rkpd"`, RKPD) signs it, with this test run's keys (tests/conftest.py);
+    `identity=None`: anonymous. The one way tests call services over RPC: a bare identity is refused."""
+    from eplanning_common.identity_tokens import IdentitySigner
+    from eplanning_common.signed_rpc import SignedRpcProxy
+
+    signer = IdentitySigner.from_keys_dir(issuer) if identity else None
+    return SignedRpcProxy(amqp_uri, signer, identity, timeout=timeout, context=context)
+
+
 def create_vhost() -> str:
     vhost = f"eplanning-test-{uuid.uuid4().hex[:8]}"
     quoted = urllib.parse.quote(vhost, safe="")

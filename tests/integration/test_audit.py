@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common import audit
 from eplanning_common.audit import GENESIS
@@ -73,7 +72,7 @@ def musrenbang(amqp_uri, musrenbang_db):
     container.start()
     proxies, opened = {}, []
     for name, identity in {"bappeda": BAPPEDA, "operator": OPERATOR}.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start().musrenbang
         opened.append(proxy)
     yield proxies

@@ -23,11 +23,11 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from falcon import testing
-from nameko.rpc import rpc as nameko_rpc
 
 import gateway.migrations
 
 from eplanning_common.dependencies import CallerIdentity
+from eplanning_common.rpc import rpc as nameko_rpc  # verifies the signed identity, as the services do
 from gateway.app import create_app
 from gateway.auth.bootstrap import bootstrap_admin
 from gateway.auth.passwords import Passwords
@@ -622,6 +622,7 @@ class WhoAmIResource:
 
 
 def test_the_verified_identity_reaches_the_service_over_the_broker(make_user, auth, amqp_uri, start_container):
+    """Signed by the gateway for this service, verified by the service's `rpc` entrypoint."""
     user = make_user("desa1", role="operator_desa", wilayah="12.21.01.2001")
     start_container(WhoAmI, "postgresql://unused")
     rpc = NamekoRpc(amqp_uri=amqp_uri, timeout=10)

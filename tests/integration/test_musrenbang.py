@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.migrations import migrate
 from eplanning_common.publisher import open_connection
@@ -98,8 +97,7 @@ def events(events_channel):
 def rpc(amqp_uri, service):
     proxies, opened = {}, []
     for name, identity in IDENTITIES.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30,
-                                context_data={"identity": identity} if identity else {})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start().musrenbang
         opened.append(proxy)
     yield proxies
@@ -560,10 +558,8 @@ def test_the_same_request_on_a_fresh_database_gets_the_same_id_and_tracking_code
         container = ServiceContainer(MusrenbangService, {"AMQP_URI": amqp, "DATABASE_URL": url, "max_workers": 4})
         container.start()
         try:
-            with ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30,
-                                 context_data={"identity": IDENTITIES["bappeda"]}) as boss, \
-                    ClusterRpcProxy({"AMQP_URI": amqp}, timeout=30,
-                                    context_data={"identity": IDENTITIES["desa_a1"]}) as desa:
+            with support.signed_proxy(amqp, IDENTITIES["bappeda"], timeout=30) as boss, \
+                    support.signed_proxy(amqp, IDENTITIES["desa_a1"], timeout=30) as desa:
                 boss.musrenbang.import_kamus(TAHUN, KAMUS_CSV)
                 boss.musrenbang.set_schedule(TAHUN, open_windows())
                 on_second = desa.musrenbang.create_usulan(TAHUN, _request_data(gagasan="Demo yang diulang"),

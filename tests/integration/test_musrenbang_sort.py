@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
 from gateway.api import musrenbang as api
@@ -63,7 +62,7 @@ def service(amqp_uri, musrenbang_db):
 def rpc(amqp_uri, service):
     proxies, opened = {}, []
     for name, identity in IDENTITIES.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start().musrenbang
         opened.append(proxy)
     yield proxies

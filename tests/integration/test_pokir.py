@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
 from eplanning_common.envelope import make_event
@@ -59,7 +58,7 @@ def stack(amqp_uri):
 def rpc(amqp_uri, stack):
     proxies, opened = {}, []
     for name, identity in WHO.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity} if identity else {})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start()
         opened.append(proxy)
     yield proxies

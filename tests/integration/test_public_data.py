@@ -22,7 +22,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
 from eplanning_common.config import data_dir
@@ -93,7 +92,7 @@ def stack(amqp_uri, tmp_path_factory):
 def rpc(amqp_uri, stack):
     proxies, opened = {}, []
     for name, identity in IDENTITIES.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data={"identity": identity})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=60)
         proxies[name] = proxy.start()
         opened.append(proxy)
     yield proxies

@@ -203,6 +203,14 @@ def test_each_user_is_refused_what_it_does_not_need(defs):
     assert refused("musrenbang", defs, _publish("nameko-rpc", "pokir.list_pokir"))
     assert refused("gateway", defs, _publish("nameko-rpc", reply_key))
     assert refused("rkpd", defs, _publish("nameko-rpc", "webhooks.health"))
+    # issue #18: RKPD may publish only the reads its service identity is granted; the webhooks worker
+    # (it talks to the internet) no request at all, only its replies
+    assert not refused("rkpd", defs, _publish("nameko-rpc", "renja.list_rows"))
+    assert refused("rkpd", defs, _publish("nameko-rpc", "musrenbang.get_usulan"))
+    assert refused("rkpd", defs, _publish("nameko-rpc", "renja.set_pagu"))
+    assert not refused("webhooks", defs, _publish("nameko-rpc", reply_key))
+    for key in ("musrenbang.get_usulan", "pokir.list_pokir", "renja.list_rows", "rkpd.status", "webhooks.health"):
+        assert refused("webhooks", defs, _publish("nameko-rpc", key)), key
     # the monitoring user (KEDA) can read queue depths through the management API and nothing else
     keda = (defs.prefix + rd.MONITORING_USER, defs.passwords[rd.MONITORING_USER])
     depths = defs.api(f"queues/{urllib.parse.quote(defs.vhost, safe='')}", auth=keda)

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common.config import data_dir
 from eplanning_common.publisher import open_connection
@@ -62,7 +61,7 @@ def stack(amqp_uri):
 def rpc(amqp_uri, stack):
     proxies, opened = {}, []
     for name, identity in WHO.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start()
         opened.append(proxy)
     yield proxies
@@ -225,9 +224,9 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
     engine.dispose()
     boss = {"sub": "u-bappeda-1220", "role": "bappeda", "pemda": other}
     opd = "1.03.0.00.0.00.01.0000"
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": boss}) as b, \
-            ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": {
-                "sub": "u-pu-1220", "role": "opd", "pemda": other, "opd": opd}}) as o:
+    with support.signed_proxy(amqp_uri, boss, timeout=30) as b, \
+            support.signed_proxy(amqp_uri, {
+                "sub": "u-pu-1220", "role": "opd", "pemda": other, "opd": opd}, timeout=30) as o:
         b.renja.import_opd("sipd-2027", f"kode,nama,bidang\n{opd},Dinas PUPR,1.03\n")
         b.renja.pin_cycle(TAHUN, "sipd-2027")
         b.renja.set_pagu(opd, TAHUN, "1000000000", "1000000000")
@@ -289,7 +288,7 @@ def test_a_row_created_twice_with_one_request_id_is_one_row(rpc, setup, amqp_uri
     assert _outbox(first["row_id"]) == ["row.created.v1"]
     # a row keeps its OPD, not its author: another operator of the same OPD gets the same row ...
     colleague = {**WHO["pupr"], "sub": "u-pupr-2"}
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": colleague}) as other:
+    with support.signed_proxy(amqp_uri, colleague, timeout=30) as other:
         assert other.renja.create_row(PUPR, TAHUN, data, request_id="renja-rq-0001") == first
     # ... another OPD's request id is taken
     kind, body = err(rpc["perkim"].renja.create_row, PERKIM, TAHUN, row(sub_kegiatan=PERKIM_CODE, lokasi=[DESA]),

@@ -6,7 +6,6 @@ import json
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from renja.service import RenjaService
 
@@ -32,7 +31,7 @@ def rpc(amqp_uri):
     container.start()
     proxies, opened = {}, []
     for name, identity in WHO.items():
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={"identity": identity})
+        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
         proxies[name] = proxy.start()
         opened.append(proxy)
     yield proxies

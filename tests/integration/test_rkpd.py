@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
-from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -150,8 +149,7 @@ def purge_rkpd_queues(amqp_uri):
 
 
 def bappeda_rpc(amqp_uri, pemda=PEMDA):
-    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60,
-                           context_data={"identity": {"sub": "b", "role": "bappeda", "pemda": pemda}})
+    return support.signed_proxy(amqp_uri, {"sub": "b", "role": "bappeda", "pemda": pemda}, timeout=60)
 
 
 def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events, inspect=None):
@@ -236,8 +234,7 @@ def test_a_manifest_mismatch_triggers_a_resync_and_nothing_is_assembled_early(am
     purge_rkpd_queues(amqp_uri)
     container.start()
     try:
-        with bappeda_rpc(amqp_uri, pemda) as b, ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
-                "identity": {"sub": "pu", "role": "opd", "pemda": pemda, "opd": opd}}) as o:
+        with bappeda_rpc(amqp_uri, pemda) as b, support.signed_proxy(amqp_uri, {"sub": "pu", "role": "opd", "pemda": pemda, "opd": opd}, timeout=30) as o:
             b.renja.import_opd("sipd-2027", f"kode,nama,bidang\n{opd},Dinas PUPR,1.03\n")
             b.renja.pin_cycle(TAHUN, "sipd-2027")
             b.renja.set_pagu(opd, TAHUN, "1000000000", "1000000000")
@@ -310,12 +307,9 @@ def test_a_resync_copies_the_same_data_the_events_carry(amqp_uri, upstream):
     demo = data_dir() / "demo"
     now = datetime.now(timezone.utc)
     try:
-        with bappeda_rpc(amqp_uri) as b, ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
-                "identity": {"sub": "d", "role": "operator_desa", "pemda": PEMDA, "wilayah": "12.21.07.1001"}}) as d, \
-                ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
-                    "identity": {"sub": "a", "role": "anggota_dprd", "pemda": PEMDA, "anggota_id": "A01"}}) as a, \
-                ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30, context_data={
-                    "identity": {"sub": "s", "role": "setwan", "pemda": PEMDA}}) as s:
+        with bappeda_rpc(amqp_uri) as b, support.signed_proxy(amqp_uri, {"sub": "d", "role": "operator_desa", "pemda": PEMDA, "wilayah": "12.21.07.1001"}, timeout=30) as d, \
+                support.signed_proxy(amqp_uri, {"sub": "a", "role": "anggota_dprd", "pemda": PEMDA, "anggota_id": "A01"}, timeout=30) as a, \
+                support.signed_proxy(amqp_uri, {"sub": "s", "role": "setwan", "pemda": PEMDA}, timeout=30) as s:
             b.musrenbang.import_kamus(tahun, (demo / "kamus_usulan_12.21_2027.csv").read_text())
             b.musrenbang.set_schedule(tahun, [{"level": lv, "opens_at": (now - timedelta(days=1)).isoformat(),
                                                "closes_at": (now + timedelta(days=1)).isoformat()}

@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common import audit
 from rkpd.service import RkpdService
@@ -34,8 +33,7 @@ def rkpd(amqp_uri):
 
 
 def bappeda(amqp_uri):
-    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30,
-                           context_data={"identity": {"sub": "bappeda-1", "role": "bappeda", "pemda": PEMDA}})
+    return support.signed_proxy(amqp_uri, {"sub": "bappeda-1", "role": "bappeda", "pemda": PEMDA}, timeout=30)
 
 
 def sections(text):

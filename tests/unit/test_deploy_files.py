@@ -266,3 +266,23 @@ def test_the_services_log_configuration_is_the_shared_one():
     record.exc_info = (Forbidden, Forbidden("Akses ditolak"), None)
     assert handler.filter(record)
     assert json.loads(JsonFormatter().format(record))["level"] == "INFO"
+
+
+def test_rpc_identity_keys_each_container_holds_only_what_it_needs(compose):
+    """Issue #18: the keys job makes the keys once; the gateway gets gateway.key, RKPD rkpd.key, the
+    other services only public keys, the webhooks worker (it talks to the internet) none."""
+    services = compose["services"]
+    keys_job = services["keys"]
+    assert keys_job.get("restart") == "no" and "eplanning-keys generate" in " ".join(keys_job["command"])
+    expected = {"musrenbang": "rpc-keys-public", "pokir": "rpc-keys-public", "renja": "rpc-keys-public",
+                "rkpd": "rpc-keys-rkpd", "gateway": "rpc-keys-gateway"}
+    for name, volume in expected.items():
+        service = services[name]
+        assert f"{volume}:/run/rpc-keys:ro" in service["volumes"], name
+        assert service["environment"]["RPC_IDENTITY_KEYS_DIR"] == "/run/rpc-keys", name
+        assert service["depends_on"]["keys"]["condition"] == "service_completed_successfully", name
+    assert not any("rpc-keys" in str(v) for v in services["webhooks"].get("volumes", []))
+    assert "RPC_IDENTITY_KEYS_DIR" not in services["webhooks"]["environment"]
+    command = " ".join(keys_job["command"])
+    assert "gateway.key /keys/gateway/" in command and "rkpd.key /keys/rkpd/" in command
+    assert "gateway.key" not in command.split("/keys/public/")[0].split("&&")[-1]

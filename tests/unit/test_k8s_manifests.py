@@ -495,6 +495,32 @@ def test_one_user_per_component_with_least_privilege(definitions):
     assert not re.search(topic["musrenbang"]["write"], "pokir.list_pokir")
     assert re.search(topic["rkpd"]["write"], "musrenbang.list_usulan")
     assert not re.search(topic["rkpd"]["write"], "webhooks.health")
+    # issue #18: only the gateway and RKPD (its granted reads) may publish RPC requests
+    for user in (*SERVICES, "webhooks"):
+        for key in ("musrenbang.get_usulan", "pokir.list_pokir", "renja.set_pagu", "rkpd.status", "webhooks.health"):
+            if user == "rkpd" and key == "pokir.list_pokir":
+                continue
+            assert not re.search(topic[user]["write"], key), (user, key)
+
+
+def test_rpc_identity_keys_only_where_they_are_used(base):
+    """Every service mounts the public keys; a private key only in the component that signs with it
+    (gateway.key: the gateway, rkpd.key: RKPD); the webhooks worker, which talks to the internet, none."""
+    config = by_kind(base, "ConfigMap")["eplanning-config"]["data"]
+    mount_dir = config["RPC_IDENTITY_KEYS_DIR"]
+    expected = {"musrenbang": {"eplanning-rpc-public-keys"}, "pokir": {"eplanning-rpc-public-keys"},
+                "renja": {"eplanning-rpc-public-keys"},
+                "rkpd": {"eplanning-rpc-public-keys", "eplanning-rpc-rkpd-key"},
+                "gateway": {"eplanning-rpc-gateway-key"}, "webhooks": set()}
+    for name, deployment in by_kind(base, "Deployment").items():
+        spec = pod_spec(deployment)
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        secrets = {src["secret"]["name"] for v in volumes.values() for src in v.get("projected", {}).get("sources", [])
+                   if "secret" in src} | {v["secret"]["secretName"] for v in volumes.values() if "secret" in v}
+        assert {s for s in secrets if s.startswith("eplanning-rpc-")} == expected[name], name
+        if expected[name]:
+            mounts = {m["mountPath"]: m for c in spec["containers"] for m in c.get("volumeMounts", [])}
+            assert mounts[mount_dir]["name"] == "rpc-keys" and mounts[mount_dir]["readOnly"] is True, name
 
 
 def test_password_hashes_are_rabbitmqs_salted_sha256():

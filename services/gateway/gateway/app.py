@@ -10,6 +10,8 @@ from typing import Any, Callable, Sequence
 import falcon
 
 from eplanning_common import config
+from eplanning_common.identity_tokens import IdentitySigner
+from eplanning_common.service_grants import GATEWAY
 
 from . import json_body, settings
 from .api import binding, catalog, openapi
@@ -47,8 +49,8 @@ def create_app(
     idempotency_store: where Idempotency-Key answers are kept (default: the gateway database).
     deps: gateway-side stores handed to the operations (`call.deps`), e.g. {"webhooks": ...}.
     """
-    if rpc is None:
-        rpc = NamekoRpc()
+    if rpc is None:  # the gateway's signing key is read now: a gateway without it does not start
+        rpc = NamekoRpc(signer=IdentitySigner.from_keys_dir(GATEWAY))
     if broker_check is None:
         broker_check = rpc.broker_reachable if isinstance(rpc, NamekoRpc) else broker_reachable
     if readiness_timeout is None:

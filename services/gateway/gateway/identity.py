@@ -1,16 +1,16 @@
 """The verified caller of the current request, for code that has no request at hand (the RPC
 client's context factory). Set by `gateway.auth.middleware.Authenticated`, reset after each request.
 
-An identity is a plain dict with exactly the keys the services read from
-`worker_ctx.data["identity"]`: sub, role, pemda, wilayah, opd, anggota_id (the last three may be
-None).
+An identity is a plain dict with exactly the keys the gateway signs for the services
+(eplanning_common.identity_tokens): sub, role, pemda, wilayah, opd, anggota_id (the last three may
+be None).
 """
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from typing import Any
 
-IDENTITY_KEYS = ("sub", "role", "pemda", "wilayah", "opd", "anggota_id")
+from eplanning_common.identity_tokens import IDENTITY_KEYS  # one list: what a signed RPC identity carries
 
 _identity: ContextVar[dict[str, Any] | None] = ContextVar("gateway_identity", default=None)
 

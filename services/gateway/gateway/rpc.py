@@ -12,6 +12,12 @@ Context (the correlation id and the verified identity) travels in the AMQP heade
 dict handed to the proxy as `context_data` is the worker context's `data`, which nameko copies
 into the headers of each request, so it is refreshed from `context_factory()` before every batch
 and emptied after it (nothing from one request can leak into the next).
+
+The identity is never sent as it is: the gateway signs it for each call (issue #18), as a token
+addressed to the target service, naming the request's correlation id and valid for the call's
+timeout (eplanning_common.identity_tokens), with the gateway's private key (RPC_IDENTITY_KEYS_DIR/
+gateway.key, read by create_app at start). The token is put in the context just before each
+call is published, since `call_many` may address several services in one batch.
 """
 from __future__ import annotations
 
@@ -30,7 +36,10 @@ from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownServic
 from nameko.standalone.rpc import ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
 
 from eplanning_common import config
-from eplanning_common.logs import CONTEXT_KEY, get_correlation_id
+from eplanning_common.identity_tokens import IdentitySigner
+from eplanning_common.logs import CONTEXT_KEY, get_correlation_id, new_correlation_id
+from eplanning_common.service_grants import GATEWAY
+from eplanning_common.signed_rpc import IDENTITY_KEY, TOKEN_KEY
 
 from .exceptions import (
     REMOTE_ERRORS, Conflict, Forbidden, GatewayError, NotFound, RemoteServiceError, ServiceTimeout,
@@ -91,9 +100,9 @@ def _reply_listener_cls(deadline: _Deadline, default_timeout: float):
 
 
 def default_context() -> dict[str, Any]:
-    """The context sent with each call: the current request's correlation id and, when the request
-    carried a verified access token, the caller's `identity` (sub, role, pemda, wilayah, opd,
-    anggota_id) that the services read from `worker_ctx.data["identity"]`."""
+    """The context of the current request: its correlation id and, when the request carried a
+    verified access token, the caller's `identity` (sub, role, pemda, wilayah, opd, anggota_id).
+    NamekoRpc sends the identity only signed, as a per-call token."""
     context: dict[str, Any] = {}
     cid = get_correlation_id()
     if cid:
@@ -112,6 +121,8 @@ class NamekoRpc:
     are all published first, then their replies collected, within one deadline.
     `broker_reachable(timeout)` -> bool.
     `close()` stops the proxy (it is recreated on the next call).
+    `signer`: signs the caller's identity (default: the gateway's key from RPC_IDENTITY_KEYS_DIR,
+    read when first needed; the webhooks readiness check calls only `health` and needs no key).
     """
 
     def __init__(
@@ -121,12 +132,14 @@ class NamekoRpc:
         *,
         context_factory: Callable[[], Mapping[str, Any]] = default_context,
         proxy_factory: Callable[..., Any] | None = None,
+        signer: IdentitySigner | None = None,
     ):
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.timeout = float(timeout if timeout is not None else config.rpc_timeout_seconds())
         if self.timeout <= 0:
             raise ValueError("the RPC timeout must be positive")
         self._context_factory = context_factory
+        self._signer = signer  # None: gateway.key is read at the first call that carries an identity
         self._proxy_factory = proxy_factory or self._nameko_proxy
         self._probe_broker = proxy_factory is None
         self._context: dict[str, Any] = {}  # handed to the proxy once, refreshed per call
@@ -150,6 +163,9 @@ class NamekoRpc:
         with self._lock:
             self._context.clear()
             self._context.update(self._context_factory() or {})
+            identity = self._context.pop(IDENTITY_KEY, None)  # sent only signed, per call (_stamp)
+            if identity:
+                self._context.setdefault(CONTEXT_KEY, new_correlation_id())
             self._deadline.at = time.monotonic() + timeout
             broken = False
             try:
@@ -168,6 +184,7 @@ class NamekoRpc:
                     try:
                         method_proxy = getattr(cluster[service], method)
                         _bound_publish_retries(method_proxy)
+                        self._stamp(identity, service, timeout)
                         pending.append(method_proxy.call_async(*args, **kwargs))
                     except UnknownService:
                         pending.append(ServiceUnavailable(service, method, "no instance is listening"))
@@ -202,6 +219,15 @@ class NamekoRpc:
                 self._context.clear()
                 if broken:
                     self._reset()
+
+    def _stamp(self, identity: Mapping[str, Any] | None, service: str, timeout: float) -> None:
+        """The token for the next publish: the identity signed for `service` (aud), or none."""
+        if identity:
+            if self._signer is None:
+                self._signer = IdentitySigner.from_keys_dir(GATEWAY)
+            self._context[TOKEN_KEY] = self._signer.sign(identity, service, self._context[CONTEXT_KEY], timeout)
+        else:
+            self._context.pop(TOKEN_KEY, None)
 
     def broker_reachable(self, timeout: float) -> bool:
         return broker_reachable(timeout, self.amqp_uri)

@@ -38,7 +38,7 @@ class MusrenbangService:
             with self.db.unit() as uow:
                 yield Repository(uow), caller
 
-    @rpc
+    @rpc(public=True)
     def health(self):
         return health_report(self.name, self.db)
 
@@ -122,13 +122,13 @@ class MusrenbangService:
         with self._work() as (repo, caller):
             return summary.cycle_summary(repo.uow, caller, tahun)
 
-    @rpc
+    @rpc(public=True)
     def track_usulan(self, tracking_code):
         """Public: no identity needed, no personal data returned."""
         with self._work(public=True) as (repo, _):
             return queries.public_lookup(repo, tracking_code)
 
-    @rpc
+    @rpc(public=True)
     def public_open_data(self, pemda, tahun):
         """Public: the usulan of a closed Musrenbang with their final decisions, no personal data."""
         with self._work(public=True) as (repo, _):

@@ -42,7 +42,7 @@ class PokirService:
             if not uow.duplicate:
                 effect(Repository(uow), event, *args)
 
-    @rpc
+    @rpc(public=True)
     def health(self):
         return health_report(self.name, self.db)
 
@@ -112,7 +112,7 @@ class PokirService:
         with self._work() as (repo, actor):
             return queries.overlaps(repo, actor, tahun)
 
-    @rpc
+    @rpc(public=True)
     def public_register(self, pemda, tahun):
         """Public: delivered pokir, no contact data."""
         with self._work(public=True) as (repo, _):

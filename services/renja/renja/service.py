@@ -42,7 +42,7 @@ class RenjaService:
             if not uow.duplicate:
                 effect(Repository(uow), event, *args)
 
-    @rpc
+    @rpc(public=True)
     def health(self):
         return health_report(self.name, self.db)
 

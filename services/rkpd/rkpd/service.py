@@ -31,7 +31,7 @@ class RkpdService:
             with self.db.unit() as uow:
                 yield uow, pemda
 
-    @rpc
+    @rpc(public=True)
     def health(self):
         return health_report(self.name, self.db)
 
@@ -88,17 +88,17 @@ class RkpdService:
             return publication.document_file(uow, pemda, tahun, nomor, fmt)
 
     # -- public: no identity, the pemda is named; only what Bappeda published ------------------
-    @rpc
+    @rpc(public=True)
     def public_rkpd(self, pemda, tahun):
         with translated(), self.db.unit() as uow:
             return publication.published(uow, pemda, tahun)
 
-    @rpc
+    @rpc(public=True)
     def public_rkpd_file(self, pemda, tahun, fmt, nomor=None):
         with translated(), self.db.unit() as uow:
             return publication.published_file(uow, pemda, tahun, fmt, nomor)
 
-    @rpc
+    @rpc(public=True)
     def public_open_data(self, pemda, tahun, dataset):
         with translated(), self.db.unit() as uow:
             return opendata.open_data(uow, pemda, tahun, dataset)

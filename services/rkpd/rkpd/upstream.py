@@ -1,24 +1,38 @@
 """Reads from the stage services over RPC (reads only, always with a timeout): a resync when a
 close manifest does not match what the events brought, and the names the document needs.
 
-RKPD calls as a system identity with Bappeda's rights in the pemda (`sub` = "rkpd-service")."""
+RKPD calls with its own signed service identity (`sub` "service:rkpd", role "service_rkpd", the
+pemda), a fresh token per call signed with RKPD's key (RPC_IDENTITY_KEYS_DIR/rkpd.key); the stage
+services accept it only for the reads below (eplanning_common.service_grants), with Bappeda's read
+scope in that pemda."""
 from contextlib import contextmanager
+from functools import lru_cache
 
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from eplanning_common import config
+from eplanning_common.identity_tokens import IdentitySigner
+from eplanning_common.service_grants import SERVICE_IDENTITIES
+from eplanning_common.signed_rpc import signed_rpc_proxy
 
 from .completeness import money_text, volume_text
 
 PAGE = 100
 
 
+SELF = SERVICE_IDENTITIES["rkpd"]
+
+
+@lru_cache(maxsize=None)
+def _signer(keys_dir) -> IdentitySigner:
+    return IdentitySigner.from_keys_dir(SELF.issuer, keys_dir)
+
+
 @contextmanager
 def proxy(amqp_uri: str, pemda: str):
-    identity = {"sub": "rkpd-service", "role": "bappeda", "pemda": pemda}
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=config.rpc_timeout_seconds(),
-                         context_data={"identity": identity}) as rpc:
+    identity = {"sub": SELF.sub, "role": SELF.role, "pemda": pemda}
+    with signed_rpc_proxy(amqp_uri, _signer(config.rpc_identity_keys_dir()), identity,
+                          timeout=config.rpc_timeout_seconds()) as rpc:
         yield rpc
 
 

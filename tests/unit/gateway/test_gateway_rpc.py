@@ -6,6 +6,7 @@ import kombu.exceptions
 import pytest
 from nameko.exceptions import MethodNotFound, RemoteError, RpcTimeout, UnknownService, serialize
 
+from eplanning_common.identity_tokens import IdentityRefused, IdentityVerifier
 from eplanning_common.logs import reset_correlation_id, set_correlation_id
 from gateway import rpc as rpc_module
 from gateway.exceptions import (
@@ -129,27 +130,41 @@ def test_the_correlation_id_travels_in_the_context_and_does_not_outlive_the_call
     assert proxy.context_data == {}
 
 
-def test_the_verified_identity_travels_in_the_default_context_and_does_not_outlive_the_request(rpc):
+def test_the_verified_identity_travels_only_signed_per_call_and_does_not_outlive_the_request(rpc):
     identity = {"sub": "u-9", "role": "operator_desa", "pemda": "12.21", "wilayah": "12.21.01.2001",
                 "opd": None, "anggota_id": None}
+    cid = set_correlation_id("req-7")
     token = set_identity(identity)
     try:
-        rpc.call("musrenbang", "list_usulan")
+        # one batch to two services: each request carries its own token, addressed to its service
+        rpc.call_many([("musrenbang", "list_usulan", (), {}), ("pokir", "list_pokir", (), {})])
     finally:
         reset_identity(token)
+        reset_correlation_id(cid)
     rpc.call("musrenbang", "list_usulan")
 
     proxy = FakeProxy.instances[0]
-    assert proxy.sent[0][4] == {"identity": identity}
-    assert proxy.sent[1][4] == {}
+    verifier = IdentityVerifier.from_keys_dir()
+    for (service, method, _, _, context) in proxy.sent[:2]:
+        assert set(context) == {"correlation_id", "identity_token"}  # never a bare identity
+        verified = verifier.verify(context["identity_token"], service, method, "req-7")
+        assert verified.identity == identity and verified.issuer == "gateway"
+        with pytest.raises(IdentityRefused, match="wrong_audience"):
+            verifier.verify(context["identity_token"], "renja", method, "req-7")
+    assert proxy.sent[0][4]["identity_token"] != proxy.sent[1][4]["identity_token"]
+    assert proxy.sent[2][4] == {}
+    assert proxy.context_data == {}
 
 
 def test_a_custom_context_factory_adds_to_the_context(factory):
     rpc = NamekoRpc("amqp://x", timeout=1.0, proxy_factory=factory,
-                    context_factory=lambda: {"correlation_id": "c", "identity": {"sub": "u1"}})
+                    context_factory=lambda: {"correlation_id": "c", "identity": {"sub": "u1", "role": "bappeda",
+                                                                                 "pemda": "12.21"}})
     rpc.call("renja", "get")
 
-    assert FakeProxy.instances[0].sent[0][4] == {"correlation_id": "c", "identity": {"sub": "u1"}}
+    sent = FakeProxy.instances[0].sent[0][4]
+    assert sent["correlation_id"] == "c" and "identity" not in sent
+    assert IdentityVerifier.from_keys_dir().verify(sent["identity_token"], "renja", "get", "c").identity["sub"] == "u1"
 
 
 def test_an_rpc_timeout_becomes_service_timeout_and_the_proxy_is_replaced(rpc, answers):
