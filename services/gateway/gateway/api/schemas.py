@@ -110,11 +110,34 @@ HTTPS_URL = string(format="uri", maxLength=2000, pattern=HTTPS_URL_PATTERN,
 _TEXT_PATTERNS = {LINE: text_rule.LINE_PATTERN, MULTILINE: text_rule.MULTILINE_PATTERN, FILE: text_rule.FILE_PATTERN}
 _KIND_OF_PATTERN = {pattern: kind for kind, pattern in _TEXT_PATTERNS.items()}
 _CLOSED_FORMATS = frozenset({"date", "date-time", "uuid"})
-_OPEN_REGEX = re.compile(r"(?<!\\)\.|\\[SDW]|\[\^")  # ".", "\S", "[^...]": any character may pass
 _SUBSCHEMA = ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else", "contains",
               "unevaluatedItems", "unevaluatedProperties")
 _SUBSCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
+
+
+def _open_pattern(pattern: str) -> bool:
+    """Whether a pattern lets characters through that it does not list: it is not anchored at both
+    ends, or it has a "." outside a class, a "\\S", "\\D", "\\W" or a "[^...]"."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return True
+    escaped, in_class = False, False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+            if char in "SDW":
+                return True
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "^":
+                return True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            return True
+    return False
 
 
 def _takes_text(schema: dict, names: bool) -> bool:
@@ -126,9 +149,7 @@ def _takes_text(schema: dict, names: bool) -> bool:
     if schema.get("format") in _CLOSED_FORMATS:
         return False
     pattern = schema.get("pattern")
-    closed = pattern is not None and pattern.startswith("^") and pattern.endswith("$") and \
-        not _OPEN_REGEX.search(pattern)
-    return not closed
+    return pattern is None or _open_pattern(pattern)
 
 
 def with_text_rule(schema: Any, *, names: bool = False) -> Any:
