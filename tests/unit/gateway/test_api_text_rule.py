@@ -156,8 +156,7 @@ def _send(client, method, path, operation_id, field, value, headers):
                                    headers={**headers, "If-Match": '"x"', "Idempotency-Key": "text-rule-0001"})
 
 
-@pytest.mark.parametrize("bad", ["Dusun \uffff", "Dusun \ufffe", "Dusun \x01", "Dusun \x1b[31m", "Dusun \x7f",
-                                 "Dusun \x85"], ids=["U+FFFF", "U+FFFE", "SOH", "ESC", "DEL", "NEL"])
+@pytest.mark.parametrize("bad", ["Dusun \uffff", "Dusun \ufffe", "Dusun \x01", "Dusun \x85"], ids=["U+FFFF", "U+FFFE", "SOH", "NEL"])
 @pytest.mark.parametrize("method, path, operation_id, field, kind", CASES,
                          ids=[f"{c[2]}:{_field_name(c[3])}" for c in CASES])
 def test_a_character_no_format_can_hold_is_refused_on_every_free_text_field(
