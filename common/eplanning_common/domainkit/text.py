@@ -89,6 +89,20 @@ def texts_errors(values: Iterable[tuple[str, object]], kind: str = LINE) -> list
     return [e for field, value in values for e in text_field_errors(value, field, kind=kind)]
 
 
+_URL = re.compile(r"^https://[^\s/?#@]+([/?#][^\s]*)?$")  # the gateway's HTTPS_URL_PATTERN, the same
+
+
+def url_field_errors(value: object, field: str, label: str = "URL") -> list[FieldError]:
+    """An attachment or link URL: `https://host/...` only. `javascript:`, `data:`, `file:` and
+    `http:` are refused (a link in a published document must not run code or leave TLS), so is
+    a user part (`https://user@host`, a classic disguise)."""
+    if value is None:
+        return []
+    if not isinstance(value, str) or not _URL.match(value) or text_problem(value, LINE):
+        return [FieldError(field, f"{label} harus berupa URL https:// lengkap", "url_https")]
+    return []
+
+
 # -- writers --------------------------------------------------------------------------------------
 
 _XML_ILLEGAL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff{_SURROGATE}]")
