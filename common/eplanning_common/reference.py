@@ -132,6 +132,13 @@ def parse_kamus_csv(text: str, pemda: str) -> tuple[list[dict], list[dict]]:
     return rows, errors
 
 
+def _csv_text(value: str) -> str:
+    """A text cell of a "\\n"-terminated CSV: a formula neutralised, and a carriage return made a
+    newline (the csv module quotes a field holding its line terminator, not a lone "\\r", which a
+    reader takes for the end of the row)."""
+    return spreadsheet_text(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def kamus_csv(rows: list[dict]) -> str:
     """The CSV of catalogue rows (same columns as the import). A text cell a spreadsheet would run
     as a formula (`=HYPERLINK(...)`, `@SUM(...)`) gets a leading apostrophe
@@ -140,7 +147,7 @@ def kamus_csv(rows: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(KAMUS_COLUMNS)
     for r in rows:
-        writer.writerow([*(spreadsheet_text(r[c]) for c in ("kode", "nama", "sub_kegiatan", "opd", "satuan")),
+        writer.writerow([*(_csv_text(r[c]) for c in ("kode", "nama", "sub_kegiatan", "opd", "satuan")),
                          f"{r['harga_satuan']:.2f}", "" if r.get("volume_maks") is None else str(r["volume_maks"])])
     return out.getvalue()
 
