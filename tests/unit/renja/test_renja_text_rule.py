@@ -6,7 +6,8 @@ import pytest
 
 from renja.domain import parse_opd_rows
 from renja.domain.rows import _tags
-from renja.domain.texts import MULTILINE, text_field
+from eplanning_common.domainkit.text import MULTILINE
+from renja.domain.texts import text_field
 from renja_builders import KNOWN_BIDANG
 
 
