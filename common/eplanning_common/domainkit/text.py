@@ -89,7 +89,9 @@ def texts_errors(values: Iterable[tuple[str, object]], kind: str = LINE) -> list
     return [e for field, value in values for e in text_field_errors(value, field, kind=kind)]
 
 
-_URL = re.compile(r"^https://[^\s/?#@]+([/?#][^\s]*)?$")  # the gateway's HTTPS_URL_PATTERN, the same
+#: an attachment or link URL (also the gateway schema's `pattern`)
+HTTPS_URL_PATTERN = r"^https://[^\s/?#@]+([/?#][^\s]*)?$"
+_URL = re.compile(HTTPS_URL_PATTERN.replace("$", r"\Z"))
 
 
 def url_field_errors(value: object, field: str, label: str = "URL") -> list[FieldError]:

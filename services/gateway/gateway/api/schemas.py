@@ -53,11 +53,6 @@ TEXT_KIND = "x-text"
 LINE, MULTILINE, FILE, OPAQUE = text_rule.LINE, text_rule.MULTILINE, "file", "opaque"
 
 
-def line(**more: Any) -> dict:
-    """One line of free text (the default kind of every string: `with_text_rule`)."""
-    return {"type": "string", **more}
-
-
 def multiline(**more: Any) -> dict:
     """Free text that may hold newlines (and tabs)."""
     return {"type": "string", TEXT_KIND: MULTILINE, **more}
@@ -100,7 +95,7 @@ def page_of(item: dict) -> dict:
     return obj({"items": arr(item), "next_cursor": nullable(string())}, ["items", "next_cursor"])
 
 
-HTTPS_URL_PATTERN = r"^https://[^\s/?#@]+([/?#][^\s]*)?$"
+HTTPS_URL_PATTERN = text_rule.HTTPS_URL_PATTERN
 HTTPS_URL = string(format="uri", maxLength=2000, pattern=HTTPS_URL_PATTERN,
                    description="URL https:// lengkap (http:, javascript:, file:, data: ditolak)")
 
