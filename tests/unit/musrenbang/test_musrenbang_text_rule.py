@@ -36,6 +36,18 @@ def record(**text) -> dict:
             "keputusan": [decision]}
 
 
+def _cells_per_row(tokens) -> list[int]:
+    counts, current = [], 0
+    for t in tokens:
+        if t.type == "tr_open":
+            current = 0
+        elif t.type in ("td_open", "th_open"):
+            current += 1
+        elif t.type == "tr_close":
+            counts.append(current)
+    return counts
+
+
 def structure(document: str) -> dict:
     """What a Markdown reader (CommonMark + GFM tables) sees: headings, table rows, cells of the
     decision table, HTML, list items."""
@@ -43,8 +55,7 @@ def structure(document: str) -> dict:
     return {
         "headings": [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"],
         "rows": sum(t.type == "tr_open" for t in tokens),
-        "cells_per_row": [sum(1 for u in tokens[i:] [:next(j for j, v in enumerate(tokens[i:]) if v.type == "tr_close")]
-                              if u.type in ("td_open", "th_open")) for i, t in enumerate(tokens) if t.type == "tr_open"],
+        "cells_per_row": _cells_per_row(tokens),
         "html": [t.content for t in tokens if t.type == "html_block"]
         + [c.content for t in tokens if t.type == "inline" for c in (t.children or []) if c.type == "html_inline"],
         "items": sum(t.type == "list_item_open" for t in tokens),

@@ -72,7 +72,8 @@ class Operation:
     roles: the roles the gateway lets through (frozenset), or PUBLIC (None): no login at all.
     handler: `f(call) -> result` (see the module doc).
     body: JSON Schema of the JSON body (None: no body); every string in it (and in `query` and
-        `path_params`) gets the text rule of its kind (`schemas.with_text_rule`); `body_media`: another request media type
+        `path_params`) gets the text rule of its kind (`schemas.with_text_rule`); `body_media`:
+        another request media type
         (e.g. "text/csv") taken raw into `call.raw_body`.
     path_params: {name: JSON Schema} of path parameters beyond the common ones (`tahun`, `pemda`,
         `kecamatan`: binding.PATH_PARAMS); checked before the handler runs (422) and documented.

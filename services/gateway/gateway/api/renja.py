@@ -15,8 +15,8 @@ from typing import Any
 
 from .operation import BAPPEDA, OPD, Call, Created, Operation
 from .pokir import (
-    DECIMAL_TEXT, MONEY_TEXT, NOTE, REASON, SIGNED_MONEY_TEXT, UUID, VOLUME, csv_text, imported_rows, nullable_enum, page,
-    rupiah_amount, tahun_of,
+    DECIMAL_TEXT, MONEY_TEXT, NOTE, REASON, SIGNED_MONEY_TEXT, UUID, VOLUME, csv_text, imported_rows, nullable_enum,
+    page, rupiah_amount, tahun_of,
 )
 from .schemas import DATETIME, DESA, PEMDA, arr, check, enum, integer, nullable, obj, page_of, string
 

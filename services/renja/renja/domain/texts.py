@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors  # noqa: F401 (re-exported for the domain)
+# re-exported for the domain's modules
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors  # noqa: F401
 
 from .errors import FieldError
 
