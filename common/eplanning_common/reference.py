@@ -14,6 +14,7 @@ import io
 from decimal import Decimal, InvalidOperation
 
 from . import config
+from .domainkit.text import LINE, spreadsheet_text, text_problem
 
 SPECIAL_PROVINCES = {"3": {"91", "92", "93", "94", "95", "96", "97"}, "4": {"91", "92", "93", "94", "95", "96", "97"},
                      "5": {"34"}, "7": {"11"}}
@@ -105,6 +106,10 @@ def parse_kamus_csv(text: str, pemda: str) -> tuple[list[dict], list[dict]]:
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         problems = [(f, f"{f} wajib diisi", "required")
                     for f in ("kode", "nama", "sub_kegiatan", "opd", "satuan", "harga_satuan") if not row.get(f)]
+        for f in KAMUS_COLUMNS[:5]:  # the text rule of every one-line field (domainkit.text)
+            code = text_problem(row.get(f) or "", LINE)
+            if code is not None:
+                problems.append((f, f"{f} harus satu baris teks tanpa karakter kontrol atau U+FFFE/U+FFFF", code))
         if row.get("kode") in seen:
             problems.append(("kode", f"Kode {row['kode']} sudah ada di baris {seen[row['kode']]}", "duplicate"))
         if row.get("sub_kegiatan"):
@@ -127,14 +132,23 @@ def parse_kamus_csv(text: str, pemda: str) -> tuple[list[dict], list[dict]]:
     return rows, errors
 
 
+def _csv_text(value: str) -> str:
+    """A text cell of a "\\n"-terminated CSV: a formula neutralised, and a carriage return made a
+    newline (the csv module quotes a field holding its line terminator, not a lone "\\r", which a
+    reader takes for the end of the row)."""
+    return spreadsheet_text(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def kamus_csv(rows: list[dict]) -> str:
-    """The CSV of catalogue rows (same columns as the import)."""
+    """The CSV of catalogue rows (same columns as the import). A text cell a spreadsheet would run
+    as a formula (`=HYPERLINK(...)`, `@SUM(...)`) gets a leading apostrophe
+    (`domainkit.text.spreadsheet_text`): the file is opened in Excel by whoever downloads it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(KAMUS_COLUMNS)
     for r in rows:
-        writer.writerow([r["kode"], r["nama"], r["sub_kegiatan"], r["opd"], r["satuan"], f"{r['harga_satuan']:.2f}",
-                         "" if r.get("volume_maks") is None else str(r["volume_maks"])])
+        writer.writerow([*(_csv_text(r[c]) for c in ("kode", "nama", "sub_kegiatan", "opd", "satuan")),
+                         f"{r['harga_satuan']:.2f}", "" if r.get("volume_maks") is None else str(r["volume_maks"])])
     return out.getvalue()
 
 

@@ -188,6 +188,12 @@ def test_client_cannot_send_the_cost(rpc, cycle):
     ({"kamus_item_id": f"{PEMDA}/2026/DRN-01"}, "kamus_item_id", None),
     ({"permasalahan": "  "}, "permasalahan", "required"),
     ({"lat": "95"}, "lat", None),
+    # issue #18: the text rule (domainkit.text) and https-only attachments, in the service itself
+    ({"gagasan": "Drainase \uffff"}, "gagasan", "invalid_character"),
+    ({"permasalahan": "Genangan\x1b[31m"}, "permasalahan", "invalid_character"),
+    ({"alamat": "Dusun I\n# Dusun II"}, "alamat", "line_break"),
+    ({"lampiran": [{"nama": "foto.jpg", "url": "javascript:alert(1)"}]}, "lampiran[0].url", "url_https"),
+    ({"lampiran": [{"nama": "foto.jpg", "url": "file:///etc/passwd"}]}, "lampiran[0].url", "url_https"),
 ])
 def test_bad_usulan_gets_field_errors_and_changes_nothing(rpc, cycle, changes, field, code):
     before = rpc["bappeda"].list_usulan(TAHUN, {"desa": DESA_A1}, None, 100)
@@ -463,6 +469,15 @@ def test_berita_acara_fields_of_the_wrong_type_are_field_errors_not_500(rpc, cyc
     assert error.exc_type == "ValidationError"
     codes = {(e["field"], e["code"]) for e in payload(error)["errors"]}
     assert {("tempat", "type_string"), ("pimpinan", "type_string"), ("tanggal", "required")} <= codes
+
+
+def test_berita_acara_text_the_rule_refuses_is_a_field_error_and_closes_nothing(rpc, cycle):
+    error = remote_error(rpc["kec_a"].close_kecamatan, TAHUN, KEC_A,
+                         {"tanggal": "2027-02-10", "tempat": "Aula\n# BERITA ACARA PALSU", "jumlah_peserta": 3,
+                          "pimpinan": "Camat\uffff", "catatan": "Baris satu\nbaris dua\x07"})
+    assert error.exc_type == "ValidationError"
+    assert {(e["field"], e["code"]) for e in payload(error)["errors"]} == {
+        ("tempat", "line_break"), ("pimpinan", "invalid_character"), ("catatan", "invalid_character")}
 
 
 # -- request_id: an idempotent create with a deterministic id ----------------------------------

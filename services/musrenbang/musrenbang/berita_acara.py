@@ -1,5 +1,10 @@
 """The berita acara (signed minutes) of a kecamatan forum, as a Markdown document in Bahasa
-Indonesia. Pure text generation; the SHA-256 of the exact text is stored and published."""
+Indonesia. Pure text generation; the SHA-256 of the exact text is stored and published.
+
+Every text a person typed (tempat, pimpinan, catatan, gagasan, reasons, names) goes in escaped
+(`domainkit.text.markdown_inline` / `markdown_block`): it reads as text, never as a heading, a
+table row, a list item or HTML, whatever it holds (issue #18, finding 5)."""
+from eplanning_common.domainkit.text import markdown_block, markdown_inline as md
 
 
 def _rupiah(amount: str) -> str:
@@ -11,16 +16,16 @@ def _rupiah(amount: str) -> str:
 def render_berita_acara(record: dict, kecamatan_name: str, ranking_rule: str) -> str:
     m = record["manifest"]
     lines = [
-        f"# BERITA ACARA MUSRENBANG KECAMATAN {kecamatan_name.upper()}",
+        f"# BERITA ACARA MUSRENBANG KECAMATAN {md(kecamatan_name.upper())}",
         f"## Rencana Kerja Pemerintah Daerah Tahun {record['tahun']}",
         "",
-        f"- Kode kecamatan: {record['kecamatan']}",
-        f"- Tanggal: {record['tanggal']}",
-        f"- Tempat: {record['tempat']}",
+        f"- Kode kecamatan: {md(record['kecamatan'])}",
+        f"- Tanggal: {md(str(record['tanggal']))}",
+        f"- Tempat: {md(record['tempat'])}",
         f"- Jumlah peserta: {record['jumlah_peserta']}",
     ]
     if record.get("pimpinan"):
-        lines.append(f"- Pimpinan sidang: {record['pimpinan']}")
+        lines.append(f"- Pimpinan sidang: {md(record['pimpinan'])}")
     lines += [
         "",
         "### Ringkasan",
@@ -40,11 +45,11 @@ def render_berita_acara(record: dict, kecamatan_name: str, ranking_rule: str) ->
               "| Kode lacak | Desa | Usulan | Keputusan | Volume awal → akhir | Biaya akhir | Alasan |",
               "|---|---|---|---|---|---:|---|"]
     for d in record["keputusan"]:
-        gagasan = d["gagasan"].replace("|", "/").replace("\n", " ")
-        merged = f" (ke {d['merge_target']})" if d.get("merge_target") else ""
-        lines.append(f"| {d['tracking_code']} | {d.get('desa_nama') or d['desa']} | {gagasan} | {d['status']}{merged} | "
-                     f"{d['original_volume']} → {d['volume']} | {_rupiah(d['cost'])} | {d['reason'] or '-'} |")
+        merged = f" (ke {md(d['merge_target'])})" if d.get("merge_target") else ""
+        lines.append(f"| {d['tracking_code']} | {md(d.get('desa_nama') or d['desa'])} | {md(d['gagasan'])} | "
+                     f"{d['status']}{merged} | {d['original_volume']} → {d['volume']} | {_rupiah(d['cost'])} | "
+                     f"{md(d['reason']) if d['reason'] else '-'} |")
     if record.get("catatan"):
-        lines += ["", "### Catatan", record["catatan"]]
+        lines += ["", "### Catatan", markdown_block(record["catatan"])]
     lines += ["", "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.", ""]
     return "\n".join(lines)

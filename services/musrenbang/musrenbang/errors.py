@@ -16,5 +16,13 @@ def translated():
         raise rpc.Conflict(exc.message, code=exc.code) from None
 
 
+def refuse_text(*groups) -> None:
+    """Raise one ValidationError naming every field a text rule refused (groups of domainkit
+    FieldErrors: `domainkit.text.text_field_errors`, `url_field_errors`)."""
+    errors = [e.as_dict() for group in groups for e in group]
+    if errors:
+        raise rpc.ValidationError("Data tidak valid: " + "; ".join(e["message"] for e in errors), errors=errors)
+
+
 def field_error(field: str, message: str, code: str = "invalid") -> rpc.ValidationError:
     return rpc.ValidationError(message, errors=[{"field": field, "message": message, "code": code}])

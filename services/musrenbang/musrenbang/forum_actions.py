@@ -4,6 +4,7 @@ import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
+from eplanning_common.domainkit.text import MULTILINE, text_field_errors, texts_errors
 from eplanning_common.errors import Conflict, NotFound, ValidationError
 
 from . import events
@@ -11,7 +12,7 @@ from .access import Caller, require_bappeda, require_kecamatan_forum
 from .berita_acara import render_berita_acara
 from .domain import (Criterion, Level, ScoringScheme, Usulan, UsulanStatus, build_manifest, entry_for,
                      find_duplicates, rank, status_at, weighted_total)
-from .errors import field_error
+from .errors import field_error, refuse_text
 from .repository import Repository
 
 
@@ -22,6 +23,7 @@ def set_criteria(repo: Repository, caller: Caller, tahun: int, criteria: list) -
     for i, c in enumerate(criteria):
         if not isinstance(c, dict) or set(c) != {"name", "weight", "max_score"}:
             raise field_error(f"criteria[{i}]", "Setiap kriteria berisi name, weight dan max_score")
+    refuse_text(texts_errors((f"criteria[{i}].name", c["name"]) for i, c in enumerate(criteria)))
     scheme = ScoringScheme(tuple(Criterion(c["name"], c["weight"], c["max_score"]) for c in criteria))
     if repo.any_scores(caller.pemda, tahun):
         raise Conflict("Kriteria tidak dapat diubah setelah penilaian dimulai", code="scoring_started")
@@ -108,6 +110,9 @@ def close_kecamatan(repo: Repository, caller: Caller, tahun: int, kecamatan: str
             errors.append({"field": name, "message": "Harus berupa teks", "code": "type_string"})
     if isinstance(meeting.get("tempat"), str) and not meeting["tempat"].strip() or meeting.get("tempat") is None:
         errors.append({"field": "tempat", "message": "Tempat forum wajib diisi", "code": "required"})
+    errors += [e.as_dict() for e in (text_field_errors(meeting.get("tempat"), "tempat", "Tempat")
+                                     + text_field_errors(meeting.get("pimpinan"), "pimpinan", "Pimpinan sidang")
+                                     + text_field_errors(meeting.get("catatan"), "catatan", "Catatan", MULTILINE))]
     peserta = meeting.get("jumlah_peserta")
     if isinstance(peserta, bool) or not isinstance(peserta, int) or peserta < 1:
         errors.append({"field": "jumlah_peserta", "message": "Jumlah peserta harus bilangan bulat > 0",

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from eplanning_common.domainkit.moments import parse_aware
+from eplanning_common.domainkit.text import text_field_errors
 from eplanning_common.errors import Conflict
 
 from . import events
@@ -9,7 +10,7 @@ from .access import Caller, require_bappeda
 from .codec import schedule_to_dict, window_to_dict
 from .domain import (Level, Schedule, UsulanStatus, Window, build_manifest, close_early, extend, reopen,
                      status_at)
-from .errors import field_error
+from .errors import field_error, refuse_text
 from .repository import Repository
 
 
@@ -56,6 +57,7 @@ def set_schedule(repo: Repository, caller: Caller, tahun: int, windows: list) ->
 def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level, reason: str | None,
                   closes_at: str | None, at: datetime) -> dict:
     require_bappeda(caller, caller.pemda)
+    refuse_text(text_field_errors(reason, "reason", "Alasan"))
     level = _level(level)
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
     if manifest is not None and kind != "reopen":

@@ -18,13 +18,14 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from eplanning_common.domainkit import request_ids
+from eplanning_common.domainkit.text import text_field_errors, texts_errors, url_field_errors
 from eplanning_common.errors import Conflict, NotFound
 
 from . import events
 from .access import Caller, require_author_role, require_decider, require_usulan_access
 from .domain import (DecideUsulan, DecisionStatus, Level, Pengusul, TransitionRefused, Usulan, UsulanInput,
                      UsulanStatus, check_window, decide, generate_tracking_code, new_usulan, submit, withdraw)
-from .errors import field_error
+from .errors import field_error, refuse_text
 from .repository import Repository
 from .views import usulan_view
 
@@ -45,6 +46,7 @@ def _input(data: dict) -> tuple[UsulanInput, list]:
     if pengusul is not None:
         if not isinstance(pengusul, dict) or set(pengusul) - PENGUSUL_FIELDS or not pengusul.get("nama"):
             raise field_error("pengusul", "Pengusul harus berisi nama (dan boleh telepon, nik, kelompok)")
+        refuse_text(texts_errors((f"pengusul.{name}", value) for name, value in pengusul.items()))
         pengusul = Pengusul(**pengusul)
     lampiran = _lampiran(data.get("lampiran"))
     return UsulanInput(desa=data.get("desa"), kamus_item_id=data.get("kamus_item_id"), volume=data.get("volume"),
@@ -62,6 +64,9 @@ def _lampiran(raw) -> list:
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or set(item) - allowed or not item.get("nama"):
             raise field_error(f"lampiran[{i}]", "Lampiran berisi nama, jenis, ukuran, sha256, url")
+    refuse_text(*(texts_errors((f"lampiran[{i}].{name}", item.get(name)) for name in ("nama", "jenis"))
+                  + url_field_errors(item.get("url"), f"lampiran[{i}].url", "URL lampiran")
+                  for i, item in enumerate(raw)))
     return raw
 
 
@@ -181,6 +186,7 @@ def submit_draft(repo: Repository, caller: Caller, usulan_id: str, at: datetime)
 
 def withdraw_usulan(repo: Repository, caller: Caller, usulan_id: str, reason: str | None, at: datetime) -> dict:
     require_author_role(caller)
+    refuse_text(text_field_errors(reason, "reason", "Alasan"))
     current, version = repo.usulan(usulan_id, lock=True)
     require_usulan_access(caller, current.pemda, current.desa)
     schedule = _cycle_checks(repo, current.pemda, current.tahun)
@@ -197,6 +203,7 @@ def decide_usulan(repo: Repository, caller: Caller, usulan_id: str, command: dic
     if not isinstance(command, dict) or set(command) - allowed:
         unknown = sorted(set(command) - allowed) if isinstance(command, dict) else ["body"]
         raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal", "unknown_field")
+    refuse_text(text_field_errors(command.get("reason"), "reason", "Alasan"))
     try:
         level = Level(command.get("level"))
     except ValueError:

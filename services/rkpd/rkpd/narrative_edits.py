@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from eplanning_common.domainkit.text import MULTILINE, text_field_errors
 from eplanning_common import errors as rpc
 from eplanning_common.wilayah import wilayah
 
@@ -33,6 +34,11 @@ def _check_sections(sections) -> None:
             or not isinstance(x["teks"], str) or not x["judul"].strip() for x in sections):
         raise rpc.ValidationError("Bagian narasi: daftar {judul, teks}", errors=[
             {"field": "sections", "message": "Isi daftar {judul, teks}", "code": "invalid"}])
+    refused = [e.as_dict() for i, x in enumerate(sections)  # domainkit.text: judul one line, teks several
+               for e in (text_field_errors(x["judul"], f"sections[{i}].judul", "Judul")
+                         + text_field_errors(x["teks"], f"sections[{i}].teks", "Teks", MULTILINE))]
+    if refused:
+        raise rpc.ValidationError("Bagian narasi berisi teks yang tidak diizinkan", errors=refused)
 
 
 def _stale(expected, current) -> rpc.Conflict:

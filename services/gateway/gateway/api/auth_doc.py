@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..auth.users import PASSWORD_MAX, PASSWORD_MIN, ROLES
 from .operation import ADMIN, ALL_ROLES, PUBLIC, Operation
-from .schemas import PEMDA, arr, boolean, enum, integer, nullable, obj, open_obj, string
+from .schemas import OPAQUE, PEMDA, TEXT_KIND, arr, boolean, enum, integer, nullable, obj, open_obj, string
 
 
 def _served_elsewhere(call):  # pragma: no cover - documentation only
@@ -28,8 +28,9 @@ SCOPES = {"wilayah": nullable(string(maxLength=13)), "opd": nullable(string(maxL
           "anggota_id": nullable(string(maxLength=64))}
 EXTERNAL_SUBJECT = {"external_subject": nullable(string(minLength=1, maxLength=255,
                                                         description="Subject claim at the external OIDC issuer"))}
-PASSWORD = string(minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX)
-REFRESH = obj({"refresh_token": string(maxLength=256)}, ["refresh_token"])
+SECRET = {TEXT_KIND: OPAQUE}  # never shown or written out: no text rule beyond the gateway's own
+PASSWORD = string(minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX, **SECRET)
+REFRESH = obj({"refresh_token": string(maxLength=256, **SECRET)}, ["refresh_token"])
 EXAMPLE_GRANT = {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer", "expires_in": 900,
                  "refresh_token": "r1.8f3c0d", "refresh_expires_in": 604800}
 
@@ -44,7 +45,7 @@ AUTH_OPERATIONS = [
     _doc("GET", "/readyz", "health.ready", "Readiness: broker and every service answer (503 names what is down)",
          PUBLIC, tag="health", response=open_obj()),
     _doc("POST", "/v1/auth/login", "auth.login", "Sign in: an access token and a refresh token", PUBLIC,
-         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024),
+         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024, **SECRET),
                    "pemda": {**PEMDA, "description": "The user's pemda: usernames are unique per pemda. Default: "
                                                      "the deployment's default pemda (GATEWAY_DEFAULT_PEMDA); "
                                                      "users from before per-pemda usernames may omit it"}},
@@ -63,7 +64,7 @@ AUTH_OPERATIONS = [
     _doc("GET", "/v1/auth/me", "auth.me", "The caller's identity as the services see it", ALL_ROLES,
          response=obj({"identity": IDENTITY}, ["identity"])),
     _doc("POST", "/v1/auth/password", "auth.changePassword", "Change one's password (other sessions end)",
-         ALL_ROLES, body=obj({"current_password": string(maxLength=1024), "new_password": PASSWORD},
+         ALL_ROLES, body=obj({"current_password": string(maxLength=1024, **SECRET), "new_password": PASSWORD},
                              ["current_password", "new_password"]),
          example={"current_password": "kata-sandi-lama", "new_password": "kata-sandi-baru-panjang"},
          response=GRANT,

@@ -24,7 +24,7 @@ from .errors import (
     IdempotencyInProgress, IdempotencyKeyReused, PreconditionFailed, PreconditionRequired, UnsupportedMedia,
 )
 from .operation import Call, Created, Operation, Raw
-from .schemas import CURSOR, KECAMATAN, PEMDA, TAHUN, coerce_query, field_errors, text_errors
+from .schemas import CURSOR, KECAMATAN, PEMDA, TAHUN, coerce_query, field_errors, text_errors, with_text_rule
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200  # larger limits are capped to this (documented on every paged operation)
 LIMIT = {"type": "integer", "minimum": 1, "description": f"Page size, default {DEFAULT_PAGE_SIZE}, "
                                                           f"capped at {MAX_PAGE_SIZE}"}
-PAGE_QUERY = {"cursor": CURSOR, "limit": LIMIT}
+PAGE_QUERY = {"cursor": with_text_rule(CURSOR), "limit": LIMIT}
 
 
 # path parameters that mean the same everywhere; an operation adds its own (`Operation.path_params`)
@@ -163,10 +163,10 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
         if (req.content_type or "").split(";")[0].strip().lower() != op.body_media:
             raise UnsupportedMedia(media=op.body_media)
         raw_body = req.bounded_stream.read()
-        if op.body_media.startswith("text/") and b"\x00" in raw_body:  # no service can store it
+        if op.body_media.startswith("text/") and _bad_file_text(raw_body):  # no format can hold it
             errors.append(FieldError("body", "invalid_character"))
     if errors:
-        raise InputInvalid(errors)
+        raise InputInvalid(list({(e.field, e.code): e for e in errors}.values()))
 
     key = req.get_header("Idempotency-Key") if op.idempotent else None
     call = Call(rpc=binding.rpc, identity=identity, params=params, query=query, body=body, raw_body=raw_body,
@@ -180,6 +180,17 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
         _idempotent(binding, op, call, req, resp, key)
     else:
         _run(op, call, req, resp)
+
+
+def _bad_file_text(raw: bytes) -> bool:
+    """A text file (a CSV import) holding what no format can: NUL, a control character other than
+    tab and line ends, U+FFFE/U+FFFF (its cells are checked again, one line each, by the import).
+    Bytes that are not UTF-8 are the handler's to refuse (with its own message)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return b"\x00" in raw
+    return text_errors(text) != []
 
 
 def _check_if_match(op: Operation, call: Call, if_match: str | None) -> None:

@@ -21,8 +21,8 @@ from ..auth.messages import MESSAGES, register_messages
 from ..exceptions import ValidationError
 from .operation import BAPPEDA, DESA, KECAMATAN, Call, Created, Operation, Raw
 from .schemas import (
-    DATETIME, DESA as DESA_CODE, KECAMATAN as KECAMATAN_CODE, PEMDA, REASON, TAHUN, arr, boolean, enum,
-    integer, nullable, obj, page_of, string,
+    DATETIME, DESA as DESA_CODE, HTTPS_URL, KECAMATAN as KECAMATAN_CODE, PEMDA, REASON, TAHUN, arr, boolean, enum,
+    integer, multiline, nullable, obj, page_of, string,
 )
 
 SERVICE = "musrenbang"
@@ -62,7 +62,8 @@ LATITUDE = {"type": ["string", "number"], "minimum": -90, "maximum": 90,
             "pattern": r"^-?[0-9]{1,2}(\.[0-9]{1,12})?$", "description": "Lintang -90..90, mis. \"1.1234\""}
 LONGITUDE = {"type": ["string", "number"], "minimum": -180, "maximum": 180,
              "pattern": r"^-?[0-9]{1,3}(\.[0-9]{1,12})?$", "description": "Bujur -180..180, mis. \"99.6512\""}
-TEXT = string(minLength=1, maxLength=2000, pattern=NOT_BLANK, description="Teks wajib, paling banyak 2000 karakter")
+TEXT = multiline(minLength=1, maxLength=2000, pattern=NOT_BLANK,
+                 description="Teks wajib, paling banyak 2000 karakter (boleh beberapa baris)")
 REQUIRED_REASON = {**REASON, "pattern": NOT_BLANK}
 KAMUS_ITEM_ID = string(minLength=1, maxLength=200, pattern=r"^[0-9]{2}\.[0-9]{2}/[0-9]{4}/.+$",
                        description="id item kamus usulan <pemda>/<tahun>/<kode>, mis. 12.21/2027/DRN-01")
@@ -96,7 +97,7 @@ LAMPIRAN_ITEM = obj({
     "nama": string(minLength=1, maxLength=255),
     "jenis": string(maxLength=100, description="Media type, mis. image/jpeg"),
     "ukuran": integer(minimum=0, description="Ukuran dalam byte"), "sha256": SHA256,
-    "url": string(format="uri", maxLength=2000),
+    "url": HTTPS_URL,
 }, ["nama"], description="Metadata lampiran (berkasnya di object storage)")
 LAMPIRAN = nullable(arr(LAMPIRAN_ITEM, maxItems=20))
 
@@ -155,7 +156,7 @@ FORUM_CLOSE_IN = obj({
     "tempat": string(minLength=1, maxLength=200, pattern=NOT_BLANK),
     "jumlah_peserta": integer(minimum=1),
     "pimpinan": nullable(string(maxLength=200)),
-    "catatan": nullable(string(maxLength=5000)),
+    "catatan": nullable(multiline(maxLength=5000)),
 }, ["tanggal", "tempat", "jumlah_peserta"])
 
 # -- responses ------------------------------------------------------------------------------------

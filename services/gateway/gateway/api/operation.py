@@ -71,7 +71,9 @@ class Operation:
     operation_id: unique, also the OpenAPI operationId (`musrenbang.createUsulan`).
     roles: the roles the gateway lets through (frozenset), or PUBLIC (None): no login at all.
     handler: `f(call) -> result` (see the module doc).
-    body: JSON Schema of the JSON body (None: no body); `body_media`: another request media type
+    body: JSON Schema of the JSON body (None: no body); every string in it (and in `query` and
+        `path_params`) gets the text rule of its kind (`schemas.with_text_rule`); `body_media`:
+        another request media type
         (e.g. "text/csv") taken raw into `call.raw_body`.
     path_params: {name: JSON Schema} of path parameters beyond the common ones (`tahun`, `pemda`,
         `kecamatan`: binding.PATH_PARAMS); checked before the handler runs (422) and documented.
@@ -113,6 +115,13 @@ class Operation:
     problems: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self):
+        # one text rule for every string a request carries (schemas.with_text_rule): validated and
+        # documented alike
+        from .schemas import with_text_rule
+
+        object.__setattr__(self, "body", with_text_rule(self.body))
+        object.__setattr__(self, "query", {name: with_text_rule(s) for name, s in self.query.items()})
+        object.__setattr__(self, "path_params", {name: with_text_rule(s) for name, s in self.path_params.items()})
         if self.if_match and self.current is None:
             raise ValueError(f"{self.operation_id}: if_match needs current()")
         if self.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):

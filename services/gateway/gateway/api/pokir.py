@@ -15,7 +15,10 @@ from typing import Any, Callable
 from ..auth.errors import FieldError, InputInvalid
 from ..exceptions import ValidationError
 from .operation import ANGGOTA, BAPPEDA, SETWAN, STAF_AHLI, Call, Created, Operation
-from .schemas import DATETIME, DESA, KECAMATAN, PEMDA, TAHUN, arr, check, enum, integer, nullable, obj, page_of, string
+from .schemas import (
+    DATETIME, DESA, FILE, KECAMATAN, PEMDA, TAHUN, TEXT_KIND, arr, check, enum, integer, multiline, nullable, obj,
+    page_of, string,
+)
 
 # -- shared with the renja module (stage APIs over services whose pages stop at 100) ---------------
 
@@ -26,7 +29,8 @@ OFFSET_DATETIME = string(format="date-time", pattern=r"(Z|[+-][0-9]{2}:[0-9]{2})
 DECIMAL_TEXT = string(pattern=r"^[0-9]+(\.[0-9]+)?$", description="A decimal number as text, e.g. 1.5")
 MONEY_TEXT = string(pattern=r"^[0-9]+\.[0-9]{2}$", description="Rupiah as text with 2 decimals (sen), e.g. 1500000.00")
 SIGNED_MONEY_TEXT = string(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="Rupiah as text, negative when over a ceiling")
-NOTE = string(minLength=1, maxLength=2000)
+NOTE = multiline(minLength=1, maxLength=2000)
+REASON = string(minLength=1, maxLength=2000, description="Alasan (satu baris)")
 # numbers that may also come as text: `pattern` constrains the text, minimum/maximum the number
 VOLUME = {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 1_000_000_000,
           "pattern": r"^[0-9]{1,13}(\.[0-9]{1,3})?$",
@@ -107,7 +111,7 @@ FILTERS = ("status", "anggota_id", "kecamatan", "desa", "kamus_kode")
 ID = string(minLength=1, maxLength=64)
 KODE = string(minLength=1, maxLength=64)
 OPD_KODE = string(pattern=r"^[0-9]+(\.[0-9]+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
-CSV = string(minLength=1, maxLength=262144, description="The whole CSV file, header first (UTF-8)")
+CSV = string(minLength=1, maxLength=262144, description="The whole CSV file, header first (UTF-8)", **{TEXT_KIND: FILE})
 LAT_TEXT = "Lintang (WGS 84), given together with lon"
 LON_TEXT = "Bujur (WGS 84), given together with lat"
 LAT, LON = number_or_text(-90, 90, LAT_TEXT), number_or_text(-180, 180, LON_TEXT)
@@ -128,7 +132,7 @@ RESES_IN = obj({
     "tempat": string(minLength=1, maxLength=300),
     "jumlah_peserta": integer(minimum=1),
     "dapil": {**KODE, "description": "Optional: must be the member's own dapil"},
-    "catatan": nullable(string(maxLength=2000)),
+    "catatan": nullable(multiline(maxLength=2000)),
 }, ["tanggal", "tempat", "jumlah_peserta"])
 
 LAMPIRAN = obj({
@@ -140,8 +144,8 @@ LAMPIRAN = obj({
 
 POKIR_FIELDS = {
     "judul": string(minLength=1, maxLength=200),
-    "permasalahan": string(minLength=1, maxLength=2000),
-    "usulan": string(minLength=1, maxLength=2000),
+    "permasalahan": multiline(minLength=1, maxLength=2000),
+    "usulan": multiline(minLength=1, maxLength=2000),
     "kamus_item_id": string(minLength=1, maxLength=200, description="Kamus usulan item of the plan year"),
     "volume": VOLUME,
     "desa": {**DESA, "description": "Kode desa/kelurahan in the member's dapil, e.g. 12.21.07.1001"},
@@ -166,11 +170,11 @@ ACTION_PARAMS: dict[str, dict[str, dict]] = {
     "recommend": {"catatan": NOTE},
     "return": {"catatan": NOTE},
     "deliver": {"note": NOTE},
-    "withdraw": {"reason": NOTE},
+    "withdraw": {"reason": REASON},
     "dispose": {"opd": OPD_KODE, "note": NOTE},
     "accommodate": {"opd": OPD_KODE, "renja_row_id": string(minLength=1, maxLength=100), "volume": VOLUME,
                     "cost": rupiah_amount(1), "note": NOTE},
-    "not_accommodate": {"reason": NOTE},
+    "not_accommodate": {"reason": REASON},
 }
 ACTION_REQUIRED = {"recommend": ["catatan"], "return": ["catatan"], "dispose": ["opd"],
                    "accommodate": ["opd", "renja_row_id", "volume", "cost"], "not_accommodate": ["reason"]}

@@ -23,6 +23,8 @@ import csv
 import io
 from typing import Any, Callable, Mapping
 
+from eplanning_common.domainkit.text import spreadsheet_text
+
 from ..auth.errors import InputInvalid
 from ..problems import Problem
 from . import rkpd
@@ -170,23 +172,15 @@ CATALOG = obj({"pemda": PEMDA, "tahun": TAHUN, "datasets": arr(obj({
     "formats": obj({fmt: string() for fmt in OPEN_FORMATS}, list(OPEN_FORMATS))},
     ["dataset", "judul", "columns", "formats"]))}, ["pemda", "tahun", "datasets"])
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> str:
     """A CSV cell: null is empty; text a spreadsheet would run as a formula gets a leading
-    apostrophe (OWASP CSV injection; a negative number or a lone "-" is left alone)."""
+    apostrophe (OWASP CSV injection: `domainkit.text.spreadsheet_text`, shared by every CSV and
+    XLSX writer; a negative number or a lone "-" is left alone)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    if text.startswith(_FORMULA) and text != "-":
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
+    return spreadsheet_text(str(value))
 
 
 def to_csv(columns: list[str], rows: list[dict]) -> bytes:

@@ -15,8 +15,8 @@ from typing import Any
 
 from .operation import BAPPEDA, OPD, Call, Created, Operation
 from .pokir import (
-    DECIMAL_TEXT, MONEY_TEXT, NOTE, SIGNED_MONEY_TEXT, UUID, VOLUME, csv_text, imported_rows, nullable_enum, page,
-    rupiah_amount, tahun_of,
+    DECIMAL_TEXT, MONEY_TEXT, NOTE, REASON, SIGNED_MONEY_TEXT, UUID, VOLUME, csv_text, imported_rows, nullable_enum,
+    page, rupiah_amount, tahun_of,
 )
 from .schemas import DATETIME, DESA, PEMDA, arr, check, enum, integer, nullable, obj, page_of, string
 
@@ -77,9 +77,9 @@ SNAPSHOT_IN = obj({"nama": enum(*SNAPSHOT_NAMES)}, ["nama"])
 
 DECISION_PARAMS: dict[str, dict[str, dict]] = {
     "accommodate": {"row_id": {**UUID, "description": "An existing row of this OPD and year"},
-                    "row": ROW_IN, "volume": VOLUME, "cost": rupiah_amount(1), "reason": NOTE},
-    "reject": {"reason": NOTE},
-    "reroute": {"to_opd": OPD_KODE, "reason": NOTE},
+                    "row": ROW_IN, "volume": VOLUME, "cost": rupiah_amount(1), "reason": REASON},
+    "reject": {"reason": REASON},
+    "reroute": {"to_opd": OPD_KODE, "reason": REASON},
 }
 DECISION_REQUIRED = {"reject": ["reason"], "reroute": ["to_opd", "reason"]}
 

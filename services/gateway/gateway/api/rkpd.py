@@ -15,7 +15,7 @@ from typing import Any
 
 from ..problems import Problem
 from .operation import BAPPEDA, Call, Created, Operation, Raw
-from .schemas import DATETIME, PEMDA, TAHUN, arr, boolean, check, enum, integer, nullable, obj, string
+from .schemas import DATETIME, PEMDA, TAHUN, arr, boolean, check, enum, integer, multiline, nullable, obj, string
 
 TAG = "rkpd"
 ROLES = frozenset({BAPPEDA})
@@ -155,7 +155,7 @@ ASSEMBLED = obj({"nomor": NOMOR, "versi": VERSI, "content_hash": SHA256, "files"
 DOCUMENT_OUT = obj({"nomor": NOMOR, "versi": VERSI, "document": DOCUMENT, "files": FILES},
                    ["nomor", "versi", "document", "files"])
 
-SECTION_IN = obj({"judul": string(minLength=1, maxLength=300), "teks": string(maxLength=200_000)}, ["judul", "teks"])
+SECTION_IN = obj({"judul": string(minLength=1, maxLength=300), "teks": multiline(maxLength=200_000)}, ["judul", "teks"])
 NARRATIVE_IN = obj({"sections": arr(SECTION_IN, minItems=1, maxItems=100,
                                     description="The chapter's sections, in order; they replace the current ones")},
                    ["sections"])

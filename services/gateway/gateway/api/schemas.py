@@ -8,12 +8,13 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from eplanning_common.domainkit import text as text_rule
 from eplanning_common.domainkit.moments import parse_aware
 
 from ..auth.errors import FieldError, InputInvalid
-from ..auth.messages import MESSAGES
+from ..auth.messages import MESSAGES, register_messages
 
 # -- builders -----------------------------------------------------------------------------------
 
@@ -42,6 +43,19 @@ def arr(items: dict, **more: Any) -> dict:
 
 def string(**more: Any) -> dict:
     return {"type": "string", **more}
+
+
+#: the text kind of a string schema (`x-text`): "line" (the default: names, titles, places,
+#: reasons), "multiline" (permasalahan, gagasan, catatan, narratives), "file" (a CSV file sent as a
+#: JSON string: its line ends may be CRLF; each cell is checked by the import that reads it), or
+#: "opaque" (a secret never shown or written anywhere: a password, a token)
+TEXT_KIND = "x-text"
+LINE, MULTILINE, FILE, OPAQUE = text_rule.LINE, text_rule.MULTILINE, "file", "opaque"
+
+
+def multiline(**more: Any) -> dict:
+    """Free text that may hold newlines (and tabs)."""
+    return {"type": "string", TEXT_KIND: MULTILINE, **more}
 
 
 def nullable(schema: dict) -> dict:
@@ -81,6 +95,94 @@ def page_of(item: dict) -> dict:
     return obj({"items": arr(item), "next_cursor": nullable(string())}, ["items", "next_cursor"])
 
 
+HTTPS_URL_PATTERN = text_rule.HTTPS_URL_PATTERN
+HTTPS_URL = string(format="uri", maxLength=2000, pattern=HTTPS_URL_PATTERN,
+                   description="URL https:// lengkap (http:, javascript:, file:, data: ditolak)")
+
+
+# -- the text rule (issue #18) ------------------------------------------------------------------
+
+_TEXT_PATTERNS = {LINE: text_rule.LINE_PATTERN, MULTILINE: text_rule.MULTILINE_PATTERN, FILE: text_rule.FILE_PATTERN}
+_KIND_OF_PATTERN = {pattern: kind for kind, pattern in _TEXT_PATTERNS.items()}
+_CLOSED_FORMATS = frozenset({"date", "date-time", "uuid"})
+_SUBSCHEMA = ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else", "contains",
+              "unevaluatedItems", "unevaluatedProperties")
+_SUBSCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
+
+
+def _open_pattern(pattern: str) -> bool:
+    """Whether a pattern lets characters through that it does not list: it is not anchored at both
+    ends, or it has a "." outside a class, a "\\S", "\\D", "\\W" or a "[^...]"."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return True
+    escaped, in_class = False, False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+            if char in "SDW":
+                return True
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "^":
+                return True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            return True
+    return False
+
+
+def _takes_text(schema: dict, names: bool) -> bool:
+    kind = schema.get("type")
+    if not (names or kind == "string" or (isinstance(kind, list) and "string" in kind)):
+        return False
+    if "enum" in schema or "const" in schema or schema.get(TEXT_KIND) == OPAQUE:
+        return False
+    if schema.get("format") in _CLOSED_FORMATS:
+        return False
+    pattern = schema.get("pattern")
+    return pattern is None or _open_pattern(pattern)
+
+
+def with_text_rule(schema: Any, *, names: bool = False) -> Any:
+    """`schema` (a copy) with the text rule on every string it takes: the `pattern` of its kind
+    (`x-text`, default one line), beside (`allOf`) a pattern of its own. Strings already closed
+    (an enum, a date, a uuid, a code pattern of listed characters) are left as they are. One rule
+    for every field: the Operation table applies it to every request schema, so the OpenAPI
+    document shows it to clients and fuzzers, and the validator enforces it."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: with_text_rule(sub) for name, sub in value.items()}
+        elif key in _SUBSCHEMA:
+            out[key] = with_text_rule(value, names=key == "propertyNames")
+        elif key in _SUBSCHEMAS and isinstance(value, list):
+            out[key] = [with_text_rule(sub) for sub in value]
+        else:
+            out[key] = value
+    if _takes_text(out, names):
+        rule = _TEXT_PATTERNS[out.get(TEXT_KIND, LINE)]
+        if out.get("pattern") == rule or any(sub.get("pattern") == rule for sub in out.get("allOf", [])):
+            return out
+        if "pattern" in out:
+            out["allOf"] = [*out.get("allOf", []), {"pattern": rule}]
+        else:
+            out["pattern"] = rule
+    return out
+
+
+register_messages({
+    "line_break": ("Harus satu baris: baris baru tidak diizinkan.", "Must be one line: a line break is not allowed."),
+    "url_https": ("Harus berupa URL https:// lengkap (http:, javascript:, file: dan data: ditolak).",
+                  "Must be an absolute https:// URL (http:, javascript:, file: and data: are refused)."),
+})
+
+
 # -- validation ---------------------------------------------------------------------------------
 
 _FORMATS = FormatChecker()
@@ -99,10 +201,40 @@ def _date_time(instance: object) -> bool:
 
 
 @lru_cache(maxsize=None)
+def ecma_regex(pattern: str) -> re.Pattern:
+    """A JSON Schema pattern (ECMA-262) as a Python regex: `$` outside a character class is the
+    end of the text (Python's `$` also matches before a final newline: "12.21\\n" matched the
+    pemda pattern, and "nama\\n" a one-line rule)."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@lru_cache(maxsize=None)
 def _validator(schema_json: str) -> Draft202012Validator:
     schema = json.loads(schema_json)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=_FORMATS)
+    return _Validator(schema, format_checker=_FORMATS)
 
 
 def validator(schema: dict) -> Draft202012Validator:
@@ -172,6 +304,12 @@ def _translate(error, prefix: str) -> list[FieldError]:
     if keyword == "maxItems":
         return [FieldError(here, "too_many_items", {"max": value})]
     if keyword == "pattern":
+        kind = _KIND_OF_PATTERN.get(value)
+        if kind is not None:
+            code = text_rule.text_problem(error.instance, kind) if kind != FILE else None
+            return [FieldError(here, code or "invalid_character")]
+        if value == HTTPS_URL_PATTERN:
+            return [FieldError(here, "url_https")]
         example = error.schema.get("description", "")
         return [FieldError(here, "format_pattern", {"pattern": value, "hint": example})]
     if keyword == "format":
@@ -182,17 +320,17 @@ def _translate(error, prefix: str) -> list[FieldError]:
     return [FieldError(here, "invalid")]
 
 
-_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
 def _bad_text(text: str) -> bool:
-    """NUL (PostgreSQL text and jsonb cannot hold it) or a lone surrogate (not encodable as UTF-8)."""
-    return _BAD_TEXT.search(text) is not None
+    """A character no format can hold (NUL, a lone surrogate, U+FFFE/U+FFFF, a control character
+    other than tab and line ends: `domainkit.text.refused_character`)."""
+    return text_rule.refused_character(text) is not None
 
 
 def text_errors(value: Any, prefix: str = "") -> list[FieldError]:
-    """A field error for every string (member names too) no service could store; JSON allows both
-    `\\u0000` and an unpaired `\\ud83d`, so a schema cannot refuse them (issue #9: a 500 each)."""
+    """A field error for every string (member names too) no service could store or write out:
+    the loosest text rule, on every string of a request whatever its schema (JSON allows
+    `\\u0000` and an unpaired `\\ud83d`, which no schema pattern can refuse: issue #9). Each
+    field's own rule (one line, multi-line) is its schema's `pattern` (`with_text_rule`)."""
     errors: list[FieldError] = []
     if isinstance(value, str):
         if _bad_text(value):

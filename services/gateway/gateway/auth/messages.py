@@ -79,8 +79,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "format_email": ("Harus berupa alamat e-mail.", "Must be an e-mail address."),
     "format_uri": ("Harus berupa URL lengkap.", "Must be an absolute URL."),
     "invalid": ("Nilai tidak valid.", "Invalid value."),
-    "invalid_character": ("Teks memuat karakter yang tidak diizinkan (NUL atau surrogate Unicode tunggal).",
-                          "The text contains a character that is not allowed (NUL or a lone Unicode surrogate)."),
+    "invalid_character": ("Teks memuat karakter yang tidak diizinkan (karakter kontrol selain baris baru dan tab, "
+                          "U+FFFE/U+FFFF, NUL, atau surrogate Unicode tunggal).",
+                          "The text contains a character that is not allowed (a control character other than "
+                          "newline and tab, U+FFFE/U+FFFF, NUL or a lone Unicode surrogate)."),
     # REST layer (gateway.api)
     "not_found": ("Alamat yang diminta tidak ditemukan.", "The requested address does not exist."),
     "if_match_required": ("Perubahan ini memerlukan header If-Match berisi ETag terakhir yang Anda baca.",

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from eplanning_common.domainkit.text import refused_character
+
 from .errors import FieldError, InputInvalid
 
 
@@ -37,7 +39,6 @@ class Int:
 
 
 Spec = Str | Bool | Int
-_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def validate(data: Any, schema: Mapping[str, Spec]) -> dict[str, Any]:
@@ -116,7 +117,9 @@ def _clean(value: Any, spec: Spec, name: str) -> tuple[Any, FieldError | None]:
         return value, None
     if not isinstance(value, str):
         return None, FieldError(name, "type_string")
-    if _BAD_TEXT.search(value):  # NUL or a lone surrogate: the database cannot take it (issue #9)
+    # NUL, a lone surrogate (the database cannot take them: issue #9), U+FFFE/U+FFFF or a control
+    # character other than tab and line ends (no output format can: issue #18)
+    if refused_character(value) is not None:
         return None, FieldError(name, "invalid_character")
     if spec.strip:
         value = value.strip()

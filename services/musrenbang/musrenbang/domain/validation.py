@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors
+
 from .errors import FieldError, ValidationError
 from .kamus import KamusItem, KamusLookup, volume_errors  # noqa: F401 (re-exported)
 from .money import compute_cost, parse_decimal
@@ -46,10 +48,13 @@ class OperatorScope:
 
 
 def _text_errors(value: str | None, field: str, label: str, required: bool,
-                 limit: int) -> tuple[str | None, list[FieldError]]:
+                 limit: int, kind: str = LINE) -> tuple[str | None, list[FieldError]]:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         return None, [FieldError(field, f"{label} harus berupa teks", "invalid")]
+    refused = text_field_errors(text, field, label, kind)  # domainkit.text: what no output can hold
+    if refused:
+        return None, refused
     if not text:
         return None, ([FieldError(field, f"{label} wajib diisi", "required")] if required else [])
     if len(text) > limit:
@@ -145,9 +150,9 @@ def validate_usulan(data: UsulanInput, *, tahun: int, scope: OperatorScope,
     volume, found = volume_errors(data.volume, item)
     errors += found
     permasalahan, found = _text_errors(data.permasalahan, "permasalahan", "Permasalahan",
-                                       True, MAX_TEXT)
+                                       True, MAX_TEXT, MULTILINE)
     errors += found
-    gagasan, found = _text_errors(data.gagasan, "gagasan", "Usulan/gagasan", True, MAX_TEXT)
+    gagasan, found = _text_errors(data.gagasan, "gagasan", "Usulan/gagasan", True, MAX_TEXT, MULTILINE)
     errors += found
     alamat, found = _text_errors(data.alamat, "alamat", "Alamat", False, MAX_ALAMAT)
     errors += found

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors
+
 from .access import Action, Actor, authorize, can
 from .deadline import PokirWindow, check_open, require_aware
 from .errors import FieldError, TransitionRefused, raise_if_any
@@ -71,6 +73,11 @@ def _ensure_status(pokir: Pokir, action: Action) -> None:
 
 def _note(note: str | None, field: str, label: str, required: bool) -> tuple[str | None,
                                                                                 list[FieldError]]:
+    """A note or catatan (several lines allowed), a reason or a code (one line), under the text
+    rule (domainkit.text)."""
+    refused = text_field_errors(note, field, label, MULTILINE if field in ("note", "catatan") else LINE)
+    if refused:
+        return None, refused
     text = note.strip() if isinstance(note, str) else ""
     if not text:
         return None, [FieldError(field, f"{label} wajib diisi", "required")] if required else []

@@ -13,6 +13,8 @@ import re
 from decimal import Decimal
 from typing import Iterable, Mapping
 
+from eplanning_common.domainkit.text import text_field_errors
+
 from .errors import RowError, raise_if_any
 from .money import to_rupiah
 from .regions import RegionDirectory
@@ -26,6 +28,13 @@ _SEPARATORS = re.compile(r"[;,\s]+")
 def _normalized(row: Mapping[str, object]) -> dict[str, str]:
     return {str(k).strip().lower(): ("" if v is None else str(v).strip())
             for k, v in row.items() if k is not None}
+
+
+def _text_errors(file: str, rows: list[tuple[int, Mapping[str, str]]]) -> list[RowError]:
+    """The text rule (domainkit.text, one line) on every cell of a file's rows."""
+    return [RowError(file, row, e.field, e.message, e.code)
+            for row, cells in rows for name, value in cells.items()
+            for e in text_field_errors(value, name, name)]
 
 
 def _optional(value: str) -> str | None:
@@ -54,6 +63,9 @@ def parse_register_rows(dapil_rows: Iterable[Mapping[str, object]],
     An invalid `periode` (a form field, not a row) raises ValidationError."""
     raise_if_any(periode_errors(periode))
     errors: list[RowError] = []
+    dapil_rows, anggota_rows, staf_rows = list(dapil_rows), list(anggota_rows), list(staf_rows)
+    for file, rows in ((FILE_DAPIL, dapil_rows), (FILE_ANGGOTA, anggota_rows), (FILE_STAF_AHLI, staf_rows)):
+        errors += _text_errors(file, [(first_row + i, _normalized(raw)) for i, raw in enumerate(rows)])
 
     dapil = []
     for i, raw in enumerate(dapil_rows):

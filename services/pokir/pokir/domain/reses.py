@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors
+
 from .access import Action, Actor, authorize
 from .errors import FieldError, Forbidden, raise_if_any
 from .register import DprdRegister
@@ -74,8 +76,11 @@ def _peserta(raw: object) -> tuple[int | None, list[FieldError]]:
     return raw, []
 
 
-def _text(raw: str | None, field: str, label: str, required: bool, limit: int
+def _text(raw: str | None, field: str, label: str, required: bool, limit: int, kind: str = LINE
           ) -> tuple[str | None, list[FieldError]]:
+    refused = text_field_errors(raw, field, label, kind)  # domainkit.text: what no output can hold
+    if refused:
+        return None, refused
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         return None, [FieldError(field, f"{label} wajib diisi", "required")] if required else []
@@ -100,7 +105,7 @@ def new_reses(data: ResesInput, *, reses_id: str, actor: Actor, register: DprdRe
     errors += found
     peserta, found = _peserta(data.jumlah_peserta)
     errors += found
-    catatan, found = _text(data.catatan, "catatan", "Catatan", False, MAX_CATATAN)
+    catatan, found = _text(data.catatan, "catatan", "Catatan", False, MAX_CATATAN, MULTILINE)
     errors += found
     dapil = (data.dapil or "").strip() or anggota.dapil
     if dapil != anggota.dapil:

@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Sequence
 
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors
+
 from .access import Action, Actor, authorize
 from .deadline import PokirWindow, check_open, require_aware
 from .errors import FieldError, Forbidden, TransitionRefused, ValidationError
@@ -68,9 +70,12 @@ class ValidPokir:
 
 
 def _text(value: object, field: str, label: str, required: bool,
-          limit: int) -> tuple[str | None, list[FieldError]]:
+          limit: int, kind: str = LINE) -> tuple[str | None, list[FieldError]]:
     if value is not None and not isinstance(value, str):
         return None, [FieldError(field, f"{label} harus berupa teks", "invalid")]
+    refused = text_field_errors(value, field, label, kind)  # domainkit.text: what no output can hold
+    if refused:
+        return None, refused
     text = (value or "").strip()
     if not text:
         return None, ([FieldError(field, f"{label} wajib diisi", "required")] if required else [])
@@ -163,7 +168,10 @@ def lampiran_errors(items: Sequence[Lampiran]) -> list[FieldError]:
     for i, item in enumerate(items):
         prefix = f"lampiran.{i}"
         name = item.nama_berkas.strip() if isinstance(item.nama_berkas, str) else ""
-        if not name:
+        refused = text_field_errors(item.nama_berkas, f"{prefix}.nama_berkas", "Nama berkas")
+        if refused:
+            errors += refused
+        elif not name:
             errors.append(FieldError(f"{prefix}.nama_berkas", "Nama berkas wajib diisi",
                                      "required"))
         elif len(name) > 255:
@@ -196,9 +204,9 @@ def validate_pokir(data: PokirInput, *, tahun: int, pemda: str, anggota: Anggota
     judul, found = _text(data.judul, "judul", "Judul", True, MAX_JUDUL)
     errors += found
     permasalahan, found = _text(data.permasalahan, "permasalahan", "Permasalahan", True,
-                                MAX_TEXT)
+                                MAX_TEXT, MULTILINE)
     errors += found
-    usulan, found = _text(data.usulan, "usulan", "Usulan", True, MAX_TEXT)
+    usulan, found = _text(data.usulan, "usulan", "Usulan", True, MAX_TEXT, MULTILINE)
     errors += found
     item, found = _kamus(data.kamus_item_id, tahun, pemda, kamus)
     errors += found

@@ -27,7 +27,7 @@ from .canonical import canonical_json
 from .errors import FieldError, TransitionRefused, raise_if_any
 from .money import quantity_field, rupiah_field
 from .rows import DESA_PATTERN, SOURCES
-from .texts import require_aware, text_field
+from .texts import MULTILINE, require_aware, text_field
 
 INBOX_NAMESPACE = uuid.UUID("6f1c2a3e-5b7d-5e0a-9c4b-72656e6a6121")
 MAX_REASON = 2000
@@ -95,7 +95,7 @@ def new_inbox_item(*, pemda: str, source: str, source_id: str, opd: str, tahun: 
         errors.append(FieldError("source_id", "Id usulan/pokir wajib diisi", "required"))
     if not isinstance(opd, str) or not opd.strip():
         errors.append(FieldError("opd", "OPD tujuan wajib diisi", "required"))
-    title, found = text_field(judul, "judul", "Judul", max_len=500)
+    title, found = text_field(judul, "judul", "Judul", max_len=500, kind=MULTILINE)  # an usulan's gagasan
     errors += found
     vol, found = quantity_field(volume, "volume", "Volume")
     errors += found

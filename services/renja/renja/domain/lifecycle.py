@@ -20,7 +20,7 @@ from .access import Action, Actor, authorize, can
 from .errors import TransitionRefused, raise_if_any
 from .money import format_rupiah
 from .pagu import OpdTotals
-from .texts import require_aware, text_field
+from .texts import MULTILINE, require_aware, text_field
 
 
 class RenjaStatus(str, Enum):
@@ -140,7 +140,7 @@ def submit_renja(state: RenjaState, *, actor: Actor, at: datetime, totals: OpdTo
         raise TransitionRefused(f"Total Renja OPD {state.opd} melebihi pagu indikatif ("
                                 + "; ".join(over) + "); sesuaikan sebelum diajukan",
                                 code="above_ceiling")
-    text, errors = text_field(note, "note", "Catatan", required=False)
+    text, errors = text_field(note, "note", "Catatan", required=False, kind=MULTILINE)
     raise_if_any(errors)
     return _move(state, actor, at, "diajukan", S.DIAJUKAN, text)
 
@@ -149,7 +149,7 @@ def verify_renja(state: RenjaState, *, actor: Actor, at: datetime,
                  note: str | None = None) -> RenjaState:
     """diajukan -> diverifikasi, by Bappeda."""
     _begin(state, actor, Action.VERIFY, at)
-    text, errors = text_field(note, "note", "Catatan", required=False)
+    text, errors = text_field(note, "note", "Catatan", required=False, kind=MULTILINE)
     raise_if_any(errors)
     return _move(state, actor, at, "diverifikasi", S.DIVERIFIKASI, text)
 
@@ -157,7 +157,7 @@ def verify_renja(state: RenjaState, *, actor: Actor, at: datetime,
 def return_renja(state: RenjaState, *, actor: Actor, at: datetime, note: str) -> RenjaState:
     """diajukan / diverifikasi -> dikembalikan, by Bappeda, with what to fix (required)."""
     _begin(state, actor, Action.RETURN, at)
-    text, errors = text_field(note, "note", "Catatan pengembalian")
+    text, errors = text_field(note, "note", "Catatan pengembalian", kind=MULTILINE)
     raise_if_any(errors)
     return _move(state, actor, at, "dikembalikan", S.DIKEMBALIKAN, text, catatan=text)
 
@@ -166,6 +166,6 @@ def finalize_renja(state: RenjaState, *, actor: Actor, at: datetime,
                    note: str | None = None) -> RenjaState:
     """diverifikasi -> final, by Bappeda."""
     _begin(state, actor, Action.FINALIZE, at)
-    text, errors = text_field(note, "note", "Catatan", required=False)
+    text, errors = text_field(note, "note", "Catatan", required=False, kind=MULTILINE)
     raise_if_any(errors)
     return _move(state, actor, at, "final", S.FINAL, text)

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Collection, Iterable, Mapping
 
+from eplanning_common.domainkit.text import text_problem
+
 from .errors import RowError
 from .nomenclature import is_bidang_code
 
@@ -69,7 +71,10 @@ def parse_opd_rows(rows: Iterable[Mapping[str, object]], *, known_bidang: Collec
                                                  f"{first_seen[kode]})", "duplicate"))
         else:
             first_seen[kode] = line
-        if not nama:
+        if text_problem(nama) is not None:  # domainkit.text: one line, nothing no output can hold
+            errors.append(RowError(line, "nama", "Nama OPD harus satu baris teks tanpa karakter kontrol "
+                                                 "atau U+FFFE/U+FFFF", text_problem(nama)))
+        elif not nama:
             errors.append(RowError(line, "nama", "Nama OPD wajib diisi", "required"))
         elif len(nama) > MAX_NAMA:
             errors.append(RowError(line, "nama", f"Nama OPD paling banyak {MAX_NAMA} karakter",

@@ -28,7 +28,7 @@ from .money import ZERO, quantity_field, rupiah_field
 from .nomenclature import NomenclatureLookup, sub_kegiatan_errors
 from .opd import Opd
 from .pagu import Pagu, ceiling_errors, no_ceiling_error
-from .texts import text_field
+from .texts import text_field, text_field_errors
 
 SOURCES = frozenset({"musrenbang", "pokir"})
 KECAMATAN_PATTERN = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
@@ -140,6 +140,9 @@ def _tags(raw: object, field: str, label: str) -> tuple[tuple[str, ...] | None,
         raw = [raw]
     if not isinstance(raw, (list, tuple)) or not all(isinstance(v, str) for v in raw):
         return None, [FieldError(field, f"{label} harus berupa daftar teks", "invalid")]
+    refused = [e for i, v in enumerate(raw) for e in text_field_errors(v, f"{field}[{i}]", label)]
+    if refused:
+        return None, refused
     tags = tuple(dict.fromkeys(v.strip() for v in raw if v.strip()))
     if len(tags) > MAX_TAGS:
         return None, [FieldError(field, f"{label} paling banyak {MAX_TAGS} butir", "too_many")]

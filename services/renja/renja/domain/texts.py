@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+# re-exported for the domain's modules
+from eplanning_common.domainkit.text import LINE, MULTILINE, text_field_errors  # noqa: F401
+
 from .errors import FieldError
 
 MAX_TEXT = 2000
 
 
 def text_field(raw: object, field: str, label: str, *, required: bool = True,
-               max_len: int = MAX_TEXT) -> tuple[str | None, list[FieldError]]:
-    """Stripped text, or None with the problem: missing (when required), not text, too long."""
+               max_len: int = MAX_TEXT, kind: str = LINE) -> tuple[str | None, list[FieldError]]:
+    """Stripped text, or None with the problem: missing (when required), not text, too long, or
+    what the text rule of `kind` refuses (domainkit.text: LINE by default, MULTILINE for notes)."""
+    refused = text_field_errors(raw, field, label, kind)
+    if refused:
+        return None, refused
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             return None, [FieldError(field, f"{label} wajib diisi", "required")]

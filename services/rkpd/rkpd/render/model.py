@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from eplanning_common.domainkit.text import xml_text
+
 DASH = "-"
 CENT = Decimal("0.01")
 
@@ -89,7 +91,13 @@ def to_int(value: Any) -> int | None:
 
 _SWAP = str.maketrans({",": ".", ".": ","})
 #: C0 control characters other than tab and newlines: invalid in XML and HTML, invisible anyway
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DEL = re.compile(r"\x7f")
+
+
+def _printable(value: str) -> str:
+    """What every output can hold: without what XML 1.0 cannot (domainkit.text.xml_text, the door
+    refuses it already) and DEL."""
+    return _DEL.sub("", xml_text(value))
 
 
 def fmt_money(value: Decimal | None) -> str:
@@ -119,7 +127,7 @@ def text(value: Any) -> str:
     if value is None:
         return DASH
     if isinstance(value, str):
-        s = _CONTROL.sub("", value).strip()
+        s = _printable(value).strip()
         return s if s else DASH
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
@@ -154,7 +162,7 @@ def paragraphs(teks: Any) -> list[list[str]]:
     if teks is None:
         return []
     out: list[list[str]] = []
-    for block in _CONTROL.sub("", str(teks)).replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
+    for block in _printable(str(teks)).replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         if lines:
             out.append(lines)

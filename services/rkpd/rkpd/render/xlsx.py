@@ -8,7 +8,6 @@ and every zip entry carry a timestamp derived from the document, never the clock
 """
 from __future__ import annotations
 
-import re
 import shutil
 import zipfile
 from datetime import datetime
@@ -21,6 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
 from openpyxl.writer.excel import ExcelWriter
+
+from eplanning_common.domainkit.text import xml_text
 
 from . import columns as C
 from .model import DASH, View, fmt_int
@@ -124,11 +125,10 @@ def _styles() -> list[NamedStyle]:
     return out
 
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _xml_text(value: str) -> str:
-    value = _ILLEGAL_XML.sub("", value)
+    """Text for a cell written as sheet XML: what XML 1.0 cannot hold dropped (the door refuses it
+    already: domainkit.text), markup escaped."""
+    value = xml_text(value)
     if "&" in value or "<" in value or ">" in value:
         value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
@@ -228,7 +228,13 @@ class _Sheet:
                 self.ws.row_dimensions[self.row].outlineLevel = outline
             out = []
             for value, style in cells:
-                c = WriteOnlyCell(self.ws, value=value)
+                if isinstance(value, str):
+                    # text is text: openpyxl would make "=..." a live formula (an OPD name from an
+                    # import, a title) and refuse a control character
+                    c = WriteOnlyCell(self.ws, value=xml_text(value))
+                    c.data_type = "s"
+                else:
+                    c = WriteOnlyCell(self.ws, value=value)
                 c.style = style
                 out.append(c)
             self.ws.append(out)
@@ -448,7 +454,7 @@ def write_xlsx(view: View, path: Path) -> None:
     props = wb.properties
     props.creator = "E-Planning"
     props.lastModifiedBy = "E-Planning"
-    props.title = view.title
+    props.title = xml_text(view.title)
     props.subject = f"RKPD {view.pemda} {view.tahun_s} versi {view.nomor_versi}"
     props.created = view.fixed_time
     props.modified = view.fixed_time
