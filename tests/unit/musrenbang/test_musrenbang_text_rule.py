@@ -8,6 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
+import markdown_it  # requirements/dev.txt: the berita acara is parsed as CommonMark
 import pytest
 
 from eplanning_common import errors as rpc
@@ -16,8 +17,6 @@ from musrenbang.berita_acara import render_berita_acara
 from musrenbang.domain import UsulanInput, validate_usulan
 from musrenbang.domain.errors import ValidationError
 from musrenbang.usulan_actions import _input
-
-markdown_it = pytest.importorskip("markdown_it")
 
 MANIFEST = {"total": 2, "accepted_count": 1, "accepted_cost": "1000.00", "digest": "ab" * 32}
 
