@@ -148,7 +148,7 @@ def restore(path: Path, documents: Path, force: bool = False, sha256: str | None
     status = 0
     for name in manifest["databases"]:
         anchor = audit.parse_anchor(anchors[name]) if anchors.get(name) else None
-        status = max(status, verify_chain(name, chain_url(name), anchor))
+        status = max(status, verify_chain(name, chain_url(name), anchor, out=sys.stdout))
     log("restored: every audit chain holds its recorded head" if status == 0 else
         "restored, but an audit chain does not verify against its recorded head (above)")
     return status
