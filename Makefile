@@ -12,9 +12,10 @@ PYTEST_ARGS ?=
 # the slowest tests are listed at the end of every run (where the suite's time goes)
 PYTEST_DURATIONS ?= --durations=15
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore env
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
+	@echo "make compose-env  .env with random credentials for docker compose (also done by make up)"
 	@echo "make test   the whole test suite (starts what it needs)"
 	@echo "make down   stop the services and the gateway"
 	@echo "make fuzz   schemathesis against /v1 on its own stack: every role, more examples (FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES))"
@@ -56,8 +57,13 @@ refdata: migrate
 	$(BIN)/rkpd-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI) --pemda $(DEMO_PEMDA) --tahun $(DEMO_TAHUN)
 
-up: refdata
+up: refdata compose-env
 	@deploy/local/stack.sh start
+
+# .env: random RabbitMQ/PostgreSQL credentials and the gateway's JWT key for docker compose
+# (eplanning_common.cli.compose_env); created once, never overwritten. The local stack ignores it.
+compose-env: install
+	@$(BIN)/eplanning-compose-env --file .env
 
 down:
 	@deploy/local/stack.sh stop
