@@ -188,6 +188,6 @@ def test_the_compose_table_lists_exactly_what_docker_compose_interpolates():
 def test_the_other_readmes_link_to_the_table_instead_of_repeating_it(readme):
     text = (ROOT / readme).read_text(encoding="utf-8")
     assert re.search(r"(deploy/|\.\./)README\.md#configuration", text), f"{readme}: no link to the settings table"
-    repeated = [n for n in ("OUTBOX_BATCH_SIZE", "GATEWAY_LOGIN_MAX_FAILURES_ADDRESS", "GATEWAY_WEBHOOKS_RETRY_MAX_MS")
+    repeated = [n for n in ("OUTBOX_BATCH_SIZE", "GATEWAY_LOGIN_MAX_FAILURES_CLIENT", "GATEWAY_WEBHOOKS_RETRY_MAX_MS")
                 if f"`{n}` (" in text or f"| `{n}`" in text]
     assert not repeated, f"{readme} repeats settings with their defaults: {repeated}"
