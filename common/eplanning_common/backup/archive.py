@@ -33,20 +33,24 @@ def write(target: Path, staging: Path, manifest: dict) -> str:
     returns the archive's SHA-256."""
     partial = target.with_name(target.name + ".partial")
     body = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
-    # mode 600: the dumps hold password hashes and personal data
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
-            tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        info = tarfile.TarInfo(mf.MANIFEST)
-        info.size, info.mode, info.mtime = len(body), 0o600, 0
-        tar.addfile(info, io.BytesIO(body))
-        for name in manifest["members"]:
-            path = staging / name
-            info = tar.gettarinfo(str(path), arcname=name)
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mode = 0o600
-            with open(path, "rb") as f:
-                tar.addfile(info, f)
+    try:
+        # mode 600: the dumps hold password hashes and personal data
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            info = tarfile.TarInfo(mf.MANIFEST)
+            info.size, info.mode, info.mtime = len(body), 0o600, 0
+            tar.addfile(info, io.BytesIO(body))
+            for name in manifest["members"]:
+                path = staging / name
+                info = tar.gettarinfo(str(path), arcname=name)
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                info.mode = 0o600
+                with open(path, "rb") as f:
+                    tar.addfile(info, f)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     with open(partial, "rb") as f:
         digest = mf.digest_stream(f).sha256
     os.replace(partial, target)

@@ -133,10 +133,16 @@ def restore(path: Path, documents: Path, force: bool = False, sha256: str | None
     suffix = f"before_restore_{(now or _now()):%Y%m%dT%H%M%SZ}".lower()
     with tempfile.TemporaryDirectory(prefix="eplanning-restore-") as scratch:
         archive.extract(path, manifest, "databases/", Path(scratch))
+        done = []
         for name, member in manifest["databases"].items():
             target = targets[name]
-            aside = postgres.prepare(target, suffix)
-            postgres.restore(target.url, Path(scratch) / member.removeprefix("databases/"))
+            try:
+                aside = postgres.prepare(target, suffix)
+                postgres.restore(target.url, Path(scratch) / member.removeprefix("databases/"))
+            except (sa.exc.SQLAlchemyError, RuntimeError) as exc:
+                raise RuntimeError(f"{exc}\n  restored before it: {', '.join(done) or 'none'}; {target.database} may "
+                                   "exist empty. Fix the cause, then restore again with --force") from None
+            done.append(name)
             log(f"{name:<11} restored    {_safe(target.url)}" + (f"  (the previous one is now {aside})" if aside else ""))
     if restore_documents:
         if documents_in_use:
