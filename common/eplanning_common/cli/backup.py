@@ -114,6 +114,22 @@ def check(path: Path, sha256: str | None = None, log=print) -> dict:
     return manifest
 
 
+def move_aside(folder: Path, suffix: str) -> Path:
+    """Rename `folder` to `<folder>.<suffix>`; a mount point (a container's volume) cannot be
+    renamed, so then what it holds moves into `<folder>/.<suffix>/` instead. Nothing is deleted."""
+    aside = folder.with_name(f"{folder.name}.{suffix}")
+    try:
+        folder.rename(aside)
+        return aside
+    except OSError:
+        aside = folder / f".{suffix}"
+        aside.mkdir()
+        for child in list(folder.iterdir()):
+            if child != aside:
+                child.rename(aside / child.name)
+        return aside
+
+
 def restore(path: Path, documents: Path, force: bool = False, sha256: str | None = None, now: datetime | None = None,
             log=print) -> int:
     manifest = check(path, sha256, log)
@@ -146,9 +162,7 @@ def restore(path: Path, documents: Path, force: bool = False, sha256: str | None
             log(f"{name:<11} restored    {_safe(target.url)}" + (f"  (the previous one is now {aside})" if aside else ""))
     if restore_documents:
         if documents_in_use:
-            aside_dir = documents.with_name(f"{documents.name}.{suffix}")
-            documents.rename(aside_dir)
-            log(f"documents   the previous folder is now {aside_dir}")
+            log(f"documents   the previous files are now in {move_aside(documents, suffix)}")
         count = archive.extract(path, manifest, manifest["documents"]["rkpd"], documents)
         log(f"documents   {count} files into {documents}")
     status = 0

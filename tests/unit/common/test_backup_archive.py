@@ -149,3 +149,29 @@ def test_the_password_goes_to_libpq_through_the_environment_not_the_command_line
     conninfo, env = postgres._libpq("postgresql://rkpd:s3cr%27t@db.example:5433/eplanning_rkpd?sslmode=require")
     assert "s3cr" not in conninfo and env["PGPASSWORD"] == "s3cr't"
     assert conninfo == "host='db.example' port='5433' user='rkpd' dbname='eplanning_rkpd' sslmode='require'"
+
+
+def test_documents_are_moved_aside_never_deleted_even_from_a_mount_point(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from eplanning_common.cli.backup import move_aside
+
+    folder = tmp_path / "rkpd"
+    (folder / "12.21").mkdir(parents=True)
+    (folder / "12.21" / "rkpd.json").write_text("v1")
+    assert move_aside(folder, "before_restore_x") == tmp_path / "rkpd.before_restore_x"
+    assert (tmp_path / "rkpd.before_restore_x" / "12.21" / "rkpd.json").read_text() == "v1"
+
+    (folder / "12.21").mkdir(parents=True)
+    (folder / "12.21" / "rkpd.json").write_text("v2")
+    real_rename = Path.rename
+
+    def mount_point(self, target):  # renaming a volume's mount point fails (EBUSY)
+        if self == folder:
+            raise OSError(16, "Device or resource busy")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", mount_point)
+    aside = move_aside(folder, "before_restore_y")
+    assert aside == folder / ".before_restore_y"
+    assert (aside / "12.21" / "rkpd.json").read_text() == "v2" and sorted(p.name for p in folder.iterdir()) == [aside.name]
