@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from eplanning_common import audit
-from eplanning_common.backup import manifest as mf, postgres
+from eplanning_common.backup import archive as archive_module, manifest as mf, postgres
 from eplanning_common.cli import backup as backup_cli
 from eplanning_common.db import UnitOfWork
 from eplanning_common.migrations import migrate
@@ -154,3 +154,18 @@ def test_backup_drop_everything_restore_and_the_chains_and_the_rkpd_are_intact(i
     assert aside == sa.engine.make_url(urls["pokir"]).database + "_before_restore_20261208t010203z"
     assert fingerprint(f"{support.PG_URI}/{aside}") == before["pokir"]
     assert postgres.inspect(urls["pokir"]).tables == 0
+
+    # an archive whose dump is older than the head recorded with it (a dump swapped for an older
+    # one, the manifest recomputed): restored, but the chain does not hold its head: exit 1
+    staging = tmp_path / "older"
+    (staging / "databases").mkdir(parents=True)
+    (staging / "databases" / "musrenbang.dump").write_bytes(archive_module.read_member(archive, "databases/musrenbang.dump"))
+    seq, head = anchors["musrenbang"].split(":")
+    (staging / mf.ANCHORS).write_text(json.dumps({"musrenbang": f"{int(seq) + 1}:{head}"}))
+    older = tmp_path / "older.tar"
+    archive_module.write(older, staging, mf.build("2026-12-08T01:00:00Z", {"musrenbang": "databases/musrenbang.dump"},
+                                                  {}, archive_module.staged_members(staging)))
+    capsys.readouterr()
+    assert backup_cli.main(["restore", str(older), "--force", "--documents", str(documents)]) == 1
+    out = capsys.readouterr().out
+    assert "musrenbang  BROKEN" in out and "entries were removed from the end" in out
