@@ -10,6 +10,7 @@ Compose table lists exactly the `${NAME}` docker-compose.yml interpolates.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def component_of(path: Path) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
 def code_settings() -> dict[str, set[str]]:
     """variable (pattern) -> the components whose code reads it."""
     files = [*ROOT.glob("common/eplanning_common/**/*.py"), *ROOT.glob("services/*/*/**/*.py"),
