@@ -12,13 +12,16 @@ PYTEST_ARGS ?=
 # the slowest tests are listed at the end of every run (where the suite's time goes)
 PYTEST_DURATIONS ?= --durations=15
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
+	@echo "make compose-env  .env with random credentials for docker compose (also done by make up)"
 	@echo "make test   the whole test suite (starts what it needs)"
 	@echo "make down   stop the services and the gateway"
 	@echo "make fuzz   schemathesis against /v1 on its own stack: every role, more examples (FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES))"
 	@echo "make audit-verify  check the hash-chained audit log of every service and the gateway"
+	@echo "make backup  one dated archive in var/backups: the five databases, the RKPD files, the audit heads, a manifest"
+	@echo "make restore ARCHIVE=var/backups/eplanning-<time>.tar [FORCE=1]  stop the stack, check, restore, verify"
 	@echo "make bench  benchmarks beside their same-run references (make up first for the gateway part);"
 	@echo "            results in bench/results.md and bench/results.json, also in README.md"
 	@echo "make load   deadline day: 304 desa operators submitting usulan for 60 s (make up first);"
@@ -54,8 +57,13 @@ refdata: migrate
 	$(BIN)/rkpd-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI) --pemda $(DEMO_PEMDA) --tahun $(DEMO_TAHUN)
 
-up: refdata
+up: refdata compose-env
 	@deploy/local/stack.sh start
+
+# .env: random RabbitMQ/PostgreSQL credentials and the gateway's JWT key for docker compose
+# (eplanning_common.cli.compose_env); created once, never overwritten. The local stack ignores it.
+compose-env: install
+	@$(BIN)/eplanning-compose-env --file .env
 
 down:
 	@deploy/local/stack.sh stop
@@ -83,6 +91,20 @@ fuzz: install infra
 # and the head SEQ:HASH to keep elsewhere, or the first broken link; exit status 1 when one is broken.
 audit-verify: install
 	$(BIN)/eplanning-audit verify --all
+
+# Backup and restore (eplanning_common.cli.backup; deploy/README.md "Backup and restore"): one archive
+# var/backups/eplanning-<UTC time>.tar (+ .sha256) with a pg_dump of the five databases, the RKPD
+# files, each audit chain's head and a SHA-256 manifest. restore stops the local stack, checks the
+# archive, restores into fresh databases (FORCE=1 renames non-empty ones aside), verifies the chains
+# against the recorded heads; `make up` starts the stack again.
+BACKUP_DIR ?= var/backups
+backup: install
+	$(BIN)/eplanning-backup create --out $(BACKUP_DIR)
+
+restore: install infra
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=$(BACKUP_DIR)/eplanning-<time>.tar [FORCE=1]"; exit 2; }
+	@deploy/local/stack.sh stop
+	$(BIN)/eplanning-backup restore "$(ARCHIVE)" $(if $(FORCE),--force)
 
 # The benchmark harness (bench/run.py; not tests): gateway, event pipeline, RKPD at SCALE=1/5/10, CPU
 # per service. Writes bench/results.json and bench/results.md (committed) and the README table.

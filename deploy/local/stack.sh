@@ -29,7 +29,8 @@ case "${1:-}" in
       started_now=1
       # the keys that sign RPC identities (gateway, rkpd): created once in var/keys, never overwritten
       .venv/bin/eplanning-keys generate
-      setsid nohup .venv/bin/honcho start -f deploy/local/Procfile -d . >"$LOG/stack.log" 2>&1 < /dev/null &
+      # -e: not the root .env, which holds Docker Compose's credentials (make compose-env)
+      setsid nohup .venv/bin/honcho start -f deploy/local/Procfile -d . -e deploy/local/stack.env >"$LOG/stack.log" 2>&1 < /dev/null &
       echo $! >"$PIDFILE"
       echo "stack: started (pid $!, logs in $LOG/stack.log)"
     fi

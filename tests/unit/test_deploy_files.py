@@ -286,3 +286,55 @@ def test_rpc_identity_keys_each_container_holds_only_what_it_needs(compose):
     command = " ".join(keys_job["command"])
     assert "gateway.key /keys/gateway/" in command and "rkpd.key /keys/rkpd/" in command
     assert "gateway.key" not in command.split("/keys/public/")[0].split("&&")[-1]
+
+
+# --- (c) credentials: from the generated .env, none in the file ------------------------------
+
+
+def _interpolated(text: str) -> list[tuple[str, str | None]]:
+    """Each ${NAME...} of the file: (NAME, the default or None when it has none)."""
+    import re
+
+    return [(m.group(1), m.group(3) if m.group(2) in (":-", "-") else None)
+            for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}", text)]
+
+
+def test_no_credential_is_written_in_the_compose_file(compose):
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    assert "guest" not in text
+    assert "${POSTGRES_PASSWORD:-" not in text
+    from eplanning_common.cli.compose_env import GENERATED
+
+    for name, default in _interpolated(text):
+        # a variable without a default must be one `make compose-env` generates
+        assert default is not None or name in GENERATED, f"${{{name}}} has no default and is not generated"
+    secrets = {"RABBITMQ_PASSWORD", "POSTGRES_PASSWORD", "GATEWAY_JWT_SECRET"}
+    assert not [(n, d) for n, d in _interpolated(text) if n in secrets and d], "a default password"
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert compose["services"]["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD:?")
+
+
+def test_only_the_gateway_holds_the_token_key_and_it_survives_a_recreation(compose):
+    for name, service in compose["services"].items():
+        env = service.get("environment", {})
+        assert ("GATEWAY_JWT_SECRET" in env) == (name == "gateway"), name
+    gateway = compose["services"]["gateway"]
+    assert gateway["environment"]["GATEWAY_JWT_SECRET"].startswith("${GATEWAY_JWT_SECRET:?")
+    assert "gateway-data:/app/var" in gateway["volumes"] and "gateway-data" in compose["volumes"]
+
+
+def test_the_credentials_file_is_neither_committed_nor_built_into_the_image():
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
+    assert "-e deploy/local/stack.env" in (ROOT / "deploy" / "local" / "stack.sh").read_text()  # honcho skips it
+
+
+def test_the_backup_tool_runs_on_demand_with_the_documents(compose):
+    backup = compose["services"]["backup"]
+    assert backup["profiles"] == ["tools"] and backup["entrypoint"] == ["eplanning-backup"]
+    rkpd = compose["services"]["rkpd"]
+    documents = [v.split(":")[0] for v in rkpd.get("volumes", [])
+                 if v.split(":")[1] == rkpd["environment"].get("RKPD_OUTPUT_DIR")]
+    for volume in documents:  # the RKPD files, where they are files, are archived too
+        assert f"{volume}:{backup['environment']['RKPD_OUTPUT_DIR']}" in backup["volumes"]
+    assert "postgresql-client" in (ROOT / "deploy" / "Dockerfile").read_text()

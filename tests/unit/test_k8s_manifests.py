@@ -9,7 +9,11 @@
   schemas committed under deploy/schemas/crds (made strict the same way);
 - then the rules of issue #9: requests and limits, readiness and liveness probes, autoscaling with
   the seasons, PodDisruptionBudgets, a PostgreSQL per service wired to its pods, one broker user per
-  component, quorum queues and a dead-letter policy on every queue.
+  component, quorum queues and a dead-letter policy on every queue;
+- and #19's backups: WAL archiving and a nightly base backup of every cluster into the object store
+  (CloudNativePG's Barman Cloud Plugin; ScheduledBackup and ObjectStore are checked against the
+  fields of their API references, their CRDs not being vendored), and the point-in-time recovery
+  example kept equal to the cluster it recovers.
 """
 from __future__ import annotations
 
@@ -161,10 +165,58 @@ def crd_schemas() -> dict[tuple[str, str], dict]:
 CRD_SCHEMAS = crd_schemas()
 
 
+def structural_schemas() -> dict[tuple[str, str], dict]:
+    """Kinds whose CRD is not vendored (no registry package ships it): the backup resources of
+    CloudNativePG and its Barman Cloud Plugin, checked against the fields their API references
+    document, strictly (an unknown field is an error). ObjectStore's `configuration` has the very
+    schema of the Cluster's in-tree `backup.barmanObjectStore` (the plugin says so), so that part is
+    the vendored CRD's."""
+    cluster = CRD_SCHEMAS[("postgresql.cnpg.io/v1", "Cluster")]["properties"]["spec"]["properties"]["backup"]
+
+    def kind(spec: dict) -> dict:
+        return {"type": "object", "required": ["apiVersion", "kind", "metadata", "spec"], "additionalProperties": False,
+                "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                               "metadata": {"type": "object"}, "spec": spec}}
+
+    plugin_configuration = {"type": "object", "required": ["name"], "additionalProperties": False,
+                            "properties": {"name": {"type": "string"},
+                                           "parameters": {"type": "object", "additionalProperties": {"type": "string"}}}}
+    scheduled_backup = {
+        "type": "object", "required": ["schedule", "cluster"], "additionalProperties": False,
+        "properties": {
+            # robfig/cron with seconds: six fields
+            "schedule": {"type": "string", "pattern": r"^\S+( \S+){5}$"},
+            "cluster": {"type": "object", "required": ["name"], "additionalProperties": False,
+                        "properties": {"name": {"type": "string"}}},
+            "suspend": {"type": "boolean"}, "immediate": {"type": "boolean"},
+            "backupOwnerReference": {"enum": ["none", "self", "cluster"]},
+            "target": {"enum": ["primary", "prefer-standby"]},
+            "method": {"enum": ["barmanObjectStore", "volumeSnapshot", "plugin"]},
+            "pluginConfiguration": plugin_configuration,
+            "online": {"type": "boolean"},
+            "onlineConfiguration": {"type": "object", "additionalProperties": False, "properties": {
+                "immediateCheckpoint": {"type": "boolean"}, "waitForArchive": {"type": "boolean"}}},
+        },
+    }
+    object_store = {
+        "type": "object", "required": ["configuration"], "additionalProperties": False,
+        "properties": {"configuration": cluster["properties"]["barmanObjectStore"],
+                       "retentionPolicy": cluster["properties"]["retentionPolicy"],
+                       "instanceSidecarConfiguration": {"type": "object"}},
+    }
+    return {("postgresql.cnpg.io/v1", "ScheduledBackup"): kind(scheduled_backup),
+            ("barmancloud.cnpg.io/v1", "ObjectStore"): kind(object_store)}
+
+
+STRUCTURAL_SCHEMAS = structural_schemas()
+
+
 def validate(doc: dict) -> None:
     key = (doc["apiVersion"], doc["kind"])
     if key in CRD_SCHEMAS:
         jsonschema.Draft7Validator(CRD_SCHEMAS[key]).validate(doc)
+    elif key in STRUCTURAL_SCHEMAS:
+        jsonschema.Draft7Validator(STRUCTURAL_SCHEMAS[key]).validate(doc)
     else:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
@@ -216,8 +268,26 @@ def _typo_in_pdb(docs):
     by_kind(docs, "PodDisruptionBudget")["renja"]["spec"]["maxUnavailabe"] = 1
 
 
+def _typo_in_scheduled_backup(docs):
+    by_kind(docs, "ScheduledBackup")["pg-rkpd-nightly"]["spec"]["methods"] = "plugin"
+
+
+def _five_field_cron_in_scheduled_backup(docs):
+    by_kind(docs, "ScheduledBackup")["pg-rkpd-nightly"]["spec"]["schedule"] = "0 18 * * *"
+
+
+def _typo_in_object_store(docs):
+    by_kind(docs, "ObjectStore")["eplanning-backups"]["spec"]["configuration"]["wal"]["compresion"] = "gzip"
+
+
+def _bad_retention_in_object_store(docs):
+    by_kind(docs, "ObjectStore")["eplanning-backups"]["spec"]["retentionPolicy"] = "30 days"
+
+
 @pytest.mark.parametrize("mutate", [_typo_in_deployment, _typo_in_probe, _typo_in_scaled_object,
-                                    _wrong_type_in_cluster, _typo_in_rabbitmq, _typo_in_pdb])
+                                    _wrong_type_in_cluster, _typo_in_rabbitmq, _typo_in_pdb,
+                                    _typo_in_scheduled_backup, _five_field_cron_in_scheduled_backup,
+                                    _typo_in_object_store, _bad_retention_in_object_store])
 def test_a_broken_manifest_is_rejected(base, mutate):
     docs = copy.deepcopy(base)
     mutate(docs)
@@ -346,6 +416,52 @@ def test_each_service_has_its_own_postgresql_wired_to_its_pods(base):
                                                                     "ScaledObject").items()}
     for name, replicas in busiest.items():
         assert replicas * 17 < int(clusters[f"pg-{name}"]["spec"]["postgresql"]["parameters"]["max_connections"]), name
+
+
+BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
+
+
+def test_every_cluster_archives_its_wal_and_is_backed_up_every_night(base):
+    clusters, schedules = by_kind(base, "Cluster"), by_kind(base, "ScheduledBackup")
+    (store,) = by_kind(base, "ObjectStore").values()
+    for name, cluster in clusters.items():
+        (plugin,) = [p for p in cluster["spec"]["plugins"] if p["name"] == BARMAN_PLUGIN]
+        assert plugin["isWALArchiver"] is True, name  # continuous archiving: point-in-time recovery
+        assert plugin["parameters"] == {"barmanObjectName": store["metadata"]["name"]}, name
+        nightly = [s["spec"] for s in schedules.values() if s["spec"]["cluster"]["name"] == name]
+        assert len(nightly) == 1, name
+        assert nightly[0]["method"] == "plugin" and nightly[0]["pluginConfiguration"]["name"] == BARMAN_PLUGIN
+        seconds, minutes, hours, *rest = nightly[0]["schedule"].split()
+        assert rest == ["*", "*", "*"], f"{name}: a base backup every day"
+    assert {s["spec"]["cluster"]["name"] for s in schedules.values()} == set(clusters)
+    assert len({s["spec"]["schedule"] for s in schedules.values()}) == len(schedules), "staggered"
+    assert re.fullmatch(r"[1-9][0-9]*d", store["spec"]["retentionPolicy"])
+    secrets = {d["metadata"]["name"]: d for d in _load_docs(K8S / "secrets.example.yaml")}
+    for ref in store["spec"]["configuration"]["s3Credentials"].values():
+        assert ref["key"] in secrets[ref["name"]]["stringData"], ref
+
+
+def test_the_point_in_time_recovery_example_is_its_cluster_recovered_from_the_store(base):
+    (doc,) = _load_docs(K8S / "recovery" / "pg-rkpd-pitr.yaml")
+    validate(doc)
+    original = by_kind(base, "Cluster")[doc["metadata"]["name"]]
+    (store,) = by_kind(base, "ObjectStore").keys()  # its name
+    spec = copy.deepcopy(doc["spec"])
+    recovery = spec.pop("bootstrap")["recovery"]
+    (origin,) = spec.pop("externalClusters")
+    assert recovery["source"] == origin["name"]
+    assert (recovery["database"], recovery["owner"]) == (original["spec"]["bootstrap"]["initdb"]["database"],
+                                                         original["spec"]["bootstrap"]["initdb"]["owner"])
+    assert origin["plugin"] == {"name": BARMAN_PLUGIN, "parameters": {
+        "barmanObjectName": store, "serverName": original["metadata"]["name"]}}
+    from datetime import datetime
+    assert datetime.fromisoformat(recovery["recoveryTarget"]["targetTime"]).utcoffset() is not None
+    (archiver,) = spec.pop("plugins")
+    assert archiver["isWALArchiver"] and archiver["parameters"]["barmanObjectName"] == store
+    assert archiver["parameters"]["serverName"] != original["metadata"]["name"], "a new archive, not the old one"
+    rest = {k: v for k, v in original["spec"].items() if k not in ("bootstrap", "plugins")}
+    assert spec == rest, "the recovery example drifted from postgres.yaml"
+    assert doc["metadata"] == {k: v for k, v in original["metadata"].items()}
 
 
 def test_each_component_connects_to_the_broker_as_its_own_user(base):
