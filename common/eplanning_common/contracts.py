@@ -75,7 +75,8 @@ def _data_schema(payload: dict, message_name: str) -> dict:
 
 def messages_by_type(doc: dict) -> dict[str, dict]:
     """CloudEvents type → {channel, routing_key, payload (the envelope's schema), data (the schema of
-    its `data`)} for every message in the document. A message's `name` is its routing key."""
+    its `data`), message (the message object)} for every message in the document. A message's `name`
+    is its routing key."""
     found = {}
     for channel_name, channel in doc.get("channels", {}).items():
         service = channel["address"].removesuffix(".events")
@@ -89,6 +90,7 @@ def messages_by_type(doc: dict) -> dict[str, dict]:
                 "routing_key": routing_key,
                 "payload": payload,
                 "data": _data_schema(payload, routing_key),
+                "message": message,
             }
     return found
 

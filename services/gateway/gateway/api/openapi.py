@@ -128,14 +128,15 @@ def _operation(op: Operation) -> dict:
 
 
 def build(operations: Iterable[Operation], *, title: str = "E-Planning API", version: str = "1.0.0",
-          server: str = "/") -> dict[str, Any]:
+          server: str = "/", webhooks: tuple[dict, dict] | None = None) -> dict[str, Any]:
+    """`webhooks`: (the `webhooks` section, the schemas it refers to), from gateway.api.openapi_webhooks."""
     paths: dict[str, dict] = {}
     tags = []
     for op in operations:
         paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op)
         if op.tag not in tags:
             tags.append(op.tag)
-    return {
+    doc = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
@@ -153,6 +154,16 @@ def build(operations: Iterable[Operation], *, title: str = "E-Planning API", ver
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+    if webhooks is not None:
+        sections, schemas = webhooks
+        clash = set(schemas) & set(doc["components"]["schemas"])
+        if clash:
+            raise ValueError(f"webhook schemas clash with the API's: {sorted(clash)}")
+        doc["webhooks"] = sections
+        doc["components"]["schemas"].update(schemas)
+        doc["tags"].append({"name": "webhook deliveries", "description": "What the platform POSTs to a partner's "
+                            "webhook URL (services/gateway/README.md, Partner integration)"})
+    return doc
 
 
 class OpenApiDocument:
