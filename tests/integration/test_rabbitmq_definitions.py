@@ -15,6 +15,8 @@ and AMQP_TOPOLOGY=definitions, and is refused what it does not need:
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.parse
 import uuid
@@ -28,10 +30,12 @@ from nameko.rpc import rpc
 
 from eplanning_common import rabbitmq_definitions as rd
 from eplanning_common.consumer import event_handler
+from eplanning_common.envelope import make_event
 from eplanning_common.publisher import open_connection
 from eplanning_common.topology import PROJECT_TOPOLOGY, TopologyMissing, Topology, verify
 
 from . import support
+from .conftest import ROOT
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -286,6 +290,28 @@ def test_a_partner_reads_the_events_through_its_own_queues_and_nothing_else(part
         channel.basic_consume(own, callback=lambda m: None)  # consuming its own queue is allowed
     finally:
         conn.close()
+    # the example subscriber the README gives partners works with the partner account
+    proc = subprocess.Popen([sys.executable, str(ROOT / "contracts" / "examples" / "subscriber.py"),
+                             "--amqp", partner.uri("partner.acme"), "--exchange", "rkpd.events", "--pattern", "#",
+                             "--queue", "partner.acme.example", "--limit", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening on rkpd.events" in proc.stdout.readline(), proc.stderr.read() if proc.poll() else ""
+        event = make_event("rkpd", "rkpd.published.v1", "R-1", {}, "12.21", 2027)
+        publisher = open_connection(partner.uri("rkpd"))
+        try:
+            publisher.channel().basic_publish_confirm(
+                amqp.Message(json.dumps(event).encode(), content_type="application/json", delivery_mode=2),
+                exchange="rkpd.events", routing_key="rkpd.published.v1", mandatory=True, confirm_timeout=10)
+        finally:
+            publisher.close()
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert json.loads(out.strip().splitlines()[-1])["subject"] == "R-1"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     # its queues get their own bounded policy, not the stages' dead-letter ones
     queue = wait_for(lambda: partner.queues()[own].get("policy") and partner.queues()[own], what="the policy")
     assert queue["policy"] == "partner.acme"
