@@ -107,8 +107,14 @@ def test_each_webhook_body_schema_is_the_event_envelope_and_its_example_validate
     assert checked == len(document["webhooks"]) - 1  # every event but the ping has its recorded example
 
 
-def test_free_text_is_never_required_in_a_webhook_body():
+def test_free_text_is_never_required_in_a_webhook_body(document):
+    from eplanning_common import contracts
     from gateway.api.openapi_webhooks import not_required_free_text
+
+    # deliveries leave free text out unless the pemda opted in (gateway.webhooks.freetext)
+    assert "permasalahan" in contracts.load()["components"]["schemas"]["UsulanData"]["required"]
+    assert "permasalahan" not in document["components"]["schemas"]["UsulanData"]["required"]
+    assert "usulan_id" in document["components"]["schemas"]["UsulanData"]["required"]
 
     schema = {"type": "object", "required": ["a", "b"], "properties": {
         "a": {"type": "string", "x-free-text": True}, "b": {"type": "string"},
