@@ -1,14 +1,18 @@
 """The published event contract (contracts/asyncapi.yaml): look up and validate events.
 
+Each message of the document has as its payload the whole CloudEvents envelope — the shared
+`components/schemas/CloudEvent` with the message's `type` and the schema of its `data`
+(`envelope_payload`) — and its `name` is its routing key. Events are validated whole against it.
+
 Tests set EPLANNING_CONTRACT_CHECK=strict so that every event a service emits is validated at the
 moment it is written to the outbox: an event missing from the document, or whose envelope or data
-does not match its schema, fails the test that caused it.
+does not match its message's payload schema, fails the test that caused it.
 
 Consumers check what they receive with `ReceivedEvents` (always, not only in tests): the type must
-be in the document and the data must match its schema, read tolerantly — members the document
-does not name are accepted (a later revision may add an optional field or a CloudEvents extension
-attribute without parking every event at a consumer that still runs the older document), but a
-missing member, a wrong type or a broken pattern is refused.
+be in the document and the envelope must match its payload schema, read tolerantly — members the
+document does not name are accepted (a later revision may add an optional field or a CloudEvents
+extension attribute without parking every event at a consumer that still runs the older document),
+but a missing member, a wrong type or a broken pattern is refused.
 """
 import functools
 import os

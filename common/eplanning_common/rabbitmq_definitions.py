@@ -38,12 +38,14 @@ that one, and do not load the committed one at boot: importing a user resets its
 
 Partners. An integration partner that reads the events over AMQP gets a user `partner.<name>` of its
 own, generated on demand and imported beside the rest (`eplanning-topology partner-definitions
---name acme`, deploy/README.md): it may declare, bind and consume only queues named
-`partner.<name>.*`, bind them only to the four service exchanges, and nothing else — no publish on a
-service exchange or the default exchange, no RPC (no right on `nameko-rpc`), no other queue. Its
-queues have a policy of their own: bounded (PARTNER_MAX_LENGTH messages, PARTNER_MESSAGE_TTL_MS; the
-oldest are dropped, not dead-lettered), so a partner that stops reading cannot fill the broker that
-the stages depend on, and cannot make the publishers' confirms fail (no reject-publish).
+--name acme --free-text-agreed`, deploy/README.md): it may declare, bind and consume only queues
+named `partner.<name>.*`, bind them only to the four service exchanges, and nothing else — no
+publish on a service exchange or the default exchange, no RPC (no right on `nameko-rpc`), no other
+queue. Its queues have a policy of their own: bounded (PARTNER_MAX_LENGTH messages,
+PARTNER_MESSAGE_TTL_MS; the oldest are dropped, not dead-lettered), so a partner that stops reading
+cannot fill the broker that the stages depend on, and cannot make the publishers' confirms fail
+(no reject-publish). What it reads is every event whole, free text included, of every pemda on the
+broker: permissions cannot filter message contents (the webhooks worker does that for webhooks).
 """
 from __future__ import annotations
 

@@ -35,7 +35,10 @@ def test_partner_names_are_checked():
 
 def test_the_command_prints_importable_definitions_with_a_password_hash_from_the_environment(capsys, monkeypatch):
     monkeypatch.setenv("RABBITMQ_PASSWORD_PARTNER_ACME", "rahasia")
-    assert cli.main(["partner-definitions", "--name", "acme", "--passwords-from-env"]) == 0
+    with pytest.raises(SystemExit):  # the operator must state the pemdas' agreement on free text
+        cli.main(["partner-definitions", "--name", "acme", "--passwords-from-env"])
+    assert "--free-text-agreed" in capsys.readouterr().err
+    assert cli.main(["partner-definitions", "--name", "acme", "--passwords-from-env", "--free-text-agreed"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) == {"users", "permissions", "policies"}  # adds to a loaded vhost, changes nothing else
     [user] = doc["users"]
@@ -44,6 +47,6 @@ def test_the_command_prints_importable_definitions_with_a_password_hash_from_the
     assert doc["policies"][0]["pattern"] == r"^partner\.acme\."
     monkeypatch.delenv("RABBITMQ_PASSWORD_PARTNER_ACME")
     with pytest.raises(SystemExit, match="RABBITMQ_PASSWORD_PARTNER_ACME"):
-        cli.main(["partner-definitions", "--name", "acme", "--passwords-from-env"])
+        cli.main(["partner-definitions", "--name", "acme", "--passwords-from-env", "--free-text-agreed"])
     with pytest.raises(SystemExit):
-        cli.main(["partner-definitions", "--name", "Acme"])
+        cli.main(["partner-definitions", "--name", "Acme", "--free-text-agreed"])
