@@ -7,7 +7,8 @@
 
 Runnable against `make up` (needs only `kombu`), and with a partner account `partner.<name>` on a
 production broker, which may declare, bind and consume only queues named `partner.<name>.*`: the
-exchange is checked (a passive declare), never declared. Declare the queue once before relying on it:
+exchange is only checked (a passive declare); it is declared only when it does not exist yet, which
+happens on a developer's broker before the service first ran (a partner account may not do that). Declare the queue once before relying on it:
 events published while no queue is bound are not kept for you. Delivery is at least once —
 deduplicate on the CloudEvents `id` (here an in-memory set; keep it in your database in real use,
 in the same transaction as your effect). Ack only after your effect is stored.
@@ -44,6 +45,10 @@ def main() -> None:
         received += 1
 
     with Connection(args.amqp) as conn:
+        try:
+            exchange(conn.channel()).declare()
+        except conn.channel_errors:  # 404: not declared yet (a fresh local broker)
+            Exchange(args.exchange, type="topic", durable=True)(conn.channel()).declare()
         with conn.Consumer(queue, callbacks=[on_message], accept=["json"]):
             print(f"listening on {args.exchange} [{args.pattern}] via queue {args.queue}", flush=True)
             while not args.limit or received < args.limit:
