@@ -15,6 +15,7 @@ extension attribute without parking every event at a consumer that still runs th
 but a missing member, a wrong type or a broken pattern is refused.
 """
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -208,6 +209,19 @@ class ReceivedEvents:
 
     def check(self, envelope: dict) -> None:
         self._checker.check(envelope)
+
+
+def record_emitted(envelope: dict) -> None:
+    """With EPLANNING_CONTRACT_RECORD=FILE, append each event a service emits to FILE (JSON lines):
+    where the document's examples come from. A new message's example is one of these, copied in
+    (tests/unit/common/test_contracts.py checks that every message has one and that it validates):
+
+        EPLANNING_CONTRACT_RECORD=var/events.jsonl .venv/bin/python -m pytest tests/integration/test_e2e_cycle.py
+    """
+    path = os.environ.get("EPLANNING_CONTRACT_RECORD")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(envelope, ensure_ascii=False, sort_keys=False) + "\n")
 
 
 def strict() -> bool:

@@ -209,3 +209,16 @@ def test_every_rkpd_event_is_documented_and_nothing_else_is_claimed():
 
     documented = {t for t in contracts.messages_by_type(contracts.load()) if ".rkpd." in t}
     assert documented == {f"id.eplanning.rkpd.{key}" for key in assembly.ALL_EVENTS}
+
+
+def test_emitted_events_are_recorded_only_when_asked(tmp_path, monkeypatch):
+    import json
+
+    event = make_event("musrenbang", "usulan.submitted.v1", "U1", {"usulan_id": "U1"}, "12.21", 2027)
+    monkeypatch.delenv("EPLANNING_CONTRACT_RECORD", raising=False)
+    contracts.record_emitted(event)  # nothing to write to
+    path = tmp_path / "events.jsonl"
+    monkeypatch.setenv("EPLANNING_CONTRACT_RECORD", str(path))
+    contracts.record_emitted(event)
+    contracts.record_emitted(event)
+    assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == [event, event]
