@@ -115,6 +115,10 @@ def test_free_text_is_never_required_in_a_webhook_body(document):
     assert "permasalahan" in contracts.load()["components"]["schemas"]["UsulanData"]["required"]
     assert "permasalahan" not in document["components"]["schemas"]["UsulanData"]["required"]
     assert "usulan_id" in document["components"]["schemas"]["UsulanData"]["required"]
+    # the example is a delivery as a pemda that did not opt in receives it
+    media = document["webhooks"]["id.eplanning.musrenbang.usulan.submitted.v1"]["post"]["requestBody"]["content"]
+    [example] = media["application/cloudevents+json"]["examples"].values()
+    assert "usulan_id" in example["value"]["data"] and "permasalahan" not in example["value"]["data"]
 
     schema = {"type": "object", "required": ["a", "b"], "properties": {
         "a": {"type": "string", "x-free-text": True}, "b": {"type": "string"},

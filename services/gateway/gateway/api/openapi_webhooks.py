@@ -8,7 +8,8 @@ else is retried). The contract's schemas are copied into `components/schemas` un
 names, so its `#/components/schemas/...` references hold in the OpenAPI document too.
 
 Free text (`x-free-text: true` in the contract) is left out of deliveries unless the pemda opted
-in (gateway.webhooks.freetext), so here such a property is never `required`.
+in (gateway.webhooks.freetext), so here such a property is never `required`, and the examples show
+a delivery as a pemda that did not opt in receives it (the same FreeText rule removes it).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import logging
 from typing import Any
 
 from ..webhooks import signing
+from ..webhooks.freetext import FreeText
 from ..webhooks.sender import CONTENT_TYPE, USER_AGENT
 from ..webhooks.store import PING_ROUTING_KEY, PING_SERVICE
 
@@ -105,10 +107,12 @@ def build(contract: dict) -> tuple[dict, dict]:
 
     schemas = not_required_free_text(contract["components"]["schemas"])
     webhooks = {}
+    for_partners = FreeText.from_contract(doc=contract).for_partners
     for event_type, found in sorted(contracts.messages_by_type(contract).items()):
         message = found["message"]
+        examples = [{**example, "payload": for_partners(example["payload"])} for example in message.get("examples") or []]
         webhooks[event_type] = _webhook(event_type, message.get("summary", ""), not_required_free_text(found["payload"]),
-                                        message.get("examples") or [])
+                                        examples)
     webhooks[PING_TYPE] = _webhook(
         PING_TYPE, "the test a subscription's administrator asks for (POST /v1/webhooks/subscriptions/{id}/test)",
         contracts.envelope_payload(PING_TYPE, {"$ref": "#/components/schemas/WebhookPingData"}), [])
