@@ -26,7 +26,8 @@ Dead-lettering. Every queue has exactly one policy that names its dead-letter ta
   q.C.S.K.dead     -> eplanning.dlx -> eplanning.dead-letters (only if a parked message is itself
                       dead-lettered: RabbitMQ 4's default delivery limit on quorum queues, say)
   rpc-*, rpc.reply-* -> eplanning.dlx (expired or repeatedly crashing requests and replies)
-  anything else    -> eplanning.dlx (lowest-priority catch-all, e.g. a partner's own queue)
+  partner.<name>.* -> nowhere: bounded, the oldest dropped (see Partners below)
+  anything else    -> eplanning.dlx (lowest-priority catch-all)
   eplanning.dead-letters: the end of the line; bounded (100,000 messages, 14 days, oldest dropped).
 
 Users. One per component, with configure/write/read limited to what that component does at run
