@@ -14,7 +14,7 @@ from eplanning_common.identity_tokens import IdentitySigner
 from eplanning_common.service_grants import GATEWAY
 
 from . import json_body, settings
-from .api import binding, catalog, openapi, openapi_webhooks
+from .api import binding, catalog, openapi
 from .api.idempotency import SqlIdempotencyStore
 from .api.openapi import OpenApiDocument
 from .auth import resources as auth_resources
@@ -78,8 +78,7 @@ def create_app(
     auth_resources.add_routes(app, auth, trusted_proxy_hops)
     catalog.check_unique(catalog.DOCUMENTED)
     binding.add_routes(app, binding.Binding(rpc, idempotency_store, deps=deps), catalog.OPERATIONS)
-    app.add_route("/v1/openapi.json", OpenApiDocument(openapi.build(catalog.DOCUMENTED,
-                                                                    webhooks=openapi_webhooks.from_contract())))
+    app.add_route("/v1/openapi.json", OpenApiDocument(openapi.build(catalog.DOCUMENTED)))
     return app
 
 

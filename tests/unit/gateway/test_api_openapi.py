@@ -126,3 +126,12 @@ def test_free_text_is_never_required_in_a_webhook_body(document):
     copy = not_required_free_text(schema)
     assert copy["required"] == ["b"] and copy["properties"]["c"]["required"] == []
     assert schema["required"] == ["a", "b"]  # the original is untouched
+
+
+def test_the_document_built_from_the_table_is_the_served_one_webhooks_included(client):
+    from gateway.api import openapi
+
+    built = openapi.build(catalog.DOCUMENTED)
+    assert "id.eplanning.musrenbang.usulan.submitted.v1" in built["webhooks"]
+    assert client.simulate_get("/v1/openapi.json").json == built
+    assert "webhooks" not in openapi.build(catalog.DOCUMENTED, webhooks=None)

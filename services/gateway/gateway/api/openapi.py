@@ -127,9 +127,17 @@ def _operation(op: Operation) -> dict:
     return doc
 
 
+FROM_CONTRACT = "from the contract"
+
+
 def build(operations: Iterable[Operation], *, title: str = "E-Planning API", version: str = "1.0.0",
-          server: str = "/", webhooks: tuple[dict, dict] | None = None) -> dict[str, Any]:
-    """`webhooks`: (the `webhooks` section, the schemas it refers to), from gateway.api.openapi_webhooks."""
+          server: str = "/", webhooks: tuple[dict, dict] | None | str = FROM_CONTRACT) -> dict[str, Any]:
+    """`webhooks`: (the `webhooks` section, the schemas it refers to); by default those of
+    contracts/asyncapi.yaml (gateway.api.openapi_webhooks; none when it cannot be found); None: none."""
+    if webhooks == FROM_CONTRACT:
+        from .openapi_webhooks import from_contract
+
+        webhooks = from_contract()
     paths: dict[str, dict] = {}
     tags = []
     for op in operations:
