@@ -281,7 +281,8 @@ def partner_user(name: str) -> str:
     """`partner.<name>` for a partner name of lower-case letters, digits and dashes (no dots: the name
     is a prefix of the partner's queues, and `acme` must not reach `acme.eu`'s)."""
     if not isinstance(name, str) or not PARTNER_NAME.match(name):
-        raise ValueError(f"partner name {name!r}: 1-40 lower-case letters, digits or dashes, starting with a letter or digit")
+        raise ValueError(f"partner name {name!r}: 1-40 lower-case letters, digits or dashes, "
+                         "starting with a letter or digit")
     return PARTNER_PREFIX + name
 
 

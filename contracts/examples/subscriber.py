@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """A partner's subscriber: binds its OWN durable queue to a stage exchange and prints each event.
 
-    python contracts/examples/subscriber.py --exchange musrenbang.events --pattern 'usulan.#' --queue partner.demo.usulan
+    python contracts/examples/subscriber.py --exchange musrenbang.events --pattern 'usulan.#' \
+        --queue partner.demo.usulan
     python contracts/examples/subscriber.py --amqp 'amqp://partner.acme:PASSWORD@BROKER:5672/eplanning' \
         --exchange musrenbang.events --pattern 'usulan.#' --queue partner.acme.usulan
 
 Runnable against `make up` (needs only `kombu`), and with a partner account `partner.<name>` on a
 production broker, which may declare, bind and consume only queues named `partner.<name>.*`: the
 exchange is only checked (a passive declare); it is declared only when it does not exist yet, which
-happens on a developer's broker before the service first ran (a partner account may not do that). Declare the queue once before relying on it:
-events published while no queue is bound are not kept for you. Delivery is at least once —
+happens on a developer's broker before the service first ran (a partner account may not do that).
+Declare the queue once before relying on it: events published while no queue is bound are not
+kept for you. Delivery is at least once —
 deduplicate on the CloudEvents `id` (here an in-memory set; keep it in your database in real use,
 in the same transaction as your effect). Ack only after your effect is stored.
 """

@@ -47,7 +47,8 @@ def test_data_errors_name_the_path_inside_data_and_envelope_errors_say_envelope(
 def test_a_message_whose_payload_is_not_the_envelope_is_named():
     doc = {**DOC, "components": {**DOC["components"], "messages": {"UsulanSubmitted": {
         "name": "usulan.submitted.v1", "payload": {"$ref": "#/components/schemas/UsulanSubmittedData"}}}}}
-    with pytest.raises(contracts.ContractError, match="message usulan.submitted.v1: its payload must be the CloudEvents envelope"):
+    with pytest.raises(contracts.ContractError,
+                       match="message usulan.submitted.v1: its payload must be the CloudEvents envelope"):
         contracts.messages_by_type(doc)
 
 

@@ -110,9 +110,10 @@ def build(contract: dict) -> tuple[dict, dict]:
     for_partners = FreeText.from_contract(doc=contract).for_partners
     for event_type, found in sorted(contracts.messages_by_type(contract).items()):
         message = found["message"]
-        examples = [{**example, "payload": for_partners(example["payload"])} for example in message.get("examples") or []]
-        webhooks[event_type] = _webhook(event_type, message.get("summary", ""), not_required_free_text(found["payload"]),
-                                        examples)
+        examples = [{**example, "payload": for_partners(example["payload"])}
+                    for example in message.get("examples") or []]
+        webhooks[event_type] = _webhook(event_type, message.get("summary", ""),
+                                        not_required_free_text(found["payload"]), examples)
     webhooks[PING_TYPE] = _webhook(
         PING_TYPE, "the test a subscription's administrator asks for (POST /v1/webhooks/subscriptions/{id}/test)",
         contracts.envelope_payload(PING_TYPE, {"$ref": "#/components/schemas/WebhookPingData"}), [])
