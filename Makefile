@@ -41,7 +41,14 @@ $(VENV)/.installed: $(BIN)/python requirements/constraints.txt $(PYPROJECTS)
 	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/dev.txt $(PACKAGES)
 	@touch $@
 
-install: $(VENV)/.installed
+# the AsyncAPI tools the suite checks contracts/asyncapi.yaml with, from the committed lockfile
+# (tests/unit/common/test_asyncapi_tools.py; Node 20 and npm, no network once installed)
+CONTRACT_TOOLS := contracts/tools
+$(CONTRACT_TOOLS)/node_modules/.installed: $(CONTRACT_TOOLS)/package-lock.json
+	npm ci --prefix $(CONTRACT_TOOLS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed $(CONTRACT_TOOLS)/node_modules/.installed
 
 infra:
 	@deploy/local/infra.sh

@@ -1,16 +1,21 @@
 """The published event contract (contracts/asyncapi.yaml): look up and validate events.
 
+Each message of the document has as its payload the whole CloudEvents envelope — the shared
+`components/schemas/CloudEvent` with the message's `type` and the schema of its `data`
+(`envelope_payload`) — and its `name` is its routing key. Events are validated whole against it.
+
 Tests set EPLANNING_CONTRACT_CHECK=strict so that every event a service emits is validated at the
 moment it is written to the outbox: an event missing from the document, or whose envelope or data
-does not match its schema, fails the test that caused it.
+does not match its message's payload schema, fails the test that caused it.
 
 Consumers check what they receive with `ReceivedEvents` (always, not only in tests): the type must
-be in the document and the data must match its schema, read tolerantly — members the document
-does not name are accepted (a later revision may add an optional field or a CloudEvents extension
-attribute without parking every event at a consumer that still runs the older document), but a
-missing member, a wrong type or a broken pattern is refused.
+be in the document and the envelope must match its payload schema, read tolerantly — members the
+document does not name are accepted (a later revision may add an optional field or a CloudEvents
+extension attribute without parking every event at a consumer that still runs the older document),
+but a missing member, a wrong type or a broken pattern is refused.
 """
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -57,19 +62,40 @@ def _resolve(doc: dict, node: dict) -> dict:
     return node
 
 
+def envelope_payload(event_type: str, data_schema: dict) -> dict:
+    """The payload schema of the message of `event_type`: the CloudEvents envelope every event has
+    (components/schemas/CloudEvent) with this `type` and a `data` that follows `data_schema`. Every
+    message of the document is written this way (tests/unit/common/test_contracts.py checks it)."""
+    return {"allOf": [{"$ref": "#/components/schemas/CloudEvent"},
+                      {"properties": {"type": {"const": event_type}, "data": data_schema}}]}
+
+
+def _data_schema(payload: dict, message_name: str) -> dict:
+    try:
+        return payload["allOf"][1]["properties"]["data"]
+    except (KeyError, IndexError, TypeError):
+        raise ContractError(f"message {message_name}: its payload must be the CloudEvents envelope "
+                            "(allOf: [CloudEvent, {properties: {type, data}}])") from None
+
+
 def messages_by_type(doc: dict) -> dict[str, dict]:
-    """CloudEvents type → {channel, routing_key, schema of data} for every message in the document."""
+    """CloudEvents type → {channel, routing_key, payload (the envelope's schema), data (the schema of
+    its `data`), message (the message object)} for every message in the document. A message's `name`
+    is its routing key."""
     found = {}
     for channel_name, channel in doc.get("channels", {}).items():
         service = channel["address"].removesuffix(".events")
         for message in (channel.get("messages") or {}).values():
             message = _resolve(doc, message)
-            routing_key = message["bindings"]["amqp"]["routingKey"] if "bindings" in message else message["name"]
+            routing_key = message["name"]
             event_type = EventType(service, routing_key).type
+            payload = _resolve(doc, message["payload"])
             found[event_type] = {
                 "channel": channel_name,
                 "routing_key": routing_key,
-                "data": _resolve(doc, message["payload"]),
+                "payload": payload,
+                "data": _data_schema(payload, routing_key),
+                "message": message,
             }
     return found
 
@@ -106,23 +132,60 @@ def _free_text_in(doc: dict, node, path: tuple[str, ...], depth: int = 0) -> set
     return found
 
 
+class _Checker:
+    """Validates whole envelopes against the document: the CloudEvents envelope first (so that a
+    broken envelope is reported as such), then the payload schema of the event's type — the same
+    envelope with that `type` and its `data` schema. Validators are compiled once per type; the
+    document's `#/components/...` references resolve against its components."""
+
+    def __init__(self, doc: dict, unknown_type: str, tolerant_read: bool = False):
+        self._components = tolerant(doc["components"]) if tolerant_read else doc["components"]
+        self._envelope = self._validator(self._components["schemas"]["CloudEvent"])
+        self._known = messages_by_type(doc)
+        self._tolerant = tolerant_read
+        self._unknown_type = unknown_type
+        self._payloads: dict[str, jsonschema.Draft202012Validator] = {}
+
+    def _validator(self, schema: dict) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator({**schema, "components": self._components},
+                                               format_checker=jsonschema.FormatChecker())
+
+    def _payload(self, event_type: str) -> jsonschema.Draft202012Validator:
+        validator = self._payloads.get(event_type)
+        if validator is None:
+            payload = self._known[event_type]["payload"]
+            validator = self._payloads[event_type] = self._validator(tolerant(payload) if self._tolerant else payload)
+        return validator
+
+    def check(self, envelope) -> None:
+        event_type = envelope.get("type") if isinstance(envelope, dict) else None
+        error = best_match(self._envelope.iter_errors(envelope))
+        if error is not None:
+            raise ContractError(f"envelope of {event_type}: {error.message}"[:500])
+        if event_type not in self._known:
+            raise ContractError(f"event type {event_type} {self._unknown_type}")
+        error = best_match(self._payload(event_type).iter_errors(envelope))
+        if error is not None:
+            where = list(error.absolute_path)
+            if where[:1] == ["data"]:
+                path = "/".join(str(p) for p in where[1:])
+                raise ContractError(f"data of {event_type} at '{path}': {error.message}"[:500])
+            raise ContractError(f"envelope of {event_type}: {error.message}"[:500])
+
+
 def validate_event(envelope: dict, doc: dict | None = None) -> None:
-    doc = doc or load()
-    envelope_schema = doc["components"]["schemas"]["CloudEvent"]
-    try:
-        jsonschema.validate(envelope, envelope_schema, format_checker=jsonschema.FormatChecker())
-    except jsonschema.ValidationError as exc:
-        raise ContractError(f"envelope of {envelope.get('type')}: {exc.message}") from None
-    known = messages_by_type(doc)
-    if envelope["type"] not in known:
-        raise ContractError(f"event type {envelope['type']} is not in contracts/asyncapi.yaml")
-    # the data schema's $refs ("#/components/schemas/...") resolve against the whole document
-    schema = {**known[envelope["type"]]["data"], "components": doc["components"]}
-    try:
-        jsonschema.validate(envelope["data"], schema, format_checker=jsonschema.FormatChecker())
-    except jsonschema.ValidationError as exc:
-        path = "/".join(str(p) for p in exc.absolute_path)
-        raise ContractError(f"data of {envelope['type']} at '{path}': {exc.message}") from None
+    """Strict: the envelope of an event a service emits, against the payload schema of its message
+    (unknown members are refused)."""
+    checker = _strict_checker(str(contract_path())) if doc is None else _Checker(doc, _NOT_DOCUMENTED)
+    checker.check(envelope)
+
+
+_NOT_DOCUMENTED = "is not in contracts/asyncapi.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def _strict_checker(path: str) -> _Checker:
+    return _Checker(load(path), _NOT_DOCUMENTED)
 
 
 def tolerant(schema):
@@ -137,36 +200,28 @@ def tolerant(schema):
 
 class ReceivedEvents:
     """The consumer's side of the contract: `check(envelope)` raises ContractError when the event's
-    type is not in the document (an unknown version) or its envelope or data breaks the schema.
-    Validators are compiled once per type."""
+    type is not in the document (an unknown version) or the envelope (its `data` included) breaks
+    the message's payload schema, read tolerantly."""
 
     def __init__(self, doc: dict | None = None):
-        doc = doc or load()
-        self._components = tolerant(doc["components"])
-        self._envelope = jsonschema.Draft202012Validator(
-            self._components["schemas"]["CloudEvent"], format_checker=jsonschema.FormatChecker())
-        self._known = messages_by_type(doc)
-        self._data: dict[str, jsonschema.Draft202012Validator] = {}
-
-    def _data_validator(self, event_type: str):
-        validator = self._data.get(event_type)
-        if validator is None:
-            schema = {**tolerant(self._known[event_type]["data"]), "components": self._components}
-            validator = self._data[event_type] = jsonschema.Draft202012Validator(
-                schema, format_checker=jsonschema.FormatChecker())
-        return validator
+        self._checker = _Checker(doc or load(), "is not in the contract this consumer knows (an unknown version?)",
+                                 tolerant_read=True)
 
     def check(self, envelope: dict) -> None:
-        error = best_match(self._envelope.iter_errors(envelope))
-        if error is not None:
-            raise ContractError(f"envelope of {envelope.get('type')}: {error.message}"[:500])
-        if envelope["type"] not in self._known:
-            raise ContractError(f"event type {envelope['type']} is not in the contract this consumer knows "
-                                "(an unknown version?)")
-        error = best_match(self._data_validator(envelope["type"]).iter_errors(envelope["data"]))
-        if error is not None:
-            path = "/".join(str(p) for p in error.absolute_path)
-            raise ContractError(f"data of {envelope['type']} at '{path}': {error.message}"[:500])
+        self._checker.check(envelope)
+
+
+def record_emitted(envelope: dict) -> None:
+    """With EPLANNING_CONTRACT_RECORD=FILE, append each event a service emits to FILE (JSON lines):
+    where the document's examples come from. A new message's example is one of these, copied in
+    (tests/unit/common/test_contracts.py checks that every message has one and that it validates):
+
+        EPLANNING_CONTRACT_RECORD=var/events.jsonl .venv/bin/python -m pytest tests/integration/test_e2e_cycle.py
+    """
+    path = os.environ.get("EPLANNING_CONTRACT_RECORD")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(envelope, ensure_ascii=False, sort_keys=False) + "\n")
 
 
 def strict() -> bool:

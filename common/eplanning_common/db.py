@@ -110,6 +110,7 @@ class UnitOfWork:
         envelope = make_event(self.service, routing_key, subject, data, pemda, tahun, self.correlation_id)
         if self.service in config.SERVICES and contracts.strict():
             contracts.validate_event(envelope)
+            contracts.record_emitted(envelope)
         self.session.execute(
             outbox.insert().values(
                 event_id=envelope["id"],

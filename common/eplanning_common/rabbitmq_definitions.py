@@ -26,7 +26,8 @@ Dead-lettering. Every queue has exactly one policy that names its dead-letter ta
   q.C.S.K.dead     -> eplanning.dlx -> eplanning.dead-letters (only if a parked message is itself
                       dead-lettered: RabbitMQ 4's default delivery limit on quorum queues, say)
   rpc-*, rpc.reply-* -> eplanning.dlx (expired or repeatedly crashing requests and replies)
-  anything else    -> eplanning.dlx (lowest-priority catch-all, e.g. a partner's own queue)
+  partner.<name>.* -> nowhere: bounded, the oldest dropped (see Partners below)
+  anything else    -> eplanning.dlx (lowest-priority catch-all)
   eplanning.dead-letters: the end of the line; bounded (100,000 messages, 14 days, oldest dropped).
 
 Users. One per component, with configure/write/read limited to what that component does at run
@@ -35,6 +36,17 @@ limit which services it may call. The committed file has no passwords (`password
 user cannot log in); `--passwords-from-env` writes salted SHA-256 hashes (RabbitMQ's
 rabbit_password_hashing_sha256) from RABBITMQ_PASSWORD_<USER>, for the copy you load — never commit
 that one, and do not load the committed one at boot: importing a user resets its password.
+
+Partners. An integration partner that reads the events over AMQP gets a user `partner.<name>` of its
+own, generated on demand and imported beside the rest (`eplanning-topology partner-definitions
+--name acme --free-text-agreed`, deploy/README.md): it may declare, bind and consume only queues
+named `partner.<name>.*`, bind them only to the four service exchanges, and nothing else — no
+publish on a service exchange or the default exchange, no RPC (no right on `nameko-rpc`), no other
+queue. Its queues have a policy of their own: bounded (PARTNER_MAX_LENGTH messages,
+PARTNER_MESSAGE_TTL_MS; the oldest are dropped, not dead-lettered), so a partner that stops reading
+cannot fill the broker that the stages depend on, and cannot make the publishers' confirms fail
+(no reject-publish). What it reads is every event whole, free text included, of every pemda on the
+broker: permissions cannot filter message contents (the webhooks worker does that for webhooks).
 """
 from __future__ import annotations
 
@@ -65,6 +77,10 @@ UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 STANDALONE_REPLY_QUEUE = r"rpc\.reply-standalone_rpc_proxy-" + UUID
 METHOD = "[A-Za-z_][A-Za-z0-9_]*"
 HASHING = "rabbit_password_hashing_sha256"
+PARTNER_PREFIX = "partner."
+PARTNER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+PARTNER_MAX_LENGTH = 1_000_000
+PARTNER_MESSAGE_TTL_MS = 7 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -258,6 +274,43 @@ def definitions(topology: Topology = PROJECT_TOPOLOGY, *, vhost: str = VHOST,
         "exchanges": exchanges,
         "queues": queues,
         "bindings": bindings,
+    }
+
+
+def partner_user(name: str) -> str:
+    """`partner.<name>` for a partner name of lower-case letters, digits and dashes (no dots: the name
+    is a prefix of the partner's queues, and `acme` must not reach `acme.eu`'s)."""
+    if not isinstance(name, str) or not PARTNER_NAME.match(name):
+        raise ValueError(f"partner name {name!r}: 1-40 lower-case letters, digits or dashes, "
+                         "starting with a letter or digit")
+    return PARTNER_PREFIX + name
+
+
+def partner_permissions(name: str, topology: Topology = PROJECT_TOPOLOGY) -> dict:
+    """configure/write/read of `partner.<name>`: its own queues `partner.<name>.*` (declare, delete,
+    bind = write on the queue, consume = read), read on the service exchanges (queue.bind needs read
+    on the source exchange; reading an exchange lets one do nothing else). No write on any exchange:
+    it cannot publish events or RPC requests."""
+    own = pcre_literal(partner_user(name) + ".") + ".*"
+    service_exchanges = dict.fromkeys((*topology.exchanges, *(exchange_name(s) for s in SERVICES)))
+    return {"configure": any_of(own), "write": any_of(own),
+            "read": any_of(own, *(pcre_literal(e) for e in service_exchanges))}
+
+
+def partner_definitions(name: str, topology: Topology = PROJECT_TOPOLOGY, *, vhost: str = VHOST,
+                        password: str | None = None, user_prefix: str = "") -> dict:
+    """The definitions that add partner `name` to a vhost loaded from `definitions()`: its user (no
+    password hash without `password`: it cannot log in), its permissions and the policy of its
+    queues. Importing them adds to what is there (rabbitmqctl import_definitions, POST
+    /api/definitions) and changes nothing else. `user_prefix` renames the user (tests)."""
+    user = partner_user(name)
+    queues = pcre_literal(user + ".")
+    return {
+        "users": [{"name": user_prefix + user, "password_hash": password_hash(password) if password else "",
+                   "hashing_algorithm": HASHING, "tags": []}],
+        "permissions": [{"user": user_prefix + user, "vhost": vhost, **partner_permissions(name, topology)}],
+        "policies": [_policy(user, "^" + queues, {"max-length": PARTNER_MAX_LENGTH, "overflow": "drop-head",
+                                                  "message-ttl": PARTNER_MESSAGE_TTL_MS}, 10, vhost)],
     }
 
 

@@ -265,8 +265,9 @@ def contract_with_submitted_v9(tmp_path):
     """The contract as a later release would ship it: `usulan.submitted.v9` documented."""
     doc = yaml.safe_load(contracts.contract_path().read_text(encoding="utf-8"))
     v9 = {**doc["components"]["messages"]["UsulanSubmitted"], "name": "usulan.submitted.v9",
-          "title": "usulan.submitted.v9"}
-    v9["bindings"] = {"amqp": {**v9["bindings"]["amqp"], "routingKey": "usulan.submitted.v9"}}
+          "title": "usulan.submitted.v9", "examples": [],
+          "payload": contracts.envelope_payload("id.eplanning.musrenbang.usulan.submitted.v9",
+                                                {"$ref": "#/components/schemas/UsulanData"})}
     doc["components"]["messages"]["UsulanSubmittedV9"] = v9
     doc["channels"]["musrenbang"]["messages"]["UsulanSubmittedV9"] = {"$ref": "#/components/messages/UsulanSubmittedV9"}
     path = tmp_path / "asyncapi.yaml"

@@ -15,6 +15,8 @@ and AMQP_TOPOLOGY=definitions, and is refused what it does not need:
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.parse
 import uuid
@@ -28,10 +30,12 @@ from nameko.rpc import rpc
 
 from eplanning_common import rabbitmq_definitions as rd
 from eplanning_common.consumer import event_handler
+from eplanning_common.envelope import make_event
 from eplanning_common.publisher import open_connection
 from eplanning_common.topology import PROJECT_TOPOLOGY, TopologyMissing, Topology, verify
 
 from . import support
+from .conftest import ROOT
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -243,3 +247,87 @@ def test_delivery_limit_parks_and_retry_ttl_returns_on_quorum_queues(defs):
         channel.basic_ack(dead.delivery_tag)
     finally:
         conn.close()
+
+
+@pytest.fixture()
+def partner(defs):
+    """Partner `acme`'s definitions (rabbitmq_definitions.partner_definitions) imported into the vhost
+    already loaded with the project's: the import adds them."""
+    doc = rd.partner_definitions("acme", PROJECT_TOPOLOGY, vhost=defs.vhost, password=f"pw-acme-{defs.prefix}",
+                                 user_prefix=defs.prefix)
+    answer = requests.post(f"{API}/definitions", auth=AUTH, json=doc, timeout=30)
+    assert answer.status_code in (200, 201, 204), answer.text
+    defs.passwords["partner.acme"] = f"pw-acme-{defs.prefix}"
+    try:
+        yield defs
+    finally:
+        requests.delete(f"{API}/users/{urllib.parse.quote(defs.prefix + 'partner.acme', safe='')}", auth=AUTH,
+                        timeout=10)
+
+
+def test_a_partner_reads_the_events_through_its_own_queues_and_nothing_else(partner):
+    """partner.acme declares partner.acme.usulan, binds it to musrenbang.events and receives what the
+    musrenbang user publishes there; it is refused other queues, publishing on a service exchange
+    or the default exchange, RPC, and binding to the RPC exchange."""
+    own = "partner.acme.usulan"
+    service_queue = PROJECT_TOPOLOGY.find("pokir", "musrenbang", "usulan.submitted.v1").queue
+    conn = open_connection(partner.uri("partner.acme"))
+    try:
+        channel = conn.channel()
+        channel.queue_declare(own, durable=True, auto_delete=False)
+        channel.queue_bind(own, exchange="musrenbang.events", routing_key="usulan.#")
+        channel.queue_bind(own, exchange="rkpd.events", routing_key="#")
+        publisher = open_connection(partner.uri("musrenbang"))
+        try:
+            publisher.channel().basic_publish_confirm(
+                amqp.Message(b'{"id": "e-1"}', content_type="application/json", delivery_mode=2),
+                exchange="musrenbang.events", routing_key="usulan.submitted.v1", mandatory=True, confirm_timeout=10)
+        finally:
+            publisher.close()
+        message = wait_for(lambda: channel.basic_get(own), what="the event in the partner's queue")
+        assert json.loads(message.body) == {"id": "e-1"}
+        channel.basic_ack(message.delivery_tag)
+        channel.basic_consume(own, callback=lambda m: None)  # consuming its own queue is allowed
+    finally:
+        conn.close()
+    # the example subscriber the README gives partners works with the partner account
+    proc = subprocess.Popen([sys.executable, str(ROOT / "contracts" / "examples" / "subscriber.py"),
+                             "--amqp", partner.uri("partner.acme"), "--exchange", "rkpd.events", "--pattern", "#",
+                             "--queue", "partner.acme.example", "--limit", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening on rkpd.events" in proc.stdout.readline(), proc.stderr.read() if proc.poll() else ""
+        event = make_event("rkpd", "rkpd.published.v1", "R-1", {}, "12.21", 2027)
+        publisher = open_connection(partner.uri("rkpd"))
+        try:
+            publisher.channel().basic_publish_confirm(
+                amqp.Message(json.dumps(event).encode(), content_type="application/json", delivery_mode=2),
+                exchange="rkpd.events", routing_key="rkpd.published.v1", mandatory=True, confirm_timeout=10)
+        finally:
+            publisher.close()
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert json.loads(out.strip().splitlines()[-1])["subject"] == "R-1"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    # its queues get their own bounded policy, not the stages' dead-letter ones
+    queue = wait_for(lambda: partner.queues()[own].get("policy") and partner.queues()[own], what="the policy")
+    assert queue["policy"] == "partner.acme"
+    assert queue["effective_policy_definition"]["overflow"] == "drop-head"
+
+    assert refused("partner.acme", partner, lambda ch: ch.queue_declare("partner.other.x", durable=True,
+                                                                        auto_delete=False))
+    assert refused("partner.acme", partner, lambda ch: ch.queue_declare("acme.x", durable=True, auto_delete=False))
+    assert refused("partner.acme", partner, lambda ch: ch.basic_consume(service_queue))
+    assert refused("partner.acme", partner, lambda ch: ch.queue_bind(service_queue, exchange="musrenbang.events",
+                                                                     routing_key="#"))
+    assert refused("partner.acme", partner, lambda ch: ch.queue_delete(service_queue))
+    assert refused("partner.acme", partner, _publish("musrenbang.events", "usulan.submitted.v1"))
+    assert refused("partner.acme", partner, _publish("", own))  # not even into its own queue
+    assert refused("partner.acme", partner, _publish("", "rpc-musrenbang"))
+    assert refused("partner.acme", partner, _publish("nameko-rpc", "musrenbang.ping"))  # RPC
+    assert refused("partner.acme", partner, lambda ch: ch.queue_bind(own, exchange="nameko-rpc", routing_key="#"))
+    assert refused("partner.acme", partner, lambda ch: ch.exchange_declare("musrenbang.events", "topic", durable=True,
+                                                                           auto_delete=False))

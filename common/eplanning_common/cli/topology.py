@@ -7,9 +7,17 @@
   definitions  print the RabbitMQ definitions of the production vhost (JSON), generated from the
                topology: deploy/rabbitmq/definitions.json is this output (a test checks it);
                --passwords-from-env hashes RABBITMQ_PASSWORD_<USER> into the users (never commit that)
+  partner-definitions --name NAME --free-text-agreed
+               print the definitions that add an integration partner's account `partner.NAME` to the
+               vhost (its own queues `partner.NAME.*` bound to the service exchanges, nothing else);
+               --passwords-from-env hashes RABBITMQ_PASSWORD_PARTNER_<NAME>; import them with
+               `rabbitmqctl import_definitions FILE` (adds, changes nothing else). The exchanges carry
+               every event whole, free text included (what webhooks leave out unless the pemda opted
+               in): --free-text-agreed states that every pemda on this broker agreed to that
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -30,14 +38,44 @@ def _connect_with_retries(uri: str, attempts: int = 10):
             time.sleep(min(2 ** attempt, 5))
 
 
+def _partner_definitions(parser, args) -> int:
+    from .. import rabbitmq_definitions as rd
+
+    if not args.name:
+        parser.error("partner-definitions needs --name")
+    if not args.free_text_agreed:
+        parser.error("partner-definitions: the service exchanges carry every event whole, with the free text "
+                     "people typed (contracts/asyncapi.yaml x-free-text), for every pemda on this broker; webhooks "
+                     "leave it out unless the pemda opted in. Give --free-text-agreed only when every pemda on "
+                     "this broker agreed that this partner receives it; otherwise use webhooks.")
+    try:
+        user = rd.partner_user(args.name)
+    except ValueError as exc:
+        parser.error(str(exc))
+    password = None
+    if args.passwords_from_env:
+        password = os.environ.get(rd.password_env(user))
+        if not password:
+            raise SystemExit(f"eplanning-topology partner-definitions: missing {rd.password_env(user)}")
+    doc = rd.partner_definitions(args.name, PROJECT_TOPOLOGY, vhost=args.vhost or rd.VHOST, password=password)
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="eplanning-topology", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["declare", "verify", "show", "definitions"])
+    parser.add_argument("action", choices=["declare", "verify", "show", "definitions", "partner-definitions"])
     parser.add_argument("--vhost", default=None, help="definitions: the vhost (default eplanning)")
     parser.add_argument("--passwords-from-env", action="store_true",
                         help="definitions: password hashes from RABBITMQ_PASSWORD_<USER> (e.g. RABBITMQ_PASSWORD_MUSRENBANG)")
+    parser.add_argument("--name", help="partner-definitions: the partner's name (lower-case letters, digits, dashes)")
+    parser.add_argument("--free-text-agreed", action="store_true",
+                        help="partner-definitions: every pemda on this broker agreed that the partner receives "
+                             "the events whole, free text included")
     args = parser.parse_args(argv)
+    if args.action == "partner-definitions":
+        return _partner_definitions(parser, args)
     if args.action == "show":
         for name in PROJECT_TOPOLOGY.exchanges:
             print(f"exchange {name} (topic, durable)")

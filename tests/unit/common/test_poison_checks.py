@@ -269,7 +269,8 @@ def test_the_contract_a_consumer_loads_follows_EPLANNING_CONTRACT(tmp_path, monk
     newer = {**doc, "components": {**doc["components"], "messages": {
         **doc["components"]["messages"],
         "UsulanRoutedV2": {**doc["components"]["messages"]["UsulanRouted"], "name": "usulan.routed.v2",
-                           "bindings": {"amqp": {"routingKey": "usulan.routed.v2"}}}}}}
+                           "payload": contracts.envelope_payload("id.eplanning.musrenbang.usulan.routed.v2", {
+                               "$ref": "#/components/schemas/UsulanRoutedData"})}}}}
     newer["channels"] = {**doc["channels"], "musrenbang": {**doc["channels"]["musrenbang"], "messages": {
         **doc["channels"]["musrenbang"]["messages"],
         "UsulanRoutedV2": {"$ref": "#/components/messages/UsulanRoutedV2"}}}}

@@ -67,3 +67,71 @@ def test_protected_operations_declare_bearer_security_and_public_ones_none(docum
                 assert op["security"] == [], (method, path)
             else:
                 assert op["security"] == [{"bearer": []}], (method, path)
+
+
+def test_the_webhooks_section_describes_each_delivery_its_headers_and_signature(document):
+    import re
+
+    from eplanning_common import contracts
+    from gateway.webhooks import signing
+
+    types = set(contracts.messages_by_type(contracts.load()))
+    assert set(document["webhooks"]) == types | {"id.eplanning.gateway.webhook.ping.v1"}
+    header = signing.sign("whsec_test", 1799990000, b'{"id": "x"}')
+    for event_type, item in document["webhooks"].items():
+        post = item["post"]
+        headers = {p["name"]: p for p in post["parameters"] if p["in"] == "header"}
+        assert set(headers) == {"Webhook-Id", "Webhook-Delivery", "Webhook-Attempt", "Webhook-Signature",
+                                "User-Agent"}, event_type
+        assert "HMAC-SHA256" in headers["Webhook-Signature"]["description"]
+        assert re.match(headers["Webhook-Signature"]["schema"]["pattern"], header)
+        assert set(post["requestBody"]["content"]) == {"application/cloudevents+json"}
+        assert set(post["responses"]) == {"2XX", "default"}
+
+
+def test_each_webhook_body_schema_is_the_event_envelope_and_its_example_validates_in_the_openapi_document(document):
+    """The contract's schemas are copied under their own names: its references resolve in the OpenAPI
+    document, and the recorded example of each event validates there; a broken one does not."""
+    import jsonschema
+
+    checked = 0
+    for event_type, item in document["webhooks"].items():
+        media = item["post"]["requestBody"]["content"]["application/cloudevents+json"]
+        validator = jsonschema.Draft202012Validator({**media["schema"], "components": document["components"]},
+                                                    format_checker=jsonschema.FormatChecker())
+        for example in media.get("examples", {}).values():
+            validator.validate(example["value"])
+            assert not validator.is_valid({**example["value"], "type": event_type + "x"})
+            assert not validator.is_valid({**example["value"], "data": []})
+            checked += 1
+    assert checked == len(document["webhooks"]) - 1  # every event but the ping has its recorded example
+
+
+def test_free_text_is_never_required_in_a_webhook_body(document):
+    from eplanning_common import contracts
+    from gateway.api.openapi_webhooks import not_required_free_text
+
+    # deliveries leave free text out unless the pemda opted in (gateway.webhooks.freetext)
+    assert "permasalahan" in contracts.load()["components"]["schemas"]["UsulanData"]["required"]
+    assert "permasalahan" not in document["components"]["schemas"]["UsulanData"]["required"]
+    assert "usulan_id" in document["components"]["schemas"]["UsulanData"]["required"]
+    # the example is a delivery as a pemda that did not opt in receives it
+    media = document["webhooks"]["id.eplanning.musrenbang.usulan.submitted.v1"]["post"]["requestBody"]["content"]
+    [example] = media["application/cloudevents+json"]["examples"].values()
+    assert "usulan_id" in example["value"]["data"] and "permasalahan" not in example["value"]["data"]
+
+    schema = {"type": "object", "required": ["a", "b"], "properties": {
+        "a": {"type": "string", "x-free-text": True}, "b": {"type": "string"},
+        "c": {"type": "object", "required": ["d"], "properties": {"d": {"x-free-text": True, "type": "string"}}}}}
+    copy = not_required_free_text(schema)
+    assert copy["required"] == ["b"] and copy["properties"]["c"]["required"] == []
+    assert schema["required"] == ["a", "b"]  # the original is untouched
+
+
+def test_the_document_built_from_the_table_is_the_served_one_webhooks_included(client):
+    from gateway.api import openapi
+
+    built = openapi.build(catalog.DOCUMENTED)
+    assert "id.eplanning.musrenbang.usulan.submitted.v1" in built["webhooks"]
+    assert client.simulate_get("/v1/openapi.json").json == built
+    assert "webhooks" not in openapi.build(catalog.DOCUMENTED, webhooks=None)

@@ -127,15 +127,24 @@ def _operation(op: Operation) -> dict:
     return doc
 
 
+FROM_CONTRACT = "from the contract"
+
+
 def build(operations: Iterable[Operation], *, title: str = "E-Planning API", version: str = "1.0.0",
-          server: str = "/") -> dict[str, Any]:
+          server: str = "/", webhooks: tuple[dict, dict] | None | str = FROM_CONTRACT) -> dict[str, Any]:
+    """`webhooks`: (the `webhooks` section, the schemas it refers to); by default those of
+    contracts/asyncapi.yaml (gateway.api.openapi_webhooks; none when it cannot be found); None: none."""
+    if webhooks == FROM_CONTRACT:
+        from .openapi_webhooks import from_contract
+
+        webhooks = from_contract()
     paths: dict[str, dict] = {}
     tags = []
     for op in operations:
         paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op)
         if op.tag not in tags:
             tags.append(op.tag)
-    return {
+    doc = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
@@ -153,6 +162,16 @@ def build(operations: Iterable[Operation], *, title: str = "E-Planning API", ver
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+    if webhooks is not None:
+        sections, schemas = webhooks
+        clash = set(schemas) & set(doc["components"]["schemas"])
+        if clash:
+            raise ValueError(f"webhook schemas clash with the API's: {sorted(clash)}")
+        doc["webhooks"] = sections
+        doc["components"]["schemas"].update(schemas)
+        doc["tags"].append({"name": "webhook deliveries", "description": "What the platform POSTs to a partner's "
+                            "webhook URL (services/gateway/README.md, Partner integration)"})
+    return doc
 
 
 class OpenApiDocument:
