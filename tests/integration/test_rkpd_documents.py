@@ -150,6 +150,12 @@ def test_versions_rendered_to_a_local_folder_stay_readable_after_the_import(amqp
             assert set(conn.execute(sa.text("select location from rkpd_version")).scalars()) == {
                 f"rkpd/{PEMDA}/{TAHUN}/v1", f"rkpd/{PEMDA}/{TAHUN}/v2"}
 
+        # moving stores: S3 -> this database's table, then the postgres store answers the same
+        copy = _cli("copy", "--from", "s3", "--to", "postgres", env=env)
+        assert copy.returncode == 0 and "4 files copied" in copy.stdout, copy.stdout + copy.stderr
+        check = _cli("check", env={**env, "DOCUMENT_STORE": "postgres"})
+        assert check.returncode == 0 and "4 files read back and checked in the postgres store" in check.stdout
+
         shutil.rmtree(tmp_path / "var")  # the old folder is gone: the store serves every version
         start_container(RkpdService, url, **settings)
         with bappeda_rpc(amqp_uri) as rpc:
