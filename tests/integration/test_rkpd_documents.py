@@ -4,16 +4,14 @@ version, and versions rendered to a local folder before the store stay readable 
 `rkpd-documents import-local` (here into a real S3 API server)."""
 import base64
 import hashlib
-import os
+import json
 import shutil
 import signal
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from . import support
 from .conftest import ROOT, nameko_process
@@ -69,7 +67,7 @@ def test_a_version_rendered_by_one_replica_is_served_by_the_others(amqp_uri, ups
                     assert files_of(rpc, 1) == recorded
                     assert files_of(rpc, 2) == {fmt: promoted["files"][f"rkpd.{fmt}"]["sha256"]
                                                 for fmt in recorded}
-                with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as anonymous:
+                with support.signed_proxy(amqp_uri, None) as anonymous:
                     public = anonymous.rkpd.public_rkpd_file(PEMDA, TAHUN, "pdf")
                 assert public["nomor"] == 2 and public["sha256"] == promoted["files"]["rkpd.pdf"]["sha256"]
                 assert c.poll() is None and b.poll() is None
@@ -111,18 +109,31 @@ def _legacy_version(engine, folder: Path, nomor: int) -> dict:
         conn.execute(sa.text(
             "insert into rkpd_version (pemda, tahun, nomor, versi, content_hash, location, files, document) "
             "values (:p, :t, :n, 'rancangan awal', :h, :l, cast(:f as jsonb), cast(:d as jsonb))"),
-            {"p": PEMDA, "t": TAHUN, "n": nomor, "h": "0" * 64, "l": str(folder), "f": __import__("json").dumps(files),
+            {"p": PEMDA, "t": TAHUN, "n": nomor, "h": "0" * 64, "l": str(folder), "f": json.dumps(files),
              "d": '{"nomor_versi": %d}' % nomor})
     return contents
 
 
-def _cli(*args, env):
-    return subprocess.run([str(Path(sys.executable).parent / "rkpd-documents"), *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_versions_rendered_to_a_local_folder_stay_readable_after_the_import(amqp_uri, tmp_path, start_container):
+def test_versions_rendered_to_a_local_folder_stay_readable_after_the_import(amqp_uri, tmp_path, start_container,
+                                                                            monkeypatch, capsys):
+    from rkpd import documents_cli
     from rkpd.service import RkpdService
+
+    def _cli(*args, env):  # the `rkpd-documents` command, in this process (a subprocess costs seconds each)
+        with monkeypatch.context() as m:
+            for name, value in env.items():
+                m.setenv(name, value)
+            capsys.readouterr()
+            code = documents_cli.main(list(args))
+            out = capsys.readouterr()
+        return Run(code, out.out, out.err)
 
     url = support.service_database("rkpd", "legacy")
     engine = sa.create_engine(url)
