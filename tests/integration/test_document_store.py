@@ -112,7 +112,8 @@ def test_listing_by_prefix_is_sorted_and_stops_at_the_prefix(backend):
     for key in ("rkpd/12.21/2027/v2/b/rkpd.json", "rkpd/12.21/2027/v1/a/rkpd.json", "rkpd/12.21/2028/v1/c/rkpd.json",
                 "lampiran/12.21/x.pdf"):
         backend.store.put(key, key.encode())
-    assert backend.store.list("rkpd/12.21/2027/") == ["rkpd/12.21/2027/v1/a/rkpd.json", "rkpd/12.21/2027/v2/b/rkpd.json"]
+    assert backend.store.list("rkpd/12.21/2027/") == ["rkpd/12.21/2027/v1/a/rkpd.json",
+                                                      "rkpd/12.21/2027/v2/b/rkpd.json"]
     assert len(backend.store.list()) == 4
     assert backend.store.list("rkpd/99") == []
 
