@@ -57,6 +57,8 @@ migrate: install infra
 	$(BIN)/eplanning-migrate all
 	$(BIN)/gateway-migrate
 	$(BIN)/eplanning-topology declare
+	@# RKPD versions rendered to var/rkpd before the document store: into the store (once; reports, never blocks)
+	-@$(BIN)/rkpd-documents import-local --quiet
 
 refdata: migrate
 	$(BIN)/musrenbang-refdata --pemda $(DEMO_PEMDA)

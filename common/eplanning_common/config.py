@@ -141,3 +141,31 @@ def data_dir():
             if (folder / "data" / "wilayah_indonesia.csv").is_file():
                 return folder / "data"
     raise FileNotFoundError("reference data folder not found: set EPLANNING_DATA_DIR to the project's data/ folder")
+
+
+DOCUMENT_STORES = ("postgres", "s3")
+
+
+def document_store() -> str:
+    """DOCUMENT_STORE: where rendered documents and attachments live (eplanning_common.storage):
+    `postgres` (default: the owning service's own database) or `s3` (an S3-compatible object store,
+    configured by the DOCUMENT_S3_* variables)."""
+    kind = os.environ.get("DOCUMENT_STORE", "postgres").strip().lower() or "postgres"
+    if kind not in DOCUMENT_STORES:
+        raise ValueError(f"environment variable DOCUMENT_STORE must be one of {', '.join(DOCUMENT_STORES)}, got {kind!r}")
+    return kind
+
+
+def document_s3_settings() -> dict:
+    """The S3 store: DOCUMENT_S3_BUCKET (required), DOCUMENT_S3_ENDPOINT_URL (unset: AWS S3),
+    DOCUMENT_S3_PREFIX (keys below it, e.g. `rkpd/` when services share a bucket),
+    DOCUMENT_S3_REGION (us-east-1), DOCUMENT_S3_ADDRESSING_STYLE (`path` when an endpoint is set,
+    as MinIO needs; else `auto`). Credentials: boto3's chain (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, or a web identity / instance role)."""
+    endpoint = os.environ.get("DOCUMENT_S3_ENDPOINT_URL") or None
+    style = os.environ.get("DOCUMENT_S3_ADDRESSING_STYLE") or ("path" if endpoint else "auto")
+    if style not in ("auto", "path", "virtual"):
+        raise ValueError(f"environment variable DOCUMENT_S3_ADDRESSING_STYLE must be auto, path or virtual, got {style!r}")
+    return {"bucket": os.environ.get("DOCUMENT_S3_BUCKET", ""), "prefix": os.environ.get("DOCUMENT_S3_PREFIX", ""),
+            "endpoint_url": endpoint, "region": os.environ.get("DOCUMENT_S3_REGION") or "us-east-1",
+            "addressing_style": style}

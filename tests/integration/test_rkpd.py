@@ -1,6 +1,9 @@
 """RKPD against the real RabbitMQ and PostgreSQL: it assembles by itself when the three stages
 have closed, the same inputs in any order give the same document, a duplicate close changes
 nothing, and a manifest mismatch triggers a resync (never a premature assembly)."""
+import base64
+import hashlib
+import io
 import json
 import random
 import time
@@ -176,25 +179,35 @@ def test_any_order_gives_the_same_document_and_a_duplicate_close_changes_nothing
     orders = {"natural": data + closes + [closes[2]],           # the renja close delivered twice
               "reversed": list(reversed(data + closes)),
               "shuffled": random.Random(7).sample(data + closes, len(data + closes))}
-    hashes = {}
+    hashes, natural_files = {}, {}
+
+    def fetch_files(rpc):
+        for fmt in ("json", "xlsx", "pdf"):
+            got = rpc.rkpd.document_file(TAHUN, 1, fmt)
+            natural_files[fmt] = base64.b64decode(got["content_base64"])
+            assert hashlib.sha256(natural_files[fmt]).hexdigest() == got["sha256"]
+
     for name, events in orders.items():
-        versions, document = run_once(amqp_uri, tmp_path, monkeypatch, name, events)
+        versions, document = run_once(amqp_uri, tmp_path, monkeypatch, name, events,
+                                      fetch_files if name == "natural" else None)
         assert len(versions) == 1, name  # one assembly, whatever arrived twice
         hashes[name] = versions[0]["content_hash"]
         doc = document["document"]
         assert doc["grand_total"] == {"pagu_n": "317500000.00", "pagu_n1": "50000000.00"}
     assert len(set(hashes.values())) == 1, hashes
 
-    # the files the service wrote: totals in the XLSX equal the JSON, the PDF has the chapters
-    files = tmp_path / "natural" / PEMDA / str(TAHUN) / "v1"
-    assert json.loads((files / "rkpd.json").read_text())["grand_total"]["pagu_n"] == "317500000.00"
-    sheet = load_workbook(files / "rkpd.xlsx", data_only=True)["Tabel V"]
+    # the files the service stored, read back over RPC: totals in the XLSX equal the JSON, the PDF
+    # has the chapters; no file was written to the replica's disk
+    files = natural_files
+    assert json.loads(files["json"])["grand_total"]["pagu_n"] == "317500000.00"
+    sheet = load_workbook(io.BytesIO(files["xlsx"]), data_only=True)["Tabel V"]
     jumlah = next(row for row in sheet.iter_rows(values_only=True) if any(v == "JUMLAH" for v in row))
     assert Decimal("317500000") in {Decimal(str(v)) for v in jumlah if isinstance(v, (int, float))}
-    text = "".join(page.extract_text() for page in PdfReader(files / "rkpd.pdf").pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(files["pdf"])).pages)
     for bab in ("BAB I", "BAB II", "BAB III", "BAB IV", "BAB V", "BAB VI", "BAB VII"):
         assert bab in text
     assert "317.500.000" in text
+    assert not (tmp_path / "natural").exists()
 
 
 def test_trace_finds_an_usulan_and_its_chapter_v_line_in_the_latest_version(amqp_uri, upstream, tmp_path,

@@ -130,6 +130,11 @@ def busy() -> list[dict]:
     return render(K8S / "overlays" / "busy-season")
 
 
+@pytest.fixture(scope="module")
+def s3_documents() -> list[dict]:
+    return render(K8S / "overlays" / "s3-documents")
+
+
 def by_kind(docs, kind) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
@@ -229,7 +234,7 @@ def test_every_manifest_file_is_rendered_and_every_listed_file_exists(base):
                                          "RabbitmqCluster", "HorizontalPodAutoscaler", "Service"}
 
 
-@pytest.mark.parametrize("overlay", ["base", "busy"])
+@pytest.mark.parametrize("overlay", ["base", "busy", "s3_documents"])
 def test_every_rendered_document_validates(overlay, request):
     docs = request.getfixturevalue(overlay)
     for doc in docs:
@@ -510,6 +515,52 @@ def test_no_credentials_in_the_applied_manifests(base):
             for name, entry in env_of(container).items():
                 if re.search(r"PASSWORD|SECRET|_URI$|_URL$", name):
                     assert "secretKeyRef" in entry.get("valueFrom", {}), f"{container['name']}: {name}"
+
+
+def _writable_volumes(deployment) -> dict[str, dict]:
+    spec = pod_spec(deployment)
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    mounted = {}
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, container["name"]
+        for mount in container.get("volumeMounts", []):
+            if not mount.get("readOnly"):
+                mounted[mount["mountPath"]] = volumes[mount["name"]]
+    return mounted
+
+
+@pytest.mark.parametrize("overlay", ["base", "s3_documents"])
+def test_no_pod_keeps_documents_on_its_own_disk(overlay, request):
+    """Issue #19: the RKPD's files go to the document store; a pod writes only scratch files in
+    a bounded /tmp emptyDir, never a volume of its own that other replicas cannot see."""
+    for name, deployment in by_kind(request.getfixturevalue(overlay), "Deployment").items():
+        for path, volume in _writable_volumes(deployment).items():
+            assert path == "/tmp" and set(volume) == {"name", "emptyDir"}, f"{name}: {path}"
+        for container in pod_spec(deployment)["containers"]:
+            assert "RKPD_OUTPUT_DIR" not in env_of(container), name
+    rkpd = by_kind(request.getfixturevalue(overlay), "Deployment")["rkpd"]
+    assert _writable_volumes(rkpd)["/tmp"]["emptyDir"]["sizeLimit"]
+    env = env_of(pod_spec(rkpd)["containers"][0])
+    if overlay == "base":  # PostgreSQL: the rkpd database the pod already has
+        assert env["DOCUMENT_STORE"] == {"name": "DOCUMENT_STORE", "value": "postgres"}
+        assert not any(n.startswith(("DOCUMENT_S3_", "AWS_")) for n in env)
+    else:
+        assert env["DOCUMENT_STORE"]["value"] == "s3"
+        secrets = {d["metadata"]["name"]: d for d in _load_docs(K8S / "secrets.example.yaml")}
+        for var, key in (("DOCUMENT_S3_BUCKET", "bucket"), ("DOCUMENT_S3_ENDPOINT_URL", "endpoint_url"),
+                         ("DOCUMENT_S3_REGION", "region"), ("AWS_ACCESS_KEY_ID", "access_key_id"),
+                         ("AWS_SECRET_ACCESS_KEY", "secret_access_key")):
+            ref = env[var]["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == "eplanning-documents-s3" and ref["key"] == key
+            assert key in secrets["eplanning-documents-s3"]["stringData"]
+
+
+def test_the_s3_documents_overlay_changes_the_rkpd_deployment_only(base, s3_documents):
+    def key(d):
+        return d["kind"], d["metadata"]["name"]
+    before, after = {key(d): d for d in base}, {key(d): d for d in s3_documents}
+    assert before.keys() == after.keys()
+    assert {k for k in before if before[k] != after[k]} == {("Deployment", "rkpd")}
 
 
 # -- RabbitMQ definitions ---------------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 domain), diff it against the previous version, render JSON/XLSX/HTML/PDF in a subprocess (never
 in the eventlet hub), store the version and publish `rkpd.assembled.v1`."""
 import logging
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -23,10 +21,6 @@ PUBLISHED = "rkpd.published.v1"
 SUPERSEDED = "rkpd.superseded.v1"
 ALL_EVENTS = (ASSEMBLED, PUBLISHED, SUPERSEDED)
 LEVEL_ORDER = ("desa", "kecamatan", "kabupaten")
-
-
-def output_root() -> Path:
-    return Path(os.environ.get("RKPD_OUTPUT_DIR", "var/rkpd")).resolve()
 
 
 class Names:
@@ -134,11 +128,11 @@ def build_from(uow, pemda: str, tahun: int, versi: str, nomor: int, manifests: d
         inputs_digests={stage: manifests[stage]["digest"] for stage in ("musrenbang", "pokir", "renja")})
 
 
-def store(uow, pemda: str, tahun: int, document: dict, previous: dict | None, files: dict, location: Path) -> dict:
+def store(uow, pemda: str, tahun: int, document: dict, previous: dict | None, files: dict, location: str) -> dict:
     changes = diff(previous, document) if previous is not None else None
     uow.execute(rkpd_version.insert().values(
         pemda=pemda, tahun=tahun, nomor=document["nomor_versi"], versi=document["versi"],
-        content_hash=content_hash(document), location=str(location), files=files, diff=changes,
+        content_hash=content_hash(document), location=location, files=files, diff=changes,
         ditetapkan=document["versi"] == "penetapan", document=document))
     return changes
 

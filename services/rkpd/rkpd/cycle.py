@@ -7,9 +7,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from eplanning_common.errors import Conflict
 
-from . import assembly, completeness, facts
+from . import assembly, completeness, documents, facts
 from .domain import content_hash, mark_stale, plan_assembly, promote
-from .render import render_in_subprocess
 from .resync import resync
 from .tables import rkpd_version, waiting
 
@@ -52,13 +51,12 @@ def complete_manifests(uow, amqp_uri: str, pemda: str, tahun: int) -> dict | Non
     return manifests
 
 
-def _render_and_store(uow, emit, pemda, tahun, document, routing_key) -> dict:
+def _render_and_store(uow, store, emit, pemda, tahun, document, routing_key) -> dict:
     previous = assembly.previous_document(uow, pemda, tahun)
-    location = assembly.output_root() / pemda / str(tahun) / f"v{document['nomor_versi']}"
-    files = render_in_subprocess(document, location)
+    location, files = documents.render_and_put(store, document)
     changes = assembly.store(uow, pemda, tahun, document, previous, files, location)
     data = {"nomor": document["nomor_versi"], "versi": document["versi"], "content_hash": content_hash(document),
-            "location": str(location), "files": files,
+            "location": location, "files": files,
             "diff": None if changes is None else {"rows_added": len(changes["rows"]["added"]),
                                                   "rows_removed": len(changes["rows"]["removed"]),
                                                   "rows_changed": len(changes["rows"]["changed"])}}
@@ -66,12 +64,12 @@ def _render_and_store(uow, emit, pemda, tahun, document, routing_key) -> dict:
     if previous is not None:
         emit(assembly.SUPERSEDED, f"{pemda}/{tahun}",
              {"nomor": previous["nomor_versi"], "versi": previous["versi"], "content_hash": content_hash(previous),
-              "location": str(location.parent / f"v{previous['nomor_versi']}"),
+              "location": documents.location(pemda, tahun, previous["nomor_versi"]),
               "superseded_by": document["nomor_versi"]})
     return data
 
 
-def try_assemble(uow, amqp_uri: str, pemda: str, tahun: int) -> dict | None:
+def try_assemble(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict | None:
     """Assemble when everything is closed and complete and there is no current, fresh version."""
     if not _lock(uow, pemda, tahun):
         return None  # another worker is on it
@@ -84,18 +82,18 @@ def try_assemble(uow, amqp_uri: str, pemda: str, tahun: int) -> dict | None:
         return None
     plan = plan_assembly(history)
     document = assembly.build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, manifests)
-    return _render_and_store(uow, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
+    return _render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
                              pemda, tahun, document, assembly.ASSEMBLED)
 
 
-def promote_to(uow, amqp_uri: str, pemda: str, tahun: int, to: str) -> dict:
+def promote_to(uow, store, amqp_uri: str, pemda: str, tahun: int, to: str) -> dict:
     """Bappeda moves the RKPD to the next stage (rancangan → rancangan akhir → penetapan)."""
     manifests = complete_manifests(uow, amqp_uri, pemda, tahun)
     if manifests is None:
         raise Conflict("RKPD belum dapat disusun: data tahapan belum lengkap", code="incomplete")
     plan = promote(assembly.history(uow, pemda, tahun), to)
     document = assembly.build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, manifests)
-    return _render_and_store(uow, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
+    return _render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
                              pemda, tahun, document, assembly.PUBLISHED)
 
 

@@ -9,33 +9,26 @@ stage forward and `domain.plan_assembly` always keeps the stage, so the history 
 what was published (no extra column). A published version stays published when a later
 upstream change marks it stale: it is what Bappeda released, and its files never change.
 
-The gateway never reads this service's disk: files travel over RPC as base64 with their
-SHA-256. Each file is read from the version's folder and checked against the size and SHA-256
-recorded when it was rendered; a file that changed on disk is refused (`file_mismatch`), never
-served.
+The gateway never reads the document store: files travel over RPC as base64 with their
+SHA-256. Each file is read from the service's document store (`documents`) and checked against
+the size and SHA-256 recorded when it was rendered; a file that changed in the store is refused
+(`file_mismatch`), never served; one the store does not have is `file_missing`.
 """
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
 from eplanning_common import errors as rpc
+from eplanning_common.storage import DocumentStore, ObjectCorrupt, ObjectMissing
 
+from . import documents
+from .documents import FORMATS
 from .tables import rkpd_version
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# format -> (file name in the version folder, media type)
-FORMATS = {
-    "json": ("rkpd.json", "application/json"),
-    "xlsx": ("rkpd.xlsx", XLSX),
-    "html": ("rkpd.html", "text/html; charset=utf-8"),
-    "pdf": ("rkpd.pdf", "application/pdf"),
-}
 # base64 grows a file by 4/3; RabbitMQ refuses messages above 128 MiB by default
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _PEMDA = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
@@ -66,28 +59,26 @@ def file_entries(files: dict) -> dict[str, dict]:
     return out
 
 
-def read_file(location: str | Path, files: dict, fmt: str) -> dict:
-    """The file of format `fmt` in `location`, checked against the recorded size and SHA-256:
-    `{format, filename, media_type, bytes, sha256, content_base64}`."""
+def read_file(store: DocumentStore, location: str, files: dict, fmt: str) -> dict:
+    """The file of format `fmt` of the version at `location`, checked against the recorded size
+    and SHA-256: `{format, filename, media_type, bytes, sha256, content_base64}`."""
     check_format(fmt)
     filename, media_type = FORMATS[fmt]
     stored = (files or {}).get(filename)
     if not stored:
         raise rpc.NotFound(f"Berkas {filename} tidak ada pada versi ini", code="file_not_found")
-    path = Path(location) / filename
     if stored["bytes"] > MAX_FILE_BYTES:
         raise rpc.Conflict(f"Berkas {filename} ({stored['bytes']} byte) terlalu besar untuk dikirim lewat RPC",
                            code="file_too_large")
     try:
-        content = path.read_bytes()
-    except FileNotFoundError:
+        content = documents.read(store, location, filename, stored["sha256"])
+    except ObjectMissing:
         raise rpc.Conflict(f"Berkas {filename} versi ini tidak ditemukan di penyimpanan", code="file_missing") from None
-    digest = hashlib.sha256(content).hexdigest()
-    if len(content) != stored["bytes"] or digest != stored["sha256"]:
+    except ObjectCorrupt:
         raise rpc.Conflict(f"Berkas {filename} tidak cocok dengan hash yang tercatat; tidak disajikan",
-                           code="file_mismatch")
+                           code="file_mismatch") from None
     return {"format": fmt, "filename": filename, "media_type": media_type, "bytes": len(content),
-            "sha256": digest, "content_base64": base64.b64encode(content).decode("ascii")}
+            "sha256": stored["sha256"], "content_base64": base64.b64encode(content).decode("ascii")}
 
 
 def check_format(fmt: object) -> str:
@@ -161,17 +152,17 @@ def published(uow, pemda: str, tahun: int) -> dict:
                        "files": file_entries(r.files)} for r in rows]}
 
 
-def published_file(uow, pemda: str, tahun: int, fmt: str, nomor: int | None = None) -> dict:
+def published_file(uow, store: DocumentStore, pemda: str, tahun: int, fmt: str, nomor: int | None = None) -> dict:
     """Public: one file of a published version (the newest one when `nomor` is None)."""
     check_cycle(pemda, tahun)
     check_format(fmt)
     _check_nomor(nomor)
     row = _published_row(uow, pemda, tahun, nomor)
     return {"pemda": pemda, "tahun": tahun, "nomor": row.nomor, "versi": row.versi,
-            **read_file(row.location, row.files, fmt)}
+            **read_file(store, row.location, row.files, fmt)}
 
 
-def document_file(uow, pemda: str, tahun: int, nomor: int | None, fmt: str) -> dict:
+def document_file(uow, store: DocumentStore, pemda: str, tahun: int, nomor: int | None, fmt: str) -> dict:
     """Bappeda: one file of any version (the newest one when `nomor` is None)."""
     check_format(fmt)
     _check_nomor(nomor)
@@ -183,4 +174,4 @@ def document_file(uow, pemda: str, tahun: int, nomor: int | None, fmt: str) -> d
                            else f"RKPD {pemda} {tahun} versi {nomor} tidak ada", code="rkpd_not_found")
     row = rows[-1]
     return {"pemda": pemda, "tahun": tahun, "nomor": row.nomor, "versi": row.versi,
-            **read_file(row.location, row.files, fmt)}
+            **read_file(store, row.location, row.files, fmt)}

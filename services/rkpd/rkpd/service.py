@@ -10,6 +10,7 @@ from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.relay import OutboxRelay
+from eplanning_common.storage.dependency import DocumentStorage
 
 from . import cycle, facts, narrative_edits, queries, trace
 from . import open_data as opendata, publication
@@ -23,6 +24,7 @@ class RkpdService:
     db = Database()
     relay = OutboxRelay()
     identity = CallerIdentity()
+    documents = DocumentStorage()  # the rendered files: DOCUMENT_STORE (PostgreSQL by default)
 
     @contextmanager
     def _bappeda(self):
@@ -74,18 +76,19 @@ class RkpdService:
         """Assemble now (after a narrative edit, say); normally it happens by itself."""
         with self._bappeda() as (uow, pemda):
             cycle.mark_current_stale(uow, pemda, tahun, "Disusun ulang atas permintaan Bappeda")
-            return cycle.try_assemble(uow, self.db.amqp_uri, pemda, tahun) or queries.status(uow, pemda, tahun)
+            return (cycle.try_assemble(uow, self.documents, self.db.amqp_uri, pemda, tahun)
+                    or queries.status(uow, pemda, tahun))
 
     @rpc
     def promote(self, tahun, to):
         with self._bappeda() as (uow, pemda):
-            return cycle.promote_to(uow, self.db.amqp_uri, pemda, tahun, to)
+            return cycle.promote_to(uow, self.documents, self.db.amqp_uri, pemda, tahun, to)
 
     @rpc
     def document_file(self, tahun, nomor=None, fmt="pdf"):
         """One rendered file (json | xlsx | html | pdf) of any version, base64 with its SHA-256."""
         with self._bappeda() as (uow, pemda):
-            return publication.document_file(uow, pemda, tahun, nomor, fmt)
+            return publication.document_file(uow, self.documents, pemda, tahun, nomor, fmt)
 
     # -- public: no identity, the pemda is named; only what Bappeda published ------------------
     @rpc(public=True)
@@ -96,7 +99,7 @@ class RkpdService:
     @rpc(public=True)
     def public_rkpd_file(self, pemda, tahun, fmt, nomor=None):
         with translated(), self.db.unit() as uow:
-            return publication.published_file(uow, pemda, tahun, fmt, nomor)
+            return publication.published_file(uow, self.documents, pemda, tahun, fmt, nomor)
 
     @rpc(public=True)
     def public_open_data(self, pemda, tahun, dataset):
@@ -136,7 +139,7 @@ class RkpdService:
 
     def _try(self, pemda, tahun):
         with self.db.unit() as uow:
-            cycle.try_assemble(uow, self.db.amqp_uri, pemda, tahun)
+            cycle.try_assemble(uow, self.documents, self.db.amqp_uri, pemda, tahun)
 
     @timer(interval=30)
     def recheck(self):

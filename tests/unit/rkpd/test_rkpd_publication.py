@@ -1,5 +1,5 @@
-"""What is published (promoted versions only), the files read back over RPC checked against
-their recorded SHA-256, and the chapter V open-data rows."""
+"""What is published (promoted versions only), the files read back from the document store over
+RPC checked against their recorded SHA-256, and the chapter V open-data rows."""
 import base64
 import hashlib
 import json
@@ -7,7 +7,8 @@ import json
 import pytest
 
 from eplanning_common import errors as rpc
-from rkpd import publication
+from eplanning_common.storage.memory import MemoryStore
+from rkpd import documents, publication
 from rkpd.domain import VERSIONS, content_hash, plan_assembly, promote, record_assembly
 from rkpd.open_data import TABEL_V_COLUMNS, tabel_v_rows
 from rkpd.render import canonical_json
@@ -57,21 +58,25 @@ def test_file_entries_by_format_in_a_fixed_order():
 # -- files read back -------------------------------------------------------------------------------------
 
 
+LOCATION = "rkpd/12.21/2027/v2"
+
+
 @pytest.fixture
-def version_dir(tmp_path):
+def version():
+    """A version's four files in the in-memory document store, as documents.put_files leaves them."""
     contents = {"rkpd.json": b'{"a":1}', "rkpd.xlsx": b"PK\x03\x04" + bytes(range(256)),
                 "rkpd.html": "<p>Rencana Kerja</p>".encode(), "rkpd.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"}
-    files = {}
+    store, files = MemoryStore(), {}
     for name, content in contents.items():
-        (tmp_path / name).write_bytes(content)
         files[name] = {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}
-    return tmp_path, files, contents
+        store.put(documents.key(LOCATION, name, files[name]["sha256"]), content, documents.MEDIA_TYPES[name])
+    return store, files, contents
 
 
 @pytest.mark.parametrize("fmt", list(publication.FORMATS))
-def test_a_file_comes_back_as_base64_with_its_sha256(version_dir, fmt):
-    location, files, contents = version_dir
-    got = publication.read_file(str(location), files, fmt)
+def test_a_file_comes_back_as_base64_with_its_sha256(version, fmt):
+    store, files, contents = version
+    got = publication.read_file(store, LOCATION, files, fmt)
     filename, media_type = publication.FORMATS[fmt]
     content = base64.b64decode(got["content_base64"])
     assert content == contents[filename]
@@ -80,36 +85,44 @@ def test_a_file_comes_back_as_base64_with_its_sha256(version_dir, fmt):
     json.dumps(got)  # travels over nameko's JSON serializer
 
 
-def test_a_file_changed_on_disk_is_refused(version_dir):
-    location, files, _ = version_dir
-    (location / "rkpd.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd4\n")  # same size, one byte differs
+def test_a_file_changed_in_the_store_is_refused(version):
+    store, files, _ = version
+    store.corrupt(documents.key(LOCATION, "rkpd.pdf", files["rkpd.pdf"]["sha256"]),
+                  b"%PDF-1.7\n%\xe2\xe3\xcf\xd4\n")  # same size, one byte differs
     with pytest.raises(rpc.Conflict) as info:
-        publication.read_file(location, files, "pdf")
+        publication.read_file(store, LOCATION, files, "pdf")
     assert info.value.payload["code"] == "file_mismatch"
 
 
-def test_a_file_gone_from_disk_is_refused(version_dir):
-    location, files, _ = version_dir
-    (location / "rkpd.html").unlink()
+def test_a_row_recording_another_digest_than_the_store_holds_is_refused(version):
+    store, files, _ = version
+    forged = {**files, "rkpd.pdf": {**files["rkpd.pdf"], "sha256": files["rkpd.json"]["sha256"]}}
     with pytest.raises(rpc.Conflict) as info:
-        publication.read_file(location, files, "html")
+        publication.read_file(store, LOCATION, forged, "pdf")
+    assert info.value.payload["code"] == "file_missing"  # keys carry the digest: nothing under it
+
+
+def test_a_file_the_store_does_not_have_is_refused(version):
+    store, files, _ = version
+    with pytest.raises(rpc.Conflict) as info:
+        publication.read_file(store, "rkpd/12.21/2027/v9", files, "html")
     assert info.value.payload["code"] == "file_missing"
 
 
-def test_a_file_too_large_for_rpc_is_refused_without_reading_it(version_dir):
-    location, files, _ = version_dir
+def test_a_file_too_large_for_rpc_is_refused_without_reading_it(version):
+    store, files, _ = version
     files = {**files, "rkpd.xlsx": {**files["rkpd.xlsx"], "bytes": publication.MAX_FILE_BYTES + 1}}
     with pytest.raises(rpc.Conflict) as info:
-        publication.read_file(location, files, "xlsx")
+        publication.read_file(store, LOCATION, files, "xlsx")
     assert info.value.payload["code"] == "file_too_large"
 
 
-def test_a_format_not_rendered_or_unknown(version_dir):
-    location, files, _ = version_dir
+def test_a_format_not_rendered_or_unknown(version):
+    store, files, _ = version
     with pytest.raises(rpc.NotFound):
-        publication.read_file(location, {k: v for k, v in files.items() if k != "rkpd.pdf"}, "pdf")
+        publication.read_file(store, LOCATION, {k: v for k, v in files.items() if k != "rkpd.pdf"}, "pdf")
     with pytest.raises(rpc.ValidationError) as info:
-        publication.read_file(location, files, "../rkpd.json")
+        publication.read_file(store, LOCATION, files, "../rkpd.json")
     assert info.value.payload["errors"][0]["field"] == "fmt"
 
 
