@@ -85,7 +85,9 @@ def test_stack_sh_names_the_password_file_but_never_prints_the_password(tmp_path
     honcho.write_text(FAKE_HONCHO.format(password=password, python=sys.executable))
     python = bin_dir / "python"  # `python -m gateway.webhooks.ready`: the worker answers
     python.write_text("#!/bin/sh\nexit 0\n")
-    for path in (honcho, python):
+    keys = bin_dir / "eplanning-keys"  # `eplanning-keys generate`: the test's keys are made by tests/conftest.py
+    keys.write_text("#!/bin/sh\nexit 0\n")
+    for path in (honcho, python, keys):
         path.chmod(0o755)
     env = {**os.environ, "GATEWAY_BIND": f"127.0.0.1:{free_port()}", "READY_WAIT_SECONDS": "30"}
     env.pop("GATEWAY_ADMIN_USERNAME", None)
