@@ -141,6 +141,7 @@ def _print_problem(exc, err) -> None:
     print(f"eplanning-onboard: {exc.method} {exc.path} -> {exc.status}: "
           f"{problem.get('detail') or problem.get('title') or ''}", file=err)
     for e in problem.get("errors") or []:
+        # a CSV row error names its line in the field: csv[4].bidang (line 1 is the header)
         print(f"  {e.get('field')}: {e.get('message')} ({e.get('code')})", file=err)
 
 

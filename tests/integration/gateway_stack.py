@@ -41,6 +41,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def purge_queues(amqp_uri: str) -> None:
+    """Fresh databases, so nothing an earlier module's services left in the shared queues."""
+    from eplanning_common.publisher import open_connection
+    from eplanning_common.topology import PROJECT_TOPOLOGY, declare
+
+    conn = open_connection(amqp_uri)
+    try:
+        channel = conn.channel()
+        declare(channel, PROJECT_TOPOLOGY)
+        for sub in PROJECT_TOPOLOGY.subscriptions:
+            for queue in (sub.queue, sub.retry_queue, sub.dead_queue):
+                channel.queue_purge(queue)
+    finally:
+        conn.close()
+
+
 def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "renja", "rkpd")) -> list:
     from musrenbang.service import MusrenbangService
     from pokir.service import PokirService
