@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
     except credentials.CredentialError as exc:
         return fail(2, str(exc))
     if credentials.too_open(password_file):
-        print(f"eplanning-onboard: PERINGATAN: {password_file} dapat dibaca pengguna lain (chmod 600)", file=err)
+        print(f"eplanning-onboard: PERINGATAN: {password_file} dapat dibaca semua akun (chmod 600)", file=err)
     from gateway import settings as gateway_settings
     from gateway.auth.bootstrap import ensure_pemda_admin
     from gateway.auth.store import SqlAuthStore

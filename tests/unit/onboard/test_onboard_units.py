@@ -119,6 +119,8 @@ def test_the_administrators_password_file_is_made_once_with_mode_600(tmp_path):
     assert created and len(password) >= 12
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and not credentials.too_open(path)
     assert credentials.admin_password(path) == (password, False)  # never regenerated
+    path.chmod(0o640)  # a Secret mounted for the pod's fsGroup
+    assert not credentials.too_open(path)
     path.chmod(0o644)
     assert credentials.too_open(path)
 
