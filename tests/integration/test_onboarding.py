@@ -39,6 +39,7 @@ TAHUN = 2034  # its own plan year: other modules' events in the shared vhost are
 SERVICES = ("musrenbang", "pokir", "renja", "rkpd")
 KOTA, KABUPATEN = "32.73", "12.21"
 DINAS_PU = "1.03.0.00.0.00.01.0000"
+SUB_KEGIATAN = {"1.03": "1.03.06.2.01.0012", "1.02": "1.02.02.2.01.0001", "2.16": "2.16.02.2.01.0014"}
 
 KOTA_REGISTERS = {
     f"opd_{KOTA}.csv": (
@@ -341,3 +342,42 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     assert s.get(f"/v1/renja/{TAHUN}/inbox", kab)["items"] == []
     assert s.gw.request("GET", path, token=kab).status in (403, 404)
     s.get(f"/v1/musrenbang/{TAHUN}/schedule", kab, status=404)
+
+    # the rest of the year, as small as it gets, so that the system assembles the kota's RKPD: the OPD
+    # refuses the usulan (with its reason), every OPD writes one row within its ceiling and goes final,
+    # Pokir and Renja close
+    item = inbox[0]
+    opd_pu = s.gw.login("opd.kota.pu")
+    s.call("POST", f"/v1/renja/inbox/{item['item_id']}/decision", opd_pu, {
+        "decision": "reject", "reason": "Sudah tertampung dalam program pemeliharaan drainase kota",
+        "version": item["version"]})
+    s.call("PUT", f"/v1/renja/{TAHUN}/nomenklatur", bappeda, {"versi": "sipd-2027"})
+    for n, opd in enumerate(s.get("/v1/renja/opd", bappeda)):
+        username = "opd.kota.pu" if opd["kode"] == DINAS_PU else f"opd.kota.{n}"
+        if username != "opd.kota.pu":
+            s.call("POST", "/v1/admin/users", admin, {"username": username, "password": stack.USER_PASSWORD,
+                                                      "role": "opd", "opd": opd["kode"]})
+        token = s.gw.login(username)
+        s.call("PUT", f"/v1/renja/{TAHUN}/opd/{opd['kode']}/pagu", bappeda, {"pagu_n": "1000000000",
+                                                                            "pagu_n1": "1100000000"})
+        s.call("POST", f"/v1/renja/{TAHUN}/opd/{opd['kode']}/rows", token, {
+            "sub_kegiatan": SUB_KEGIATAN[opd["bidang"][0]], "target": "1", "pagu_n": "500000000",
+            "pagu_n1": "550000000", "lokasi": [kecamatan], "sumber_dana": "DAU",
+            "kelompok_sasaran": "Warga Kota Bandung"}, headers={"Idempotency-Key": f"onboard-row-{n}"})
+        for who, action in ((token, "submit"), (bappeda, "verify"), (bappeda, "finalize")):
+            s.call("POST", f"/v1/renja/{TAHUN}/opd/{opd['kode']}/steps", who, {"action": action})
+    s.call("POST", f"/v1/renja/{TAHUN}/close", bappeda)
+    s.call("PUT", f"/v1/pokir/{TAHUN}/window", bappeda, {"opens_at": windows[0]["opens_at"],
+                                                          "closes_at": windows[0]["closes_at"]})
+    s.call("POST", f"/v1/pokir/{TAHUN}/close", bappeda)
+
+    def assembled():
+        status = s.get(f"/v1/rkpd/{TAHUN}/status", bappeda)
+        return status if (status.get("versi_terkini") or {}).get("nomor") else None
+
+    status = wait_for(assembled, timeout=60, interval=0.5, what="the kota's RKPD")
+    document = s.get(f"/v1/rkpd/{TAHUN}/document?nomor={status['versi_terkini']['nomor']}", bappeda)["document"]
+    assert (document["pemda"], document["pemda_nama"]) == (KOTA, "Kota Bandung")
+    assert [(u["id"], u["status_akhir"]) for u in document["lampiran"]["usulan"]] == [(usulan["id"], "tidak diakomodasi")]
+    # the kabupaten has no RKPD for that year
+    assert not (s.get(f"/v1/rkpd/{TAHUN}/status", kab).get("versi_terkini") or {}).get("nomor")
