@@ -74,6 +74,13 @@ def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "re
     return containers
 
 
+def stop_services(containers: list) -> None:
+    """Stop the containers in parallel, as nameko's ServiceRunner does (about 2 s, not 2 s each)."""
+    from nameko.utils.concurrency import SpawningProxy
+
+    SpawningProxy(containers).stop()
+
+
 @dataclass
 class Response:
     status: int

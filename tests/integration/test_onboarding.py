@@ -136,8 +136,7 @@ def deployment(amqp_uri, tmp_path_factory):
     finally:
         if gateway is not None:
             stack.stop_gateway(gateway)
-        for container in containers:
-            container.stop()
+        stack.stop_services(containers)
 
 
 def _password(s: Stack, pemda: str) -> str:
