@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
     report = Report()
     try:
         wait_ready(api, args.wait)
-        if not sign_in(api, username, password):
+        if not sign_in(api, username, password, pemda):
             return fail(2, f"administrator {username} ada, tetapi kata sandi di {password_file} tidak cocok "
                            "(diganti lewat /v1/auth/password?): tulis kata sandinya yang berlaku ke berkas itu")
         user = ensure_onboard_user(api, username, pemda, credentials.onboarding_password(password, pemda), report)

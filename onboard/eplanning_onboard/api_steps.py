@@ -44,9 +44,10 @@ def wait_ready(api: Api, seconds: float, sleep: Callable[[float], None] = time.s
         sleep(2.0)
 
 
-def sign_in(api: Api, username: str, password: str) -> bool:
-    """Registers the user's password with the client; True when it signs in."""
-    api.register(username, password)
+def sign_in(api: Api, username: str, password: str, pemda: str) -> bool:
+    """Registers the user's password (and pemda: usernames are unique per pemda) with the client;
+    True when it signs in."""
+    api.register(username, password, pemda)
     try:
         api.get(username, "/v1/auth/me")
     except ApiError as exc:
@@ -66,7 +67,7 @@ def ensure_onboard_user(api: Api, admin: str, pemda: str, password: str, report:
         report.add(f"akun Bappeda onboarding {username}", "dibuat")
     elif (reply.json or {}).get("code") != "username_taken":
         raise ApiError("POST", "/v1/admin/users", 409, reply.json, user=admin)
-    elif sign_in(api, username, password):
+    elif sign_in(api, username, password, pemda):
         report.add(f"akun Bappeda onboarding {username}", "sudah ada, tidak berubah")
     else:
         found = [u for u in api.get(admin, "/v1/admin/users?role=bappeda&limit=200")["items"]
@@ -76,7 +77,7 @@ def ensure_onboard_user(api: Api, admin: str, pemda: str, password: str, report:
                            f"nama pengguna {username} dipakai di pemda lain"}, user=admin)
         api.call(admin, "PATCH", f"/v1/admin/users/{found[0]['id']}", {"password": password, "active": True})
         report.add(f"akun Bappeda onboarding {username}", "kata sandi dan status dipulihkan")
-    api.register(username, password)
+    api.register(username, password, pemda)
     return username
 
 

@@ -118,8 +118,10 @@ class Gateway:
         except urllib.error.HTTPError as error:
             return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
-    def login(self, username: str, password: str = USER_PASSWORD) -> str:
-        answer = self.request("POST", "/v1/auth/login", {"username": username, "password": password})
+    def login(self, username: str, password: str = USER_PASSWORD, pemda: str | None = None) -> str:
+        """`pemda`: for a user of another pemda than the gateway's default (usernames are per pemda)."""
+        body = {"username": username, "password": password, **({"pemda": pemda} if pemda else {})}
+        answer = self.request("POST", "/v1/auth/login", body)
         assert answer.status == 200, (answer.status, answer.body)
         self.tokens[username] = answer.json["access_token"]
         return self.tokens[username]

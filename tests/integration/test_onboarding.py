@@ -143,14 +143,14 @@ def _password(s: Stack, pemda: str) -> str:
     return s.password_file(pemda).read_text().strip()
 
 
-def _token(s: Stack, username: str, password: str) -> str:
-    return s.gw.login(username, password)
+def _token(s: Stack, username: str, password: str, pemda: str) -> str:
+    return s.gw.login(username, password, pemda=pemda)  # usernames are unique per pemda: sign in to one
 
 
 def _onboard_token(s: Stack, pemda: str) -> str:
     from eplanning_onboard.credentials import onboarding_password
 
-    return _token(s, f"onboard.{pemda}", onboarding_password(_password(s, pemda), pemda))
+    return _token(s, f"onboard.{pemda}", onboarding_password(_password(s, pemda), pemda), pemda)
 
 
 def _audit_counts() -> dict[str, int]:
@@ -212,7 +212,7 @@ def test_the_first_administrators_password_is_in_a_0600_file_and_never_printed(d
     assert len(password) >= 12
     assert password not in out + err and password not in s.gw.log()
     assert str(path) in out  # where it is, not what it is
-    token = _token(s, "admin.32.73", password)
+    token = _token(s, "admin.32.73", password, KOTA)
     me = s.get("/v1/auth/me", token)["identity"]
     assert (me["role"], me["pemda"]) == ("admin", KOTA)
 
@@ -234,7 +234,7 @@ def test_an_unknown_region_code_is_refused_and_nothing_is_written(deployment, co
 
 def test_a_second_run_changes_nothing(deployment):
     s = deployment
-    admin = _token(s, "admin.32.73", _password(s, KOTA))
+    admin = _token(s, "admin.32.73", _password(s, KOTA), KOTA)
     users_before = s.get("/v1/admin/users?limit=200", admin)["items"]
     audit_before = _audit_counts()
     bappeda = _onboard_token(s, KOTA)
@@ -272,8 +272,8 @@ def test_a_changed_register_is_imported_again_and_a_bad_row_is_reported_by_field
 
 def test_the_users_of_one_pemda_never_see_the_others(deployment):
     s = deployment
-    admin_kab = _token(s, "admin", stack.ADMIN_PASSWORD)  # the gateway's bootstrap administrator, 12.21
-    admin_kota = _token(s, "admin.32.73", _password(s, KOTA))
+    admin_kab = _token(s, "admin", stack.ADMIN_PASSWORD, KABUPATEN)  # the gateway's bootstrap administrator, 12.21
+    admin_kota = _token(s, "admin.32.73", _password(s, KOTA), KOTA)
     kab_users = {u["username"]: u["pemda"] for u in s.get("/v1/admin/users?limit=200", admin_kab)["items"]}
     kota_users = {u["username"]: u["pemda"] for u in s.get("/v1/admin/users?limit=200", admin_kota)["items"]}
     assert set(kab_users.values()) == {KABUPATEN} and set(kota_users.values()) == {KOTA}
@@ -295,7 +295,7 @@ def test_the_users_of_one_pemda_never_see_the_others(deployment):
 
 def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     s = deployment
-    admin = _token(s, "admin.32.73", _password(s, KOTA))
+    admin = _token(s, "admin.32.73", _password(s, KOTA), KOTA)
     desa, kecamatan, kelurahan_op = "32.73.01.1001", "32.73.01", "kel.32.73.01.1001"
     for username, role, wilayah_code in ((kelurahan_op, "operator_desa", desa),
                                          ("kec.32.73.01", "operator_kecamatan", kecamatan)):
@@ -304,7 +304,7 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     s.call("POST", "/v1/admin/users", admin, {"username": "opd.kota.pu", "password": stack.USER_PASSWORD,
                                               "role": "opd", "opd": DINAS_PU})
     bappeda = _onboard_token(s, KOTA)
-    op_desa, op_kec = s.gw.login(kelurahan_op), s.gw.login("kec.32.73.01")
+    op_desa, op_kec = s.gw.login(kelurahan_op, pemda=KOTA), s.gw.login("kec.32.73.01", pemda=KOTA)
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
     windows = [{"level": level, "opens_at": (now - timedelta(days=1)).isoformat(),
@@ -333,7 +333,7 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     inbox = wait_for(lambda: s.get(f"/v1/renja/{TAHUN}/inbox", bappeda)["items"], timeout=30,
                      what="the usulan in the kota's Renja inbox")
     assert [(i["source_id"], i["opd"]) for i in inbox] == [(usulan["id"], DINAS_PU)]
-    assert s.get(f"/v1/renja/{TAHUN}/inbox", s.gw.login("opd.kota.pu"))["items"][0]["source_id"] == usulan["id"]
+    assert s.get(f"/v1/renja/{TAHUN}/inbox", s.gw.login("opd.kota.pu", pemda=KOTA))["items"][0]["source_id"] == usulan["id"]
 
     # nothing of it is visible from the kabupaten
     kab = _onboard_token(s, KABUPATEN)
@@ -346,7 +346,7 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     # refuses the usulan (with its reason), every OPD writes one row within its ceiling and goes final,
     # Pokir and Renja close
     item = inbox[0]
-    opd_pu = s.gw.login("opd.kota.pu")
+    opd_pu = s.gw.login("opd.kota.pu", pemda=KOTA)
     s.call("POST", f"/v1/renja/inbox/{item['item_id']}/decision", opd_pu, {
         "decision": "reject", "reason": "Sudah tertampung dalam program pemeliharaan drainase kota",
         "version": item["version"]})
@@ -356,7 +356,7 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
         if username != "opd.kota.pu":
             s.call("POST", "/v1/admin/users", admin, {"username": username, "password": stack.USER_PASSWORD,
                                                       "role": "opd", "opd": opd["kode"]})
-        token = s.gw.login(username)
+        token = s.gw.login(username, pemda=KOTA)
         s.call("PUT", f"/v1/renja/{TAHUN}/opd/{opd['kode']}/pagu", bappeda, {"pagu_n": "1000000000",
                                                                             "pagu_n1": "1100000000"})
         s.call("POST", f"/v1/renja/{TAHUN}/opd/{opd['kode']}/rows", token, {
