@@ -31,7 +31,9 @@ def load(pemda: str, nomenklatur: str, *, load_region: Callable[[list[str], str]
     if load_nomenklatur is None:
         from renja.refdata_cli import main as load_nomenklatur
     for service in REGION_SERVICES:
+        print(f"  {service}:", end=" ", flush=True)  # the loader prints what it loaded on this line
         code = load_region(["--pemda", pemda], service)
         if code:
             return code
+    print("  renja:", end=" ", flush=True)
     return load_nomenklatur(["--versi", nomenklatur])

@@ -232,6 +232,18 @@ def test_an_unknown_region_code_is_refused_and_nothing_is_written(deployment, co
     assert _audit_counts() == before
 
 
+def test_an_administrator_whose_password_changed_stops_the_run_with_nothing_changed(deployment, tmp_path):
+    s = deployment
+    stale = tmp_path / "stale-password.txt"
+    stale.write_text("kata-sandi-yang-sudah-diganti\n")
+    before = _audit_counts()
+    code, out, err = s.onboard(KOTA, "--registers", str(s.registers), "--admin-password-file", str(stale))
+    assert code == 2
+    assert "administrator admin.32.73 ada, tetapi kata sandi di" in err and str(stale) in err
+    assert "kata-sandi-yang-sudah-diganti" not in out + err
+    assert _audit_counts() == before  # the refused sign-in is no state change either
+
+
 def test_a_second_run_changes_nothing(deployment):
     s = deployment
     admin = _token(s, "admin.32.73", _password(s, KOTA), KOTA)
