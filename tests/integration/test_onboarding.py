@@ -14,7 +14,9 @@ Renja inbox by events), and the region names come out as "Kota Bandung" / "Kabup
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import stat
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -389,6 +391,9 @@ def test_a_small_cycle_in_the_kota_stays_in_the_kota(deployment):
     status = wait_for(assembled, timeout=60, interval=0.5, what="the kota's RKPD")
     document = s.get(f"/v1/rkpd/{TAHUN}/document?nomor={status['versi_terkini']['nomor']}", bappeda)["document"]
     assert (document["pemda"], document["pemda_nama"]) == (KOTA, "Kota Bandung")
+    text = json.dumps(document, ensure_ascii=False)
+    assert f"RKPD Kota Bandung Tahun {TAHUN}" in text  # the narrative's placeholders name the kota
+    assert not re.search(r"Kabupaten(?!/Kota)|Padang Lawas", text)  # nomenclature names say "Kabupaten/Kota"
     assert [(u["id"], u["status_akhir"]) for u in document["lampiran"]["usulan"]] == [(usulan["id"], "tidak diakomodasi")]
     # the kabupaten has no RKPD for that year
     assert not (s.get(f"/v1/rkpd/{TAHUN}/status", kab).get("versi_terkini") or {}).get("nomor")
