@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
         return fail(2, str(exc))
     except ApiError as exc:
         _print_problem(exc, err)
-        return fail(2 if exc.status == 422 else 1, "impor dihentikan; yang sudah selesai tetap tersimpan, "
-                                                   "perbaiki lalu jalankan lagi")
+        refused = exc.status is not None and 400 <= exc.status < 500  # bad input; else not ready (retry)
+        return fail(2 if refused else 1, "impor dihentikan; yang sudah selesai tetap tersimpan, "
+                                         "perbaiki lalu jalankan lagi")
     finally:
         for what, outcome in report.lines:
             print(f"  {what}: {outcome}", file=out, flush=True)
