@@ -3,8 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e common -e services/musrenbang -e services/pokir -e services/renja -e services/rkpd -e services/gateway -e demo
-PYPROJECTS := common/pyproject.toml demo/pyproject.toml $(wildcard services/*/pyproject.toml)
+PACKAGES := -e common -e services/musrenbang -e services/pokir -e services/renja -e services/rkpd -e services/gateway -e demo -e onboard
+PYPROJECTS := common/pyproject.toml demo/pyproject.toml onboard/pyproject.toml $(wildcard services/*/pyproject.toml)
 DEMO_PEMDA ?= 12.21
 NOMENKLATUR_VERSI ?= sipd-2027
 DEMO_TAHUN ?= 2027
@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # the slowest tests are listed at the end of every run (where the suite's time goes)
 PYTEST_DURATIONS ?= --durations=15
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
 	@echo "make compose-env  .env with random credentials for docker compose (also done by make up)"
@@ -26,6 +26,8 @@ help:
 	@echo "            results in bench/results.md and bench/results.json, also in README.md"
 	@echo "make load   deadline day: 304 desa operators submitting usulan for 60 s (make up first);"
 	@echo "            report in var/bench/deadline_day.md and .json"
+	@echo "make onboard PEMDA=32.73 REGISTERS=dir  put a pemda into the running stack: region tree, first"
+	@echo "            administrator (password in var/onboard/PEMDA/admin-password.txt), registers through the API"
 	@echo "make demo   play a complete Padang Lawas cycle through the API (SEED=1 SCALE=1); prints the RKPD URLs"
 	@echo "make demo-reset  stop the stack, drop and recreate its databases, start it again"
 	@echo "make chaos  the demo cycle (SEED=1 SCALE=1) with SIGKILLs of every process, RabbitMQ and PostgreSQL, checked"
@@ -134,6 +136,19 @@ bench-extra: install infra
 	$(BIN)/python tests/bench/bench_ranking.py --out var/bench/ranking.json
 	$(BIN)/python tests/bench/bench_musrenbang.py --usulan $(BENCH_USULAN) --out var/bench/musrenbang.json
 	$(BIN)/python tests/bench/bench_rkpd.py --out var/bench/rkpd.json
+
+# Onboarding a pemda into the running stack (`make up` first; deploy/README.md, "Onboarding a pemda"):
+# its region tree from data/wilayah_indonesia.csv into every service, its first administrator
+# (password in var/onboard/$(PEMDA)/admin-password.txt, mode 600, never printed) and its registers
+# from REGISTERS (opd_<pemda>.csv, dprd_*_<pemda>.csv, kamus_usulan_<pemda>_<tahun>.csv) through
+# the gateway's API. Idempotent: running it again changes nothing.
+PEMDA ?= $(DEMO_PEMDA)
+REGISTERS ?= data/demo
+ONBOARD_TAHUN ?= $(DEMO_TAHUN)
+ONBOARD_ARGS ?=
+onboard: migrate
+	$(BIN)/eplanning-onboard --pemda $(PEMDA) --tahun $(ONBOARD_TAHUN) --registers $(REGISTERS) \
+		--gateway $(GATEWAY_URL) --admin-password-file var/onboard/$(PEMDA)/admin-password.txt $(ONBOARD_ARGS)
 
 # A complete planning cycle through the gateway's public API (demo/eplanning_demo); the same SEED
 # gives the same RKPD content hash on fresh databases, SCALE=10 a province-sized cycle. A year that

@@ -111,6 +111,7 @@ class Api:
         self.sleep = sleep
         self.stats = Stats()
         self._passwords: dict[str, str] = {}
+        self._pemda: dict[str, str] = {}  # the pemda a user signs in to, when not the gateway's default
         self._tokens: dict[str, str] = {}
         self._login_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -127,9 +128,13 @@ class Api:
             self._local.session = session
         return session
 
-    def register(self, username: str, password: str) -> None:
+    def register(self, username: str, password: str, pemda: str | None = None) -> None:
+        """`pemda`: sent with the sign-in (usernames are unique per pemda; without it the gateway
+        looks the name up in its default pemda)."""
         with self._lock:
             self._passwords[username] = password
+            if pemda is not None:
+                self._pemda[username] = pemda
             self._tokens.pop(username, None)
             self._login_locks.setdefault(username, threading.Lock())
 
@@ -144,7 +149,9 @@ class Api:
             if token is not None and token != stale:
                 return token
             reply = self._send("POST", "/v1/auth/login", None,
-                               body=json.dumps({"username": user, "password": self._passwords[user]}).encode(),
+                               body=json.dumps({"username": user, "password": self._passwords[user],
+                                                **({"pemda": self._pemda[user]} if user in self._pemda else {})
+                                                }).encode(),
                                content_type="application/json")
             if reply.status != 200:
                 raise ApiError("POST", "/v1/auth/login", reply.status, _problem(reply), user=user)

@@ -41,6 +41,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def purge_queues(amqp_uri: str) -> None:
+    """Fresh databases, so nothing an earlier module's services left in the shared queues."""
+    from eplanning_common.publisher import open_connection
+    from eplanning_common.topology import PROJECT_TOPOLOGY, declare
+
+    conn = open_connection(amqp_uri)
+    try:
+        channel = conn.channel()
+        declare(channel, PROJECT_TOPOLOGY)
+        for sub in PROJECT_TOPOLOGY.subscriptions:
+            for queue in (sub.queue, sub.retry_queue, sub.dead_queue):
+                channel.queue_purge(queue)
+    finally:
+        conn.close()
+
+
 def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "renja", "rkpd")) -> list:
     from musrenbang.service import MusrenbangService
     from pokir.service import PokirService
@@ -56,6 +72,13 @@ def start_services(amqp_uri: str, suffix: str, names=("musrenbang", "pokir", "re
         container.start()
         containers.append(container)
     return containers
+
+
+def stop_services(containers: list) -> None:
+    """Stop the containers in parallel, as nameko's ServiceRunner does (about 2 s, not 2 s each)."""
+    from nameko.utils.concurrency import SpawningProxy
+
+    SpawningProxy(containers).stop()
 
 
 @dataclass
@@ -95,8 +118,10 @@ class Gateway:
         except urllib.error.HTTPError as error:
             return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
-    def login(self, username: str, password: str = USER_PASSWORD) -> str:
-        answer = self.request("POST", "/v1/auth/login", {"username": username, "password": password})
+    def login(self, username: str, password: str = USER_PASSWORD, pemda: str | None = None) -> str:
+        """`pemda`: for a user of another pemda than the gateway's default (usernames are per pemda)."""
+        body = {"username": username, "password": password, **({"pemda": pemda} if pemda else {})}
+        answer = self.request("POST", "/v1/auth/login", body)
         assert answer.status == 200, (answer.status, answer.body)
         self.tokens[username] = answer.json["access_token"]
         return self.tokens[username]

@@ -32,6 +32,7 @@ from pypdf import PdfReader
 from eplanning_demo.plan import ACCOMMODATE, Territory, build_plan, load_reference
 
 from . import gateway_stack as stack
+from .gateway_stack import purge_queues
 from .support import wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -46,22 +47,6 @@ TERRITORY = Territory(kecamatan=("12.21.02", "12.21.07"), desa_per_kecamatan=5, 
                       anggota=("A01", "A02", "A14", "A15"))
 USER_PASSWORD = "kata-sandi-demo-e2e"
 D = Decimal
-
-
-def purge_queues(amqp_uri: str) -> None:
-    """Fresh databases, so nothing an earlier module's services left in the shared queues."""
-    from eplanning_common.publisher import open_connection
-    from eplanning_common.topology import PROJECT_TOPOLOGY, declare
-
-    conn = open_connection(amqp_uri)
-    try:
-        channel = conn.channel()
-        declare(channel, PROJECT_TOPOLOGY)
-        for sub in PROJECT_TOPOLOGY.subscriptions:
-            for queue in (sub.queue, sub.retry_queue, sub.dead_queue):
-                channel.queue_purge(queue)
-    finally:
-        conn.close()
 
 
 def demo_command(gateway_url: str, password_file, result_file, seed: int = SEED) -> list[str]:

@@ -338,3 +338,18 @@ def test_the_backup_tool_runs_on_demand_with_the_documents(compose):
     for volume in documents:  # the RKPD files, where they are files, are archived too
         assert f"{volume}:{backup['environment']['RKPD_OUTPUT_DIR']}" in backup["volumes"]
     assert "postgresql-client" in (ROOT / "deploy" / "Dockerfile").read_text()
+
+
+def test_the_onboarding_one_shot_runs_the_same_command_on_demand_only(compose):
+    onboard = compose["services"]["onboard"]
+    assert onboard["profiles"] == ["tools"]  # `docker compose up` never onboards by itself
+    assert onboard["restart"] == "no" and onboard["build"]["dockerfile"] == "deploy/Dockerfile"
+    command = " ".join(onboard["command"])
+    assert "exec eplanning-onboard --pemda" in command and "--gateway http://gateway:8080" in command
+    assert onboard["depends_on"]["gateway"]["condition"] == "service_healthy"
+    # the administrator's password goes to a volume of its own, never into the environment
+    assert "--admin-password-file \"/app/var/onboard/" in command
+    assert any(v.startswith("onboard-secrets:/app/var/onboard") for v in onboard["volumes"])
+    assert not any("PASSWORD" in name and name != "POSTGRES_PASSWORD" for name in onboard["environment"])
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "./onboard" in dockerfile and "./demo" in dockerfile  # eplanning-onboard and its HTTP client

@@ -708,3 +708,81 @@ def test_the_readme_explains_scaling_per_season():
     for word in ("musrenbang", "renja", "Jan", "Mar", "May", "overlays/busy-season", "KEDA"):
         assert word in section, word
     assert "deploy/k8s/README.md#scaling-per-season" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# -- onboarding a pemda (deploy/k8s/onboard, issue #19) -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def onboard() -> list[dict]:
+    return render(K8S / "onboard")
+
+
+def _onboard_job(docs) -> tuple[dict, dict, dict]:
+    job = by_kind(docs, "Job")["onboard"]
+    spec = pod_spec(job)
+    return job, spec, spec["containers"][0]
+
+
+def test_the_onboarding_job_validates_and_is_not_part_of_the_stack(base, onboard):
+    assert sorted(d["kind"] for d in onboard) == ["ConfigMap", "Job"]
+    for doc in onboard:
+        validate(doc)
+        assert doc["metadata"]["namespace"] == "eplanning"
+    assert "Job" not in {d["kind"] for d in base}  # `kubectl apply -k deploy/k8s` never onboards by itself
+    _, _, container = _onboard_job(onboard)
+    gateway = pod_spec(by_kind(base, "Deployment")["gateway"])["containers"][0]
+    assert container["image"] == gateway["image"]  # the same image, the same registry
+
+
+def test_a_broken_onboarding_job_is_rejected(onboard):
+    docs = copy.deepcopy(onboard)
+    _onboard_job(docs)[0]["spec"]["backofLimit"] = 6
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(by_kind(docs, "Job")["onboard"])
+    docs = copy.deepcopy(onboard)
+    _onboard_job(docs)[2]["volumeMount"] = []
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(by_kind(docs, "Job")["onboard"])
+
+
+def test_the_onboarding_job_runs_the_command_for_the_configured_pemda(onboard, base):
+    from eplanning_onboard.__main__ import parse_args
+    from eplanning_onboard.refdata import region
+
+    job, spec, container = _onboard_job(onboard)
+    config = by_kind(onboard, "ConfigMap")["eplanning-onboard"]["data"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "eplanning-onboard"}, "prefix": "ONBOARD_"}]
+    env = {f"ONBOARD_{k}": v for k, v in config.items()}
+    # Kubernetes expands $(VAR) in the command from the container's environment
+    argv = [re.sub(r"\$\(([A-Z_]+)\)", lambda m: env[m.group(1)], a) for a in container["command"]]
+    assert argv[0] == "eplanning-onboard"
+    args = parse_args(argv[1:])
+    assert region(args.pemda)["kode"] == config["PEMDA"] and args.tahun == int(config["TAHUN"])
+    # the gateway through its Service (name and port), never a pod
+    service = by_kind(base, "Service")["gateway"]
+    assert args.gateway == f"http://{service['metadata']['name']}" and service["spec"]["ports"][0]["port"] == 80
+    # the administrator's password: a file of a Secret mounted read-only, readable by the pod's group only
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert str(args.admin_password_file).startswith(mounts["admin-password"]["mountPath"] + "/")
+    assert mounts["admin-password"]["readOnly"] is True
+    assert volumes["admin-password"]["secret"]["defaultMode"] == 0o440
+    assert spec["securityContext"]["fsGroup"] == spec["securityContext"]["runAsGroup"]
+    assert str(args.registers) == mounts["registers"]["mountPath"] and volumes["registers"]["configMap"]["optional"]
+    # no password in the environment, and no access to the Kubernetes API
+    assert not any("PASSWORD" in e["name"] for e in container["env"])
+    assert spec["automountServiceAccountToken"] is False
+    # each service's database and the gateway's, from the same Secrets as their Deployments
+    deployments = by_kind(base, "Deployment")
+    wired = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]}
+    for service in SERVICES:
+        own = env_of(pod_spec(deployments[service])["containers"][0])["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert wired[f"{service.upper()}_DATABASE_URL"] == own["name"]
+    gateway_db = env_of(pod_spec(deployments["gateway"])["containers"][0])["GATEWAY_DATABASE_URL"]
+    assert wired["GATEWAY_DATABASE_URL"] == gateway_db["valueFrom"]["secretKeyRef"]["name"]
+    # retried while the stack comes up (exit 1), failed at once on bad input (exit 2)
+    assert spec["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] >= 3
+    rule = job["spec"]["podFailurePolicy"]["rules"][0]
+    assert rule["action"] == "FailJob" and rule["onExitCodes"]["values"] == [2]
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"][kind])

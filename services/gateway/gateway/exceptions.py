@@ -53,6 +53,19 @@ class RemoteServiceError(GatewayError):
         return str(detail) if detail not in (None, "") else None
 
 
+def row_number(value: Any) -> int | None:
+    """The CSV line of a service's row error, or None. nameko serializes a remote exception's
+    arguments with `safe_for_serialization`, which turns every value that is not a string, dict or
+    list into a string: the service's `"row": 4` arrives here as `"4"`."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
 class ValidationError(RemoteServiceError):
     """The input was refused, field by field."""
 
@@ -71,8 +84,8 @@ class ValidationError(RemoteServiceError):
                 "message": str(item.get("message", "")),
                 "code": str(item.get("code", "")),
             }
-            if isinstance(item.get("row"), int) and not isinstance(item.get("row"), bool):
-                error["row"] = item["row"]  # the line of an imported CSV
+            if row_number(item.get("row")) is not None:
+                error["row"] = row_number(item.get("row"))  # the line of an imported CSV
             errors.append(error)
         return errors
 

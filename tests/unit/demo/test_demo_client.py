@@ -17,6 +17,7 @@ class Fake:
 
     def __init__(self):
         self.logins = []
+        self.login_pemda = []  # the `pemda` of each sign-in (None: the gateway's default)
         self.tokens_seen = []
         self.expire_next = False
         self.keys = []
@@ -79,6 +80,7 @@ def make_server(fake: Fake):
             with fake.lock:
                 if self.path == "/v1/auth/login":
                     fake.logins.append(body["username"])
+                    fake.login_pemda.append(body.get("pemda"))
                     return self._answer(200, {"access_token": f"t-{len(fake.logins)}"})
                 if not self._authorized():
                     return None
@@ -143,6 +145,13 @@ def test_logs_in_once_and_again_after_a_401(api, fake):
     fake.expire_next = True
     assert api.get("desa.1", "/thing") == {"ok": True}
     assert fake.logins == ["desa.1", "desa.1"] and api.stats.relogins == 1
+
+
+def test_a_user_of_another_pemda_signs_in_to_it(api, fake):
+    api.register("admin.32.73", "kata-sandi-kota", "32.73")
+    assert api.get("admin.32.73", "/thing") == {"ok": True}
+    assert api.get("desa.1", "/thing") == {"ok": True}
+    assert list(zip(fake.logins, fake.login_pemda)) == [("admin.32.73", "32.73"), ("desa.1", None)]
 
 
 def test_a_lost_answer_is_retried_with_the_same_idempotency_key(api, fake):

@@ -96,6 +96,15 @@ def test_opd_import_refusals(client, rpc, as_):
     result = client.simulate_put("/v1/renja/opd", params={"versi": "sipd-2027"}, body=api.EX_OPD_CSV.encode(),
                                  headers=csv)
     assert result.status_code == 422 and field_codes(result) == {("csv[3].bidang", "unknown_bidang")}
+    # over real nameko RPC the row arrives as a string (nameko's safe_for_serialization): same answer
+    rpc.answers[("renja", "import_opd")] = ValidationError(
+        "renja", "import_opd", "ValidationError",
+        {"detail": "1 kesalahan pada CSV OPD; tidak ada yang diimpor", "code": "csv_invalid",
+         "errors": [{"row": "3", "field": "bidang", "message": "Bidang 9.99 tidak dikenal", "code": "unknown_bidang"}]})
+    result = client.simulate_put("/v1/renja/opd", params={"versi": "sipd-2027"}, body=api.EX_OPD_CSV.encode(),
+                                 headers=csv)
+    assert result.status_code == 422 and field_codes(result) == {("csv[3].bidang", "unknown_bidang")}
+    assert result.json["errors"][0]["row"] == 3
 
 
 def test_both_roles_list_the_opd_register_and_others_cannot(client, rpc, as_):

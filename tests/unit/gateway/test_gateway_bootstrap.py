@@ -165,3 +165,39 @@ def test_passwords_are_argon2id():
     assert not passwords.verify(hashed, "kata-sandi-rahasia-2")
     assert not passwords.verify("not a hash", "x")
     assert Passwords().needs_rehash(hashed)  # weaker than the production parameters
+
+
+# -- the first administrator of one more pemda (eplanning-onboard) ----------------------------------
+
+def test_a_pemda_gets_its_own_first_administrator_once(store, passwords, caplog):
+    caplog.set_level("DEBUG")
+    bootstrap_admin(store, passwords, password="kata-sandi-bootstrap")  # 12.21's, as the gateway makes it
+    created = bootstrap.ensure_pemda_admin(store, pemda="32.73", username="admin.32.73",
+                                           password="kata-sandi-kota-bandung", passwords=passwords)
+    assert created.created and created.password_file is None
+    (user,) = [u for u in store.users.values() if u.pemda == "32.73"]
+    assert (user.username, user.role, user.active) == ("admin.32.73", "admin", True)
+    assert passwords.verify(user.password_hash, "kata-sandi-kota-bandung")
+    assert "kata-sandi-kota-bandung" not in caplog.text
+    # again, even with another password: nothing changes (an existing administrator keeps its own)
+    again = bootstrap.ensure_pemda_admin(store, pemda="32.73", username="admin.32.73",
+                                         password="kata-sandi-lain-sekali", passwords=passwords)
+    assert not again.created and store.users[user.id] == user
+
+
+def test_a_pemda_administrator_name_held_by_another_role_or_unfit_input_is_refused(store, passwords):
+    bootstrap.ensure_pemda_admin(store, pemda="32.73", username="admin.32.73", password="kata-sandi-kota-bandung",
+                                 passwords=passwords)
+    (admin,) = store.users.values()
+    store.users[admin.id] = admin.replace(role="bappeda")
+    with pytest.raises(ValueError, match="peran bappeda"):
+        bootstrap.ensure_pemda_admin(store, pemda="32.73", username="admin.32.73",
+                                     password="kata-sandi-kota-bandung", passwords=passwords)
+    # the same name in another pemda is another user (usernames are per pemda)
+    assert bootstrap.ensure_pemda_admin(store, pemda="12.71", username="admin.32.73",
+                                        password="kata-sandi-kota-medan", passwords=passwords).created
+    for pemda, username, password, message in (("3273", "admin", "kata-sandi-panjang", "kode pemda"),
+                                               ("32.73", "A!", "kata-sandi-panjang", "nama pengguna"),
+                                               ("32.73", "admin.baru", "pendek", "paling sedikit")):
+        with pytest.raises(ValueError, match=message):
+            bootstrap.ensure_pemda_admin(store, pemda=pemda, username=username, password=password, passwords=passwords)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..auth.errors import FieldError, InputInvalid
-from ..exceptions import ValidationError
+from ..exceptions import ValidationError, row_number
 from .operation import ANGGOTA, BAPPEDA, SETWAN, STAF_AHLI, Call, Created, Operation
 from .schemas import (
     DATETIME, DESA, FILE, KECAMATAN, PEMDA, TAHUN, TEXT_KIND, arr, check, enum, integer, multiline, nullable, obj,
@@ -80,8 +80,9 @@ def imported_rows(run: Callable[[], Any], file_of: Callable[[dict], str]) -> Any
         raw = exc.payload.get("errors")
         if not isinstance(raw, list):
             raise
-        errors = [{**e, "field": f"{file_of(e)}[{e['row']}].{e.get('field') or ''}".rstrip(".")}
-                  if isinstance(e, dict) and isinstance(e.get("row"), int) else e for e in raw]
+        errors = [{**e, "row": row_number(e["row"]), "field": f"{file_of(e)}[{row_number(e['row'])}]."
+                                                              f"{e.get('field') or ''}".rstrip(".")}
+                  if isinstance(e, dict) and row_number(e.get("row")) is not None else e for e in raw]
         raise ValidationError(exc.service, exc.method, exc.exc_type, {**exc.payload, "errors": errors}) from None
 
 

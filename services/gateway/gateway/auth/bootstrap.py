@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .. import settings
+from .errors import UsernameTaken
 from .passwords import Passwords, generate_password
 from .service import utcnow
 from .tokens import SECRET_FILE, load_or_create_secret
@@ -70,14 +71,49 @@ def bootstrap_admin(store, passwords: Passwords | None = None, *, username: str 
     if not generated:
         return BootstrapResult(True, username)
     path = var_dir / PASSWORD_FILE
-    _write_private(path, password + "\n")
+    write_private(path, password + "\n")
     print(f"E-Planning gateway: administrator '{username}' (pemda {pemda}) dibuat; kata sandinya ada di "
           f"{path} (mode 600, tidak dicetak di log). Segera ganti lewat POST /v1/auth/password.",
           file=out or sys.stdout, flush=True)
     return BootstrapResult(True, username, path)
 
 
-def _write_private(path: Path, content: str) -> None:
+def ensure_pemda_admin(store, *, pemda: str, username: str, password: str, passwords: Passwords | None = None,
+                       clock: Callable[[], datetime] = utcnow) -> BootstrapResult:
+    """The first administrator of one more pemda in this deployment (`eplanning-onboard`): an
+    `admin` user of `pemda` named `username`, created with `password` when it does not exist.
+    Idempotent: an existing administrator of that pemda under that name is left as it is (its
+    password too). ValueError when the name, code or password is unfit, or the name belongs to a
+    user of another role in that pemda. The password is never logged or printed."""
+    username, pemda = username.strip().lower(), pemda.strip()
+    if not USERNAME.fullmatch(username):
+        raise ValueError(f"nama pengguna administrator {username!r} tidak sah (huruf kecil, angka, . _ -; 3-64)")
+    if not PEMDA.fullmatch(pemda):
+        raise ValueError(f"kode pemda {pemda!r} bukan kode kabupaten/kota seperti 12.21")
+    if len(password) < PASSWORD_MIN or password.strip().lower() == username:
+        raise ValueError(f"kata sandi administrator harus paling sedikit {PASSWORD_MIN} karakter "
+                         "dan berbeda dari nama pengguna")
+    for _ in range(2):  # a concurrent onboarding may create it between the read and the insert
+        existing = store.user_by_username(pemda, username)  # usernames are unique per pemda
+        if existing is not None:
+            if existing.role != ADMIN:
+                raise ValueError(f"nama pengguna {username!r} sudah dipakai di pemda {pemda} (peran "
+                                 f"{existing.role}); pilih nama lain untuk administratornya")
+            return BootstrapResult(False, username)
+        now = clock()
+        user = User(id=str(uuid.uuid4()), username=username, password_hash=(passwords or Passwords()).hash(password),
+                    role=ADMIN, pemda=pemda, wilayah=None, opd=None, anggota_id=None, active=True, created_at=now,
+                    updated_at=now)
+        try:
+            store.insert_user(user, None)
+        except UsernameTaken:
+            continue
+        log.warning("created the administrator %r of pemda %s (onboarding)", username, pemda)
+        return BootstrapResult(True, username)
+    raise ValueError(f"nama pengguna {username!r} sedang dibuat oleh proses lain; ulangi")
+
+
+def write_private(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
