@@ -1,6 +1,6 @@
 """The RKPD's files live in the document store, not on a replica's disk: a version rendered by one
-replica is served by another after the first is gone, replicas side by side all serve every
-version, and versions rendered to a local folder before the store stay readable after
+replica is served by another after the first is gone, replicas side by side (two RKPD services,
+two gateways) all serve every version, and versions rendered to a local folder before the store stay readable after
 `rkpd-documents import-local` (here into a real S3 API server)."""
 import base64
 import hashlib
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from . import support
 from .conftest import ROOT, nameko_process
+from .gateway_stack import start_gateway, stop_gateway
 from .s3_server import s3_server
 from .test_rkpd import PEMDA, TAHUN, bappeda_rpc, publish, purge_rkpd_queues, synthetic_cycle, upstream  # noqa: F401
 
@@ -70,6 +71,21 @@ def test_a_version_rendered_by_one_replica_is_served_by_the_others(amqp_uri, ups
                 with support.signed_proxy(amqp_uri, None) as anonymous:
                     public = anonymous.rkpd.public_rkpd_file(PEMDA, TAHUN, "pdf")
                 assert public["nomor"] == 2 and public["sha256"] == promoted["files"]["rkpd.pdf"]["sha256"]
+                # two gateway replicas beside the two RKPD replicas serve the same bytes of every version
+                gateways = []
+                for n in (1, 2):
+                    (tmp_path / f"gw{n}").mkdir()
+                    gateways.append(start_gateway(amqp_uri, f"replica{n}", tmp_path / f"gw{n}", workers=1))
+                try:
+                    for nomor, expected in ((1, recorded), (2, files_of(rpc, 2))):
+                        for gateway in gateways:
+                            for fmt, sha in expected.items():
+                                got = gateway.request("GET", f"/v1/public/rkpd/{PEMDA}/{TAHUN}/{fmt}?nomor={nomor}")
+                                assert got.status == 200, (gateway.url, nomor, fmt, got.status, got.body[:300])
+                                assert hashlib.sha256(got.body).hexdigest() == sha, (gateway.url, nomor, fmt)
+                finally:
+                    for gateway in gateways:
+                        stop_gateway(gateway)
                 assert c.poll() is None and b.poll() is None
     # nothing a replica wrote stayed on its disk
     leftovers = [p for p in (tmp_path / "b").rglob("*") if p.is_file()] + \
