@@ -1,0 +1,109 @@
+"""`Metrics`: the DependencyProvider every nameko service of the project declares, once.
+
+    class MusrenbangService:
+        metrics = Metrics(outbox_backlog)
+
+- Times every worker (RPC and event handler) and counts it by outcome: `ok`, `refused` (one of the
+  entrypoint's expected exceptions: a 4xx refusal for the caller, not a fault), `error`.
+- Registers the scrape-time collectors it is given (factories `f(container) -> Collector`, e.g.
+  `outbox_backlog`), which read their gauges when Prometheus scrapes, never per request.
+- Serves prometheus_client's default registry over HTTP on METRICS_ADDR:METRICS_PORT
+  (`start_http_server`; the container config wins over the environment). METRICS_PORT unset or
+  empty: no endpoint (the counters still count); 0: a free port, for tests (`.port` tells which).
+
+The counters of the event consumer and the outbox relay (consumer.py, relay.py) are counted where
+they happen and are served by the same endpoint. One process, one service container: the series
+carry a `service` label, and in the tests, where several containers share a process, each endpoint
+shows all of them.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from prometheus_client import REGISTRY, start_http_server
+
+from .. import config
+from ..consumer import EventHandler
+from ..db import make_engine
+from ..dependencies import service_database_url
+from .backlog import OutboxBacklog
+from .catalogue import ENTRYPOINT_CALLS, ENTRYPOINT_DURATION
+
+log = logging.getLogger(__name__)
+
+
+def outbox_backlog(container) -> OutboxBacklog:
+    """The outbox gauges of a service with an outbox (its own small pool: a scrape never waits
+    behind the workers' connections)."""
+    return OutboxBacklog(make_engine(service_database_url(container), pool_size=1), container.service_name)
+
+
+def entrypoint_kind(entrypoint) -> str:
+    if isinstance(entrypoint, Rpc):
+        return "rpc"
+    if isinstance(entrypoint, EventHandler):
+        return "event"
+    return "other"
+
+
+def outcome_of(entrypoint, exc_info) -> str:
+    if exc_info is None:
+        return "ok"
+    expected = getattr(entrypoint, "expected_exceptions", ()) or ()
+    return "refused" if expected and isinstance(exc_info[1], expected) else "error"
+
+
+class Metrics(DependencyProvider):
+    def __init__(self, *collectors):
+        self.collector_factories = collectors
+
+    def setup(self):
+        self.service = self.container.service_name
+        self.port = config.metrics_port(self.container.config.get("METRICS_PORT"))
+        self.addr = self.container.config.get("METRICS_ADDR") or config.metrics_addr()
+        self.collectors = [factory(self.container) for factory in self.collector_factories]
+        self.server = None
+        self._started: dict[int, float] = {}
+
+    def start(self):
+        for collector in self.collectors:
+            REGISTRY.register(collector)
+        if self.port is not None:
+            self.server, _ = start_http_server(self.port, addr=self.addr)
+            self.port = self.server.server_address[1]
+            log.info("metrics on http://%s:%s/metrics", self.addr, self.port)
+
+    def stop(self):
+        self._close()
+
+    def kill(self):
+        self._close()
+
+    def _close(self):
+        if self.server is not None:
+            server, self.server = self.server, None
+            server.shutdown()
+            server.server_close()
+        for collector in self.collectors:
+            try:
+                REGISTRY.unregister(collector)
+            except KeyError:
+                pass
+            engine = getattr(collector, "engine", None)
+            if engine is not None:
+                engine.dispose()
+        self.collectors = []
+
+    def worker_setup(self, worker_ctx):
+        self._started[id(worker_ctx)] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(id(worker_ctx), None)
+        entrypoint = worker_ctx.entrypoint
+        labels = (self.service, entrypoint_kind(entrypoint), getattr(entrypoint, "method_name", "?"))
+        if started is not None:
+            ENTRYPOINT_DURATION.labels(*labels).observe(time.perf_counter() - started)
+        ENTRYPOINT_CALLS.labels(*labels, outcome_of(entrypoint, exc_info)).inc()
