@@ -7,9 +7,11 @@
   entrypoint's expected exceptions: a 4xx refusal for the caller, not a fault), `error`.
 - Registers the scrape-time collectors it is given (factories `f(container) -> Collector`, e.g.
   `outbox_backlog`), which read their gauges when Prometheus scrapes, never per request.
-- Serves prometheus_client's default registry over HTTP on METRICS_ADDR:METRICS_PORT
-  (`start_http_server`; the container config wins over the environment). METRICS_PORT unset or
-  empty: no endpoint (the counters still count); 0: a free port, for tests (`.port` tells which).
+- Serves prometheus_client's default registry over HTTP on METRICS_ADDR:METRICS_PORT (the
+  container config wins over the environment): prometheus_client's WSGI app on an eventlet WSGI
+  server in a green thread (its `start_http_server` resolves the address with arguments eventlet's
+  green `getaddrinfo` does not take). METRICS_PORT unset or empty: no endpoint (the counters still
+  count); 0: a free port, for tests (`.port` tells which).
 
 The counters of the event consumer and the outbox relay (consumer.py, relay.py) are counted where
 they happen and are served by the same endpoint. One process, one service container: the series
@@ -21,9 +23,11 @@ from __future__ import annotations
 import logging
 import time
 
+import eventlet
+import eventlet.wsgi
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
-from prometheus_client import REGISTRY, start_http_server
+from prometheus_client import REGISTRY, make_wsgi_app
 
 from .. import config
 from ..consumer import EventHandler
@@ -65,15 +69,17 @@ class Metrics(DependencyProvider):
         self.port = config.metrics_port(self.container.config.get("METRICS_PORT"))
         self.addr = self.container.config.get("METRICS_ADDR") or config.metrics_addr()
         self.collectors = [factory(self.container) for factory in self.collector_factories]
-        self.server = None
+        self.socket = self.server = None
         self._started: dict[int, float] = {}
 
     def start(self):
         for collector in self.collectors:
             REGISTRY.register(collector)
         if self.port is not None:
-            self.server, _ = start_http_server(self.port, addr=self.addr)
-            self.port = self.server.server_address[1]
+            self.socket = eventlet.listen((self.addr, self.port))
+            self.port = self.socket.getsockname()[1]
+            self.server = eventlet.spawn(eventlet.wsgi.server, self.socket, make_wsgi_app(), log_output=False,
+                                         log=log)
             log.info("metrics on http://%s:%s/metrics", self.addr, self.port)
 
     def stop(self):
@@ -85,8 +91,8 @@ class Metrics(DependencyProvider):
     def _close(self):
         if self.server is not None:
             server, self.server = self.server, None
-            server.shutdown()
-            server.server_close()
+            server.kill()
+            self.socket.close()
         for collector in self.collectors:
             try:
                 REGISTRY.unregister(collector)
