@@ -76,7 +76,11 @@ class Metrics(DependencyProvider):
         for collector in self.collectors:
             REGISTRY.register(collector)
         if self.port is not None:
-            self.socket = eventlet.listen((self.addr, self.port))
+            try:
+                self.socket = eventlet.listen((self.addr, self.port))
+            except OSError as exc:  # the service works without it; the operator sees why (MetricsTargetDown)
+                log.error("metrics endpoint not started on %s:%s: %s", self.addr, self.port, exc)
+                return
             self.port = self.socket.getsockname()[1]
             self.server = eventlet.spawn(eventlet.wsgi.server, self.socket, make_wsgi_app(), log_output=False,
                                          log=log)
