@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client.parser import text_string_to_metric_families
 
+from eplanning_common.metrics.catalogue import RABBITMQ_SERIES
 from eplanning_common.publisher import ConfirmingPublisher, OutgoingMessage, open_connection
 from eplanning_common.topology import Subscription, Topology, declare
 from gateway.webhooks.service import WebhookService
@@ -161,6 +162,7 @@ def test_a_service_exports_entrypoint_timings_and_a_poison_message_moves_the_dea
                                       queue=ROUTED.dead_queue) == 1 else None)(scrape(detailed_url)),
         timeout=20, interval=0.5, what="rabbitmq_prometheus to count the parked message")
     assert value(detailed, "rabbitmq_detailed_queue_messages_ready", vhost=vhost, queue=ROUTED.queue) == 0
+    assert RABBITMQ_SERIES <= names(detailed)
 
 
 def test_the_outbox_backlog_is_read_from_the_service_database_at_scrape(renja, renja_db):

@@ -42,6 +42,15 @@ OUTBOX_PUBLISHED = Counter(
     "Outbox rows the relay published, by result: routed, unrouted (no queue bound), failed (not confirmed)",
     ["service", "result"])
 
+# Series of RabbitMQ's own rabbitmq_prometheus plugin that the alert rules and the dashboard read
+# (per-queue depths, endpoint /metrics/detailed?family=queue_coarse_metrics; labels vhost, queue).
+# Not exported by this code: tests/integration/test_metrics.py checks them on a real broker.
+RABBITMQ_SERIES = frozenset({
+    "rabbitmq_detailed_queue_messages",
+    "rabbitmq_detailed_queue_messages_ready",
+    "rabbitmq_detailed_queue_messages_unacked",
+})
+
 KINDS = ("rpc", "event", "other")
 OUTCOMES = ("ok", "refused", "error")
 
