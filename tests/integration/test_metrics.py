@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -108,16 +109,21 @@ def renja_db():
     return support.service_database("renja", "metrics")
 
 
-@pytest.fixture
-def renja(amqp_uri, renja_db, start_container, monkeypatch):
-    monkeypatch.setenv("OUTBOX_RELAY_ENABLED", "false")  # rows stay pending: the backlog is ours to set
+@pytest.fixture(scope="module")
+def renja(amqp_uri, renja_db):
+    """One Renja container for the module, its relay off: outbox rows stay pending, ours to set."""
     conn = open_connection(amqp_uri)
     channel = conn.channel()
     declare(channel, Topology(exchanges=("musrenbang.events",), subscriptions=(ROUTED,)))
     for queue in (ROUTED.queue, ROUTED.retry_queue, ROUTED.dead_queue):
         channel.queue_purge(queue)
-    container = start_container(RenjaService, renja_db, METRICS_PORT=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OUTBOX_RELAY_ENABLED", "false")
+        container = ServiceContainer(RenjaService, {"AMQP_URI": amqp_uri, "DATABASE_URL": renja_db, "max_workers": 4,
+                                                    "METRICS_PORT": 0})
+        container.start()
     yield container, channel
+    container.stop()
     conn.close()
 
 
@@ -127,7 +133,7 @@ def metrics_url_of(container) -> str:
 
 
 def test_a_service_exports_entrypoint_timings_and_a_poison_message_moves_the_dead_letter_count(
-        amqp_uri, renja, fast_retries):
+        amqp_uri, renja):
     container, channel = renja
     url = metrics_url_of(container)
     before = scrape(url)

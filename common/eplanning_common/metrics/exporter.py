@@ -21,6 +21,7 @@ shows all of them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import eventlet
@@ -28,6 +29,7 @@ import eventlet.wsgi
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from prometheus_client import REGISTRY, make_wsgi_app
+from prometheus_client.registry import Collector
 
 from .. import config
 from ..consumer import EventHandler
@@ -37,6 +39,46 @@ from .backlog import OutboxBacklog
 from .catalogue import ENTRYPOINT_CALLS, ENTRYPOINT_DURATION
 
 log = logging.getLogger(__name__)
+
+
+class ScrapeSources(Collector):
+    """The scrape-time collectors of every container in this process, registered once as one
+    collector. A process runs one container in production; in the tests it runs several (the four
+    services in one process), whose collectors expose the same families with other `service`
+    labels: registered one by one they would be refused as duplicates, and exposed side by side
+    they would repeat a family. Here each family comes out once with the samples of all."""
+
+    def __init__(self):
+        self._collectors: list = []
+        self._lock = threading.Lock()
+
+    def add(self, collector) -> None:
+        with self._lock:
+            self._collectors.append(collector)
+
+    def remove(self, collector) -> None:
+        with self._lock:
+            if collector in self._collectors:
+                self._collectors.remove(collector)
+
+    def describe(self):
+        return []  # the names vary with the containers; nothing to check them against
+
+    def collect(self):
+        with self._lock:
+            collectors = list(self._collectors)
+        merged: dict = {}
+        for collector in collectors:
+            for family in collector.collect():
+                if family.name in merged:
+                    merged[family.name].samples.extend(family.samples)
+                else:
+                    merged[family.name] = family
+        return list(merged.values())
+
+
+SCRAPE_SOURCES = ScrapeSources()
+REGISTRY.register(SCRAPE_SOURCES)
 
 
 def outbox_backlog(container) -> OutboxBacklog:
@@ -74,7 +116,7 @@ class Metrics(DependencyProvider):
 
     def start(self):
         for collector in self.collectors:
-            REGISTRY.register(collector)
+            SCRAPE_SOURCES.add(collector)
         if self.port is not None:
             try:
                 self.socket = eventlet.listen((self.addr, self.port))
@@ -98,10 +140,7 @@ class Metrics(DependencyProvider):
             server.kill()
             self.socket.close()
         for collector in self.collectors:
-            try:
-                REGISTRY.unregister(collector)
-            except KeyError:
-                pass
+            SCRAPE_SOURCES.remove(collector)
             engine = getattr(collector, "engine", None)
             if engine is not None:
                 engine.dispose()

@@ -157,3 +157,28 @@ def test_the_gateway_counts_by_route_template_never_the_raw_path():
     with pytest.warns(Warning):  # wsgiref's validator dislikes the method too
         answer = client.simulate_request("BREW", route.replace("{thing_id}", "x"))
     assert sample("eplanning_http_requests_total", route=route, method="OTHER", status=str(answer.status_code)) == 1
+
+
+class FixedBacklog(OutboxBacklog):
+    def __init__(self, service, pending):
+        super().__init__(None, service)
+        self.pending = pending
+
+    def read(self):
+        return self.pending, 0.0, 0
+
+
+def test_several_containers_in_one_process_expose_each_family_once_with_all_their_samples():
+    from eplanning_common.metrics.exporter import ScrapeSources
+
+    sources = ScrapeSources()
+    musrenbang, renja = FixedBacklog("musrenbang", 3), FixedBacklog("renja", 5)
+    sources.add(musrenbang)
+    sources.add(renja)
+    families = {f.name: f for f in sources.collect()}
+    assert len(families) == 4
+    assert {s.labels["service"]: s.value for s in families["eplanning_outbox_pending"].samples} == \
+        {"musrenbang": 3, "renja": 5}
+    sources.remove(renja)
+    assert [s.labels["service"] for s in {f.name: f for f in sources.collect()}["eplanning_outbox_pending"].samples] \
+        == ["musrenbang"]
