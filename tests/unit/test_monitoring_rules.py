@@ -217,3 +217,21 @@ def test_a_broken_monitoring_manifest_is_rejected(monitoring, mutate):
 @pytest.fixture(scope="module")
 def base() -> list[dict]:
     return render(K8S)
+
+
+def test_every_monitoring_manifest_is_listed_in_its_kustomization():
+    listed = set(yaml.safe_load((K8S / "monitoring" / "kustomization.yaml").read_text())["resources"])
+    assert listed == {p.name for p in (K8S / "monitoring").glob("*.yaml")} - {"kustomization.yaml"}
+
+
+def test_the_dashboard_is_importable():
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    assert dashboard["uid"] and dashboard["title"]
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    assert [v["name"] for v in dashboard["templating"]["list"]] == ["datasource"]
+    for panel in dashboard["panels"]:
+        assert {"x", "y", "w", "h"} <= set(panel["gridPos"]), panel["title"]
+        if panel["type"] != "row":
+            assert panel["targets"] and panel["datasource"]["uid"] == "${datasource}", panel["title"]
+            assert all(t["refId"] for t in panel["targets"]), panel["title"]
