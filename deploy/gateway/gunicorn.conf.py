@@ -31,9 +31,10 @@ import socket as _socket
 import tempfile as _tempfile
 import threading as _threading
 
+_MADE_HERE = ".made-by-gunicorn-conf"  # marks a folder made below, removed at exit (never the operator's)
 if not _os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # kept across a config reload (HUP): set once
     _os.environ["PROMETHEUS_MULTIPROC_DIR"] = _tempfile.mkdtemp(prefix="eplanning-gateway-metrics-")
-    _os.environ["EPLANNING_METRICS_DIR_MADE_HERE"] = "1"
+    open(_os.path.join(_os.environ["PROMETHEUS_MULTIPROC_DIR"], _MADE_HERE), "w").close()
 
 from eplanning_common import config as _config
 from eplanning_common.logs import logging_config as _logging_config
@@ -88,8 +89,9 @@ def child_exit(server, worker):  # gunicorn server hook: in the master, after a 
 
 
 def on_exit(server):  # gunicorn server hook: in the master, just before it exits
-    if _os.environ.get("EPLANNING_METRICS_DIR_MADE_HERE") == "1":
-        _shutil.rmtree(_os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    folder = _os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if _os.path.exists(_os.path.join(folder, _MADE_HERE)):
+        _shutil.rmtree(folder, ignore_errors=True)
 
 
 def _empty_metrics_dir(path):
