@@ -124,6 +124,27 @@ def readiness_timeout_seconds() -> float:
     return _float("READINESS_TIMEOUT_SECONDS", 3.0)
 
 
+def metrics_port(value=None) -> int | None:
+    """METRICS_PORT (or `value`, from a container config): the port of a nameko process's /metrics
+    endpoint (eplanning_common.metrics.exporter). Unset or empty: no endpoint; 0: a free port."""
+    raw = os.environ.get("METRICS_PORT") if value is None else value
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ValueError(f"METRICS_PORT must be a port number (0-65535) or empty, got {raw!r}") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"METRICS_PORT must be a port number (0-65535) or empty, got {raw!r}")
+    return port
+
+
+def metrics_addr() -> str:
+    """METRICS_ADDR: the address the /metrics endpoint listens on; 127.0.0.1 (this machine only) by
+    default, 0.0.0.0 in a pod, where Prometheus scrapes the pod's port and no Service exposes it."""
+    return os.environ.get("METRICS_ADDR", "").strip() or "127.0.0.1"
+
+
 def log_level() -> str:
     return os.environ.get("LOG_LEVEL", "INFO").upper()
 

@@ -39,6 +39,7 @@ from nameko.messaging import Consumer, QueueConsumer
 from . import config
 from .contracts import ContractError, ReceivedEvents
 from .envelope import EnvelopeError, EventType, check_envelope, exchange_name
+from .metrics.catalogue import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 from .publisher import ConfirmingPublisher, OutgoingMessage
 from .topology import Subscription, Topology, ensure
 from .signed_rpc import IDENTITY_KEY, TOKEN_KEY
@@ -149,19 +150,20 @@ class EventHandler(Consumer):
         attempt = _attempt(message)
         log.error("poison message parked as a dead letter without retries",
                   extra={"queue": self.subscription.queue, "error": error, "attempt": attempt})
-        self._send(message, attempt, error[:1000], park=True)
+        self._send(message, attempt, error[:1000], park=True, reason="poison")
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            EVENTS_CONSUMED.labels(self.subscription.consumer, self.subscription.queue).inc()
             return
         attempt = _attempt(message)
         error = f"{exc_info[0].__name__}: {exc_info[1]}"[:1000]
         log.warning("event handler failed", exc_info=exc_info,
                     extra={"queue": self.subscription.queue, "attempt": attempt, "max_attempts": self.max_attempts})
-        self._send(message, attempt, error, park=attempt >= self.max_attempts)
+        self._send(message, attempt, error, park=attempt >= self.max_attempts, reason="exhausted")
 
-    def _send(self, message, attempt: int, error: str, park: bool) -> None:
+    def _send(self, message, attempt: int, error: str, park: bool, reason: str) -> None:
         """Republish to the retry queue (attempt + 1, after its delay) or park it in the dead queue;
         ack the original only once the broker confirmed, requeue it if that failed."""
         headers = dict(message.headers or {})
@@ -193,6 +195,11 @@ class EventHandler(Consumer):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+        labels = (self.subscription.consumer, self.subscription.queue)
+        if park:
+            EVENTS_DEAD_LETTERED.labels(*labels, reason).inc()
+        else:
+            EVENTS_RETRIED.labels(*labels).inc()
 
 
 def _attempt(message) -> int:

@@ -18,6 +18,7 @@ from nameko.extensions import DependencyProvider
 from . import config
 from .db import make_engine
 from .dependencies import service_database_url
+from .metrics.catalogue import OUTBOX_PUBLISHED
 from .publisher import ConfirmingPublisher, json_message
 from .schema import OUTBOX_CHANNEL, outbox
 from .topology import PROJECT_TOPOLOGY, Topology, ensure
@@ -29,8 +30,9 @@ class OutboxPublisher:
     """Moves pending outbox rows to the broker. Independent of nameko (used by the CLI too)."""
 
     def __init__(self, engine: sa.Engine, amqp_uri: str, topology: Topology = PROJECT_TOPOLOGY,
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, service: str = ""):
         self.engine = engine
+        self.service = service  # the `service` label of eplanning_outbox_published
         self.topology = topology
         self.batch_size = batch_size or config.relay_batch_size()
         self.publisher = ConfirmingPublisher(amqp_uri, config.confirm_timeout_seconds())
@@ -75,6 +77,9 @@ class OutboxPublisher:
             if result.failed:
                 conn.execute(outbox.update().where(outbox.c.event_id.in_(result.failed))
                              .values(attempts=outbox.c.attempts + 1, last_error="not confirmed by the broker"))
+            for outcome in ("routed", "unrouted", "failed"):
+                if getattr(result, outcome):
+                    OUTBOX_PUBLISHED.labels(self.service, outcome).inc(len(getattr(result, outcome)))
             return len(rows), len(result.failed)
 
     def drain(self) -> int:
@@ -109,7 +114,8 @@ class OutboxRelay(DependencyProvider):
         self.enabled = config.relay_enabled()
         self.sweep_seconds = config.relay_sweep_seconds()
         self.engine = make_engine(service_database_url(self.container), pool_size=2)
-        self.outbox = OutboxPublisher(self.engine, self.container.config["AMQP_URI"], self.topology)
+        self.outbox = OutboxPublisher(self.engine, self.container.config["AMQP_URI"], self.topology,
+                                      service=self.container.service_name)
         self._running = False
 
     def start(self):

@@ -17,10 +17,24 @@ a moment after signalling the workers (`_refuse_new_connections`). Kubernetes
 (deploy/k8s/gateway.yaml) first sleeps in preStop while the pod leaves the Service's endpoints,
 and its terminationGracePeriodSeconds covers that sleep plus graceful_timeout.
 
+Metrics (gateway.metrics): the workers count in prometheus_client's multiprocess mode, each into
+its own files under PROMETHEUS_MULTIPROC_DIR, which must be set before prometheus_client is first
+imported (here, before anything else) and must not hold a previous run's files (emptied in
+`on_starting`; a folder made here is removed at exit). The master serves the sum of all workers on
+GATEWAY_METRICS_BIND (`when_ready`); `child_exit` marks a dead worker's files.
+
 Every public module-level name here is read as a gunicorn setting: helpers start with "_".
 """
+import os as _os
+import shutil as _shutil
 import socket as _socket
+import tempfile as _tempfile
 import threading as _threading
+
+_MADE_HERE = ".made-by-gunicorn-conf"  # marks a folder made below, removed at exit (never the operator's)
+if not _os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # kept across a config reload (HUP): set once
+    _os.environ["PROMETHEUS_MULTIPROC_DIR"] = _tempfile.mkdtemp(prefix="eplanning-gateway-metrics-")
+    open(_os.path.join(_os.environ["PROMETHEUS_MULTIPROC_DIR"], _MADE_HERE), "w").close()
 
 from eplanning_common import config as _config
 from eplanning_common.logs import logging_config as _logging_config
@@ -54,6 +68,8 @@ if _config.rpc_timeout_seconds() >= timeout:
 def on_starting(server):  # gunicorn server hook: runs once, in the master, before the workers fork
     from gateway import gunicorn_errors
 
+    _empty_metrics_dir(_os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
     gunicorn_errors.install()  # gunicorn's own 400 (an unparsable request) as problem+json, not HTML
     if _settings.prepare_on_start():
         from gateway.auth.bootstrap import prepare
@@ -63,6 +79,41 @@ def on_starting(server):  # gunicorn server hook: runs once, in the master, befo
 
 def when_ready(server):  # gunicorn server hook: in the master, once the listeners are bound
     _refuse_new_connections(server)
+    _serve_metrics(server)
+
+
+def child_exit(server, worker):  # gunicorn server hook: in the master, after a worker exited
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # gunicorn server hook: in the master, just before it exits
+    folder = _os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if _os.path.exists(_os.path.join(folder, _MADE_HERE)):
+        _shutil.rmtree(folder, ignore_errors=True)
+
+
+def _empty_metrics_dir(path):
+    """A previous run's files would be summed into this run's numbers (prometheus_client's rule)."""
+    _os.makedirs(path, exist_ok=True)
+    for name in _os.listdir(path):
+        if name.endswith(".db"):
+            _os.unlink(_os.path.join(path, name))
+
+
+def _serve_metrics(server):
+    where = _settings.metrics_bind()
+    if where is None:
+        return
+    from gateway import metrics
+
+    try:
+        listener = metrics.serve(*where, _os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    except OSError as exc:  # the API keeps serving; the operator sees why there are no metrics
+        server.log.error("metrics listener not started on %s:%s: %s", where[0], where[1], exc)
+        return
+    server.log.info("metrics on http://%s:%s/metrics", *listener.server_address[:2])
 
 
 _REFUSE_AFTER_SECONDS = 0.2

@@ -55,4 +55,11 @@ if ! curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1
   $SUDO rabbitmq-plugins enable rabbitmq_management >/dev/null
   for _ in $(seq 1 60); do curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 && break; sleep 1; done
 fi
+# queue depths for the metrics (deploy/README.md, "Metrics and alerts"): rabbitmq_prometheus only
+# adds a listener on 127.0.0.1-reachable port 15692, enabled online without a restart
+if ! curl -sf http://127.0.0.1:15692/metrics >/dev/null 2>&1; then
+  say "enabling the RabbitMQ Prometheus plugin"
+  $SUDO rabbitmq-plugins enable rabbitmq_prometheus >/dev/null
+  for _ in $(seq 1 30); do curl -sf http://127.0.0.1:15692/metrics >/dev/null 2>&1 && break; sleep 1; done
+fi
 say "PostgreSQL and RabbitMQ are running"

@@ -100,6 +100,8 @@ class Gateway:
     process: subprocess.Popen
     log_path: Path
     tokens: dict[str, str] = field(default_factory=dict)
+    metrics_url: str = ""  # the master's Prometheus listener (GATEWAY_METRICS_BIND)
+    database_url: str = ""
 
     def request(self, method: str, path: str, body: Any = None, *, token: str | None = None,
                 headers: dict[str, str] | None = None, raw: bytes | None = None,
@@ -137,7 +139,9 @@ class Gateway:
 
 
 def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra_env: dict | None = None) -> Gateway:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
+    while metrics_port == port:
+        metrics_port = free_port()
     generate_keys()  # the gateway signs with RPC_IDENTITY_KEYS_DIR/gateway.key
     db_url = support.fresh_database(f"eplanning_test_gateway_{suffix}")
     env = {
@@ -147,6 +151,7 @@ def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra
         "GATEWAY_ADMIN_PEMDA": "12.21", "GATEWAY_JWT_SECRET": "integration-test-secret-of-32-bytes-at-least",
         "RPC_TIMEOUT_SECONDS": "20", "LOG_LEVEL": "WARNING", "GATEWAY_WEBHOOKS_ALLOW_PRIVATE": "1",
         "EPLANNING_CONTRACT_CHECK": os.environ.get("EPLANNING_CONTRACT_CHECK", "strict"),
+        "GATEWAY_METRICS_BIND": f"127.0.0.1:{metrics_port}",
         **(extra_env or {}),
     }
     log_path = tmp / "gunicorn.log"
@@ -155,7 +160,8 @@ def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra
     process = subprocess.Popen([str(gunicorn), "--config", str(gunicorn_config()), "gateway.app:create_app()"],
                                cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     log_file.close()
-    gateway = Gateway(f"http://127.0.0.1:{port}", process, log_path)
+    gateway = Gateway(f"http://127.0.0.1:{port}", process, log_path,
+                      metrics_url=f"http://127.0.0.1:{metrics_port}/metrics", database_url=db_url)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -338,3 +339,63 @@ def test_gateway_user_and_webhook_administration_is_audited(engine_for):
     text = json.dumps(log, default=str)
     assert "argon2" not in text and secret not in text  # never a password hash, never a webhook secret
     assert verify(engine).ok
+
+
+class PushReceiver:
+    """A Pushgateway stand-in on a real HTTP port: records each PUT (path and body)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                received.append((self.path, self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_verdict_is_pushed_for_the_audit_chain_alert(chain_db):
+    """`eplanning-audit verify --pushgateway URL` (the nightly CronJob) pushes 1 for a sound chain
+    and 0 for a broken one, with the entries verified and the time: what AuditChainBroken and
+    AuditVerifyNotRunning read (deploy/k8s/monitoring/rules.yaml)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    url, engine = chain_db
+    receiver = PushReceiver()
+    try:
+        def pushed():
+            path, body = receiver.received[-1]
+            samples = {s.name: s for f in text_string_to_metric_families(body) for s in f.samples}
+            return path, samples
+
+        assert cli_verify(url, "--pushgateway", receiver.url)[0] == 0
+        path, samples = pushed()
+        assert path == "/metrics/job/eplanning-audit-verify"
+        chain = samples["eplanning_audit_chain_ok"].labels["chain"]
+        assert samples["eplanning_audit_chain_ok"].value == 1 and samples["eplanning_audit_chain_entries"].value == 5
+        assert abs(samples["eplanning_audit_verify_last_run_timestamp_seconds"].value - time.time()) < 60
+
+        superuser_edit(engine, "update audit_log set after = '{\"n\": 30}' where seq = 3")
+        assert cli_verify(url, "--pushgateway", receiver.url)[0] == 1
+        _, samples = pushed()
+        assert samples["eplanning_audit_chain_ok"].labels["chain"] == chain
+        assert samples["eplanning_audit_chain_ok"].value == 0 and samples["eplanning_audit_chain_entries"].value == 2
+    finally:
+        receiver.close()
+    # a Pushgateway that does not answer: the verdict is printed, the exit status says the push failed
+    code, output = cli_verify(url, "--pushgateway", receiver.url)
+    assert code == 2 and "BROKEN" in output and "could not push the result" in output

@@ -217,13 +217,13 @@ def test_every_deployment_container_has_resource_requests():
             assert "memory" in container["resources"].get("limits", {}), where
 
 
-def test_nameko_deployments_use_exec_liveness_and_have_no_ports():
+def test_nameko_deployments_use_exec_liveness_and_have_only_the_metrics_port():
     for filename, doc in _k8s_documents():
         if doc["kind"] != "Deployment" or doc["metadata"]["name"] not in NAMEKO_SERVICES:
             continue
         (container,) = doc["spec"]["template"]["spec"]["containers"]
         assert "exec" in container["livenessProbe"], filename
-        assert "ports" not in container, filename
+        assert container["ports"] == [{"name": "metrics", "containerPort": 9100}], filename
 
 
 def test_each_nameko_service_autoscales_on_its_rpc_queue():

@@ -31,6 +31,8 @@ import yaml
 from eplanning_common import rabbitmq_definitions as rd
 from eplanning_common.topology import PROJECT_TOPOLOGY
 
+from .monitoring_schemas import SCHEMAS as MONITORING_SCHEMAS
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 CRDS = ROOT / "deploy" / "schemas" / "crds"
@@ -135,6 +137,11 @@ def s3_documents() -> list[dict]:
     return render(K8S / "overlays" / "s3-documents")
 
 
+@pytest.fixture(scope="module")
+def monitoring() -> list[dict]:
+    return render(K8S / "monitoring")
+
+
 def by_kind(docs, kind) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
@@ -213,7 +220,8 @@ def structural_schemas() -> dict[tuple[str, str], dict]:
             ("barmancloud.cnpg.io/v1", "ObjectStore"): kind(object_store)}
 
 
-STRUCTURAL_SCHEMAS = structural_schemas()
+# the Prometheus Operator's kinds (deploy/k8s/monitoring): structural too, see monitoring_schemas.py
+STRUCTURAL_SCHEMAS = {**structural_schemas(), **MONITORING_SCHEMAS}
 
 
 def validate(doc: dict) -> None:
@@ -234,7 +242,7 @@ def test_every_manifest_file_is_rendered_and_every_listed_file_exists(base):
                                          "RabbitmqCluster", "HorizontalPodAutoscaler", "Service"}
 
 
-@pytest.mark.parametrize("overlay", ["base", "busy", "s3_documents"])
+@pytest.mark.parametrize("overlay", ["base", "busy", "s3_documents", "monitoring"])
 def test_every_rendered_document_validates(overlay, request):
     docs = request.getfixturevalue(overlay)
     for doc in docs:

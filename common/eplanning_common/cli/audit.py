@@ -6,6 +6,8 @@
       --anchor SEQ:HASH   (one chain) a head printed earlier and kept elsewhere: the chain must
                           still hold exactly that entry, which also catches a rewrite of the whole
                           chain from a tampered row onward, and entries cut from the end
+      --pushgateway URL   also push the result to a Prometheus Pushgateway (default:
+                          AUDIT_PUSHGATEWAY_URL; eplanning_common.metrics.push)
   eplanning-audit show --service NAME [--subject S] [--action A] [--after-seq N] [--limit N]
                                                     entries as JSON lines, oldest first
 
@@ -21,6 +23,7 @@ import sys
 import sqlalchemy as sa
 
 from .. import audit, config
+from ..metrics.push import ChainResult, push_verification
 
 CHAINS = (*config.SERVICES, "gateway")
 
@@ -41,7 +44,16 @@ def _safe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
-def verify_chain(label: str, url: str, anchor=None, out=sys.stdout) -> int:
+def verify_chain(label: str, url: str, anchor=None, out=sys.stdout, results: list | None = None) -> int:
+    """Print the verdict on one chain; return the exit status (0, 1, 2); append a ChainResult to
+    `results` if given."""
+    status, entries = _verify_chain(label, url, anchor, out)
+    if results is not None:
+        results.append(ChainResult(label, status, entries))
+    return status
+
+
+def _verify_chain(label: str, url: str, anchor, out) -> tuple[int, int]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
@@ -51,16 +63,16 @@ def verify_chain(label: str, url: str, anchor=None, out=sys.stdout) -> int:
         hint = ("  (no audit_log table: migrate it first, `make migrate`)"
                 if getattr(reason, "pgcode", None) == "42P01" else "")
         print(f"{label:<11} UNREADABLE  {_safe(url)}: {str(reason).strip().splitlines()[0]}{hint}", file=out)
-        return 2
+        return 2, 0
     finally:
         engine.dispose()
     if report.ok:
         head = f"{report.head_seq}:{report.head_hash}" if report.head_seq else "(empty)"
         anchored = f"  anchor {anchor[0]} holds" if anchor else ""
         print(f"{label:<11} OK          {report.count} entries  head {head}{anchored}", file=out)
-        return 0
+        return 0, report.count
     print(f"{label:<11} BROKEN      {report.broken}; the {report.count} entries before it are sound", file=out)
-    return 1
+    return 1, report.count
 
 
 def _show(url: str, args, out=sys.stdout) -> int:
@@ -86,6 +98,8 @@ def main(argv=None) -> int:
     which.add_argument("--service", action="append", choices=CHAINS, help="a chain by its service (repeatable)")
     which.add_argument("--database", metavar="URL", help="the chain in this database")
     verify.add_argument("--anchor", metavar="SEQ:HASH", help="a head recorded earlier (one chain only)")
+    verify.add_argument("--pushgateway", metavar="URL", default=os.environ.get("AUDIT_PUSHGATEWAY_URL") or None,
+                        help="push the result to this Prometheus Pushgateway (default: AUDIT_PUSHGATEWAY_URL)")
     show = sub.add_parser("show", help="print entries as JSON lines")
     where = show.add_mutually_exclusive_group(required=True)
     where.add_argument("--service", choices=CHAINS)
@@ -111,7 +125,14 @@ def main(argv=None) -> int:
             anchor = audit.parse_anchor(args.anchor)
         except ValueError as exc:
             parser.error(str(exc))
-    status = max(verify_chain(label, url, anchor) for label, url in targets)
+    results: list[ChainResult] = []
+    status = max(verify_chain(label, url, anchor, results=results) for label, url in targets)
+    if args.pushgateway:
+        try:
+            push_verification(args.pushgateway, results)
+        except OSError as exc:  # the verdict stands; the missing push is its own failure
+            print(f"could not push the result to {args.pushgateway}: {exc}", file=sys.stderr)
+            status = max(status, 2)
     if status == 0 and anchor is None:
         print("Keep these heads somewhere this database's administrators cannot rewrite (in the published RKPD, "
               "a daily log line shipped off the machine): `eplanning-audit verify --service NAME --anchor SEQ:HASH` "

@@ -21,6 +21,7 @@ from .auth import resources as auth_resources
 from .auth.middleware import Authenticated
 from .auth.service import AuthService
 from .health import Health, Readiness
+from .metrics import RequestMetrics
 from .middleware import AccessLog, BodyLimit, CorrelationId
 from .problems import handle_error
 from .rpc import NamekoRpc, broker_reachable
@@ -66,7 +67,7 @@ def create_app(
     if deps is None:
         deps = default_deps()
 
-    app = falcon.App(middleware=[CorrelationId(), AccessLog(), BodyLimit(max_body_bytes),
+    app = falcon.App(middleware=[CorrelationId(), RequestMetrics(), AccessLog(), BodyLimit(max_body_bytes),
                                  Authenticated(auth.authenticate)])
     # one handler for everything; registering HTTPError too replaces Falcon's own (not problem+json)
     app.add_error_handler(Exception, handle_error)

@@ -1,8 +1,8 @@
 """Cross-cutting concerns: correlation id, access log, request-body size limit.
 
-Order in the app: CorrelationId (outermost), AccessLog, BodyLimit. Falcon runs process_response
-in reverse order, so the access line is written while the correlation id is still set, and the
-id is echoed even on errors raised by a later middleware.
+Order in the app: CorrelationId (outermost), RequestMetrics (gateway.metrics), AccessLog,
+BodyLimit. Falcon runs process_response in reverse order, so the access line is written while the
+correlation id is still set, and the id is echoed even on errors raised by a later middleware.
 """
 from __future__ import annotations
 

@@ -10,6 +10,12 @@ gunicorn (deploy/gateway/gunicorn.conf.py):
                             terminationGracePeriodSeconds must exceed it plus the preStop sleep)
     GATEWAY_PIDFILE         pidfile path (default: none)
     GATEWAY_MAX_BODY_BYTES  largest accepted request body (default 1 MiB)
+    GATEWAY_METRICS_BIND    HOST:PORT of the Prometheus /metrics listener, served by the gunicorn
+                            master for all workers (gateway.metrics); a port of its own, never the
+                            API's, so that the public entry point does not expose it. Default: none
+                            (off); the deploy files set it (127.0.0.1:9100 locally, :9100 in a pod)
+    PROMETHEUS_MULTIPROC_DIR  where the workers' metric files are kept (default: a fresh temporary
+                            folder per gunicorn master; if set, it is emptied at start)
 
 Authentication (see services/gateway/README.md):
 
@@ -116,6 +122,17 @@ def _bool(name: str, default: bool) -> bool:
 
 def bind() -> str:
     return os.environ.get("GATEWAY_BIND") or DEFAULT_BIND
+
+
+def metrics_bind() -> tuple[str, int] | None:
+    """GATEWAY_METRICS_BIND as (host, port), or None when unset (no metrics listener)."""
+    raw = os.environ.get("GATEWAY_METRICS_BIND", "").strip()
+    if not raw:
+        return None
+    host, sep, port = raw.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"GATEWAY_METRICS_BIND must be HOST:PORT (e.g. 127.0.0.1:9100), got {raw!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def workers() -> int:

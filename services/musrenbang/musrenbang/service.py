@@ -9,6 +9,7 @@ from eplanning_common.consumer import event_handler
 
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
+from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 
 from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, summary, usulan_actions
@@ -28,6 +29,7 @@ class MusrenbangService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    metrics = Metrics(outbox_backlog)
     identity = CallerIdentity()
 
     @contextmanager

@@ -8,6 +8,7 @@ from eplanning_common.rpc import rpc
 from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
+from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 
 from . import close_actions, facts, pokir_actions, queries, setup_actions, summary
@@ -26,6 +27,7 @@ class PokirService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    metrics = Metrics(outbox_backlog)
     identity = CallerIdentity()
 
     @contextmanager

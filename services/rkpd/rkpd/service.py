@@ -9,6 +9,7 @@ from nameko.timer import timer
 from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
+from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 from eplanning_common.storage.dependency import DocumentStorage
 
@@ -23,6 +24,7 @@ class RkpdService:
     correlation = Correlation()
     db = Database()
     relay = OutboxRelay()
+    metrics = Metrics(outbox_backlog)
     identity = CallerIdentity()
     documents = DocumentStorage()  # the rendered files: DOCUMENT_STORE (PostgreSQL by default)
 

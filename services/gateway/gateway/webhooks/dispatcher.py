@@ -25,6 +25,7 @@ from nameko.extensions import DependencyProvider
 
 from eplanning_common.db import make_engine
 
+from . import metrics
 from .freetext import FreeText
 from .schema import CHANNEL
 from .sender import Sender
@@ -85,6 +86,7 @@ class Dispatcher:
                         raise
                     eventlet.sleep(wait)
             self.sent += 1
+            metrics.record_attempt(outcome.ok, outcome.duration_ms, finished.status, finished.paused)
             log.info("webhook attempt", extra={
                 "delivery_id": claim.delivery_id, "subscription_id": claim.subscription_id,
                 "event_id": claim.event_id, "attempt": claim.attempt_no, "ok": outcome.ok,

@@ -15,8 +15,10 @@ from nameko.rpc import rpc
 
 from eplanning_common.consumer import event_handler
 from eplanning_common.dependencies import Correlation
+from eplanning_common.metrics.exporter import Metrics
 
 from .dispatcher import WebhookDispatcher
+from .metrics import paused_subscriptions
 
 NAME = "webhooks"
 
@@ -26,6 +28,7 @@ class WebhookService:
 
     correlation = Correlation()
     webhooks = WebhookDispatcher()
+    metrics = Metrics(paused_subscriptions)
 
     @rpc
     def health(self):
