@@ -1,9 +1,9 @@
 """Backup and restore on the real PostgreSQL (eplanning-backup, `make backup` / `make restore`).
 
 Five migrated databases with a little real state (audit chains in each, a stored RKPD version with
-its rendered file on disk) are backed up; a restore over them is refused while they hold data;
+its file in the document store, and a file rendered to a local folder before the store) are backed up; a restore over them is refused while they hold data;
 then every database and the documents folder are dropped, the archive is restored into fresh
-databases, and the content of every table, the RKPD content hash, the file's bytes and each audit
+databases, and the content of every table, the RKPD content hash, the file's bytes (from the store and from the folder) and each audit
 chain (verified against the head recorded at backup time) are what they were."""
 import hashlib
 import json
@@ -18,6 +18,7 @@ from eplanning_common.backup import archive as archive_module, manifest as mf, p
 from eplanning_common.cli import backup as backup_cli
 from eplanning_common.db import UnitOfWork
 from eplanning_common.migrations import migrate
+from eplanning_common.storage.postgres import PostgresStore
 
 from . import support
 
@@ -57,8 +58,11 @@ def drop_all(names):
 
 
 def write_state(urls, documents):
-    """A few chained entries per database, and in rkpd a version row with its file on disk."""
+    """A few chained entries per database; in rkpd a version row whose file is in the document store
+    (the `stored_object` table of the rkpd database: the default store), and a file rendered to a
+    local folder before the store existed (the documents folder the backup also keeps)."""
     from rkpd import assembly
+    from rkpd import documents as rkpd_documents
 
     for name, url in urls.items():
         engine = sa.create_engine(url)
@@ -71,13 +75,25 @@ def write_state(urls, documents):
     with UnitOfWork(engine, "rkpd", "cid-backup", {"identity": BAPPEDA}, entrypoint="assemble") as uow:
         manifests = {s: {"digest": hashlib.sha256(s.encode()).hexdigest()} for s in ("musrenbang", "pokir", "renja")}
         document = assembly.build_from(uow, PEMDA, TAHUN, "rancangan awal", 1, manifests, [], {})
-        location = documents / PEMDA / str(TAHUN) / "v1"
-        location.mkdir(parents=True)
         body = json.dumps(document, sort_keys=True).encode()
-        (location / "rkpd.json").write_bytes(body)
-        files = {"rkpd.json": {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}}
-        assembly.store(uow, PEMDA, TAHUN, document, None, files, location)
+        sha256 = hashlib.sha256(body).hexdigest()
+        prefix = rkpd_documents.location(PEMDA, TAHUN, 1)
+        PostgresStore(engine).put(rkpd_documents.key(prefix, "rkpd.json", sha256), body, "application/json")
+        assembly.store(uow, PEMDA, TAHUN, document, None, {"rkpd.json": {"sha256": sha256, "bytes": len(body)}},
+                       prefix)
     engine.dispose()
+    legacy = documents / PEMDA / str(TAHUN) / "v1"
+    legacy.mkdir(parents=True)
+    (legacy / "rkpd.json").write_bytes(body)
+    return rkpd_documents.key(prefix, "rkpd.json", sha256), sha256
+
+
+def stored_file(url, key, sha256) -> bytes:
+    engine = sa.create_engine(url)
+    try:
+        return PostgresStore(engine).get(key, sha256)
+    finally:
+        engine.dispose()
 
 
 def fingerprint(url) -> dict:
@@ -104,10 +120,11 @@ def rkpd_hash(url) -> str:
 
 def test_backup_drop_everything_restore_and_the_chains_and_the_rkpd_are_intact(installation, tmp_path, capsys):
     urls, documents = installation, tmp_path / "rkpd"
-    write_state(urls, documents)
+    key, sha256 = write_state(urls, documents)
     before = {name: fingerprint(url) for name, url in urls.items()}
     content_hash = rkpd_hash(urls["rkpd"])
     file_bytes = (documents / PEMDA / str(TAHUN) / "v1" / "rkpd.json").read_bytes()
+    assert stored_file(urls["rkpd"], key, sha256) == file_bytes
     assert all(before[name]["audit_log"][0] >= 3 for name in CHAINS)
 
     assert backup_cli.main(["create", "--out", str(tmp_path / "backups"), "--documents", str(documents)]) == 0
@@ -146,6 +163,7 @@ def test_backup_drop_everything_restore_and_the_chains_and_the_rkpd_are_intact(i
     assert {name: fingerprint(url) for name, url in urls.items()} == before
     assert rkpd_hash(urls["rkpd"]) == content_hash
     assert (documents / PEMDA / str(TAHUN) / "v1" / "rkpd.json").read_bytes() == file_bytes
+    assert stored_file(urls["rkpd"], key, sha256) == file_bytes  # the store came back with the rkpd database
 
     # FORCE renames a database that holds data aside (nothing is dropped) and starts a fresh one
     pokir = postgres.inspect(urls["pokir"])
