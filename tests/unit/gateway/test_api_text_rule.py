@@ -26,7 +26,9 @@ _CLOSED_FORMATS = {"date", "date-time", "uuid"}
 
 
 def _closed(pattern: str) -> bool:
-    """A pattern that lists every character it lets through (a code: `^[0-9]{2}\\.[0-9]{2}$`)."""
+    """A pattern that lists every character it lets through (a code: `^[0-9]{2}\\.[0-9]{2}$`); a
+    lookaround (`(?=.*[1-9])`) consumes nothing, so it does not count."""
+    pattern = re.sub(r"\(\?<?[=!](?:\\.|\[[^\]]*\]|[^()\\])*\)", "", pattern)
     body = re.sub(r"\\.", "", pattern)  # escaped characters are literals, except the classes below
     return pattern.startswith("^") and pattern.endswith("$") and not re.search(r"\\[SDW]", pattern) and \
         "[^" not in body and "." not in re.sub(r"\[[^\]]*\]", "", body)
@@ -227,3 +229,30 @@ def test_an_https_attachment_url_is_documented_and_accepted_by_the_schema():
     body = {"desa": "12.21.01.2001", "kamus_item_id": "12.21/2027/DRN-01", "volume": "1", "permasalahan": "Banjir",
             "gagasan": "Drainase", "lampiran": [{"nama": "foto.jpg", "url": "https://berkas.padanglawas.go.id/a.jpg"}]}
     assert field_errors(body, op.body) == []
+
+
+@pytest.mark.parametrize("pattern, gets_the_rule", [
+    (r"^(?=.*[1-9])[0-9]{1,10}(\.[0-9]{1,3})?$", False),  # the volume: the lookahead consumes nothing
+    (r"^(?![\)])[a-z]+$", False),
+    (r"^[0-9]{2}\.[0-9]{2}$", False),
+    (r"^(?=a).*$", True),  # what follows the lookahead is open
+    (r"^(?=a)[^x]+$", True),
+    (r"[0-9]+", True),  # not anchored
+])
+def test_a_closed_code_pattern_gets_no_second_pattern_and_an_open_one_gets_the_rule(pattern, gets_the_rule):
+    """A second pattern beside a closed one refuses nothing more and makes generated clients and
+    fuzzers filter (schemathesis stopped on the usulan decision's `revised_volume`)."""
+    from gateway.api.schemas import with_text_rule
+
+    schema = with_text_rule({"type": "string", "pattern": pattern})
+    assert ("allOf" in schema) is gets_the_rule
+    assert schema["pattern"] == pattern
+
+
+def test_the_decision_volume_carries_its_own_pattern_only():
+    document = _document()
+    body = document["paths"]["/v1/musrenbang/usulan/{usulan_id}/decisions"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+    volume = schema["properties"]["revised_volume"]
+    assert "allOf" not in volume and volume["pattern"].startswith("^(?=")

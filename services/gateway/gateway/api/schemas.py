@@ -113,9 +113,11 @@ _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
 
 def _open_pattern(pattern: str) -> bool:
     """Whether a pattern lets characters through that it does not list: it is not anchored at both
-    ends, or it has a "." outside a class, a "\\S", "\\D", "\\W" or a "[^...]"."""
+    ends, or it has a "." outside a class, a "\\S", "\\D", "\\W" or a "[^...]". A lookaround
+    (`(?=.*[1-9])`) consumes nothing, so what it holds lets nothing through."""
     if not (pattern.startswith("^") and pattern.endswith("$")):
         return True
+    pattern = _without_lookarounds(pattern)
     escaped, in_class = False, False
     for i, char in enumerate(pattern):
         if escaped:
@@ -133,6 +135,36 @@ def _open_pattern(pattern: str) -> bool:
         elif char == "." and not in_class:
             return True
     return False
+
+
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
+
+
+def _without_lookarounds(pattern: str) -> str:
+    """`pattern` with every lookaround group cut out (escapes, classes and nested groups followed)."""
+    out, i = [], 0
+    while i < len(pattern):
+        start = _LOOKAROUND.match(pattern, i)
+        if start is None:
+            step = 2 if pattern[i] == "\\" else 1
+            out.append(pattern[i:i + step])
+            i += step
+            continue
+        depth, i, in_class = 1, start.end(), False
+        while i < len(pattern) and depth:
+            char = pattern[i]
+            if char == "\\":
+                i += 1
+            elif char == "[":
+                in_class = True
+            elif char == "]":
+                in_class = False
+            elif not in_class and char == "(":
+                depth += 1
+            elif not in_class and char == ")":
+                depth -= 1
+            i += 1
+    return "".join(out)
 
 
 def _takes_text(schema: dict, names: bool) -> bool:
