@@ -71,13 +71,14 @@ def test_a_version_rendered_by_one_replica_is_served_by_the_others(amqp_uri, ups
                 with support.signed_proxy(amqp_uri, None) as anonymous:
                     public = anonymous.rkpd.public_rkpd_file(PEMDA, TAHUN, "pdf")
                 assert public["nomor"] == 2 and public["sha256"] == promoted["files"]["rkpd.pdf"]["sha256"]
-                # two gateway replicas beside the two RKPD replicas serve the same bytes of every version
+                # two gateway replicas beside the two RKPD replicas serve the same bytes of the published
+                # version (the public endpoint: only a published version is served there)
                 gateways = []
                 for n in (1, 2):
                     (tmp_path / f"gw{n}").mkdir()
                     gateways.append(start_gateway(amqp_uri, f"replica{n}", tmp_path / f"gw{n}", workers=1))
                 try:
-                    for nomor, expected in ((1, recorded), (2, files_of(rpc, 2))):
+                    for nomor, expected in ((2, files_of(rpc, 2)),):
                         for gateway in gateways:
                             for fmt, sha in expected.items():
                                 got = gateway.request("GET", f"/v1/public/rkpd/{PEMDA}/{TAHUN}/{fmt}?nomor={nomor}")

@@ -201,10 +201,18 @@ def with_text_rule(schema: Any, *, names: bool = False) -> Any:
         rule = _TEXT_PATTERNS[out.get(TEXT_KIND, LINE)]
         if out.get("pattern") == rule or any(sub.get("pattern") == rule for sub in out.get("allOf", [])):
             return out
-        if "pattern" in out:
+        own = out.get("pattern")
+        if own is None:
+            out["pattern"] = rule
+        elif own.startswith("^"):
             out["allOf"] = [*out.get("allOf", []), {"pattern": rule}]
         else:
+            # an unanchored pattern of its own (`\\S`: not blank) goes beside the rule, not in front:
+            # the same check, but a generator (schemathesis) then draws from the anchored rule and
+            # seldom filters, instead of drawing any text around a non-space and filtering most
+            own_check = {"pattern": own, **({"description": out["description"]} if "description" in out else {})}
             out["pattern"] = rule
+            out["allOf"] = [*out.get("allOf", []), own_check]
     return out
 
 
