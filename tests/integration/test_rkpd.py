@@ -156,7 +156,17 @@ def bappeda_rpc(amqp_uri, pemda=PEMDA):
     return support.signed_proxy(amqp_uri, {"sub": "b", "role": "bappeda", "pemda": pemda}, timeout=60)
 
 
+def upstream_has_nothing_to_add(monkeypatch):
+    """For the tests about events (not the resync, tested on its own): the upstream services here hold
+    none of the synthetic cycle, so a resync from them, when a close is handled before some of its
+    stage's data (handlers run concurrently), would truthfully mark the Renja rows the events already
+    brought as deleted upstream, and the outcome would depend on timing (a run waited past 240 s). With
+    nothing to add, the copy completes from the events and the 30 s recheck assembles."""
+    monkeypatch.setattr(cycle, "resync", lambda *args, **kwargs: 0)
+
+
 def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events, inspect=None):
+    upstream_has_nothing_to_add(monkeypatch)
     url = db("rkpd", order_name)
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / order_name))
@@ -176,12 +186,6 @@ def run_once(amqp_uri, tmp_path, monkeypatch, order_name, events, inspect=None):
 
 def test_any_order_gives_the_same_document_and_a_duplicate_close_changes_nothing(amqp_uri, upstream, tmp_path,
                                                                                  monkeypatch):
-    # This is about the order of events, not the resync (tested below): the upstream services here hold
-    # none of the synthetic cycle, so a resync from them, when the last close arrives before some data,
-    # would truthfully mark the Renja rows the events already brought as deleted upstream, and the
-    # outcome would depend on timing (it did: a run waited past 240 s). Upstream has nothing to add:
-    # the copy completes from the events and the 30 s recheck assembles.
-    monkeypatch.setattr(cycle, "resync", lambda *args, **kwargs: 0)
     data, closes = synthetic_cycle()
     orders = {"natural": data + closes + [closes[2]],           # the renja close delivered twice
               "reversed": list(reversed(data + closes)),
@@ -372,6 +376,7 @@ def test_a_resync_copies_the_same_data_the_events_carry(amqp_uri, upstream):
 def test_a_reopened_stage_marks_the_rkpd_stale_and_the_next_close_gives_a_new_version_with_a_diff(
         amqp_uri, upstream, tmp_path, monkeypatch):
     data, closes = synthetic_cycle()
+    upstream_has_nothing_to_add(monkeypatch)
     monkeypatch.setenv("RKPD_OUTPUT_DIR", str(tmp_path / "stale"))
     container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": db("rkpd", "stale"),
                                                "max_workers": 10})
