@@ -11,6 +11,9 @@ DEMO_TAHUN ?= 2027
 PYTEST_ARGS ?=
 # the slowest tests are listed at the end of every run (where the suite's time goes)
 PYTEST_DURATIONS ?= --durations=15
+# Known flaky integration tests (timing under load: see the session-4 note) get one more try; a
+# rerun is reported as R in the summary, so it stays visible. `make test PYTEST_RERUNS=` turns it off.
+PYTEST_RERUNS ?= --reruns 1 --reruns-delay 2
 
 .PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard
 help:
@@ -80,7 +83,7 @@ down:
 	@deploy/local/stack.sh stop
 
 test: install infra
-	$(BIN)/python -m pytest $(PYTEST_DURATIONS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_DURATIONS) $(PYTEST_RERUNS) $(PYTEST_ARGS)
 
 unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
