@@ -5,9 +5,9 @@ exactly-once record of usulan routed to their OPD, and the Musrenbang RKPD forum
 Revision ID: 0006_kalender
 Revises: 0005_audit
 """
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
+
+from musrenbang.tables import metadata
 
 revision = "0006_kalender"
 down_revision = "0005_audit"
@@ -15,42 +15,17 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ("tahap_ditutup", "usulan_diteruskan", "forum_rkpd")
+
+
 def upgrade() -> None:
-    op.add_column("jadwal", sa.Column("tata_urutan", sa.Text, nullable=False, server_default="lama"))
+    # 0003 creates `jadwal` from the current metadata (a fresh database has the column already)
+    op.execute("ALTER TABLE jadwal ADD COLUMN IF NOT EXISTS tata_urutan TEXT NOT NULL DEFAULT 'lama'")
     # the stored schedule says it too (codec reads a schedule without tata_urutan as "lama" as well)
     op.execute("UPDATE jadwal SET doc = doc || '{\"tata_urutan\": \"lama\"}'::jsonb WHERE NOT doc ? 'tata_urutan'")
-    op.create_table(
-        "tahap_ditutup",
-        sa.Column("pemda", sa.Text, primary_key=True),
-        sa.Column("tahun", sa.Integer, primary_key=True),
-        sa.Column("step", sa.Text, primary_key=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("source_event", sa.Text, nullable=False),
-    )
-    op.create_table(
-        "usulan_diteruskan",
-        sa.Column("usulan_id", sa.Text, sa.ForeignKey("usulan.id"), primary_key=True),
-        sa.Column("opd", sa.Text, nullable=False),
-        sa.Column("routed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("via", sa.Text, nullable=False),
-    )
-    op.create_table(
-        "forum_rkpd",
-        sa.Column("pemda", sa.Text, primary_key=True),
-        sa.Column("tahun", sa.Integer, primary_key=True),
-        sa.Column("record", JSONB, nullable=False),
-        sa.Column("recorded_by", sa.Text, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("closed_at", sa.DateTime(timezone=True)),
-        sa.Column("closed_by", sa.Text),
-        sa.Column("document", sa.Text),
-        sa.Column("digest", sa.Text),
-    )
+    metadata.create_all(op.get_bind(), tables=[metadata.tables[t] for t in TABLES], checkfirst=True)
 
 
 def downgrade() -> None:
-    op.drop_table("forum_rkpd")
-    op.drop_table("usulan_diteruskan")
-    op.drop_table("tahap_ditutup")
-    op.drop_column("jadwal", "tata_urutan")
+    metadata.drop_all(op.get_bind(), tables=[metadata.tables[t] for t in TABLES], checkfirst=True)
+    op.execute("ALTER TABLE jadwal DROP COLUMN IF EXISTS tata_urutan")
