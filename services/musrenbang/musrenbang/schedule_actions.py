@@ -90,7 +90,8 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     version = repo.save_schedule(changed, version)
     record = changed.history[-1]
     routing_key = events.STAGE_REOPENED if kind == "reopen" else events.STAGE_WINDOW_CHANGED
-    repo.uow.emit(routing_key, f"{caller.pemda}/{tahun}", events.schedule_change_data(record), caller.pemda, tahun)
+    repo.uow.emit(routing_key, f"{caller.pemda}/{tahun}",
+                  {**events.schedule_change_data(record), "tata_urutan": changed.tata_urutan}, caller.pemda, tahun)
     return {**schedule_to_dict(changed), "version": version}
 
 
@@ -155,5 +156,6 @@ def _reopen_closed_stage(repo: Repository, caller: Caller, tahun: int, schedule:
         data = events.schedule_change_data(schedule.history[-1])
     repo.reopen_stage(caller.pemda, tahun)
     repo.reopen_forum_rkpd(caller.pemda, tahun)
-    repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
+    repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", {**data, "tata_urutan": schedule.tata_urutan},
+                  caller.pemda, tahun)
     return {**schedule_to_dict(schedule), "version": version, "closed": False}

@@ -125,6 +125,12 @@ class MusrenbangService:
             if not uow.duplicate:
                 calendar_actions.record_pokir_closed(Repository(uow), event)
 
+    @event_handler("rkpd", "rkpd.published.v1")
+    def on_rkpd_published(self, event):
+        with translated(), self.db.consuming(event, "musrenbang.on_rkpd_published") as uow:
+            if not uow.duplicate:
+                calendar_actions.record_rkpd_published(Repository(uow), event)
+
     # -- usulan ----------------------------------------------------------------------------
     @rpc
     def create_usulan(self, tahun, data, submit=True, request_id=None):
