@@ -75,9 +75,12 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     refuse_text(text_field_errors(reason, "reason", "Alasan"))
     level = _key(level, "step" if field_name_step(level) else "level")
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
-    if manifest is not None and kind != "reopen":
+    # the Musrenbang stage's close freezes its own windows; the steps of the other services (penetapan,
+    # renja_final, ...) of a calendar keep changing after it
+    musrenbang_window = not schedule.new_order or level in (Step.DESA, Step.KECAMATAN, Step.MUSRENBANG_RKPD)
+    if manifest is not None and musrenbang_window and kind != "reopen":
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
-    if manifest is not None:
+    if manifest is not None and musrenbang_window:
         return _reopen_closed_stage(repo, caller, tahun, schedule, version, level, reason, closes_at, at)
     if kind == "close_early":
         changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason)
