@@ -75,7 +75,8 @@ _EXTENSION = {"image/jpeg": "jpg", "application/pdf": "pdf"}
 
 
 def _url(call: Call, lampiran_id: str) -> str:
-    return f"{call.base_url}/v1/musrenbang/lampiran/{lampiran_id}"
+    """Relative to the API's origin (as Location of the other creates), right behind any proxy."""
+    return f"/v1/musrenbang/lampiran/{lampiran_id}"
 
 
 def _with_url(call: Call, view: dict) -> dict:
