@@ -1,6 +1,7 @@
 """Errors a service raises across RPC. nameko sends only the class name and the arguments, so the
 names are the contract with the gateway (ValidationError→422, NotFound→404, Forbidden→403,
-Conflict→409, PayloadTooLarge→413, UnsupportedMediaType→415) and the one argument is a JSON-safe dict: {"detail", "code", "errors": [...]}."""
+Conflict→409, PayloadTooLarge→413, UnsupportedMediaType→415) and the one argument is a JSON-safe
+dict: {"detail", "code", "errors": [...]}."""
 import json
 
 

@@ -190,7 +190,8 @@ def test_the_file_is_served_with_its_type_and_safe_headers(client, rpc, as_role)
     assert result.headers["Cache-Control"].startswith("private")
     assert result.headers["Content-Disposition"] == f'inline; filename="lampiran-{LID}.jpg"'
     assert result.headers["Repr-Digest"] == "sha-256=:" + base64.b64encode(hashlib.sha256(JPEG).digest()).decode() + ":"
-    again = client.simulate_get(FILE, headers={**as_role("operator_kecamatan"), "If-None-Match": result.headers["ETag"]})
+    etag = result.headers["ETag"]
+    again = client.simulate_get(FILE, headers={**as_role("operator_kecamatan"), "If-None-Match": etag})
     assert again.status_code == 304
 
 

@@ -215,7 +215,7 @@ def read_form(req: falcon.Request, op: Operation) -> tuple[dict[str, Any], list[
             part.stream.read()
             continue
         if is_file_part(properties.get(name, {})):
-            parts[name] = FormFile(part.stream.read(), part.secure_filename if part.filename else None,
+            parts[name] = FormFile(part.stream.read(), part.filename or None,
                                    part.content_type)
             continue
         raw = part.stream.read()
