@@ -2,7 +2,7 @@
 Content-Type), and what is kept of them.
 
 - A photo (JPEG, PNG or WebP by its magic bytes, then opened and fully decoded by Pillow) of at
-  most `MAX_FOTO_BYTES` and `MAX_PIXELS` pixels (a decompression bomb is refused before it is
+  most `MAX_FOTO_BYTES` and `MAX_PIXELS` pixels (40 megapixels) (a decompression bomb is refused before it is
   decoded) is re-encoded as a JPEG whose longest side is at most `MAX_SIDE` px, turned upright
   from its EXIF orientation, with no metadata at all: no camera make or serial, no time, no
   thumbnail, no location — unless the operator chose to keep the location (`keep_location`), in
@@ -24,14 +24,14 @@ import struct
 import warnings
 from dataclasses import dataclass
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 MIB = 1024 * 1024
 MAX_FOTO_BYTES = 8 * MIB  # an uploaded photo, before re-encoding
 MAX_DOKUMEN_BYTES = 10 * MIB  # a PDF
 MAX_UPLOAD_BYTES = max(MAX_FOTO_BYTES, MAX_DOKUMEN_BYTES)
 MAX_SIDE = 2560  # longest side of a kept photo, in pixels
-MAX_PIXELS = 50_000_000  # width x height of an uploaded photo (a 48 MP phone camera passes)
+MAX_PIXELS = 40_000_000  # width x height of an uploaded photo (memory: a 40 MP RGBA PNG decodes to 160 MB)
 JPEG_QUALITY = 85
 
 FOTO, DOKUMEN = "foto", "dokumen"
@@ -40,6 +40,10 @@ JPEG, PDF = "image/jpeg", "application/pdf"
 # magic bytes -> Pillow format
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
 _GPS_LOCATION_TAGS = (0, 1, 2, 3, 4, 5, 6)  # GPSVersionID, Latitude(Ref), Longitude(Ref), Altitude(Ref)
+# EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose)
+_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+                5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+                8: Image.Transpose.ROTATE_90}
 
 WHAT_IS_KEPT = ("foto JPEG, PNG atau WebP (paling besar 8 MB) atau dokumen PDF (paling besar 10 MB)")
 
@@ -133,9 +137,13 @@ def _photo(content: bytes, kind: str, keep_location: bool) -> Prepared:
     image = _open_image(content, kind)
     gps = _gps_location(image) if keep_location else None
     try:
-        upright = ImageOps.exif_transpose(image)
-        rgb = _flattened(upright)
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+        # the decoded original is the one large buffer: shrink first, then turn the small copy
+        rgb = _flattened(image)
+        image.close()
         rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        if orientation in _ORIENTATION:
+            rgb = rgb.transpose(_ORIENTATION[orientation])
         out = io.BytesIO()
         options = {"quality": JPEG_QUALITY, "optimize": True, "progressive": True}
         if gps:
@@ -184,7 +192,7 @@ def _target_size(width: int, height: int) -> tuple[int, int]:
 def _flattened(image: Image.Image) -> Image.Image:
     """RGB for JPEG: transparency over white, palettes and 16-bit channels converted."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         white = Image.new("RGB", rgba.size, (255, 255, 255))
         white.paste(rgba, mask=rgba.getchannel("A"))
         return white

@@ -3,6 +3,8 @@ work (one transaction, events in the outbox) and hands over to a use-case module
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from eventlet.semaphore import Semaphore
+
 from eplanning_common.rpc import rpc
 
 from eplanning_common.consumer import event_handler
@@ -24,12 +26,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_PREPARING = Semaphore(2)  # photos decoded at once per process: each may take a few hundred MB
+
+
 def _prepare_off_hub(content: bytes, keep_location: bool):
     """lampiran_content.prepare in a native thread: decoding and re-encoding a photo is CPU work
-    (Pillow releases the GIL), so the eventlet hub keeps serving other workers meanwhile."""
+    (Pillow releases the GIL), so the eventlet hub keeps serving other workers meanwhile; at most
+    two at a time, so that concurrent uploads cannot take the process's memory."""
     from eventlet import tpool
 
-    return tpool.execute(lampiran_content.prepare, content, keep_location)
+    with _PREPARING:
+        return tpool.execute(lampiran_content.prepare, content, keep_location)
 
 
 class MusrenbangService:

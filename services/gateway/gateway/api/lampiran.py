@@ -149,7 +149,7 @@ OPERATIONS: list[Operation] = [
                     "is open, nothing decided, not withdrawn); at most 10 per usulan (409 lampiran_limit). The "
                     "type is sniffed from the bytes. Photos are re-encoded as JPEG (longest side 2560 px) without "
                     "any EXIF metadata, unless simpan_lokasi=true keeps the GPS position only. A broken or "
-                    "truncated file, an encrypted PDF or a photo over 50 megapixels is a 422 that says what to do. "
+                    "truncated file, an encrypted PDF or a photo over 40 megapixels is a 422 that says what to do. "
                     "With an Idempotency-Key a retry (even with a new multipart boundary) answers the first "
                     "attachment. Location: /v1/musrenbang/lampiran/{id}."),
     _op("GET", _USULAN_LAMPIRAN, "listLampiran", "The attachments of an usulan", READERS, list_lampiran,
