@@ -210,6 +210,19 @@ def test_a_pdf_is_kept_byte_for_byte_and_removed_while_editable(gateway):
     assert call(gw, "desa_a", "GET", added["url"]).status == 404
     assert not [k for k in stored_objects(gw) if k.endswith("/" + added["id"])]  # the bytes went too
 
+    # the audit trail: who added and removed what, as for every other usulan change; no bytes, no name
+    engine = sa.create_engine(gw.musrenbang_db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("select action, actor, after::text as after from audit_log "
+                                        "where subject = :s order by seq"), {"s": usulan["id"]}).all()
+    finally:
+        engine.dispose()
+    trail = [(r.action, r.actor.get("sub")) for r in rows if "lampiran" in r.action]
+    assert [action for action, _ in trail] == ["usulan.lampiran_added.v1", "usulan.lampiran_removed.v1"]
+    assert all(sub for _, sub in trail)
+    assert all("proposal" not in r.after and added["id"] in r.after for r in rows if "lampiran" in r.action)
+
 
 def test_nothing_is_removed_or_added_after_the_desa_forum_closed(gateway):
     gw = gateway
