@@ -6,9 +6,11 @@ RabbitMQ's message size limit). What is kept is decided here, from the bytes alo
 (lampiran_content.prepare: sniffed, photos re-encoded without EXIF), never from the file name.
 
 Order of an add: who (the desa operator of the usulan's desa), whether the usulan can still
-change, the count, then the content; the bytes are put in the document store (write-once, under
-a key naming the attachment), then the row and the event are written in the caller's unit of
-work. A failure after the put leaves bytes no row names (never served: reads go through rows).
+change, the count, then the content; the row and the event are written in the caller's unit of
+work, and the bytes put in the document store (write-once, under a key naming the attachment)
+last, before the commit: a failed put rolls the row back. Only a commit that fails after the put
+leaves bytes no row names (never served: reads go through rows; a retry with the same
+Idempotency-Key replaces them).
 A removal deletes the row (and publishes the event) first; the service deletes the bytes after
 the commit (`forget_bytes`).
 
@@ -81,13 +83,18 @@ def add(repo: Repository, store: DocumentStore, caller: Caller, usulan_id: str, 
                        f"diperlukan, lalu kirim lagi.", code="lampiran_limit", max_lampiran=MAX_PER_USULAN)
     prepared = _prepared(prepare, _decoded(content_b64), keep_location)
     key = storage_key(u.pemda, u.tahun, u.id, lampiran_id)
-    store.put(key, prepared.content, prepared.content_type)
     row = {"id": lampiran_id, "usulan_id": u.id, "pemda": u.pemda, "tahun": u.tahun, "jenis": prepared.jenis,
            "content_type": prepared.content_type, "ukuran": prepared.ukuran, "sha256": prepared.sha256,
            "storage_key": key, "lokasi_disimpan": prepared.lokasi_disimpan, "created_by": caller.sub,
            "created_at": at}
     repo.insert_lampiran(row)
     repo.uow.emit(events.LAMPIRAN_ADDED, u.id, events.lampiran_added_data(u, row), u.pemda, u.tahun)
+    if request_id is not None:
+        # bytes an earlier attempt put before its commit failed: no row names them (checked above,
+        # under the usulan's lock), so they are an orphan and may differ from these
+        store.delete(key)
+    # last: a failed put rolls the row and the event back; nobody sees the row before the commit
+    store.put(key, prepared.content, prepared.content_type)
     return lampiran_view(row)
 
 
