@@ -240,3 +240,23 @@ def test_nothing_is_removed_or_added_after_the_desa_forum_closed(gateway):
         later = (datetime.now(timezone.utc) + timedelta(days=5)).isoformat()
         ok(call(gw, "bappeda", "POST", f"/v1/musrenbang/{TAHUN}/schedule/changes",
                 {"kind": "reopen", "level": "desa", "closes_at": later, "reason": "Dibuka lagi untuk uji"}))
+
+
+def test_a_retry_replaces_the_bytes_an_attempt_left_when_its_commit_failed(gateway):
+    from eplanning_common.storage.postgres import PostgresStore
+    from musrenbang.domain.lampiran import storage_key
+    from musrenbang.lampiran_actions import NAMESPACE
+
+    gw = gateway
+    usulan = new_usulan(gw)
+    key = "lampiran-orphan-" + uuid.uuid4().hex
+    lampiran_id = str(uuid.uuid5(NAMESPACE, f"12.21/{TAHUN}/{usulan['id']}/{key}"))
+    engine = sa.create_engine(gw.musrenbang_db)
+    try:  # what a first attempt leaves when the put succeeded and the commit did not
+        PostgresStore(engine).put(storage_key("12.21", TAHUN, usulan["id"], lampiran_id), b"left over", "image/jpeg")
+    finally:
+        engine.dispose()
+    added = ok(upload(gw, "desa_a", usulan["id"], [("file", PHOTO, "a.jpg")], key=key), 201)
+    assert added["id"] == lampiran_id
+    served = call(gw, "desa_a", "GET", added["url"])
+    assert served.status == 200 and hashlib.sha256(served.body).hexdigest() == added["sha256"]
