@@ -31,7 +31,7 @@ MAX_FOTO_BYTES = 8 * MIB  # musrenbang.lampiran_content (the service decides; th
 MAX_DOKUMEN_BYTES = 10 * MIB
 MAX_FILE_BYTES = max(MAX_FOTO_BYTES, MAX_DOKUMEN_BYTES)
 MAX_UPLOAD_BODY_BYTES = MAX_FILE_BYTES + 256 * 1024  # the file and the multipart framing around it
-UPLOAD_TIMEOUT_SECONDS = 30.0  # decoding and re-encoding a large photo on a busy service
+UPLOAD_TIMEOUT_SECONDS = 25.0  # decoding and re-encoding a large photo on a busy service; below gunicorn's 30 s
 
 WRITERS = frozenset({DESA})  # musrenbang.access.require_lampiran_writer
 READERS = frozenset({BAPPEDA, KECAMATAN, DESA, OPD})  # require_lampiran_reader (OPD: routed usulan only)
