@@ -2,8 +2,8 @@
 service on a fresh database, real RabbitMQ and PostgreSQL. A desa operator uploads a photo
 (multipart), the kecamatan operator reads it back with its EXIF stripped, another desa's
 operator is refused, an idempotent retry makes one attachment, the bytes live in the service's
-own database, the public tracking page shows none, and once the desa window closed nothing can be
-removed."""
+own database, the public tracking page shows none, once the desa window closed nothing can be
+removed, and the OPD an usulan was routed to reads its attachments once the stage closed."""
 from __future__ import annotations
 
 import hashlib
@@ -23,11 +23,13 @@ from .support import service_database
 pytestmark = pytest.mark.timeout(300)
 
 TAHUN = 2027
+ROUTED_TAHUN = 2028  # a cycle of its own, taken to its stage close
 DESA_A, DESA_B, KEC_A = "12.21.07.1001", "12.21.02.2001", "12.21.07"
 USERS = {"bappeda": ("bappeda", {}), "desa_a": ("operator_desa", {"wilayah": DESA_A}),
          "desa_b": ("operator_desa", {"wilayah": DESA_B}), "kec_a": ("operator_kecamatan", {"wilayah": KEC_A}),
          "kec_b": ("operator_kecamatan", {"wilayah": "12.21.02"}),
-         "opd_pupr": ("opd", {"opd": "1.03.0.00.0.00.01.0000"})}
+         "opd_pupr": ("opd", {"opd": "1.03.0.00.0.00.01.0000"}),
+         "opd_dinkes": ("opd", {"opd": "1.02.0.00.0.00.01.0000"})}
 
 
 def _photo_with_gps() -> bytes:
@@ -56,24 +58,39 @@ def multipart(parts, boundary=None):
 @pytest.fixture(scope="module")
 def gateway(amqp_uri, tmp_path_factory):
     suffix = "lamp" + uuid.uuid4().hex[:6]
-    containers = stack.start_services(amqp_uri, suffix, names=("musrenbang",))
+    # renja: its OPD register names the OPDs users may be made for
+    containers = stack.start_services(amqp_uri, suffix, names=("musrenbang", "renja"))
     gw = stack.start_gateway(amqp_uri, suffix, tmp_path_factory.mktemp("gateway"))
     gw.musrenbang_db = service_database("musrenbang", suffix)
     try:
         admin = gw.login("admin", stack.ADMIN_PASSWORD)
         for username, (role, scope) in USERS.items():
+            if role == "opd":
+                continue
             gw.create_user(admin, username.replace("_", "."), role, **scope)
             gw.tokens[username] = gw.login(username.replace("_", "."))
-        now = datetime.now(timezone.utc)
-        windows = [{"level": lv, "opens_at": (now - timedelta(days=1)).isoformat(),
-                    "closes_at": (now + timedelta(days=5)).isoformat()} for lv in ("desa", "kecamatan", "kabupaten")]
-        kamus = (data_dir() / "demo" / "kamus_usulan_12.21_2027.csv").read_bytes()
-        ok(call(gw, "bappeda", "PUT", f"/v1/musrenbang/{TAHUN}/kamus", raw=kamus, content_type="text/csv"))
-        ok(call(gw, "bappeda", "PUT", f"/v1/musrenbang/{TAHUN}/schedule", {"windows": windows}), 201)
+        ok(call(gw, "bappeda", "PUT", "/v1/renja/opd?versi=sipd-2027",
+                raw=(data_dir() / "demo" / "opd_12.21.csv").read_bytes(), content_type="text/csv"))
+        for username, (role, scope) in USERS.items():
+            if role == "opd":
+                gw.create_user(admin, username.replace("_", "."), role, **scope)
+                gw.tokens[username] = gw.login(username.replace("_", "."))
+        for tahun in (TAHUN, ROUTED_TAHUN):
+            open_cycle(gw, tahun)
         yield gw
     finally:
         stack.stop_gateway(gw)
         stack.stop_services(containers)
+
+
+def open_cycle(gw, tahun):
+    """The kamus and a schedule whose three windows are open now."""
+    now = datetime.now(timezone.utc)
+    windows = [{"level": lv, "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=5)).isoformat()} for lv in ("desa", "kecamatan", "kabupaten")]
+    kamus = (data_dir() / "demo" / "kamus_usulan_12.21_2027.csv").read_bytes()
+    ok(call(gw, "bappeda", "PUT", f"/v1/musrenbang/{tahun}/kamus", raw=kamus, content_type="text/csv"))
+    ok(call(gw, "bappeda", "PUT", f"/v1/musrenbang/{tahun}/schedule", {"windows": windows}), 201)
 
 
 def call(gw, who, method, path, body=None, **kwargs):
@@ -85,9 +102,9 @@ def ok(answer, status=200):
     return answer.json
 
 
-def new_usulan(gw, desa=DESA_A, who="desa_a"):
-    kamus = ok(call(gw, "bappeda", "GET", f"/v1/musrenbang/{TAHUN}/kamus"))["items"][0]
-    return ok(call(gw, who, "POST", f"/v1/musrenbang/{TAHUN}/usulan", {
+def new_usulan(gw, desa=DESA_A, who="desa_a", tahun=TAHUN):
+    kamus = ok(call(gw, "bappeda", "GET", f"/v1/musrenbang/{tahun}/kamus"))["items"][0]
+    return ok(call(gw, who, "POST", f"/v1/musrenbang/{tahun}/usulan", {
         "desa": desa, "kamus_item_id": kamus["id"], "volume": "10", "permasalahan": "Jalan rusak",
         "gagasan": "Perbaikan jalan desa", "pengusul": {"nama": "Kelompok Tani", "telepon": "0812"}}), 201)
 
@@ -260,3 +277,35 @@ def test_a_retry_replaces_the_bytes_an_attempt_left_when_its_commit_failed(gatew
     assert added["id"] == lampiran_id
     served = call(gw, "desa_a", "GET", added["url"])
     assert served.status == 200 and hashlib.sha256(served.body).hexdigest() == added["sha256"]
+
+
+def decide(gw, who, usulan_id, level):
+    current = call(gw, who, "GET", f"/v1/musrenbang/usulan/{usulan_id}")
+    ok(call(gw, who, "POST", f"/v1/musrenbang/usulan/{usulan_id}/decisions", {"level": level, "status": "diterima"},
+            headers={"If-Match": current.headers["etag"]}))
+
+
+def test_the_opd_an_usulan_was_routed_to_reads_its_attachments_once_the_stage_closed(gateway):
+    gw = gateway
+    usulan = new_usulan(gw, tahun=ROUTED_TAHUN)
+    assert usulan["kamus_item"]["opd"] == USERS["opd_pupr"][1]["opd"]
+    added = ok(upload(gw, "desa_a", usulan["id"], [("file", PHOTO, "a.jpg")]), 201)
+    assert call(gw, "opd_pupr", "GET", added["url"]).status == 403  # not routed yet
+
+    decide(gw, "desa_a", usulan["id"], "desa")
+    decide(gw, "kec_a", usulan["id"], "kecamatan")
+    ok(call(gw, "kec_a", "POST", f"/v1/musrenbang/{ROUTED_TAHUN}/kecamatan/{KEC_A}/close",
+            {"tanggal": "2027-02-10", "tempat": "Aula Kantor Camat", "jumlah_peserta": 40}))
+    decide(gw, "bappeda", usulan["id"], "kabupaten")
+    assert call(gw, "opd_pupr", "GET", added["url"]).status == 403  # accepted, but the stage is open
+    ok(call(gw, "bappeda", "POST", f"/v1/musrenbang/{ROUTED_TAHUN}/close"))
+
+    served = call(gw, "opd_pupr", "GET", added["url"])
+    assert served.status == 200 and hashlib.sha256(served.body).hexdigest() == added["sha256"]
+    listed = ok(call(gw, "opd_pupr", "GET", f"/v1/musrenbang/usulan/{usulan['id']}/lampiran"))
+    assert [item["id"] for item in listed["items"]] == [added["id"]]
+    assert call(gw, "opd_dinkes", "GET", added["url"]).status == 403  # another OPD
+    # an OPD reads attachments only: the usulan itself stays behind the gateway's role check
+    assert call(gw, "opd_pupr", "GET", f"/v1/musrenbang/usulan/{usulan['id']}").status == 403
+    # decided and closed: nothing changes any more
+    assert call(gw, "desa_a", "DELETE", added["url"]).status == 409
