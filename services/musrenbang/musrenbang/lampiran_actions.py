@@ -153,7 +153,7 @@ def _require_reader(repo: Repository, caller: Caller, u: Usulan) -> None:
     routed = frozenset()
     if caller.role == OPD and caller.pemda == u.pemda:
         _, _, manifest = repo.schedule(u.pemda, u.tahun)
-        routed = routed_to(u, manifest is not None, repo.rerouted_to(u.id))
+        routed = routed_to(u, manifest is not None, repo.rerouted_to(u.id), repo.routed_at_kecamatan(u.id))
     require_lampiran_reader(caller, u.pemda, u.desa, routed)
 
 

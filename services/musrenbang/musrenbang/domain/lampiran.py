@@ -5,8 +5,9 @@
   neither withdrawn nor decided at any level (the same rule as an edit: `edit_refusal`).
 - At most `MAX_PER_USULAN` attachments per usulan.
 - Who may read it: whoever may read the usulan (its desa, its kecamatan, Bappeda of the pemda;
-  musrenbang.access), and the OPD it was routed to once the stage closed (accepted at kabupaten
-  level; the kamus item's OPD, or the OPD a Renja rerouted it to).
+  musrenbang.access), and the OPD it was routed to once routed: at its kecamatan forum's close in
+  the regulation's order, at the stage close (accepted at kabupaten level) in the old order; the
+  kamus item's OPD, or the OPD a Renja rerouted it to.
 - The public never sees attachments: they may show people and their houses.
 - Its storage key names the pemda, year, usulan and attachment, never the client's file name.
 """
@@ -28,10 +29,13 @@ def edit_refusal(u: Usulan) -> str | None:
     return None
 
 
-def routed_to(u: Usulan, stage_closed: bool, rerouted_to: set[str]) -> frozenset[str]:
-    """The OPD codes the usulan went to: none before the stage closed or if the kabupaten did not
-    accept it; else its kamus item's OPD and any OPD a Renja passed it on to."""
-    if not stage_closed or not u.accepted_at(Level.KABUPATEN):
+def routed_to(u: Usulan, stage_closed: bool, rerouted_to: set[str], routed_at_kecamatan: bool = False
+              ) -> frozenset[str]:
+    """The OPD codes the usulan went to: its kamus item's OPD and any OPD a Renja passed it on to,
+    once it was routed: at its kecamatan forum's close in the regulation's order
+    (`routed_at_kecamatan`), at the stage close if the kabupaten accepted it in the old order; none
+    before."""
+    if not routed_at_kecamatan and (not stage_closed or not u.accepted_at(Level.KABUPATEN)):
         return frozenset()
     return frozenset({u.kamus_item.opd, *rerouted_to})
 
