@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from .completeness import money_text
 from .tables import (cycle, forum_close, opd_decision, pagu_copy, pokir_copy, pokir_review, renja_row_copy, stage,
                      usulan_base, usulan_decision)
 
@@ -171,7 +172,7 @@ def forum_closes(uow, pemda: str, tahun: int) -> list[dict]:
 def ceilings(uow, pemda: str, tahun: int) -> dict[str, dict]:
     """{opd: {"pagu_n", "pagu_n1"}} of every OPD with an indicative ceiling."""
     rows = uow.execute(sa.select(pagu_copy).where(pagu_copy.c.pemda == pemda, pagu_copy.c.tahun == tahun)).all()
-    return {r.opd: {"pagu_n": r.pagu_n, "pagu_n1": r.pagu_n1} for r in rows}
+    return {r.opd: {"pagu_n": money_text(r.pagu_n), "pagu_n1": money_text(r.pagu_n1)} for r in rows}
 
 
 def reviews(uow, pemda: str, tahun: int) -> list[dict]:
