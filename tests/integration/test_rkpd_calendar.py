@@ -147,8 +147,8 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             settings = b.rkpd.set_rancangan_awal(TAHUN, ["Konektivitas jalan desa", "Layanan kesehatan dasar"],
                                                  [{"kecamatan": "12.21.07", "pagu": "200000000"}])
             assert settings["tata_urutan"] == "permendagri_86_2017"
-            ceilings = wait(lambda: (v := b.rkpd.get_rancangan_awal(TAHUN))["pagu_indikatif"]
-                                        if len(v["pagu_indikatif"]) == 2 else None, what="both OPD ceilings")
+            ceilings = wait(lambda: len((v := b.rkpd.get_rancangan_awal(TAHUN))["pagu_indikatif"]) == 2
+                            and v["pagu_indikatif"], what="both OPD ceilings")
             wait(lambda: any(c["pagu_n"] == "600000000.00" for c in b.rkpd.get_rancangan_awal(
                 TAHUN)["pagu_indikatif"]), what="the newer PUPR ceiling")
             assert len(ceilings) == 2
