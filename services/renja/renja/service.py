@@ -146,10 +146,8 @@ class RenjaService:
     def on_usulan_routed(self, event):
         self._once(event, "renja.on_usulan_routed", inbox_actions.receive_usulan)
 
-    @event_handler("pokir", "pokir.delivered.v1")
-    def on_pokir_delivered(self, event):
-        self._once(event, "renja.on_pokir_delivered", inbox_actions.receive_pokir, "opd")
-
+    # a pokir reaches an OPD only when Bappeda disposes it, after its review found it layak
+    # (no longer on pokir.delivered.v1: a delivered pokir is Bappeda's to review first)
     @event_handler("pokir", "pokir.disposed.v1")
     def on_pokir_disposed(self, event):
         self._once(event, "renja.on_pokir_disposed", inbox_actions.receive_pokir, "disposisi_opd")
