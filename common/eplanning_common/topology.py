@@ -84,6 +84,14 @@ PROJECT_TOPOLOGY = Topology(
         # (only after its review found them layak; a delivered pokir reaches no OPD).
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
+        # Renja's copy of the calendar (Forum PD closes after the kecamatan step), the RKPD lines its
+        # Renja final must agree with, and a Perubahan RKPD reopening named OPDs (issue #16).
+        Subscription("renja", "musrenbang", "stage.opened.v1"),
+        Subscription("renja", "musrenbang", "stage.window_changed.v1"),
+        Subscription("renja", "musrenbang", "stage.reopened.v1"),
+        Subscription("renja", "musrenbang", "kecamatan.closed.v1"),
+        Subscription("renja", "rkpd", "rkpd.published.v1"),
+        Subscription("renja", "rkpd", "rkpd.perubahan_opened.v1"),
         # RKPD follows everything the three stages publish (copies, decisions, closes).
         Subscription("rkpd", "musrenbang", "#"),
         Subscription("rkpd", "pokir", "#"),
