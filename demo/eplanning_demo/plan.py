@@ -527,6 +527,11 @@ class Plan:
         items = [u.follow_up for u in self.routed_usulan()] + [p.follow_up for p in self.layak_pokir()]
         return sum(len(f.chain()) for f in items)
 
+    def perkada_nomor(self) -> str:
+        """The number of the head of region's regulation fixing the RKPD (illustrative)."""
+        jenis = "Wali Kota" if self.pemda_nama.upper().startswith("KOTA") else "Bupati"
+        return f"Peraturan {jenis} {self.pemda_nama.title()} Nomor {10 + self.seed % 40} Tahun {self.tahun - 1}"
+
     def layak_pokir(self) -> list[Pokir]:
         """The pokir Bappeda's review found layak: disposed to their OPD."""
         return [p for p in self.pokir if p.layak]
