@@ -628,7 +628,7 @@ class Cycle:
                 self._step(opd.kode, "submit", plan.opd_user(opd.kode), ("diajukan", "diverifikasi", "final"))
             self._step(opd.kode, "verify", "bappeda", ("diverifikasi", "final"))
             self._until(f"renja final {opd.kode}", lambda: self._step(opd.kode, "finalize", "bappeda", ("final",)),
-                        ("penetapan_belum_ada", "no_penetapan"))
+                        ("belum_penetapan",))
 
         self._parallel("renja final: submitted, verified and made final, agreeing with the penetapan", plan.opds,
                        lifecycle)
