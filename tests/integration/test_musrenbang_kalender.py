@@ -149,11 +149,11 @@ def test_kecamatan_close_routes_to_the_opds_once_and_musrenbang_rkpd_closes_as_a
         return u
 
     drainase = usulan("DRN-01", "100", "Drainase jalan dusun")  # PUPR
-    puskesmas = usulan("PKM-01", "2", "Puskesmas pembantu")  # Dinkes
+    puskesmas = usulan("PKM-01", "1", "Puskesmas pembantu")  # Dinkes
     ditolak = usulan("DRN-01", "30", "Drainase gang sempit")
-    m["kec"].decide_usulan(drainase["id"], {"level": "kecamatan", "status": "diterima"})
-    m["kec"].decide_usulan(puskesmas["id"], {"level": "kecamatan", "status": "diterima dengan perubahan",
-                                             "revised_volume": "1", "reason": "Satu unit dulu"})
+    m["kec"].decide_usulan(drainase["id"], {"level": "kecamatan", "status": "diterima dengan perubahan",
+                                            "revised_volume": "80", "reason": "Sesuai panjang jalan"})
+    m["kec"].decide_usulan(puskesmas["id"], {"level": "kecamatan", "status": "diterima"})
     m["kec"].decide_usulan(ditolak["id"], {"level": "kecamatan", "status": "ditolak", "reason": "Sudah ada"})
     forum = {"tanggal": now.date().isoformat(), "tempat": "Aula Kecamatan", "jumlah_peserta": 40}
 
@@ -170,7 +170,9 @@ def test_kecamatan_close_routes_to_the_opds_once_and_musrenbang_rkpd_closes_as_a
     support.wait_for(lambda: inbox("pupr", PUPR) and inbox("dinkes", DINKES), timeout=30, what="the OPDs' inboxes")
     assert [(i["source_id"], i["opd"]) for i in inbox("pupr", PUPR)] == [(drainase["id"], PUPR)]
     routed_puskesmas = support.wait_for(lambda: events("usulan.routed.v1", puskesmas["id"]), what="routed")[0]
-    assert routed_puskesmas["data"]["volume_final"] == "1"  # as the kecamatan changed it
+    routed_drainase = events("usulan.routed.v1", drainase["id"])[0]
+    assert routed_drainase["data"]["volume_final"] == "80"  # as the kecamatan changed it
+    assert [i["volume"] for i in inbox("pupr", PUPR)] == ["80"]
     assert [(i["source_id"], i["opd"], i["cost"]) for i in inbox("dinkes", DINKES)] == [
         (puskesmas["id"], DINKES, routed_puskesmas["data"]["cost_final"])]
     routed = events("usulan.routed.v1")
@@ -206,11 +208,18 @@ def test_kecamatan_close_routes_to_the_opds_once_and_musrenbang_rkpd_closes_as_a
     # refused before its dependencies close: Forum PD (window open) and pokir (open until its deadline)
     kind, problem = err(m["bappeda"].close_forum_rkpd, tahun)
     assert kind == "Conflict" and problem["code"] == "dependencies_open" and problem["steps"] == ["forum_pd", "pokir"]
+    kind, problem = err(m["bappeda"].change_calendar_step, tahun, "forum_pd", "close_early", "Forum PD selesai")
+    assert kind == "Conflict" and problem["code"] == "dependency_window_open"  # kecamatan, renja_draft still open
+    m["bappeda"].change_calendar_step(tahun, "kecamatan", "close_early", "Semua forum kecamatan selesai")
+    m["bappeda"].change_calendar_step(tahun, "renja_draft", "close_early", "Rancangan Renja selesai")
     m["bappeda"].change_calendar_step(tahun, "forum_pd", "close_early", "Semua OPD sudah menutup Forum PD")
     assert err(m["bappeda"].close_forum_rkpd, tahun)[1]["steps"] == ["pokir"]
     # Pokir closes its stage: Musrenbang learns it from the event (twice: kept once)
-    pokir_closed = make_event("pokir", "stage.closed.v1", f"{PEMDA}/{tahun}", {"closed_by": "u-setwan", "manifest": {}},
-                              PEMDA, tahun)
+    empty = hashlib.sha256(b"[]").hexdigest()  # the digest of no pokir (canonical JSON of an empty list)
+    pokir_closed = make_event("pokir", "stage.closed.v1", f"{PEMDA}/{tahun}", {"closed_by": "u-setwan", "manifest": {
+        "pemda": PEMDA, "tahun": tahun, "counts": {}, "total": 0, "disampaikan_count": 0, "disampaikan_cost": "0.00",
+        "diakomodasi_count": 0, "diakomodasi_cost": "0.00", "digest_algorithm": "sha256", "digest": empty}},
+        PEMDA, tahun)
     publisher = ConfirmingPublisher(amqp_uri)
     try:
         for _ in range(2):

@@ -40,7 +40,7 @@ def _entries(steps) -> list[StepInput]:
     return entries
 
 
-def set_calendar(repo: Repository, caller: Caller, tahun: int, body: dict) -> dict:
+def set_calendar(repo: Repository, caller: Caller, tahun: int, body: dict, at: datetime) -> dict:
     """Publish the year's calendar in the regulation's order (once; later through the step acts)."""
     require_bappeda(caller, caller.pemda)
     if not isinstance(body, dict) or set(body) - {"steps", "zona"}:
@@ -51,7 +51,7 @@ def set_calendar(repo: Repository, caller: Caller, tahun: int, body: dict) -> di
                        "perpanjang atau buka kembali per tahap", code="schedule_exists")
     repo.insert_schedule(calendar)
     repo.uow.emit(events.STAGE_OPENED, f"{caller.pemda}/{tahun}", schedule_to_dict(calendar), caller.pemda, tahun)
-    return calendar_view(repo, calendar, 1, None, calendar.windows[0].opens_at)
+    return calendar_view(repo, calendar, 1, None, at)
 
 
 def reported(repo: Repository, schedule: Schedule, manifest: dict | None) -> set[str]:

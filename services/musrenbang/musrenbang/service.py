@@ -85,7 +85,7 @@ class MusrenbangService:
     @rpc
     def set_calendar(self, tahun, body):
         with self._work() as (repo, caller):
-            return calendar_actions.set_calendar(repo, caller, tahun, body)
+            return calendar_actions.set_calendar(repo, caller, tahun, body, _now())
 
     @rpc
     def get_calendar(self, tahun):
