@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 ASSEMBLED = "rkpd.assembled.v1"
 PUBLISHED = "rkpd.published.v1"
 SUPERSEDED = "rkpd.superseded.v1"
-ALL_EVENTS = (ASSEMBLED, PUBLISHED, SUPERSEDED)
+PERUBAHAN_OPENED = "rkpd.perubahan_opened.v1"
+ALL_EVENTS = (ASSEMBLED, PUBLISHED, SUPERSEDED, PERUBAHAN_OPENED)
 LEVEL_ORDER = ("desa", "kecamatan", "kabupaten")
 
 

@@ -45,7 +45,7 @@ from .tables import cycle, perubahan, rkpd_version, stage
 
 log = logging.getLogger(__name__)
 
-PERUBAHAN_OPENED = "rkpd.perubahan_opened.v1"
+PERUBAHAN_OPENED = assembly.PERUBAHAN_OPENED
 
 
 def _emit(uow, pemda, tahun):
