@@ -34,10 +34,12 @@ class MusrenbangService:
     identity = CallerIdentity()
 
     @contextmanager
-    def _work(self, public: bool = False):
-        """(repository, caller) inside one transaction; domain refusals become RPC errors."""
+    def _work(self, public: bool = False, reader: bool = False):
+        """(repository, caller) inside one transaction; domain refusals become RPC errors. `reader`:
+        any role of the pemda (Caller.reader_from_context), for the calendar and the forum's record."""
         with translated():
-            caller = None if public else Caller.from_context(self.identity)
+            caller = None if public else (Caller.reader_from_context(self.identity) if reader
+                                          else Caller.from_context(self.identity))
             with self.db.unit() as uow:
                 yield Repository(uow), caller
 
@@ -89,7 +91,7 @@ class MusrenbangService:
 
     @rpc
     def get_calendar(self, tahun):
-        with self._work() as (repo, caller):
+        with self._work(reader=True) as (repo, caller):
             return calendar_actions.get_calendar(repo, caller, tahun, _now())
 
     @rpc
@@ -104,7 +106,7 @@ class MusrenbangService:
 
     @rpc
     def get_forum_rkpd(self, tahun):
-        with self._work() as (repo, caller):
+        with self._work(reader=True) as (repo, caller):
             return forum_rkpd_actions.get(repo, caller, tahun)
 
     @rpc
@@ -114,7 +116,7 @@ class MusrenbangService:
 
     @rpc
     def forum_rkpd_berita_acara(self, tahun):
-        with self._work() as (repo, caller):
+        with self._work(reader=True) as (repo, caller):
             return forum_rkpd_actions.berita_acara(repo, caller, tahun)
 
     @event_handler("pokir", "stage.closed.v1")
