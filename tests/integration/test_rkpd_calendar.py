@@ -93,12 +93,18 @@ def manifest(rows):
             "digest": rows_digest(records)}
 
 
+def item(source_id, opd, row_id, kind="usulan", tracking_code="ABCDEFG2", mode="tambah", attributable="150000000.00"):
+    return {"item_id": f"I-{source_id}", "kind": kind, "source_id": source_id, "tracking_code": tracking_code,
+            "opd": opd, "verdict": "diakomodasi", "row_id": row_id, "mode": mode, "attributable": attributable,
+            "reason": None, "rerouted_to": None}
+
+
 def forum_closed(opd, rows, items):
     return ev("renja", "forum_pd.closed.v1", f"{PEMDA}/{TAHUN}/{opd}", {
-        "opd": opd, "tahun": TAHUN, "pemda": PEMDA, "closed_by": f"kadis-{opd}",
-        "closed_at": datetime.now(timezone.utc).isoformat(),
+        "opd": opd, "opds": [opd], "tahun": TAHUN, "pemda": PEMDA, "closed_by": f"kadis-{opd}",
+        "closed_at": datetime.now(timezone.utc).isoformat(), "tempat": "Aula Dinas", "tanggal": "2044-02-10",
         "peserta": [{"nama": "Kepala Dinas", "unsur": "opd", "instansi": opd}],
-        "kesepakatan": [{"jenis": "prioritas", "uraian": "Usulan kecamatan diverifikasi"}],
+        "kesepakatan": ["Usulan kecamatan diverifikasi"],
         "berita_acara_sha256": "a" * 64, "items": items, "rows_manifest": manifest(rows)})
 
 
@@ -166,13 +172,12 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             # -- 2. the Renja drafts; the rancangan waits for the LAST Forum PD ------------------------
             usulan_u1 = {"kind": "usulan", "source_id": "U1", "tracking_code": "ABCDEFG2", "mode": "tambah",
                          "volume": "50", "attributable": "150000000.00"}
-            pokir_p1 = {"kind": "pokir", "source_id": "P1", "mode": "sudah_tercakup", "volume": "1",
-                        "attributable": "0.00"}
+            pokir_p1 = {"kind": "pokir", "source_id": "P1", "tracking_code": None, "mode": "sudah_tercakup",
+                        "volume": "1", "attributable": "0.00"}
             r1 = row("R1", PUPR, SUB_DRAINASE, "450000000.00", [usulan_u1, pokir_p1])
             r2 = row("R2", DINKES, SUB_PUSKESMAS, "280000000.00")
             publish(amqp_uri, [ev("renja", "row.created.v1", "R1", r1), ev("renja", "row.created.v1", "R2", r2),
-                               forum_closed(PUPR, [r1], [{"item_id": "I1", "kind": "usulan", "source_id": "U1",
-                                                          "verdict": "diakomodasi", "row_id": "R1"}])])
+                               forum_closed(PUPR, [r1], [item("U1", PUPR, "R1")])])
             status = wait(lambda: (s := b.rkpd.status(TAHUN))["kalender"]["forum_pd"][1]["ditutup"]
                                       and s, what="the PUPR forum close")
             assert status["kalender"]["forum_pd"] == [{"opd": DINKES, "ditutup": False}, {"opd": PUPR, "ditutup": True}]
@@ -195,13 +200,19 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             # -- 3. the pokir review, then Musrenbang RKPD closes: the rancangan akhir -----------------
             publish(amqp_uri, [
                 ev("pokir", "pokir.reviewed.v1", "P1", {
-                    "pokir_id": "P1", "status": "layak", "catatan": "Sesuai prioritas konektivitas",
+                    "pokir_id": "P1", "version": 3, "pokir_status": "disampaikan", "anggota_id": "A01",
+                    "dapil": "PALAS-1", "kecamatan": "12.21.07", "desa": "12.21.07.1001", "kamus_kode": "DRN-01",
+                    "sub_kegiatan": SUB_DRAINASE, "opd": PUPR, "cost": "85000000.00",
+                    "status": "layak", "catatan": "Sesuai prioritas konektivitas",
                     "kajian": {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None,
                                "biaya_wajar": True}, "reviewed_by": "bappeda-1", "reviewed_at": now.isoformat()}),
                 ev("musrenbang", "stage.closed.v1", f"{PEMDA}/{TAHUN}", {
-                    "level": "kabupaten", "step": "musrenbang_rkpd", "closed_by": "bappeda-1", "routed_count": 0,
-                    "manifest": {"pemda": PEMDA, "tahun": TAHUN, "digest": "b" * 64},
-                    "forum": {"tempat": "Aula Bappeda", "tanggal": "2044-03-20",
+                    "closed_by": "bappeda-1", "routed_count": 0,
+                    "manifest": {"pemda": PEMDA, "tahun": TAHUN, "level": "kabupaten", "counts": {}, "total": 0,
+                                 "accepted_count": 0, "accepted_cost": "0.00", "digest_algorithm": "sha256",
+                                 "digest": "b" * 64},
+                    "forum": {"forum_ref": f"BA-MUSRENBANG-RKPD/{PEMDA}/{TAHUN}", "tempat": "Aula Bappeda",
+                              "tanggal": "2044-03-20",
                               "peserta": [{"nama": "Ketua DPRD", "unsur": "dprd", "instansi": "DPRD"}],
                               "kesepakatan": [{"jenis": "prioritas", "uraian": "Prioritas konektivitas disepakati"}],
                               "berita_acara_sha256": "c" * 64}})])
