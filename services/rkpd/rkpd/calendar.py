@@ -114,7 +114,7 @@ def _build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, i
         pemda=pemda, pemda_nama=pemda_nama, tahun=tahun, versi=versi, nomor_versi=nomor,
         rows=(assembly._rows(uow, pemda, tahun) if rows is None else rows) if with_rows else [],
         opds=opds, names=assembly.Names(),
-        usulan=assembly._usulan(uow, pemda, tahun, region_names) if with_rows else [],
+        usulan=assembly._usulan(uow, pemda, tahun, region_names, routed_at_kecamatan=True) if with_rows else [],
         pokir=pokir, narrative=assembly._narrative(uow, pemda, tahun, pemda_nama), inputs_digests=inputs,
         tata_urutan=PERMENDAGRI,
         rancangan_awal={"prioritas": list(row.prioritas) if row else [],
@@ -138,7 +138,8 @@ def _forum_record(close: dict) -> dict:
 
 
 def _musrenbang_record(forum: dict) -> dict:
-    return {k: forum.get(k) for k in ("tempat", "tanggal", "peserta", "kesepakatan", "berita_acara_sha256")}
+    return {k: forum.get(k) for k in ("forum_ref", "tempat", "tanggal", "peserta", "kesepakatan",
+                                      "berita_acara_sha256")}
 
 
 def publish_rancangan_awal(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict:
