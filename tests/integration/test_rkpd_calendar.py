@@ -194,7 +194,8 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             assert leaf["cakupan_lokasi"] == "kecamatan" and leaf["atribusi"] == "150000000.00"
             assert [(a["source_id"], a["mode"], a["sudah_tercakup"]) for a in leaf["akomodasi"]] == [
                 ("P1", "sudah_tercakup", True), ("U1", "tambah", False)]
-            assert [f["opd"] for f in rancangan["lampiran"]["forum_pd"]] == [DINKES, PUPR]
+            assert [(f["opd"], f["sesuai_berita_acara"]) for f in rancangan["lampiran"]["forum_pd"]] == [
+                (DINKES, True), (PUPR, True)]
             assert b.rkpd.status(TAHUN)["menunggu"] == ["menunggu penutupan Musrenbang RKPD"]
 
             # -- 3. the pokir review, then Musrenbang RKPD closes: the rancangan akhir -----------------
