@@ -103,7 +103,7 @@ def forum_closed(opd, rows, items):
     return ev("renja", "forum_pd.closed.v1", f"{PEMDA}/{TAHUN}/{opd}", {
         "opd": opd, "opds": [opd], "tahun": TAHUN, "pemda": PEMDA, "closed_by": f"kadis-{opd}",
         "closed_at": datetime.now(timezone.utc).isoformat(), "tempat": "Aula Dinas", "tanggal": "2044-02-10",
-        "peserta": [{"nama": "Kepala Dinas", "unsur": "opd", "instansi": opd}],
+        "peserta": [{"nama": "Kepala Dinas", "unsur": "opd", "instansi": opd or "Bappeda"}],
         "kesepakatan": ["Usulan kecamatan diverifikasi"],
         "berita_acara_sha256": "a" * 64, "items": items, "rows_manifest": manifest(rows)})
 
@@ -315,5 +315,64 @@ def test_a_legacy_year_refuses_the_calendars_acts_and_a_calendar_year_refuses_pr
                 b.rkpd.publish_rancangan_awal(TAHUN)
             assert "pagu_indikatif_kosong" in str(refused.value)
             assert b.rkpd.versions(TAHUN) == []
+    finally:
+        container.stop()
+
+
+def test_one_joint_forum_makes_the_rancangan_and_a_reopened_musrenbang_rkpd_gives_a_new_rancangan_akhir(
+        amqp_uri, upstream):
+    tahun = TAHUN + 1
+    url = db("rkpd", "calendar_joint")
+    container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
+    container.start()
+
+    def at(service, key, subject, data):
+        envelope = make_event(service, key, subject, data, PEMDA, tahun)
+        return service, key, envelope
+
+    try:
+        with bappeda(amqp_uri) as b:
+            publish(amqp_uri, [at("renja", "pagu.set.v1", f"{PEMDA}/{tahun}/{opd}",
+                                  {"opd": opd, "pagu_n": "100000000.00", "pagu_n1": "0.00"}) for opd in (PUPR, DINKES)])
+            b.rkpd.set_rancangan_awal(tahun, ["Konektivitas"], [])
+            wait(lambda: len(b.rkpd.get_rancangan_awal(tahun)["pagu_indikatif"]) == 2, what="the ceilings")
+            assert b.rkpd.publish_rancangan_awal(tahun)["nomor"] == 1
+            rows = [{**row("J1", PUPR, SUB_DRAINASE, "90000000.00"), "version": 1},
+                    {**row("J2", DINKES, SUB_PUSKESMAS, "70000000.00"), "version": 1}]
+            joint = forum_closed(None, rows, [])[2]
+            joint["pemda"], joint["tahun"] = PEMDA, tahun
+            joint["data"].update(opd=None, opds=[DINKES, PUPR], tahun=tahun)
+            publish(amqp_uri, [at("renja", "row.created.v1", r["row_id"], r) for r in rows]
+                    + [("renja", "forum_pd.closed.v1", joint)])
+            versions = wait(lambda: len(v := b.rkpd.versions(tahun)) == 2 and v, timeout=240, what="the rancangan")
+            assert versions[1]["versi"] == "rancangan"
+            assert [f["opds"] for f in b.rkpd.document(tahun, 2)["document"]["lampiran"]["forum_pd"]] == [
+                [DINKES, PUPR]]
+
+            forum = {"forum_ref": f"BA-MUSRENBANG-RKPD/{PEMDA}/{tahun}", "tempat": "Aula", "tanggal": "2045-03-20",
+                     "peserta": [], "kesepakatan": [], "berita_acara_sha256": "d" * 64}
+            closed = {"closed_by": "bappeda-1", "routed_count": 0, "forum": forum,
+                      "manifest": {"pemda": PEMDA, "tahun": tahun, "level": "kabupaten", "counts": {}, "total": 0,
+                                   "accepted_count": 0, "accepted_cost": "0.00", "digest_algorithm": "sha256",
+                                   "digest": "b" * 64}}
+            publish(amqp_uri, [at("musrenbang", "stage.closed.v1", f"{PEMDA}/{tahun}", closed)])
+            wait(lambda: len(b.rkpd.versions(tahun)) == 3, timeout=240, what="the rancangan akhir")
+            window = {"level": "kabupaten", "step": "musrenbang_rkpd", "opens_at": "2045-03-16T00:00:00+07:00",
+                      "closes_at": "2045-03-31T00:00:00+07:00"}
+            publish(amqp_uri, [at("musrenbang", "stage.reopened.v1", f"{PEMDA}/{tahun}", {
+                "level": "kabupaten", "step": "musrenbang_rkpd", "kind": "reopen", "reason": "Kesepakatan diperbaiki",
+                "before": window, "after": window, "changed_at": datetime.now(timezone.utc).isoformat()})])
+            status = wait(lambda: (s := b.rkpd.status(tahun))["versi_terkini"]["stale"] and s, what="the stale mark")
+            assert "Kesepakatan diperbaiki" in status["versi_terkini"]["alasan_stale"]
+            with pytest.raises(RemoteError) as refused:
+                b.rkpd.penetapan(tahun, "1 Tahun 2045", "2045-06-30")
+            assert "rancangan_akhir_usang" in str(refused.value)
+            publish(amqp_uri, [at("renja", "row.updated.v1", "J1", {**rows[0], "version": 2, "pagu_n": "95000000.00"}),
+                               at("musrenbang", "stage.closed.v1", f"{PEMDA}/{tahun}", closed)])
+            versions = wait(lambda: len(v := b.rkpd.versions(tahun)) == 4 and v, timeout=240,
+                            what="the new rancangan akhir")
+            assert [v["versi"] for v in versions] == ["rancangan awal", "rancangan", "rancangan akhir", "rancangan akhir"]
+            assert [c["row_id"] for c in versions[3]["diff"]["rows"]["changed"]] == ["J1"]
+            assert b.rkpd.penetapan(tahun, "1 Tahun 2045", "2045-06-30")["nomor"] == 5
     finally:
         container.stop()
