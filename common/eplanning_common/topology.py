@@ -74,16 +74,26 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("pokir", "musrenbang", "usulan.withdrawn.v1"),
         Subscription("pokir", "musrenbang", "stage.opened.v1"),
         Subscription("pokir", "renja", "inbox.decided.v1"),
+        Subscription("pokir", "musrenbang", "stage.window_changed.v1"),
+        Subscription("pokir", "musrenbang", "stage.reopened.v1"),
         # Musrenbang shows what the OPDs decided on each routed usulan (also in public tracking).
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
         # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
         # ... and the rancangan awal / penetapan steps when RKPD publishes those versions.
         Subscription("musrenbang", "rkpd", "rkpd.published.v1"),
-        # Renja's inbox: usulan routed at the Musrenbang stage close, pokir delivered or disposed.
+        # Renja's inbox: usulan routed when their kecamatan forum closes, pokir disposed by Bappeda
+        # (only after its review found them layak; a delivered pokir reaches no OPD).
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
-        Subscription("renja", "pokir", "pokir.delivered.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
+        # Renja's copy of the calendar (Forum PD closes after the kecamatan step), the RKPD lines its
+        # Renja final must agree with, and a Perubahan RKPD reopening named OPDs (issue #16).
+        Subscription("renja", "musrenbang", "stage.opened.v1"),
+        Subscription("renja", "musrenbang", "stage.window_changed.v1"),
+        Subscription("renja", "musrenbang", "stage.reopened.v1"),
+        Subscription("renja", "musrenbang", "kecamatan.closed.v1"),
+        Subscription("renja", "rkpd", "rkpd.published.v1"),
+        Subscription("renja", "rkpd", "rkpd.perubahan_opened.v1"),
         # RKPD follows everything the three stages publish (copies, decisions, closes).
         Subscription("rkpd", "musrenbang", "#"),
         Subscription("rkpd", "pokir", "#"),

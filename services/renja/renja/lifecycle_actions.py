@@ -6,8 +6,8 @@ from eplanning_common.errors import Conflict
 from eplanning_common.jsoncodec import to_json
 
 from . import events
-from .domain import (Action, Actor, authorize, compare, finalize_renja, opd_totals, return_renja, submit_renja,
-                     take_snapshot, verify_renja)
+from .domain import (Action, Actor, authorize, compare, finalize_renja, opd_totals, penetapan_differences,
+                     return_renja, submit_renja, take_snapshot, verify_renja)
 from .errors import field_error
 from .repository import Repository
 
@@ -22,6 +22,29 @@ def totals(repo: Repository, pemda: str, opd_kode: str, tahun: int):
     return opd_totals(repo.rows(pemda, tahun, opd_kode), ceiling)
 
 
+def totals_or_none(repo: Repository, pemda: str, opd_kode: str, tahun: int):
+    """The OPD's totals; zero ceilings when none was set (for events about a renja without one)."""
+    from .domain import Pagu
+    ceiling = repo.pagu(pemda, opd_kode, tahun) or Pagu(opd_kode, tahun, 0, 0)
+    return opd_totals(repo.rows(pemda, tahun, opd_kode), ceiling)
+
+
+def ensure_agrees_with_penetapan(repo: Repository, pemda: str, opd_kode: str, tahun: int) -> None:
+    """Renja final needs the RKPD penetapan (or its perubahan) and rows agreeing with its lines
+    for this OPD; a year played under the old order is exempt."""
+    if repo.cycle(pemda, tahun).tata_urutan == "lama":
+        return
+    fixed = repo.penetapan(pemda, tahun)
+    if fixed is None:
+        raise Conflict(f"RKPD tahun {tahun} belum ditetapkan dengan Perkada; Renja final ditetapkan sesudah "
+                       "penetapan RKPD", code="belum_penetapan")
+    found = penetapan_differences(repo.rows(pemda, tahun, opd_kode), fixed.doc["opd_lines"].get(opd_kode, []))
+    if found:
+        raise Conflict(f"Renja OPD {opd_kode} tidak sesuai RKPD {fixed.versi}: {len(found)} perbedaan; sesuaikan "
+                       "baris Renja lalu ajukan kembali", code="tidak_sesuai_penetapan", differences=found,
+                       versi=fixed.versi, nomor=fixed.nomor)
+
+
 def step(repo: Repository, actor: Actor, opd_kode: str, tahun: int, action: str, note: str | None,
          at: datetime) -> dict:
     if action not in STEPS:
@@ -33,6 +56,8 @@ def step(repo: Repository, actor: Actor, opd_kode: str, tahun: int, action: str,
     sums = totals(repo, actor.pemda, opd_kode, tahun)
     extra = {"totals": sums} if action == "submit" else {}
     changed = function(state, actor=actor, at=at, note=note, **extra)
+    if action == "finalize":
+        ensure_agrees_with_penetapan(repo, actor.pemda, opd_kode, tahun)
     version = repo.save_state(changed, version)
     repo.uow.emit(routing_key, f"{actor.pemda}/{tahun}/{opd_kode}", events.state_data(changed, sums),
                   actor.pemda, tahun)

@@ -6,9 +6,10 @@ from eplanning_common.errors import Conflict, NotFound
 from eplanning_common.jsoncodec import from_json, to_json
 from eplanning_common.wilayah import wilayah
 
-from .domain import InboxItem, InboxStatus, Opd, Pagu, RenjaRow, RenjaState, Snapshot, SubKegiatan
+from .domain import ForumPd, InboxItem, InboxStatus, Opd, Pagu, RenjaRow, RenjaState, Snapshot, SubKegiatan, Window
 from .nomenklatur import nomenklatur, sub_kegiatan as resolve_sub_kegiatan
-from .tables import inbox_item, opd, pagu, renja_row, renja_state, siklus, snapshot
+from .tables import (forum_pd, inbox_item, kalender, kecamatan_closed, opd, pagu, penetapan, renja_row, renja_state,
+                     siklus, snapshot)
 
 
 class Nomenclature:
@@ -215,3 +216,69 @@ class Repository:
         if row is None:
             raise NotFound(f"Snapshot '{nama}' OPD {opd_kode} tahun {tahun} tidak ada", code="snapshot_not_found")
         return from_json(Snapshot, row.doc)
+
+    # -- the calendar copy, kecamatan closes, the RKPD penetapan ---------------------------------
+    def set_forum_bentuk(self, pemda: str, tahun: int, bentuk: str) -> None:
+        self._x(siklus.update().where(siklus.c.pemda == pemda, siklus.c.tahun == tahun)
+                .values(forum_pd_bentuk=bentuk))
+
+    def apply_window(self, pemda: str, tahun: int, step: str, opens_at, closes_at, as_of) -> None:
+        """Keep the window of `step` from the newest event (an older event arriving late changes nothing)."""
+        statement = pg_insert(kalender).values(pemda=pemda, tahun=tahun, step=step, opens_at=opens_at,
+                                               closes_at=closes_at, as_of=as_of)
+        self._x(statement.on_conflict_do_update(
+            index_elements=["pemda", "tahun", "step"],
+            set_={"opens_at": statement.excluded.opens_at, "closes_at": statement.excluded.closes_at,
+                  "as_of": statement.excluded.as_of},
+            where=kalender.c.as_of <= statement.excluded.as_of))
+
+    def windows(self, pemda: str, tahun: int) -> dict[str, Window]:
+        rows = self._x(sa.select(kalender).where(kalender.c.pemda == pemda, kalender.c.tahun == tahun)).all()
+        return {r.step: Window(r.step, r.opens_at, r.closes_at) for r in rows}
+
+    def record_kecamatan_closed(self, pemda: str, tahun: int, kecamatan: str, closed_at, digest) -> None:
+        self._x(pg_insert(kecamatan_closed).values(pemda=pemda, tahun=tahun, kecamatan=kecamatan, closed_at=closed_at,
+                                                   berita_acara_digest=digest).on_conflict_do_nothing())
+
+    def kecamatan_closed(self, pemda: str, tahun: int) -> list[str]:
+        return [r[0] for r in self._x(sa.select(kecamatan_closed.c.kecamatan).where(
+            kecamatan_closed.c.pemda == pemda, kecamatan_closed.c.tahun == tahun)
+            .order_by(kecamatan_closed.c.kecamatan)).all()]
+
+    def save_penetapan(self, pemda: str, tahun: int, versi: str, nomor, published_at, doc: dict) -> None:
+        """Keep the newest publication with OPD lines (a penetapan, then each perubahan)."""
+        statement = pg_insert(penetapan).values(pemda=pemda, tahun=tahun, versi=versi, nomor=nomor,
+                                                published_at=published_at, doc=doc)
+        self._x(statement.on_conflict_do_update(
+            index_elements=["pemda", "tahun"],
+            set_={"versi": statement.excluded.versi, "nomor": statement.excluded.nomor,
+                  "published_at": statement.excluded.published_at, "doc": statement.excluded.doc},
+            where=penetapan.c.published_at <= statement.excluded.published_at))
+
+    def penetapan(self, pemda: str, tahun: int):
+        return self._x(sa.select(penetapan).where(penetapan.c.pemda == pemda, penetapan.c.tahun == tahun)).first()
+
+    # -- Forum Perangkat Daerah --------------------------------------------------------------------
+    def forum(self, pemda: str, tahun: int, kunci: str, lock: bool = False) -> tuple[ForumPd | None, str | None]:
+        query = sa.select(forum_pd.c.doc, forum_pd.c.berita_acara).where(
+            forum_pd.c.pemda == pemda, forum_pd.c.tahun == tahun, forum_pd.c.kunci == kunci)
+        row = self._x(query.with_for_update() if lock else query).first()
+        return (None, None) if row is None else (from_json(ForumPd, row.doc), row.berita_acara)
+
+    def forums(self, pemda: str, tahun: int) -> list[ForumPd]:
+        rows = self._x(sa.select(forum_pd.c.doc).where(forum_pd.c.pemda == pemda, forum_pd.c.tahun == tahun)
+                       .order_by(forum_pd.c.kunci)).all()
+        return [from_json(ForumPd, r.doc) for r in rows]
+
+    def save_forum(self, f: ForumPd, berita_acara: str | None = None) -> None:
+        statement = pg_insert(forum_pd).values(pemda=f.pemda, tahun=f.tahun, kunci=f.kunci, doc=to_json(f),
+                                               berita_acara=berita_acara)
+        self._x(statement.on_conflict_do_update(index_elements=["pemda", "tahun", "kunci"],
+                                                set_={"doc": statement.excluded.doc,
+                                                      "berita_acara": statement.excluded.berita_acara}))
+
+    def inbox_items_of(self, pemda: str, tahun: int, opds) -> list[InboxItem]:
+        rows = self._x(sa.select(inbox_item.c.doc).where(inbox_item.c.pemda == pemda, inbox_item.c.tahun == tahun,
+                                                         inbox_item.c.opd.in_(list(opds)))
+                       .order_by(inbox_item.c.seq)).all()
+        return [from_json(InboxItem, r.doc) for r in rows]

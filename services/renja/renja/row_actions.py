@@ -21,22 +21,32 @@ from .events import row_data
 from .repository import Repository
 
 
+def stage_open(repo: Repository, pemda: str, tahun: int, opd_kode: str | None = None) -> None:
+    """Conflict `stage_closed` once the Renja stage closed — unless a Perubahan RKPD reopened this
+    OPD's renja (then only its renja status decides)."""
+    if repo.cycle(pemda, tahun).closed_manifest is None:
+        return
+    if opd_kode is not None and repo.state(pemda, opd_kode, tahun)[0].perubahan:
+        return
+    raise Conflict(f"Tahap Renja {tahun} sudah ditutup", code="stage_closed")
+
+
 def _editable(repo: Repository, actor: Actor, pemda: str, opd_kode: str, tahun: int) -> None:
     """Only the OPD's own operator, only while its renja is draft/returned and the stage open."""
     authorize(actor, Action.EDIT_ROWS, pemda=pemda, opd=opd_kode)
-    if repo.cycle(actor.pemda, tahun).closed_manifest is not None:
-        raise Conflict(f"Tahap Renja {tahun} sudah ditutup", code="stage_closed")
+    stage_open(repo, actor.pemda, tahun, opd_kode)
     repo.lock_opd_year(actor.pemda, opd_kode, tahun)
     state, _ = repo.state(actor.pemda, opd_kode, tahun)
     ensure_rows_editable(state)
 
 
-def validated(repo: Repository, actor: Actor, opd_kode: str, tahun: int, data, row_id: str, sumber=()):
+def validated(repo: Repository, actor: Actor, opd_kode: str, tahun: int, data, row_id: str, sumber=(), akomodasi=()):
     opd = repo.opd(actor.pemda, opd_kode)
     others = [r for r in repo.rows(actor.pemda, tahun, opd_kode) if r.id != row_id]
     return validate_row(data, row_id=row_id, opd=opd, tahun=tahun, pemda=actor.pemda,
                         nomenclature=repo.nomenclature(actor.pemda, tahun), in_pemda=repo.in_pemda(actor.pemda),
-                        other_rows=others, pagu=repo.pagu(actor.pemda, opd_kode, tahun), sumber=sumber)
+                        other_rows=others, pagu=repo.pagu(actor.pemda, opd_kode, tahun), sumber=sumber,
+                        akomodasi=akomodasi)
 
 
 # -- request ids (idempotent creates) ----------------------------------------------------------
@@ -97,7 +107,8 @@ def update(repo: Repository, actor: Actor, row_id: str, data: dict, expected_ver
     if expected_version is not None and expected_version != version:
         raise Conflict(f"Baris {row_id} versi {expected_version} sudah usang (versi sekarang {version})",
                        code="stale_version", current_version=version)
-    row = validated(repo, actor, current.opd, current.tahun, data, current.id, sumber=current.sumber)
+    row = validated(repo, actor, current.opd, current.tahun, data, current.id, sumber=current.sumber,
+                    akomodasi=current.akomodasi)
     version = repo.save_row(row, version)
     repo.uow.emit(events.ROW_UPDATED, row.id, row_data(row, version), actor.pemda, row.tahun)
     return {**row_data(row, version), "tahun": row.tahun}

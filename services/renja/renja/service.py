@@ -11,7 +11,8 @@ from eplanning_common.health import health_report
 from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 
-from . import close_actions, inbox_actions, lifecycle_actions, queries, row_actions, setup_actions, trace
+from . import (calendar_events, close_actions, forum_pd_actions, inbox_actions, lifecycle_actions, queries, row_actions,
+               setup_actions, trace)
 from .caller import actor_from
 from .errors import translated
 from .repository import Repository
@@ -115,9 +116,33 @@ class RenjaService:
 
     @rpc
     def decide_inbox(self, item_id, decision, params=None, expected_version=None):
-        """decision: accommodate {row_id | row, volume, cost, reason} | reject {reason} | reroute {to_opd, reason}"""
+        """decision: accommodate {mode: baris_baru {row} | tambah {row_id} | sudah_tercakup {row_id}, volume, cost,
+        reason} | reject {reason} | reroute {to_opd, reason}"""
         with self._work() as (repo, actor):
             return inbox_actions.decide(repo, actor, item_id, decision, params, expected_version, _now())
+
+    # -- Forum Perangkat Daerah -------------------------------------------------------------
+    @rpc
+    def set_forum_pd_bentuk(self, tahun, bentuk):
+        """per_opd (each OPD its own forum) | gabungan (one joint forum, Bappeda chairs)."""
+        with self._work() as (repo, actor):
+            return forum_pd_actions.set_bentuk(repo, actor, tahun, bentuk)
+
+    @rpc
+    def record_forum_pd(self, tahun, opd, data):
+        """opd None: the joint forum."""
+        with self._work() as (repo, actor):
+            return forum_pd_actions.record(repo, actor, tahun, opd, data, _now())
+
+    @rpc
+    def close_forum_pd(self, tahun, opd):
+        with self._work() as (repo, actor):
+            return forum_pd_actions.close(repo, actor, tahun, opd, _now())
+
+    @rpc
+    def forum_pd_berita_acara(self, tahun, opd):
+        with self._work() as (repo, actor):
+            return forum_pd_actions.berita_acara(repo, actor, tahun, opd)
 
     # -- lifecycle, snapshots, close -------------------------------------------------------
     @rpc
@@ -146,10 +171,33 @@ class RenjaService:
     def on_usulan_routed(self, event):
         self._once(event, "renja.on_usulan_routed", inbox_actions.receive_usulan)
 
-    @event_handler("pokir", "pokir.delivered.v1")
-    def on_pokir_delivered(self, event):
-        self._once(event, "renja.on_pokir_delivered", inbox_actions.receive_pokir, "opd")
-
+    # a pokir reaches an OPD only when Bappeda disposes it, after its review found it layak
+    # (no longer on pokir.delivered.v1: a delivered pokir is Bappeda's to review first)
     @event_handler("pokir", "pokir.disposed.v1")
     def on_pokir_disposed(self, event):
         self._once(event, "renja.on_pokir_disposed", inbox_actions.receive_pokir, "disposisi_opd")
+
+    # -- the calendar copy, the RKPD penetapan and perubahan ---------------------------------
+    @event_handler("musrenbang", "stage.opened.v1")
+    def on_schedule_set(self, event):
+        self._once(event, "renja.on_schedule_set", calendar_events.schedule_set)
+
+    @event_handler("musrenbang", "stage.window_changed.v1")
+    def on_window_changed(self, event):
+        self._once(event, "renja.on_window_changed", calendar_events.window_changed)
+
+    @event_handler("musrenbang", "stage.reopened.v1")
+    def on_window_reopened(self, event):
+        self._once(event, "renja.on_window_reopened", calendar_events.window_changed)
+
+    @event_handler("musrenbang", "kecamatan.closed.v1")
+    def on_kecamatan_closed(self, event):
+        self._once(event, "renja.on_kecamatan_closed", calendar_events.kecamatan_closed)
+
+    @event_handler("rkpd", "rkpd.published.v1")
+    def on_rkpd_published(self, event):
+        self._once(event, "renja.on_rkpd_published", calendar_events.rkpd_published)
+
+    @event_handler("rkpd", "rkpd.perubahan_opened.v1")
+    def on_perubahan_opened(self, event):
+        self._once(event, "renja.on_perubahan_opened", calendar_events.perubahan_opened)

@@ -21,6 +21,10 @@ siklus = sa.Table(  # a pemda's plan year: pinned to one nomenclature version; c
     sa.Column("tahun", sa.Integer, primary_key=True),
     sa.Column("versi", sa.Text, nullable=False),
     sa.Column("closed_manifest", JSONB),
+    # "permendagri_86_2017" (the regulation's order) or "lama" (a year played before it: no Forum PD,
+    # finalising needs no RKPD penetapan); the Forum PD's form: "per_opd" or "gabungan"
+    sa.Column("tata_urutan", sa.Text, nullable=False, server_default="permendagri_86_2017"),
+    sa.Column("forum_pd_bentuk", sa.Text, nullable=False, server_default="per_opd"),
 )
 
 pagu = sa.Table(
@@ -78,4 +82,42 @@ snapshot = sa.Table(
     sa.Column("tahun", sa.Integer, primary_key=True),
     sa.Column("nama", sa.Text, primary_key=True),
     sa.Column("doc", JSONB, nullable=False),
+)
+
+kalender = sa.Table(  # Renja's copy of the planning calendar (Musrenbang's schedule events)
+    "kalender", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("step", sa.Text, primary_key=True),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),  # the time of the event it is from
+)
+
+kecamatan_closed = sa.Table(  # kecamatan forums closed (kecamatan.closed.v1)
+    "kecamatan_closed", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("kecamatan", sa.Text, primary_key=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("berita_acara_digest", sa.Text),
+)
+
+penetapan = sa.Table(  # the RKPD lines each OPD's Renja final must agree with (rkpd.published.v1)
+    "penetapan", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("versi", sa.Text, nullable=False),  # penetapan | perubahan
+    sa.Column("nomor", sa.Integer),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("doc", JSONB, nullable=False),  # {perkada, opd_lines}
+)
+
+forum_pd = sa.Table(  # a Forum Perangkat Daerah: per OPD (kunci = OPD code) or joint (kunci = "gabungan")
+    "forum_pd", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("kunci", sa.Text, primary_key=True),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Column("berita_acara", sa.Text),  # the exact text its SHA-256 is of
 )

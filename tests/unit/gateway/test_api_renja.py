@@ -266,7 +266,7 @@ def test_patch_merges_into_the_stored_row_and_sends_the_version(client, rpc, as_
     method, args, kwargs = calls(rpc)[-1]
     assert (method, args[0], kwargs) == ("update_row", ROW_ID, {"expected_version": 1})
     assert args[1] == {"sub_kegiatan": "1.03.06.2.01.0012", "target": "500", "pagu_n": "500000000",
-                       "pagu_n1": "450000000.00", "lokasi": ["12.21.07"], "sumber_dana": "DAU",
+                       "pagu_n1": "450000000.00", "lokasi": {"cakupan": "kecamatan", "kode": ["12.21.07"]}, "sumber_dana": "DAU",
                        "kelompok_sasaran": "Warga Kecamatan Barumun",
                        "indikator": "Panjang saluran drainase yang dibangun", "satuan": "meter",
                        "prioritas_nasional": ["PN 5: Infrastruktur"], "prioritas_daerah": ["Air bersih"]}
@@ -378,9 +378,9 @@ def test_decision_refusals_happen_before_the_call(client, rpc, as_):
                            ({"decision": "reject", "reason": "x", "to_opd": DINKES}, {("to_opd", "unknown_field")}),
                            ({"decision": "accommodate", "row_id": "R-1"}, {("row_id", "format_pattern")}),
                            ({"decision": "accommodate", "row": {"target": 1}},
-                            {("row.sub_kegiatan", "required"), ("row.pagu_n", "required"),
-                             ("row.pagu_n1", "required"), ("row.lokasi", "required"), ("row.sumber_dana", "required"),
-                             ("row.kelompok_sasaran", "required")}),
+                            {("row.sumber_dana", "required"), ("row.kelompok_sasaran", "required")}),  # the rest
+                           # is prefilled from the item (issue #16)
+                           ({"decision": "accommodate", "mode": "digabung"}, {("mode", "choice")}),
                            ({"decision": "diterima"}, {("decision", "choice")}),
                            ({"decision": "reject", "reason": "x", "version": 0}, {("version", "min_value")})):
         result = client.simulate_post(ITEM, json=body, headers=as_("pupr1"))

@@ -67,7 +67,7 @@ def pagu(n: str = "5000000000", n1: str = "5500000000", opd: str = OPD_PU,
 
 def row_input(**changes: object) -> RowInput:
     values = dict(sub_kegiatan=SK_JALAN, target="12.5", pagu_n="1000000000",
-                  pagu_n1="1100000000", lokasi=[KEC_1, DESA_C], sumber_dana="DAU",
+                  pagu_n1="1100000000", lokasi=[KEC_1, KEC_2], sumber_dana="DAU",
                   kelompok_sasaran="Masyarakat Kecamatan Barumun",
                   prioritas_nasional=["PN 5 Infrastruktur"], prioritas_daerah=["PD 2"])
     values.update(changes)

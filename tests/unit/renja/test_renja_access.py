@@ -19,6 +19,9 @@ MATRIX = {
     A.FINALIZE: (False, False, False, True),
     A.SET_PAGU: (False, False, False, True),
     A.CLOSE_STAGE: (False, False, False, True),
+    A.FORUM_PD: (True, False, False, False),
+    A.FORUM_PD_GABUNGAN: (False, False, False, True),
+    A.SET_KEBIJAKAN: (False, False, False, True),
 }
 
 

@@ -49,7 +49,7 @@ def test_accommodate_defaults_to_the_items_volume_and_cost():
     decided, decision = accommodate(item(), actor=OPERATOR_PU, row_id="row-1", at=at(4, 1))
     assert decided.status is I.DIAKOMODASI and decided.decision == decision
     assert decision == Decision(I.DIAKOMODASI, None, "row-1", Decimal("2"),
-                                Decimal("150000000.00"), None, at(4, 1), "sub-pu")
+                                Decimal("150000000.00"), None, at(4, 1), "sub-pu", "baris_baru")
     assert decision.decision == "diakomodasi"
 
 

@@ -16,22 +16,22 @@ def problems(data, **kw):
 
 
 def test_valid_input_becomes_an_immutable_row_with_decimal_rupiah():
-    row = validate(row_input(lokasi=[KEC_1, " 12.21.02.2001", KEC_1],
+    row = validate(row_input(lokasi=[KEC_1, " 12.21.02", KEC_1],
                              prioritas_daerah=["PD 2", "PD 2", " "]),
                    row_id="row-1", sumber=(SourceRef("pokir", "pk-9"),))
     assert row == RenjaRow(
         "row-1", OPD_PU, TAHUN, SK_JALAN, "Panjang jalan yang dibangun", Decimal("12.5"),
-        "Kilometer", Decimal("1000000000.00"), Decimal("1100000000.00"), (KEC_1, DESA_C), "DAU",
+        "Kilometer", Decimal("1000000000.00"), Decimal("1100000000.00"), (KEC_1, "12.21.02"), "DAU",
         ("PN 5 Infrastruktur",), ("PD 2",), "Masyarakat Kecamatan Barumun",
-        (SourceRef("pokir", "pk-9"),))
+        (SourceRef("pokir", "pk-9"),), "kecamatan")
     assert str(row.pagu_n) == "1000000000.00"
     with pytest.raises(AttributeError):
         row.pagu_n = Decimal(0)
 
 
 def test_lokasi_may_be_given_as_text():
-    row = validate(row_input(lokasi=f"{KEC_1}; {DESA_A}"))
-    assert row.lokasi == (KEC_1, DESA_A)
+    row = validate(row_input(lokasi=f"{DESA_A}; {DESA_C}"))
+    assert row.lokasi == (DESA_A, DESA_C) and row.cakupan == "desa"
 
 
 @pytest.mark.parametrize("field, value, code", [

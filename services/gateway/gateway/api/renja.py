@@ -18,7 +18,7 @@ from .pokir import (
     DECIMAL_TEXT, MONEY_TEXT, NOTE, REASON, SIGNED_MONEY_TEXT, UUID, VOLUME, csv_text, imported_rows, nullable_enum,
     page, rupiah_amount, tahun_of,
 )
-from .schemas import DATETIME, DESA, PEMDA, arr, check, enum, integer, nullable, obj, page_of, string
+from .schemas import DATETIME, DESA, PEMDA, arr, check, enum, integer, multiline, nullable, obj, page_of, string
 
 TAG = "renja"
 BOTH = frozenset({OPD, BAPPEDA})
@@ -31,6 +31,10 @@ SOURCES = ("musrenbang", "pokir")
 STEPS = ("submit", "verify", "return", "finalize")
 SNAPSHOT_NAMES = ("rancangan awal", "rancangan", "rancangan akhir")
 DECISIONS = ("accommodate", "reject", "reroute")
+MODES = ("baris_baru", "tambah", "sudah_tercakup")
+CAKUPAN = ("kabupaten", "kecamatan", "desa")
+UNSUR = ("opd", "bappeda", "kecamatan", "dprd", "masyarakat")
+BENTUK = ("per_opd", "gabungan")
 
 OPD_KODE = string(pattern=r"^[0-9]+(\.[0-9]+)*$", maxLength=64, description="Kode OPD, e.g. 1.03.0.00.0.00.01.0000")
 VERSI = string(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -39,6 +43,15 @@ SUB_KEGIATAN = string(pattern=r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-
                       description="A concrete sub kegiatan code of the pinned version, e.g. 1.03.06.2.01.0012")
 LOKASI = string(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}(\.[0-9]{4})?$",
                 description="Kode kecamatan (12.21.07) or desa/kelurahan (12.21.07.1001) of the pemda")
+# a list of codes (kecamatan, or desa: one kind) or {cakupan, kode}; each keyword applies to its own type
+LOKASI_IN = {
+    "type": ["array", "object"], "items": LOKASI, "minItems": 1, "maxItems": 500,
+    "properties": {"cakupan": enum(*CAKUPAN),
+                   "kode": arr(string(pattern=r"^[0-9]{2}\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?$"), maxItems=500)},
+    "required": ["cakupan"], "additionalProperties": False,
+    "description": "Where the row works: a list of kecamatan codes or of desa codes, or {cakupan: kabupaten (the "
+                   "whole kabupaten/kota; kode empty or [pemda]) | kecamatan | desa, kode: [...]}"}
+LOKASI_OUT = obj({"cakupan": enum(*CAKUPAN), "kode": arr(string())}, ["cakupan", "kode"])
 TAGS = arr(string(minLength=1, maxLength=200), maxItems=20)
 AMOUNT = rupiah_amount(0)
 
@@ -49,7 +62,7 @@ ROW_FIELDS = {
     "target": {**VOLUME, "description": "Target in the satuan: > 0, at most 3 decimals, e.g. 500 or \"12.5\""},
     "pagu_n": {**AMOUNT, "description": "Pagu indikatif of the plan year N: rupiah, e.g. \"400000000\""},
     "pagu_n1": {**AMOUNT, "description": "Pagu indikatif of N+1: rupiah, e.g. \"450000000\""},
-    "lokasi": arr(LOKASI, minItems=1, maxItems=500),
+    "lokasi": LOKASI_IN,
     "sumber_dana": string(minLength=1, maxLength=200),
     "kelompok_sasaran": string(minLength=1, maxLength=1000),
     "indikator": string(maxLength=1000, description="Empty: the nomenclature's indikator"),
@@ -76,8 +89,16 @@ STEP_IN = obj({"action": enum(*STEPS), "note": NOTE}, ["action"],
 SNAPSHOT_IN = obj({"nama": enum(*SNAPSHOT_NAMES)}, ["nama"])
 
 DECISION_PARAMS: dict[str, dict[str, dict]] = {
-    "accommodate": {"row_id": {**UUID, "description": "An existing row of this OPD and year"},
-                    "row": ROW_IN, "volume": VOLUME, "cost": rupiah_amount(1), "reason": REASON},
+    "accommodate": {"mode": enum(*MODES, description="baris_baru (with row) · tambah / sudah_tercakup (with "
+                                                     "row_id); default baris_baru when only row is given"),
+                    "row_id": {**UUID, "description": "An existing row of this OPD and year"},
+                    "row": {**obj(ROW_FIELDS, ["sumber_dana", "kelompok_sasaran"]),
+                            "description": "The new row: prefilled from the item (sub_kegiatan, volume as target, "
+                                           "cost as pagu_n, its desa as lokasi, pagu_n1 0); what is given here "
+                                           "overrides"},
+                    "volume": VOLUME, "cost": {**rupiah_amount(1), "description": "The money attributable to the "
+                                                                                 "row (default the item's cost)"},
+                    "reason": REASON},
     "reject": {"reason": REASON},
     "reroute": {"to_opd": OPD_KODE, "reason": REASON},
 }
@@ -98,8 +119,8 @@ def _decision_body() -> dict:
                   "additionalProperties": False,
                   **({"required": DECISION_REQUIRED[decision]} if decision in DECISION_REQUIRED else {})}}
         for decision, params in DECISION_PARAMS.items()]
-    schema["description"] = ("accommodate {row_id (an existing row) | row (a new row), volume, cost, reason} · "
-                             "reject {reason} · reroute {to_opd, reason}")
+    schema["description"] = ("accommodate {mode: baris_baru + row | tambah + row_id | sudah_tercakup + row_id, "
+                             "volume, cost, reason} · reject {reason} · reroute {to_opd, reason}")
     return schema
 
 
@@ -111,9 +132,14 @@ SOURCE_REF = obj({"source": enum(*SOURCES), "source_id": string()}, ["source", "
 ROW_PROPS = {
     "row_id": string(), "version": integer(minimum=1), "opd": string(), "sub_kegiatan": string(),
     "indikator": string(), "target": DECIMAL_TEXT, "satuan": string(), "pagu_n": MONEY_TEXT, "pagu_n1": MONEY_TEXT,
-    "lokasi": arr(string()), "sumber_dana": string(), "prioritas_nasional": arr(string()),
+    "lokasi": LOKASI_OUT, "sumber_dana": string(), "prioritas_nasional": arr(string()),
     "prioritas_daerah": arr(string()), "kelompok_sasaran": string(),
     "sumber": arr(SOURCE_REF, description="The usulan and pokir this row accommodates"),
+    "akomodasi": arr(obj({"kind": enum("usulan", "pokir"), "source_id": string(), "tracking_code": nullable(string()),
+                          "mode": enum(*MODES), "volume": DECIMAL_TEXT, "attributable": MONEY_TEXT},
+                         ["kind", "source_id", "tracking_code", "mode", "volume", "attributable"]),
+                     description="What each accommodated usulan/pokir brought (or that the row covers it); the "
+                                 "attributable sum never exceeds pagu_n"),
 }
 ROW_KEYS = list(ROW_PROPS)
 ROW_LISTED = obj(ROW_PROPS, ROW_KEYS)
@@ -125,13 +151,15 @@ TOTALS = obj({"opd": string(), "status": enum(*RENJA_STATUSES), "rows": integer(
              ["opd", "status", "rows", "total_n", "pagu_n", "sisa_n", "total_n1", "pagu_n1", "sisa_n1"])
 _DECIDED = {"decision": enum(*INBOX_STATUSES[1:]), "reason": nullable(string()), "renja_row_id": nullable(string()),
             "volume": nullable(DECIMAL_TEXT), "cost": nullable(MONEY_TEXT), "rerouted_to": nullable(string()),
-            "decided_at": DATETIME}
+            "decided_at": DATETIME, "mode": nullable(enum(*MODES))}
 DECISION_STORED = obj({**_DECIDED, "by": string()}, [*_DECIDED, "by"])  # as the inbox lists it
-DECISION_MADE = obj({"source": enum(*SOURCES), "source_id": string(), "opd": string(), **_DECIDED},
-                    ["source", "source_id", "opd", *_DECIDED])  # as decide answers (the inbox.decided.v1 data)
+_MADE = {"source": enum(*SOURCES), "source_id": string(), "opd": string(), "item_id": string(),
+         "tracking_code": nullable(string()), "row_id": nullable(string()), "attributable": nullable(MONEY_TEXT)}
+DECISION_MADE = obj({**_MADE, **_DECIDED}, [*_MADE, *_DECIDED])  # as decide answers (the inbox.decided.v1 data)
 _ITEM = {"item_id": string(), "source": enum(*SOURCES), "source_id": string(), "opd": string(), "judul": string(),
          "volume": DECIMAL_TEXT, "cost": MONEY_TEXT, "sub_kegiatan": nullable(string()), "lokasi": DESA,
-         "previous_opds": arr(string()), "status": enum(*INBOX_STATUSES), "version": integer(minimum=1)}
+         "previous_opds": arr(string()), "status": enum(*INBOX_STATUSES), "version": integer(minimum=1),
+         "tracking_code": nullable(string())}
 INBOX_ITEM = obj({**_ITEM, "decision": nullable(DECISION_STORED)}, [*_ITEM, "decision"])
 DECIDED_ITEM = obj({**_ITEM, "decision": DECISION_MADE}, [*_ITEM, "decision"])
 HISTORY = obj({"action": string(), "by": string(), "role": string(), "at": DATETIME,
@@ -139,6 +167,7 @@ HISTORY = obj({"action": string(), "by": string(), "role": string(), "at": DATET
                "note": nullable(string())}, ["action", "by", "role", "at", "from_status", "to_status", "note"])
 STATE = obj({"pemda": PEMDA, "opd": string(), "tahun": integer(), "status": enum(*RENJA_STATUSES),
              "history": arr(HISTORY), "catatan": nullable(string(description="Bappeda's latest return note")),
+             "perubahan": nullable(string(description="An open Perubahan RKPD for this OPD: its reason")),
              "version": integer(minimum=1)}, ["pemda", "opd", "tahun", "status", "history", "catatan", "version"])
 SNAPSHOT = obj({"nama": enum(*SNAPSHOT_NAMES), "opd": string(), "tahun": integer(), "rows": integer(minimum=0),
                 "total_n": MONEY_TEXT, "taken_at": DATETIME}, ["nama", "opd", "tahun", "rows", "total_n", "taken_at"])
@@ -162,6 +191,38 @@ MANIFEST = obj({
     "digest": string(pattern=r"^[0-9a-f]{64}$"),
 }, ["pemda", "tahun", "rows", "totals", "total_n", "total_n1", "digest_algorithm", "digest"])
 CLOSED = obj({"manifest": MANIFEST, "closed_by": string()}, ["manifest", "closed_by"])
+PESERTA = obj({"nama": string(minLength=1, maxLength=200), "unsur": enum(*UNSUR),
+               "instansi": string(minLength=1, maxLength=300)}, ["nama", "unsur", "instansi"])
+FORUM_IN = obj({"tempat": string(minLength=1, maxLength=300),
+                "tanggal": string(format="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+                "peserta": arr(PESERTA, minItems=1, maxItems=500),
+                "kesepakatan": arr(multiline(minLength=1, maxLength=2000), maxItems=200)},
+               ["tempat", "tanggal", "peserta"])
+FORUM = obj({"pemda": PEMDA, "tahun": integer(), "kunci": string(), "opd": nullable(string()), "opds": arr(string()),
+             "tempat": string(), "tanggal": string(), "peserta": arr(PESERTA), "kesepakatan": arr(string()),
+             "recorded_by": string(), "recorded_at": DATETIME, "closed_by": nullable(string()),
+             "closed_at": nullable(DATETIME), "berita_acara_sha256": nullable(string())},
+            ["pemda", "tahun", "kunci", "opd", "opds", "tempat", "tanggal", "peserta", "kesepakatan", "recorded_by",
+             "recorded_at", "closed_by", "closed_at", "berita_acara_sha256"])
+FORUM_ITEM = obj({"item_id": string(), "kind": enum("usulan", "pokir"), "source_id": string(),
+                  "tracking_code": nullable(string()), "opd": string(), "verdict": enum(*INBOX_STATUSES[1:]),
+                  "row_id": nullable(string()), "mode": nullable(enum(*MODES)), "attributable": nullable(MONEY_TEXT),
+                  "reason": nullable(string()), "rerouted_to": nullable(string())},
+                 ["item_id", "kind", "source_id", "tracking_code", "opd", "verdict", "row_id", "mode", "attributable",
+                  "reason", "rerouted_to"])
+FORUM_CLOSED = obj({"opd": nullable(string()), "opds": arr(string()), "tahun": integer(), "pemda": PEMDA,
+                    "closed_by": string(), "closed_at": DATETIME, "tempat": string(), "tanggal": string(),
+                    "peserta": arr(PESERTA), "kesepakatan": arr(string()),
+                    "berita_acara_sha256": string(pattern=r"^[0-9a-f]{64}$"), "items": arr(FORUM_ITEM),
+                    "rows_manifest": obj({"count": integer(minimum=0), "pagu_total": MONEY_TEXT,
+                                          "digest": string(pattern=r"^[0-9a-f]{64}$")},
+                                         ["count", "pagu_total", "digest"])},
+                   ["opd", "opds", "tahun", "pemda", "closed_by", "closed_at", "tempat", "tanggal", "peserta",
+                    "kesepakatan", "berita_acara_sha256", "items", "rows_manifest"])
+BERITA_ACARA = obj({"opd": nullable(string()), "tahun": integer(), "sha256": string(pattern=r"^[0-9a-f]{64}$"),
+                    "closed_at": DATETIME, "closed_by": string(), "text": string(description="Markdown; its UTF-8 "
+                                                                                            "bytes hash to sha256")},
+                   ["opd", "tahun", "sha256", "closed_at", "closed_by", "text"])
 
 # -- examples -------------------------------------------------------------------------------------
 
@@ -173,19 +234,22 @@ EX_ROW_IN = {"sub_kegiatan": "1.03.06.2.01.0012", "target": "500", "pagu_n": "40
              "prioritas_nasional": ["PN 5: Infrastruktur"]}
 EX_ROW_LISTED = {"row_id": EX_ROW_ID, "version": 1, "opd": EX_OPD, "sub_kegiatan": "1.03.06.2.01.0012",
                  "indikator": "Panjang saluran drainase yang dibangun", "target": "500", "satuan": "meter",
-                 "pagu_n": "400000000.00", "pagu_n1": "450000000.00", "lokasi": ["12.21.07"], "sumber_dana": "DAU",
+                 "pagu_n": "400000000.00", "pagu_n1": "450000000.00",
+                 "lokasi": {"cakupan": "kecamatan", "kode": ["12.21.07"]}, "sumber_dana": "DAU",
                  "prioritas_nasional": ["PN 5: Infrastruktur"], "prioritas_daerah": [],
-                 "kelompok_sasaran": "Warga Kecamatan Barumun", "sumber": []}
+                 "kelompok_sasaran": "Warga Kecamatan Barumun", "sumber": [], "akomodasi": []}
 EX_ROW = {**EX_ROW_LISTED, "tahun": 2027}
 EX_DECIDED_AT = "2027-04-08T03:15:00+00:00"
 EX_INBOX_ITEM = {"item_id": EX_ITEM_ID, "source": "musrenbang", "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
                  "opd": EX_OPD, "judul": "Drainase keliling Pasar Sibuhuan", "volume": "300", "cost": "255000000.00",
                  "sub_kegiatan": "1.03.06.2.01.0012", "lokasi": "12.21.07.1001", "previous_opds": [],
-                 "status": "menunggu", "version": 1, "decision": None}
+                 "status": "menunggu", "version": 1, "decision": None, "tracking_code": "Q3M8ZK2D"}
 EX_DECIDED = {**EX_INBOX_ITEM, "status": "diakomodasi", "version": 2,
               "decision": {"source": "musrenbang", "source_id": EX_INBOX_ITEM["source_id"], "opd": EX_OPD,
                            "decision": "diakomodasi", "reason": "", "renja_row_id": EX_ROW_ID, "volume": "300",
-                           "cost": "255000000.00", "rerouted_to": None, "decided_at": EX_DECIDED_AT}}
+                           "cost": "255000000.00", "rerouted_to": None, "decided_at": EX_DECIDED_AT,
+                           "item_id": EX_ITEM_ID, "tracking_code": "Q3M8ZK2D", "row_id": EX_ROW_ID,
+                           "mode": "tambah", "attributable": "255000000.00"}}
 EX_STATE = {"pemda": "12.21", "opd": EX_OPD, "tahun": 2027, "status": "diajukan", "catatan": None, "version": 1,
             "history": [{"action": "diajukan", "by": "u-pupr", "role": "opd", "at": "2027-04-20T02:00:00+00:00",
                          "from_status": "draft", "to_status": "diajukan", "note": "Rancangan akhir Renja PUPR"}]}
@@ -289,6 +353,47 @@ def close_stage(call: Call) -> Any:
     return call.rpc.call("renja", "close_stage", tahun_of(call))
 
 
+def set_forum_pd_bentuk(call: Call) -> Any:
+    return call.rpc.call("renja", "set_forum_pd_bentuk", tahun_of(call), call.body["bentuk"])
+
+
+def _forum_opd(call: Call) -> str | None:
+    return _opd(call) if "opd" in call.params else None
+
+
+def record_forum_pd(call: Call) -> Any:
+    return call.rpc.call("renja", "record_forum_pd", tahun_of(call), _forum_opd(call), call.body)
+
+
+def close_forum_pd(call: Call) -> Any:
+    return call.rpc.call("renja", "close_forum_pd", tahun_of(call), _forum_opd(call))
+
+
+def forum_pd_berita_acara(call: Call) -> Any:
+    return call.rpc.call("renja", "forum_pd_berita_acara", tahun_of(call), _forum_opd(call))
+
+
+EX_PESERTA = [{"nama": "Ir. Siregar", "unsur": "opd", "instansi": "Dinas PUPR"},
+              {"nama": "Camat Barumun", "unsur": "kecamatan", "instansi": "Kecamatan Barumun"}]
+EX_FORUM_IN = {"tempat": "Aula Dinas PUPR", "tanggal": "2027-03-05", "peserta": EX_PESERTA,
+               "kesepakatan": ["Drainase pasar masuk baris drainase perkotaan"]}
+EX_FORUM = {"pemda": "12.21", "tahun": 2027, "kunci": EX_OPD, "opd": EX_OPD, "opds": [EX_OPD], **EX_FORUM_IN,
+            "recorded_by": "u-pupr", "recorded_at": "2027-03-05T03:00:00+00:00", "closed_by": None, "closed_at": None,
+            "berita_acara_sha256": None}
+EX_SHA = "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d"
+EX_FORUM_CLOSED = {"opd": EX_OPD, "opds": [EX_OPD], "tahun": 2027, "pemda": "12.21", "closed_by": "u-pupr",
+                   "closed_at": "2027-03-05T04:00:00+00:00", "tempat": "Aula Dinas PUPR", "tanggal": "2027-03-05",
+                   "peserta": EX_PESERTA, "kesepakatan": EX_FORUM_IN["kesepakatan"], "berita_acara_sha256": EX_SHA,
+                   "items": [{"item_id": EX_ITEM_ID, "kind": "usulan", "source_id": EX_INBOX_ITEM["source_id"],
+                              "tracking_code": "Q3M8ZK2D", "opd": EX_OPD, "verdict": "diakomodasi",
+                              "row_id": EX_ROW_ID, "mode": "tambah", "attributable": "255000000.00", "reason": None,
+                              "rerouted_to": None}],
+                   "rows_manifest": {"count": 4, "pagu_total": "1900000000.00", "digest": EX_SHA}}
+EX_BERITA_ACARA = {"opd": EX_OPD, "tahun": 2027, "sha256": EX_SHA, "closed_at": "2027-03-05T04:00:00+00:00",
+                   "closed_by": "u-pupr", "text": "# BERITA ACARA FORUM PERANGKAT DAERAH OPD DINAS PUPR\n..."}
+_FORUM_BLOCKED = ("409 `forum_pd_blocked` with every blocker: `forum_belum_dicatat`, `inbox_pending` (ids), "
+                  "`kalender_belum_ada`, `tahap_belum_ditutup` (the `kecamatan` step, and `renja_draft` when scheduled)")
+
 # -- the table ------------------------------------------------------------------------------------
 
 _OPD_YEAR = "/v1/renja/{tahun:int}/opd/{opd}"
@@ -360,7 +465,11 @@ OPERATIONS: list[Operation] = [
     Operation("POST", _OPD_YEAR + "/steps", "renja.renjaStep",
               "A step of the OPD's renja: submit (the OPD), verify, return with notes, finalize (Bappeda)",
               TAG, BOTH, renja_step, body=STEP_IN, example={"action": "submit", "note": "Rancangan akhir Renja PUPR"},
-              response=STATE, response_example=EX_STATE),
+              response=STATE, response_example=EX_STATE,
+              description="finalize is refused with 409 `tidak_sesuai_penetapan` and `differences` [{kind: missing | "
+                          "extra | pagu_differs, sub_kegiatan, pagu_renja, pagu_penetapan, message}] when the rows do "
+                          "not agree with the RKPD penetapan for the OPD (same sub-kegiatan and pagu N), 409 "
+                          "`belum_penetapan` before the penetapan; a year played under the old order is exempt."),
     Operation("POST", _OPD_YEAR + "/snapshots", "renja.takeSnapshot",
               "Keep a named copy of the OPD's rows (rancangan awal, rancangan, rancangan akhir; once each)",
               TAG, BOTH, take_snapshot, body=SNAPSHOT_IN, example={"nama": "rancangan awal"}, status=201,
@@ -382,6 +491,38 @@ OPERATIONS: list[Operation] = [
                                                                             "closed_by": "u-bappeda"},
               description="Refused (409 `close_blocked`) with every blocker listed: an OPD not final, an OPD with "
                           "undecided inbox items."),
+    Operation("PUT", "/v1/renja/{tahun:int}/forum-pd/bentuk", "renja.setForumPdBentuk",
+              "Forum Perangkat Daerah per OPD (default) or one joint forum chaired by Bappeda (a pemda setting)",
+              TAG, BAPPEDA_ONLY, set_forum_pd_bentuk, body=obj({"bentuk": enum(*BENTUK)}, ["bentuk"]),
+              example={"bentuk": "gabungan"},
+              response=obj({"pemda": PEMDA, "tahun": integer(), "bentuk": enum(*BENTUK)}, ["pemda", "tahun", "bentuk"]),
+              response_example={"pemda": "12.21", "tahun": 2027, "bentuk": "gabungan"},
+              description="Refused (409 `forum_closed`) once a forum of the year closed."),
+    Operation("POST", _OPD_YEAR + "/forum-pd", "renja.recordForumPd",
+              "Record the OPD's Forum Perangkat Daerah: place, date, participants, agreements (until closed)",
+              TAG, OPD_ONLY, record_forum_pd, body=FORUM_IN, example=EX_FORUM_IN, response=FORUM,
+              response_example=EX_FORUM,
+              description="409 `forum_gabungan` when the pemda chose one joint forum; `tata_urutan_lama` for a year "
+                          "played under the old order; `forum_closed` once closed."),
+    Operation("POST", _OPD_YEAR + "/forum-pd/close", "renja.closeForumPd",
+              "Close the OPD's Forum Perangkat Daerah: its berita acara (SHA-256) and forum_pd.closed.v1",
+              TAG, OPD_ONLY, close_forum_pd, response=FORUM_CLOSED, response_example=EX_FORUM_CLOSED,
+              description=_FORUM_BLOCKED + "."),
+    Operation("GET", _OPD_YEAR + "/forum-pd/berita-acara", "renja.forumPdBeritaAcara",
+              "The berita acara of the OPD's closed Forum Perangkat Daerah (Markdown) with its SHA-256",
+              TAG, BOTH, forum_pd_berita_acara, response=BERITA_ACARA, response_example=EX_BERITA_ACARA),
+    Operation("POST", "/v1/renja/{tahun:int}/forum-pd", "renja.recordForumPdGabungan",
+              "Record the joint Forum Perangkat Daerah (Bappeda chairs; when the pemda chose one joint forum)",
+              TAG, BAPPEDA_ONLY, record_forum_pd, body=FORUM_IN, example=EX_FORUM_IN, response=FORUM,
+              response_example={**EX_FORUM, "kunci": "gabungan", "opd": None, "recorded_by": "u-bappeda"}),
+    Operation("POST", "/v1/renja/{tahun:int}/forum-pd/close", "renja.closeForumPdGabungan",
+              "Close the joint Forum Perangkat Daerah: its berita acara (SHA-256) and forum_pd.closed.v1 (opd null)",
+              TAG, BAPPEDA_ONLY, close_forum_pd, response=FORUM_CLOSED,
+              response_example={**EX_FORUM_CLOSED, "opd": None, "closed_by": "u-bappeda"},
+              description=_FORUM_BLOCKED + ", over every OPD."),
+    Operation("GET", "/v1/renja/{tahun:int}/forum-pd/berita-acara", "renja.forumPdGabunganBeritaAcara",
+              "The berita acara of the closed joint Forum Perangkat Daerah", TAG, BOTH, forum_pd_berita_acara,
+              response=BERITA_ACARA, response_example={**EX_BERITA_ACARA, "opd": None, "closed_by": "u-bappeda"}),
 ]
 # the OPD of the path is a code (422 otherwise), documented as such
 OPERATIONS = [replace(op, path_params={"opd": OPD_KODE}) if "{opd}" in op.path else op for op in OPERATIONS]

@@ -6,7 +6,9 @@
 * `bappeda` reads every OPD of the pemda, sets the ceilings (pagu indikatif), verifies,
   returns and finalizes renja, takes snapshots and closes the stage. Bappeda does not edit an
   OPD's rows nor decide its inbox (those are the OPD's own decisions), and an OPD operator can
-  never verify, return, finalize or set a ceiling.
+  never verify, return, finalize or set a ceiling;
+* the Forum Perangkat Daerah: an OPD records and closes its own; when the pemda chose one joint
+  forum, Bappeda chairs it (records and closes it) and sets that choice.
 
 `can` answers "is this actor allowed" (who); whether the renja's status allows the action is
 the lifecycle's question.
@@ -56,6 +58,9 @@ class Action(str, Enum):
     FINALIZE = "finalize"
     SET_PAGU = "set_pagu"
     CLOSE_STAGE = "close_stage"
+    FORUM_PD = "forum_pd"  # record and close the OPD's own Forum Perangkat Daerah
+    FORUM_PD_GABUNGAN = "forum_pd_gabungan"  # record and close the joint forum (Bappeda chairs)
+    SET_KEBIJAKAN = "set_kebijakan"  # the pemda's settings (per-OPD or joint forum)
 
 
 VERBS = {
@@ -69,6 +74,9 @@ VERBS = {
     Action.FINALIZE: "menetapkan Renja final",
     Action.SET_PAGU: "menetapkan pagu indikatif",
     Action.CLOSE_STAGE: "menutup tahap Renja",
+    Action.FORUM_PD: "mencatat dan menutup Forum Perangkat Daerah",
+    Action.FORUM_PD_GABUNGAN: "mencatat dan menutup Forum Perangkat Daerah gabungan",
+    Action.SET_KEBIJAKAN: "menetapkan pengaturan Forum Perangkat Daerah",
 }
 
 _OPD, _BAPPEDA = frozenset({Role.OPD}), frozenset({Role.BAPPEDA})
@@ -84,6 +92,9 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.FINALIZE: _BAPPEDA,
     Action.SET_PAGU: _BAPPEDA,
     Action.CLOSE_STAGE: _BAPPEDA,
+    Action.FORUM_PD: _OPD,
+    Action.FORUM_PD_GABUNGAN: _BAPPEDA,
+    Action.SET_KEBIJAKAN: _BAPPEDA,
 }
 ROLE_LABELS = {Role.OPD: "operator OPD", Role.BAPPEDA: "Bappeda"}
 
@@ -97,7 +108,7 @@ def refusal(actor: Actor, action: Action, *, pemda: str, opd: str | None = None)
         return f"Anda tidak berwenang {verb} pemda lain"
     roles = ALLOWED_ROLES[action]
     if actor.role not in roles:
-        if action is Action.EDIT_ROWS or action is Action.DECIDE_INBOX:
+        if action in (Action.EDIT_ROWS, Action.DECIDE_INBOX, Action.FORUM_PD):
             return f"Hanya operator OPD pemilik yang dapat {verb}"
         who = " atau ".join(ROLE_LABELS[r] for r in Role if r in roles)
         return f"Hanya {who} yang dapat {verb}"

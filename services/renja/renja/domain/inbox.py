@@ -5,8 +5,8 @@
   unchanged and `False`; the service also keeps a unique key on the id).
 * Each item is decided once, by an operator of its own OPD (else Forbidden), from `menunggu`
   only (else TransitionRefused `already_decided`):
-  - `accommodate` -> `diakomodasi` into a renja row (`row_id`), volume/cost revisable (> 0),
-    default the item's own;
+  - `accommodate` -> `diakomodasi` into a renja row (`row_id`) with its `mode` (baris_baru |
+    tambah | sudah_tercakup, akomodasi.py), volume/cost revisable (> 0), default the item's own;
   - `reject` -> `ditolak`, reason required;
   - `reroute` -> `dialihkan` to another OPD of the register, reason required; creates the new
     item for that OPD (status `menunggu`, `previous_opds` + this OPD). The target may be neither
@@ -23,6 +23,7 @@ from enum import Enum
 from typing import Collection, Iterable
 
 from .access import Action, Actor, authorize
+from .akomodasi import BARIS_BARU, MODES
 from .canonical import canonical_json
 from .errors import FieldError, TransitionRefused, raise_if_any
 from .money import quantity_field, rupiah_field
@@ -50,6 +51,7 @@ class Decision:
     rerouted_to: str | None
     decided_at: datetime
     by: str
+    mode: str | None = None  # accommodated: baris_baru | tambah | sudah_tercakup (akomodasi.py)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class InboxItem:
     status: InboxStatus = InboxStatus.MENUNGGU
     decision: Decision | None = None
     previous_opds: tuple[str, ...] = ()
+    tracking_code: str | None = None  # an usulan's public tracking code
 
     @property
     def pending(self) -> bool:
@@ -84,7 +87,7 @@ def inbox_item_id(pemda: str, source: str, source_id: str, opd: str) -> str:
 def new_inbox_item(*, pemda: str, source: str, source_id: str, opd: str, tahun: int,
                    judul: object, volume: object, cost: object, sub_kegiatan: str | None,
                    lokasi: str, received_at: datetime,
-                   previous_opds: tuple[str, ...] = ()) -> InboxItem:
+                   previous_opds: tuple[str, ...] = (), tracking_code: str | None = None) -> InboxItem:
     """An item as received from a routing event (validated: the event may be malformed)."""
     require_aware(received_at, "received_at")
     errors: list[FieldError] = []
@@ -108,7 +111,8 @@ def new_inbox_item(*, pemda: str, source: str, source_id: str, opd: str, tahun: 
     raise_if_any(errors)
     return InboxItem(inbox_item_id(pemda, source, source_id, opd), source, source_id, opd,
                      tahun, title, vol, amount, sub_kegiatan, lokasi, received_at, pemda,
-                     previous_opds=tuple(previous_opds))
+                     previous_opds=tuple(previous_opds),
+                     tracking_code=tracking_code if isinstance(tracking_code, str) and tracking_code else None)
 
 
 def add_to_inbox(items: Iterable[InboxItem], item: InboxItem
@@ -136,18 +140,21 @@ def _begin(item: InboxItem, actor: Actor, at: datetime) -> None:
 def _decide(item: InboxItem, status: InboxStatus, actor: Actor, at: datetime, *,
             reason: str | None = None, row_id: str | None = None,
             volume: Decimal | None = None, cost: Decimal | None = None,
-            rerouted_to: str | None = None) -> tuple[InboxItem, Decision]:
-    decision = Decision(status, reason, row_id, volume, cost, rerouted_to, at, actor.sub)
+            rerouted_to: str | None = None, mode: str | None = None) -> tuple[InboxItem, Decision]:
+    decision = Decision(status, reason, row_id, volume, cost, rerouted_to, at, actor.sub, mode)
     return replace(item, status=status, decision=decision), decision
 
 
 def accommodate(item: InboxItem, *, actor: Actor, row_id: str, at: datetime,
                 volume: object = None, cost: object = None,
-                reason: str | None = None) -> tuple[InboxItem, Decision]:
+                reason: str | None = None, mode: str = BARIS_BARU) -> tuple[InboxItem, Decision]:
     """menunggu -> diakomodasi into renja row `row_id` (new or existing, of this OPD and year:
-    the service checks the row). Volume/cost default to the item's; revised values > 0."""
+    the service checks the row and applies `mode`, see akomodasi.py). Volume/cost default to the
+    item's; revised values > 0; the cost is the money attributable to the row."""
     _begin(item, actor, at)
     errors: list[FieldError] = []
+    if mode not in MODES:
+        errors.append(FieldError("mode", "Cara akomodasi harus baris_baru, tambah atau sudah_tercakup", "invalid"))
     row, found = text_field(row_id, "renja_row_id", "Baris Renja", max_len=100)
     errors += found
     vol, amount = item.volume, item.cost
@@ -161,7 +168,23 @@ def accommodate(item: InboxItem, *, actor: Actor, row_id: str, at: datetime,
     errors += found
     raise_if_any(errors)
     return _decide(item, InboxStatus.DIAKOMODASI, actor, at, reason=note, row_id=row,
-                   volume=vol, cost=amount)
+                   volume=vol, cost=amount, mode=mode)
+
+
+def accommodation_amounts(item: InboxItem, volume: object = None, cost: object = None
+                          ) -> tuple[Decimal, Decimal]:
+    """(volume, cost) an accommodation brings: the item's, or the revised values (> 0);
+    ValidationError on `volume` / `cost` otherwise."""
+    errors: list[FieldError] = []
+    vol, amount = item.volume, item.cost
+    if volume is not None:
+        vol, found = quantity_field(volume, "volume", "Volume")
+        errors += found
+    if cost is not None:
+        amount, found = rupiah_field(cost, "cost", "Biaya", positive=True)
+        errors += found
+    raise_if_any(errors)
+    return vol, amount
 
 
 def reject(item: InboxItem, *, actor: Actor, reason: str, at: datetime

@@ -4,7 +4,9 @@ with one more HistoryEntry (who, role, when, from, to, note).
     draft / dikembalikan --submit_renja (OPD)--> diajukan
     diajukan --verify_renja (Bappeda)--> diverifikasi
     diajukan / diverifikasi --return_renja (Bappeda, note required)--> dikembalikan
-    diverifikasi --finalize_renja (Bappeda)--> final   (no way out of final here)
+    diverifikasi --finalize_renja (Bappeda)--> final   (only when the rows agree with the RKPD
+                                                        penetapan: penetapan.py, checked by the service)
+    any --open_for_perubahan (RKPD perubahan naming this OPD)--> dikembalikan (editable again)
 
 Rows (and accommodating inbox items into rows) can change only in draft / dikembalikan
 (`ensure_rows_editable`). Submitting needs at least one row and the OPD's totals within its
@@ -81,6 +83,7 @@ class RenjaState:
     status: RenjaStatus = RenjaStatus.DRAFT
     history: tuple[HistoryEntry, ...] = ()
     catatan: str | None = None  # Bappeda's latest return note, shown to the OPD
+    perubahan: str | None = None  # an open Perubahan RKPD for this OPD (its reason), until final again
 
     @property
     def rows_editable(self) -> bool:
@@ -168,4 +171,15 @@ def finalize_renja(state: RenjaState, *, actor: Actor, at: datetime,
     _begin(state, actor, Action.FINALIZE, at)
     text, errors = text_field(note, "note", "Catatan", required=False, kind=MULTILINE)
     raise_if_any(errors)
-    return _move(state, actor, at, "final", S.FINAL, text)
+    return _move(state, actor, at, "final", S.FINAL, text, perubahan=None)
+
+
+def open_for_perubahan(state: RenjaState, *, by: str, at: datetime, alasan: str) -> RenjaState:
+    """Perubahan RKPD opened for this OPD (by Bappeda, through the RKPD service): its renja becomes
+    editable again (-> dikembalikan, with the reason as the note); an OPD already editable stays so,
+    marked. Recorded in the history as `perubahan`."""
+    require_aware(at, "at")
+    note = f"Perubahan RKPD: {alasan}"
+    to = state.status if state.status in EDITABLE else S.DIKEMBALIKAN
+    entry = HistoryEntry("perubahan", by, "bappeda", at, state.status, to, note)
+    return replace(state, status=to, history=state.history + (entry,), catatan=note, perubahan=alasan)

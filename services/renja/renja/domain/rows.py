@@ -7,23 +7,26 @@
 * `indikator`, `satuan`: default to the nomenclature's when left empty; required after that;
 * `target`: a number > 0 (at most 3 decimals); `pagu_n`, `pagu_n1`: rupiah >= 0, at most
   2 decimals, floats refused (`invalid`, `negative`);
-* `lokasi`: at least one; each a kecamatan (`12.21.01`) or desa (`12.21.01.2001`) code inside
-  the pemda (`outside_pemda`, checked by prefix and by the injected `in_pemda`);
+* `lokasi`: the whole kabupaten/kota, kecamatan codes (`12.21.01`) or desa codes
+  (`12.21.01.2001`) inside the pemda (`outside_pemda`, checked by prefix and by the injected
+  `in_pemda`), see lokasi.py; `pagu_n` not below what accommodated items are attributed
+  (`below_attributed`, see akomodasi.py);
 * `sumber_dana`, `kelompok_sasaran`: required text; priority tags optional (each once);
 * ceiling: no Pagu for the OPD and year -> `pagu_n` / `no_ceiling`; the OPD's other rows +
   this one above the ceiling -> `pagu_n` (`pagu_n1`) / `above_ceiling` (see pagu.py).
 
-`sumber` (the usulan/pokir a row accommodates) is not client input: inbox decisions add it
-(`attach_source`) and an edit keeps it (the service passes the stored row's `sumber`).
+`sumber` and `akomodasi` (the usulan/pokir a row accommodates, and what each brought) are not
+client input: inbox decisions add them and an edit keeps them (the service passes the stored row's).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .akomodasi import Akomodasi, below_attributed_error
 from .errors import FieldError, TransitionRefused, ValidationError, raise_if_any
+from .lokasi import DESA_PATTERN, KECAMATAN_PATTERN, MAX_LOKASI, lokasi_field  # noqa: F401
 from .money import ZERO, quantity_field, rupiah_field
 from .nomenclature import NomenclatureLookup, sub_kegiatan_errors
 from .opd import Opd
@@ -31,12 +34,8 @@ from .pagu import Pagu, ceiling_errors, no_ceiling_error
 from .texts import text_field, text_field_errors
 
 SOURCES = frozenset({"musrenbang", "pokir"})
-KECAMATAN_PATTERN = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
-DESA_PATTERN = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
-MAX_LOKASI = 500
 MAX_TAGS = 20
 MAX_TAG = 200
-_LIST_SEPARATORS = re.compile(r"[;,\s]+")
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,8 @@ class RenjaRow:
     prioritas_daerah: tuple[str, ...] = ()
     kelompok_sasaran: str = ""
     sumber: tuple[SourceRef, ...] = ()
+    cakupan: str = ""  # kabupaten | kecamatan | desa ("": stored before cakupan, see lokasi.inferred_cakupan)
+    akomodasi: tuple[Akomodasi, ...] = ()  # what each accommodated usulan/pokir brought (akomodasi.py)
 
 
 @dataclass(frozen=True)
@@ -97,39 +98,6 @@ class RowInput:
             raise ValidationError(FieldError(k, f"Kolom {k!r} tidak dikenal", "unknown_field")
                                   for k in unknown)
         return cls(**{k: v for k, v in data.items()})
-
-
-def _code_list(raw: object, field: str, label: str) -> tuple[tuple[str, ...] | None,
-                                                             list[FieldError]]:
-    if raw is None:
-        return (), []
-    if isinstance(raw, str):
-        return tuple(dict.fromkeys(c for c in _LIST_SEPARATORS.split(raw) if c)), []
-    if not isinstance(raw, (list, tuple)) or not all(isinstance(v, str) for v in raw):
-        return None, [FieldError(field, f"{label} harus berupa daftar teks", "invalid")]
-    return tuple(dict.fromkeys(v.strip() for v in raw if v.strip())), []
-
-
-def lokasi_errors(raw: object, *, pemda: str, in_pemda: Callable[[str], bool]
-                  ) -> tuple[tuple[str, ...] | None, list[FieldError]]:
-    codes, errors = _code_list(raw, "lokasi", "Lokasi")
-    if codes is None:
-        return None, errors
-    if not codes:
-        return None, [FieldError("lokasi", "Lokasi wajib diisi (paling sedikit satu kecamatan "
-                                           "atau desa)", "required")]
-    if len(codes) > MAX_LOKASI:
-        return None, [FieldError("lokasi", f"Lokasi paling banyak {MAX_LOKASI} kode",
-                                 "too_many")]
-    for code in codes:
-        if not (KECAMATAN_PATTERN.match(code) or DESA_PATTERN.match(code)):
-            errors.append(FieldError("lokasi", f"Lokasi {code!r} bukan kode kecamatan "
-                                               "(12.21.01) atau desa (12.21.01.2001)",
-                                     "invalid"))
-        elif not code.startswith(pemda + ".") or not in_pemda(code):
-            errors.append(FieldError("lokasi", f"Lokasi {code} bukan wilayah di dalam pemda "
-                                               f"{pemda}", "outside_pemda"))
-    return (None if errors else codes), errors
 
 
 def _tags(raw: object, field: str, label: str) -> tuple[tuple[str, ...] | None,
@@ -176,7 +144,8 @@ def _check_context(row_id: str, opd: Opd, tahun: int, other_rows: Iterable[Renja
 def validate_row(data: RowInput | Mapping[str, object], *, row_id: str, opd: Opd, tahun: int,
                  pemda: str, nomenclature: NomenclatureLookup,
                  in_pemda: Callable[[str], bool], other_rows: Iterable[RenjaRow],
-                 pagu: Pagu | None, sumber: Sequence[SourceRef] = ()) -> RenjaRow:
+                 pagu: Pagu | None, sumber: Sequence[SourceRef] = (),
+                 akomodasi: Sequence[Akomodasi] = ()) -> RenjaRow:
     """The RenjaRow `row_id` of `opd` for `tahun` from client `data`, or ValidationError with
     every problem. `other_rows`: the OPD's rows of that year (the edited row itself, if
     present, is ignored). Authorization and the renja status are checked by the caller first
@@ -219,8 +188,13 @@ def validate_row(data: RowInput | Mapping[str, object], *, row_id: str, opd: Opd
     errors += found
     pagu_n1, found = rupiah_field(data.pagu_n1, "pagu_n1", "Pagu indikatif tahun N+1")
     errors += found
-    lokasi, found = lokasi_errors(data.lokasi, pemda=pemda, in_pemda=in_pemda)
+    place, found = lokasi_field(data.lokasi, pemda=pemda, in_pemda=in_pemda)
     errors += found
+    cakupan, lokasi = place if place is not None else ("", None)
+    if pagu_n is not None:
+        found = below_attributed_error(pagu_n, akomodasi)
+        if found is not None:
+            errors.append(found)
     sumber_dana, found = text_field(data.sumber_dana, "sumber_dana", "Sumber dana",
                                     max_len=200)
     errors += found
@@ -242,7 +216,7 @@ def validate_row(data: RowInput | Mapping[str, object], *, row_id: str, opd: Opd
     raise_if_any(errors)
     return RenjaRow(row_id, opd.kode, tahun, kode, indikator, target, satuan, pagu_n, pagu_n1,
                     lokasi, sumber_dana, nasional, daerah, kelompok,
-                    tuple(dict.fromkeys(sumber)))
+                    tuple(dict.fromkeys(sumber)), cakupan, tuple(akomodasi))
 
 
 def attach_source(row: RenjaRow, ref: SourceRef) -> RenjaRow:
