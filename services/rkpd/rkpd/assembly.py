@@ -10,8 +10,8 @@ from eplanning_common.reference import nomenclature_name
 from eplanning_common.wilayah import wilayah
 
 from . import completeness, upstream
-from .domain import (OpdIn, PokirIn, RenjaRowIn, RkpdVersion, Section, UsulanIn, build_document, content_hash,
-                     default_narrative, diff)
+from .domain import (AkomodasiIn, OpdIn, PokirIn, RenjaRowIn, RkpdVersion, Section, UsulanIn, build_document,
+                     content_hash, default_narrative, diff)
 from .tables import narrative, opd_decision, pokir_copy, renja_row_copy, rkpd_version, usulan_base, usulan_decision
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 ASSEMBLED = "rkpd.assembled.v1"
 PUBLISHED = "rkpd.published.v1"
 SUPERSEDED = "rkpd.superseded.v1"
-ALL_EVENTS = (ASSEMBLED, PUBLISHED, SUPERSEDED)
+PERUBAHAN_OPENED = "rkpd.perubahan_opened.v1"
+ALL_EVENTS = (ASSEMBLED, PUBLISHED, SUPERSEDED, PERUBAHAN_OPENED)
 LEVEL_ORDER = ("desa", "kecamatan", "kabupaten")
 
 
@@ -35,15 +36,30 @@ def history(uow, pemda: str, tahun: int) -> tuple[RkpdVersion, ...]:
                              ditetapkan=r.ditetapkan, alasan_stale=r.stale_reason) for r in rows)
 
 
-def _rows(uow, pemda, tahun) -> list[RenjaRowIn]:
-    out = []
-    for (d,) in uow.execute(sa.select(renja_row_copy.c.data).where(
-            renja_row_copy.c.pemda == pemda, renja_row_copy.c.tahun == tahun, renja_row_copy.c.deleted.is_(False))):
-        out.append(RenjaRowIn(d["row_id"], d["opd"], d["sub_kegiatan"], d["indikator"], Decimal(d["target"]),
-                              d["satuan"], Decimal(d["pagu_n"]), Decimal(d["pagu_n1"]), tuple(d["lokasi"]),
-                              d["sumber_dana"], tuple(d["prioritas_nasional"]), tuple(d["prioritas_daerah"]),
-                              d["kelompok_sasaran"]))
-    return out
+def lokasi_of(value) -> tuple[str | None, tuple[str, ...]]:
+    """(cakupan, codes) of a row's `lokasi`: `{"cakupan", "kode"}`, or a plain list (older events)."""
+    if isinstance(value, dict):
+        return value.get("cakupan"), tuple(value.get("kode") or ())
+    return None, tuple(value or ())
+
+
+def akomodasi_of(items) -> tuple[AkomodasiIn, ...]:
+    return tuple(AkomodasiIn(i["kind"], i["source_id"], i.get("tracking_code"), i["mode"], Decimal(str(i["volume"])),
+                             Decimal(str(i["attributable"]))) for i in items or ())
+
+
+def row_in(d: dict) -> RenjaRowIn:
+    cakupan, lokasi = lokasi_of(d.get("lokasi"))
+    return RenjaRowIn(d["row_id"], d["opd"], d["sub_kegiatan"], d["indikator"], Decimal(d["target"]),
+                      d["satuan"], Decimal(d["pagu_n"]), Decimal(d["pagu_n1"]), lokasi,
+                      d["sumber_dana"], tuple(d["prioritas_nasional"]), tuple(d["prioritas_daerah"]),
+                      d["kelompok_sasaran"], cakupan, akomodasi_of(d.get("akomodasi")))
+
+
+def _rows(uow, pemda, tahun, opds=None) -> list[RenjaRowIn]:
+    query = sa.select(renja_row_copy.c.data).where(
+        renja_row_copy.c.pemda == pemda, renja_row_copy.c.tahun == tahun, renja_row_copy.c.deleted.is_(False))
+    return [row_in(d) for (d,) in uow.execute(query) if opds is None or d["opd"] in opds]
 
 
 def _opd_decisions(uow, source: str) -> dict[str, dict]:
@@ -128,12 +144,13 @@ def build_from(uow, pemda: str, tahun: int, versi: str, nomor: int, manifests: d
         inputs_digests={stage: manifests[stage]["digest"] for stage in ("musrenbang", "pokir", "renja")})
 
 
-def store(uow, pemda: str, tahun: int, document: dict, previous: dict | None, files: dict, location: str) -> dict:
+def store(uow, pemda: str, tahun: int, document: dict, previous: dict | None, files: dict, location: str,
+          published: bool = False) -> dict:
     changes = diff(previous, document) if previous is not None else None
     uow.execute(rkpd_version.insert().values(
         pemda=pemda, tahun=tahun, nomor=document["nomor_versi"], versi=document["versi"],
         content_hash=content_hash(document), location=location, files=files, diff=changes,
-        ditetapkan=document["versi"] == "penetapan", document=document))
+        ditetapkan=document["versi"] in ("penetapan", "perubahan"), published=published, document=document))
     return changes
 
 

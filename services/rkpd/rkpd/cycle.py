@@ -8,19 +8,26 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from eplanning_common.errors import Conflict
 
 from . import assembly, completeness, documents, facts
-from .domain import content_hash, mark_stale, plan_assembly, promote
+from .domain import PERMENDAGRI, content_hash, mark_stale, plan_assembly, promote
 from .resync import resync
-from .tables import rkpd_version, waiting
+from .tables import cycle, rkpd_version, waiting
 
 log = logging.getLogger(__name__)
 
 
-def _lock(uow, pemda: str, tahun: int) -> bool:
+def lock(uow, pemda: str, tahun: int) -> bool:
     return bool(uow.execute(sa.select(sa.func.pg_try_advisory_xact_lock(
         sa.func.hashtext(f"rkpd:{pemda}:{tahun}")))).scalar())
 
 
-def _wait(uow, pemda: str, tahun: int, reasons: list[str]) -> None:
+def order_of(uow, pemda: str, tahun: int) -> str | None:
+    """The order the year follows: "permendagri_86_2017", "lama", or None (nothing said: played as
+    the legacy order, which needs the three stage closes)."""
+    return uow.execute(sa.select(cycle.c.tata_urutan).where(cycle.c.pemda == pemda,
+                                                            cycle.c.tahun == tahun)).scalar()
+
+
+def record_waiting(uow, pemda: str, tahun: int, reasons: list[str]) -> None:
     statement = pg_insert(waiting).values(pemda=pemda, tahun=tahun, reasons=reasons, checked_at=sa.func.now())
     uow.execute(statement.on_conflict_do_update(index_elements=["pemda", "tahun"],
                                                 set_={"reasons": reasons, "checked_at": sa.func.now()}))
@@ -32,7 +39,7 @@ def complete_manifests(uow, amqp_uri: str, pemda: str, tahun: int) -> dict | Non
     manifests = facts.closed_stages(uow, pemda, tahun)
     missing = [s for s in facts.STAGES if s not in manifests]
     if missing:
-        _wait(uow, pemda, tahun, [f"menunggu penutupan tahap {s}" for s in missing])
+        record_waiting(uow, pemda, tahun, [f"menunggu penutupan tahap {s}" for s in missing])
         return None
     problems = []
     for stage_name in facts.STAGES:
@@ -45,21 +52,23 @@ def complete_manifests(uow, amqp_uri: str, pemda: str, tahun: int) -> dict | Non
         if problem:
             problems.append(problem)
     if problems:
-        _wait(uow, pemda, tahun, problems)
+        record_waiting(uow, pemda, tahun, problems)
         return None
-    _wait(uow, pemda, tahun, [])
+    record_waiting(uow, pemda, tahun, [])
     return manifests
 
 
-def _render_and_store(uow, store, emit, pemda, tahun, document, routing_key) -> dict:
+def render_and_store(uow, store, emit, pemda, tahun, document, routing_key, extra=None) -> dict:
     previous = assembly.previous_document(uow, pemda, tahun)
     location, files = documents.render_and_put(store, document)
-    changes = assembly.store(uow, pemda, tahun, document, previous, files, location)
+    changes = assembly.store(uow, pemda, tahun, document, previous, files, location,
+                             published=routing_key == assembly.PUBLISHED)
     data = {"nomor": document["nomor_versi"], "versi": document["versi"], "content_hash": content_hash(document),
             "location": location, "files": files,
             "diff": None if changes is None else {"rows_added": len(changes["rows"]["added"]),
                                                   "rows_removed": len(changes["rows"]["removed"]),
-                                                  "rows_changed": len(changes["rows"]["changed"])}}
+                                                  "rows_changed": len(changes["rows"]["changed"])},
+            **(extra or {})}
     emit(routing_key, f"{pemda}/{tahun}", data)
     if previous is not None:
         emit(assembly.SUPERSEDED, f"{pemda}/{tahun}",
@@ -71,8 +80,10 @@ def _render_and_store(uow, store, emit, pemda, tahun, document, routing_key) -> 
 
 def try_assemble(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict | None:
     """Assemble when everything is closed and complete and there is no current, fresh version."""
-    if not _lock(uow, pemda, tahun):
+    if not lock(uow, pemda, tahun):
         return None  # another worker is on it
+    if order_of(uow, pemda, tahun) == PERMENDAGRI:
+        return None  # a calendar year: its versions come at the calendar's points (rkpd.calendar)
     manifests = complete_manifests(uow, amqp_uri, pemda, tahun)
     if manifests is None:
         return None
@@ -82,18 +93,21 @@ def try_assemble(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict | No
         return None
     plan = plan_assembly(history)
     document = assembly.build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, manifests)
-    return _render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
+    return render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
                              pemda, tahun, document, assembly.ASSEMBLED)
 
 
 def promote_to(uow, store, amqp_uri: str, pemda: str, tahun: int, to: str) -> dict:
-    """Bappeda moves the RKPD to the next stage (rancangan → rancangan akhir → penetapan)."""
+    """Bappeda moves the RKPD to the next stage (rancangan → rancangan akhir → penetapan): legacy years."""
+    if order_of(uow, pemda, tahun) == PERMENDAGRI:
+        raise Conflict("Tahun ini mengikuti kalender Permendagri 86/2017: versi RKPD disusun pada titik "
+                       "kalendernya; penetapan lewat POST /v1/rkpd/{tahun}/penetapan", code="tata_urutan_baru")
     manifests = complete_manifests(uow, amqp_uri, pemda, tahun)
     if manifests is None:
         raise Conflict("RKPD belum dapat disusun: data tahapan belum lengkap", code="incomplete")
     plan = promote(assembly.history(uow, pemda, tahun), to)
     document = assembly.build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, manifests)
-    return _render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
+    return render_and_store(uow, store, lambda key, subject, data: uow.emit(key, subject, data, pemda, tahun),
                              pemda, tahun, document, assembly.PUBLISHED)
 
 

@@ -6,7 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .tables import opd_decision, pokir_copy, renja_row_copy, stage, usulan_base, usulan_decision
+from .completeness import money_text
+from .tables import (cycle, forum_close, opd_decision, pagu_copy, pokir_copy, pokir_review, renja_row_copy, stage,
+                     usulan_base, usulan_decision)
 
 STAGES = ("musrenbang", "pokir", "renja")
 
@@ -61,7 +63,8 @@ def record_opd_decision(uow, event: dict) -> None:
 def record_close(uow, event: dict, stage_name: str) -> bool:
     """True when this close is new (a duplicate close changes nothing)."""
     done = uow.execute(pg_insert(stage).values(pemda=event["pemda"], tahun=event["tahun"], stage=stage_name,
-                                               manifest=event["data"]["manifest"], closed_event=event["id"])
+                                               manifest=event["data"]["manifest"], closed_event=event["id"],
+                                               forum=event["data"].get("forum"))
                        .on_conflict_do_nothing()).rowcount
     return done == 1
 
@@ -70,6 +73,64 @@ def reopened(uow, event: dict, stage_name: str) -> None:
     """An upstream stage reopened: its close no longer holds."""
     uow.execute(stage.delete().where(stage.c.pemda == event["pemda"], stage.c.tahun == event["tahun"],
                                      stage.c.stage == stage_name))
+
+
+def _time(event: dict, field: str | None = None) -> datetime:
+    value = (event["data"].get(field) if field else None) or event.get("time")
+    return datetime.fromisoformat(value)
+
+
+def record_pagu(uow, event: dict) -> None:
+    """An OPD's indicative ceiling (pagu.set.v1): the newest setting wins, whatever the order."""
+    d = event["data"]
+    statement = pg_insert(pagu_copy).values(pemda=event["pemda"], tahun=event["tahun"], opd=d["opd"],
+                                            pagu_n=d["pagu_n"], pagu_n1=d["pagu_n1"], set_at=_time(event))
+    uow.execute(statement.on_conflict_do_update(
+        index_elements=["pemda", "tahun", "opd"],
+        set_={"pagu_n": statement.excluded.pagu_n, "pagu_n1": statement.excluded.pagu_n1,
+              "set_at": statement.excluded.set_at},
+        where=pagu_copy.c.set_at < statement.excluded.set_at))
+
+
+def record_review(uow, event: dict) -> None:
+    """Bappeda's review of a pokir (pokir.reviewed.v1): the latest review wins."""
+    d = event["data"]
+    statement = pg_insert(pokir_review).values(pokir_id=d["pokir_id"], pemda=event["pemda"], tahun=event["tahun"],
+                                               reviewed_at=_time(event, "reviewed_at"), data=d)
+    uow.execute(statement.on_conflict_do_update(
+        index_elements=["pokir_id"], set_={"data": statement.excluded.data,
+                                           "reviewed_at": statement.excluded.reviewed_at},
+        where=pokir_review.c.reviewed_at < statement.excluded.reviewed_at))
+
+
+def forum_key(data: dict) -> tuple[str, list[str]]:
+    """(forum key, its OPDs): an OPD's own forum, or the joint one ("gabungan") with `opds`."""
+    if data.get("opd"):
+        return data["opd"], [data["opd"]]
+    return "gabungan", sorted(data.get("opds") or [])
+
+
+def record_forum_close(uow, event: dict) -> bool:
+    """A Forum Perangkat Daerah closed (forum_pd.closed.v1); True when this close is new."""
+    key, opds = forum_key(event["data"])
+    return uow.execute(pg_insert(forum_close).values(pemda=event["pemda"], tahun=event["tahun"], forum=key,
+                                                     opds=opds, data=event["data"], closed_event=event["id"])
+                       .on_conflict_do_nothing()).rowcount == 1
+
+
+def forum_reopened(uow, event: dict) -> None:
+    key, _ = forum_key(event["data"])
+    uow.execute(forum_close.delete().where(forum_close.c.pemda == event["pemda"],
+                                           forum_close.c.tahun == event["tahun"], forum_close.c.forum == key))
+
+
+def note_order(uow, event: dict) -> None:
+    """A calendar event names the order the year follows: the first one known is kept (a year the
+    migration marked `lama` stays so)."""
+    order = event["data"].get("tata_urutan")
+    if order in ("lama", "permendagri_86_2017"):
+        uow.execute(pg_insert(cycle).values(pemda=event["pemda"], tahun=event["tahun"], tata_urutan=order)
+                    .on_conflict_do_nothing())
 
 
 # (source, routing key) -> how to record it; anything else on the exchanges is not needed here
@@ -82,6 +143,10 @@ HANDLERS = {
     ("renja", "row.updated.v1"): record_row,
     ("renja", "row.deleted.v1"): lambda uow, e: record_row(uow, e, deleted=True),
     ("renja", "inbox.decided.v1"): record_opd_decision,
+    ("renja", "pagu.set.v1"): record_pagu,
+    ("pokir", "pokir.reviewed.v1"): record_review,
+    ("musrenbang", "stage.opened.v1"): note_order,
+    ("musrenbang", "stage.window_changed.v1"): note_order,
 }
 POKIR_EVENTS = ("created", "updated", "submitted", "recommended", "returned", "delivered", "withdrawn", "disposed",
                 "accommodated", "not_accommodated")
@@ -96,3 +161,20 @@ def closed_stages(uow, pemda: str, tahun: int) -> dict[str, dict]:
     rows = uow.execute(sa.select(stage.c.stage, stage.c.manifest).where(stage.c.pemda == pemda,
                                                                         stage.c.tahun == tahun)).all()
     return {r.stage: r.manifest for r in rows}
+
+
+def forum_closes(uow, pemda: str, tahun: int) -> list[dict]:
+    rows = uow.execute(sa.select(forum_close.c.forum, forum_close.c.opds, forum_close.c.data).where(
+        forum_close.c.pemda == pemda, forum_close.c.tahun == tahun).order_by(forum_close.c.forum)).all()
+    return [{"forum": r.forum, "opds": r.opds, "data": r.data} for r in rows]
+
+
+def ceilings(uow, pemda: str, tahun: int) -> dict[str, dict]:
+    """{opd: {"pagu_n", "pagu_n1"}} of every OPD with an indicative ceiling."""
+    rows = uow.execute(sa.select(pagu_copy).where(pagu_copy.c.pemda == pemda, pagu_copy.c.tahun == tahun)).all()
+    return {r.opd: {"pagu_n": money_text(r.pagu_n), "pagu_n1": money_text(r.pagu_n1)} for r in rows}
+
+
+def reviews(uow, pemda: str, tahun: int) -> list[dict]:
+    return [r.data for r in uow.execute(sa.select(pokir_review.c.data).where(
+        pokir_review.c.pemda == pemda, pokir_review.c.tahun == tahun).order_by(pokir_review.c.pokir_id))]

@@ -1,13 +1,13 @@
 """The RKPD's rendered files over RPC, and what is published.
 
-**Published** = every version Bappeda promoted: rancangan, rancangan akhir, penetapan (the
-versions announced with `rkpd.published.v1`). Automatic assemblies are Bappeda's working
-drafts: the first one (rancangan awal) and every reassembly at the current stage after an
-upstream change or a narrative edit (`rkpd.assembled.v1`). A version is a promotion exactly
-when its stage name differs from the previous version's: `domain.promote` always moves one
-stage forward and `domain.plan_assembly` always keeps the stage, so the history alone says
-what was published (no extra column). A published version stays published when a later
-upstream change marks it stale: it is what Bappeda released, and its files never change.
+**Published** = every version announced with `rkpd.published.v1` (the `published` column):
+in a legacy year every version Bappeda promoted (rancangan, rancangan akhir, penetapan), in a
+calendar year the rancangan awal Bappeda published, the penetapan and every perubahan.
+Automatic assemblies are Bappeda's working drafts (`rkpd.assembled.v1`). In a legacy year a
+version is a promotion exactly when its stage name differs from the previous version's
+(`published_numbers`, the rule migration 0006 used to fill the column for versions made
+before it). A published version stays published when a later upstream change marks it stale:
+it is what Bappeda released, and its files never change.
 
 The gateway never reads the document store: files travel over RPC as base64 with their
 SHA-256. Each file is read from the service's document store (`documents`) and checked against
@@ -111,7 +111,7 @@ def _check_nomor(nomor: object) -> None:
 def _history(uow, pemda: str, tahun: int) -> Sequence:
     return uow.execute(sa.select(rkpd_version.c.nomor, rkpd_version.c.versi, rkpd_version.c.content_hash,
                                  rkpd_version.c.location, rkpd_version.c.files, rkpd_version.c.ditetapkan,
-                                 rkpd_version.c.created_at)
+                                 rkpd_version.c.published, rkpd_version.c.created_at)
                        .where(rkpd_version.c.pemda == pemda, rkpd_version.c.tahun == tahun)
                        .order_by(rkpd_version.c.nomor)).all()
 
@@ -121,9 +121,7 @@ def _not_published(pemda: str, tahun: int) -> rpc.NotFound:
 
 
 def published_rows(uow, pemda: str, tahun: int) -> list:
-    rows = _history(uow, pemda, tahun)
-    numbers = set(published_numbers((r.nomor, r.versi) for r in rows))
-    return [r for r in rows if r.nomor in numbers]
+    return [r for r in _history(uow, pemda, tahun) if r.published]
 
 
 def _published_row(uow, pemda: str, tahun: int, nomor: int | None):

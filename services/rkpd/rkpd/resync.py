@@ -1,8 +1,6 @@
 """Rebuild one stage's copy from the upstream service (RPC, paged) after a manifest mismatch."""
 import logging
 
-import sqlalchemy as sa
-
 from . import facts, upstream
 from .tables import renja_row_copy
 
@@ -35,9 +33,12 @@ def resync(uow, amqp_uri: str, pemda: str, tahun: int, stage_name: str) -> int:
                 facts.record_row(uow, _event(pemda, tahun, row))
                 seen.add(row["row_id"])
                 count += 1
-            # rows the copy holds that upstream no longer has were deleted
-            uow.execute(renja_row_copy.update().where(
-                renja_row_copy.c.pemda == pemda, renja_row_copy.c.tahun == tahun,
-                renja_row_copy.c.row_id.notin_(seen) if seen else sa.true()).values(deleted=True))
+            # rows the copy holds that upstream no longer has were deleted; an upstream with no rows at
+            # all has nothing to add (a deletion travels as row.deleted.v1): the rows the events
+            # brought are never marked deleted on its word
+            if seen:
+                uow.execute(renja_row_copy.update().where(
+                    renja_row_copy.c.pemda == pemda, renja_row_copy.c.tahun == tahun,
+                    renja_row_copy.c.row_id.notin_(seen)).values(deleted=True))
     log.info("resynced from upstream", extra={"stage": stage_name, "records": count, "pemda": pemda, "tahun": tahun})
     return count

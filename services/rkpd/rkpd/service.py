@@ -13,7 +13,7 @@ from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 from eplanning_common.storage.dependency import DocumentStorage
 
-from . import cycle, facts, narrative_edits, queries, trace
+from . import calendar, cycle, facts, narrative_edits, queries, trace
 from . import open_data as opendata, publication
 from .errors import require_bappeda, translated
 
@@ -77,7 +77,13 @@ class RkpdService:
     def assemble(self, tahun):
         """Assemble now (after a narrative edit, say); normally it happens by itself."""
         with self._bappeda() as (uow, pemda):
-            cycle.mark_current_stale(uow, pemda, tahun, "Disusun ulang atas permintaan Bappeda")
+            reason = "Disusun ulang atas permintaan Bappeda"
+            if cycle.order_of(uow, pemda, tahun) == calendar.PERMENDAGRI:
+                for versi in ("rancangan", "rancangan akhir"):  # the system's versions only
+                    calendar.mark_stale_at(uow, pemda, tahun, versi, reason)
+                return (calendar.try_due(uow, self.documents, self.db.amqp_uri, pemda, tahun)
+                        or queries.status(uow, pemda, tahun))
+            cycle.mark_current_stale(uow, pemda, tahun, reason)
             return (cycle.try_assemble(uow, self.documents, self.db.amqp_uri, pemda, tahun)
                     or queries.status(uow, pemda, tahun))
 
@@ -85,6 +91,38 @@ class RkpdService:
     def promote(self, tahun, to):
         with self._bappeda() as (uow, pemda):
             return cycle.promote_to(uow, self.documents, self.db.amqp_uri, pemda, tahun, to)
+
+    # -- the calendar of Permendagri 86/2017 (Bappeda) -----------------------------------------
+    @rpc
+    def get_rancangan_awal(self, tahun):
+        """The year's priorities, kewilayahan ceilings and the OPD ceilings copied from Renja."""
+        with self._bappeda() as (uow, pemda):
+            return calendar.rancangan_awal_view(uow, pemda, tahun)
+
+    @rpc
+    def set_rancangan_awal(self, tahun, prioritas, pagu_kewilayahan=None):
+        with self._bappeda() as (uow, pemda):
+            return calendar.set_rancangan_awal(uow, self.identity["sub"], pemda, tahun, prioritas, pagu_kewilayahan)
+
+    @rpc
+    def publish_rancangan_awal(self, tahun):
+        with self._bappeda() as (uow, pemda):
+            return calendar.publish_rancangan_awal(uow, self.documents, self.db.amqp_uri, pemda, tahun)
+
+    @rpc
+    def penetapan(self, tahun, nomor_perkada, tanggal_perkada):
+        with self._bappeda() as (uow, pemda):
+            return calendar.penetapan(uow, self.documents, pemda, tahun, nomor_perkada, tanggal_perkada)
+
+    @rpc
+    def open_perubahan(self, tahun, opds, alasan):
+        with self._bappeda() as (uow, pemda):
+            return calendar.open_perubahan(uow, self.identity["sub"], pemda, tahun, opds, alasan)
+
+    @rpc
+    def assemble_perubahan(self, tahun):
+        with self._bappeda() as (uow, pemda):
+            return calendar.assemble_perubahan(uow, self.documents, self.db.amqp_uri, pemda, tahun)
 
     @rpc
     def document_file(self, tahun, nomor=None, fmt="pdf"):
@@ -128,25 +166,48 @@ class RkpdService:
             if uow.duplicate:
                 return
             record = facts.HANDLERS.get((source, key))
+            pemda, tahun = event["pemda"], event["tahun"]
             if record is not None:
                 record(uow, event)
             elif key == "stage.closed.v1":
                 closed = facts.record_close(uow, event, source)
+            elif (source, key) == ("renja", "forum_pd.closed.v1"):
+                closed = facts.record_forum_close(uow, event)
+            elif (source, key) == ("renja", "forum_pd.reopened.v1"):
+                facts.forum_reopened(uow, event)
+                calendar.mark_stale_at(uow, pemda, tahun, "rancangan", "Forum Perangkat Daerah dibuka kembali: "
+                                       + str(event["data"].get("reason") or ""))
             elif key == "stage.reopened.v1":
-                facts.reopened(uow, event, source)
-                cycle.mark_current_stale(uow, event["pemda"], event["tahun"],
-                                         f"Tahap {source} dibuka kembali: {event['data'].get('reason', '')}")
+                self._reopened(uow, source, event)
         if closed:  # after the close is committed: assemble if this completes the set
             self._try(event["pemda"], event["tahun"])
 
+    @staticmethod
+    def _reopened(uow, source, event):
+        pemda, tahun, data = event["pemda"], event["tahun"], event["data"]
+        if source == "musrenbang":
+            facts.note_order(uow, event)
+        reason = f"Tahap {source} dibuka kembali: {data.get('reason', '')}"
+        if cycle.order_of(uow, pemda, tahun) == calendar.PERMENDAGRI:
+            # of the calendar's steps only Musrenbang RKPD's close made a version (the rancangan akhir)
+            if source == "musrenbang" and (data.get("step") or data.get("level")) in ("musrenbang_rkpd", "kabupaten"):
+                facts.reopened(uow, event, source)
+                calendar.mark_stale_at(uow, pemda, tahun, "rancangan akhir", reason)
+            return
+        facts.reopened(uow, event, source)
+        cycle.mark_current_stale(uow, pemda, tahun, reason)
+
     def _try(self, pemda, tahun):
         with self.db.unit() as uow:
-            cycle.try_assemble(uow, self.documents, self.db.amqp_uri, pemda, tahun)
+            if cycle.order_of(uow, pemda, tahun) == calendar.PERMENDAGRI:
+                calendar.try_due(uow, self.documents, self.db.amqp_uri, pemda, tahun)
+            else:
+                cycle.try_assemble(uow, self.documents, self.db.amqp_uri, pemda, tahun)
 
     @timer(interval=30)
     def recheck(self):
         """Events may still be in flight when the last close arrives: look again."""
         with self.db.unit() as uow:
-            pending = queries.waiting_cycles(uow)
+            pending = queries.waiting_cycles(uow) + queries.calendar_waiting(uow)
         for pemda, tahun in pending:
             self._try(pemda, tahun)

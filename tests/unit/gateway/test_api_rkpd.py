@@ -126,6 +126,12 @@ REQUESTS = [
     ("PUT", "/v1/rkpd/2027/narrative/1", api.EX_NARRATIVE_IN),
     ("POST", "/v1/rkpd/2027/assemble", None),
     ("POST", "/v1/rkpd/2027/promote", {"to": "rancangan"}),
+    ("GET", "/v1/rkpd/2027/rancangan-awal", None),
+    ("PUT", "/v1/rkpd/2027/rancangan-awal", api.EX_RANCANGAN_AWAL_IN),
+    ("POST", "/v1/rkpd/2027/rancangan-awal/publish", None),
+    ("POST", "/v1/rkpd/2027/penetapan", {"nomor_perkada": "17 Tahun 2026", "tanggal_perkada": "2026-06-30"}),
+    ("POST", "/v1/rkpd/2027/perubahan", {"opds": ["1.03.0.00.0.00.01.0000"], "alasan": "Banjir bandang"}),
+    ("POST", "/v1/rkpd/2027/perubahan/assemble", None),
 ]
 
 
@@ -426,3 +432,85 @@ def test_the_document_schema_accepts_a_document_the_rkpd_domain_builds():
     assert field_errors(first, api.DOCUMENT) == []
     assert field_errors(diff(first, second), api.DIFF) == []
     assert field_errors(DOCUMENT, api.DOCUMENT) == [] and field_errors(DIFF, api.DIFF) == []
+
+
+# -- the calendar of Permendagri 86/2017 -------------------------------------------------------------
+
+
+def test_the_rancangan_awal_settings_go_to_the_service_and_come_back(client, rpc, bappeda):
+    rpc.answers[("rkpd", "set_rancangan_awal")] = copy.deepcopy(api.EX_RANCANGAN_AWAL)
+    result = client.simulate_put("/v1/rkpd/2027/rancangan-awal", json=api.EX_RANCANGAN_AWAL_IN, headers=bappeda)
+    assert result.status_code == 200, result.json
+    assert calls(rpc) == [("set_rancangan_awal", (2027, api.EX_RANCANGAN_AWAL_IN["prioritas"],
+                                                  api.EX_RANCANGAN_AWAL_IN["pagu_kewilayahan"]), {})]
+    assert field_errors(result.json, op("rkpd.setRancanganAwal").response) == []
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "prioritas"), ({"prioritas": []}, "prioritas"), ({"prioritas": ["a"] * 51}, "prioritas"),
+    ({"prioritas": ["Jalan"], "pagu_kewilayahan": [{"kecamatan": "12.21", "pagu": "1"}]},
+     "pagu_kewilayahan.0.kecamatan"),
+    ({"prioritas": ["Jalan"], "pagu_kewilayahan": [{"kecamatan": "12.21.07", "pagu": "1.234"}]},
+     "pagu_kewilayahan.0.pagu"),
+])
+def test_bad_rancangan_awal_settings_are_422_naming_the_field_before_any_call(client, rpc, bappeda, body, field):
+    result = client.simulate_put("/v1/rkpd/2027/rancangan-awal", json=body, headers=bappeda)
+    assert result.status_code == 422
+    assert result.headers["content-type"].startswith(PROBLEM_CONTENT_TYPE)
+    assert any(e["field"].replace("/", ".").replace("[", ".").replace("]", "").strip(".") == field
+               for e in result.json["errors"]), result.json["errors"]
+    assert calls(rpc) == []
+
+
+def test_a_field_error_of_the_service_is_422_with_its_fields(client, rpc, bappeda):
+    rpc.answers[("rkpd", "set_rancangan_awal")] = ValidationError("rkpd", "set_rancangan_awal", "ValidationError", {
+        "detail": "Data tidak valid", "code": "validation_error",
+        "errors": [{"field": "pagu_kewilayahan[0].kecamatan", "message": "Kecamatan tidak dikenal", "code": "unknown"}]})
+    result = client.simulate_put("/v1/rkpd/2027/rancangan-awal", json={
+        "prioritas": ["Jalan"], "pagu_kewilayahan": [{"kecamatan": "12.99.01", "pagu": "1"}]}, headers=bappeda)
+    assert result.status_code == 422
+    assert [e["code"] for e in result.json["errors"]] == ["unknown"]
+
+
+@pytest.mark.parametrize("path, method, body, args", [
+    ("/v1/rkpd/2027/rancangan-awal/publish", "publish_rancangan_awal", None, (2027,)),
+    ("/v1/rkpd/2027/penetapan", "penetapan", {"nomor_perkada": "17 Tahun 2026", "tanggal_perkada": "2026-06-30"},
+     (2027, "17 Tahun 2026", "2026-06-30")),
+    ("/v1/rkpd/2027/perubahan/assemble", "assemble_perubahan", None, (2027,)),
+])
+def test_each_calendar_version_is_created_with_its_document_link(client, rpc, bappeda, path, method, body, args):
+    rpc.answers[("rkpd", method)] = copy.deepcopy(ASSEMBLED)
+    result = client.simulate_post(path, json=body, headers=bappeda)
+    assert result.status_code == 201, result.json
+    assert calls(rpc) == [(method, args, {})]
+    assert result.headers["location"].endswith("/v1/rkpd/2027/document?nomor=3")
+    assert "location" not in result.json
+
+
+@pytest.mark.parametrize("body", [{}, {"nomor_perkada": "17"}, {"nomor_perkada": "", "tanggal_perkada": "2026-06-30"},
+                                  {"nomor_perkada": "17", "tanggal_perkada": "30-06-2026"}])
+def test_a_penetapan_without_a_perkada_is_422_before_any_call(client, rpc, bappeda, body):
+    result = client.simulate_post("/v1/rkpd/2027/penetapan", json=body, headers=bappeda)
+    assert result.status_code == 422 and result.json["errors"]
+    assert calls(rpc) == []
+
+
+@pytest.mark.parametrize("code", ["belum_rancangan_akhir", "penetapan_final", "rancangan_akhir_usang"])
+def test_a_penetapan_refused_by_the_service_is_409_with_its_code(client, rpc, bappeda, code):
+    rpc.answers[("rkpd", "penetapan")] = remote(Conflict, "penetapan", "Ditolak", code)
+    result = client.simulate_post("/v1/rkpd/2027/penetapan", json={"nomor_perkada": "17",
+                                                                   "tanggal_perkada": "2026-06-30"}, headers=bappeda)
+    assert result.status_code == 409 and result.json["code"] == code
+
+
+def test_a_perubahan_is_opened_for_named_opds_with_a_reason(client, rpc, bappeda):
+    answer = {"pemda": "12.21", "tahun": 2027, "nomor_versi_dasar": 4, "opds": ["1.03.0.00.0.00.01.0000"],
+              "alasan": "Banjir bandang", "opened_by": "b"}
+    rpc.answers[("rkpd", "open_perubahan")] = answer
+    result = client.simulate_post("/v1/rkpd/2027/perubahan", json={"opds": ["1.03.0.00.0.00.01.0000"],
+                                                                   "alasan": "Banjir bandang"}, headers=bappeda)
+    assert result.status_code == 201 and result.json == answer
+    assert calls(rpc) == [("open_perubahan", (2027, ["1.03.0.00.0.00.01.0000"], "Banjir bandang"), {})]
+    for body in ({"opds": [], "alasan": "Banjir"}, {"opds": ["1.03.0.00.0.00.01.0000"]}, {"alasan": "Banjir"}):
+        assert client.simulate_post("/v1/rkpd/2027/perubahan", json=body, headers=bappeda).status_code == 422
+    assert len(calls(rpc)) == 1

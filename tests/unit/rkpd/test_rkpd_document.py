@@ -16,8 +16,12 @@ from rkpd_builders import (DIGESTS, KEC_1, KEC_2, KEC_10, OPD_DIKES, OPD_PERKIM,
 
 def test_top_level_shape_and_chapters():
     doc = document([row()], [usulan()], [pokir()])
-    assert list(doc) == ["schema", "pemda", "pemda_nama", "tahun", "versi", "nomor_versi",
-                         "inputs", "bab", "tabel_v", "lampiran", "ringkasan", "grand_total"]
+    assert list(doc) == ["schema", "pemda", "pemda_nama", "tahun", "versi", "nomor_versi", "tata_urutan",
+                         "inputs", "rancangan_awal", "perkada", "perubahan", "bab", "tabel_v", "lampiran",
+                         "ringkasan", "grand_total"]
+    assert (doc["tata_urutan"], doc["rancangan_awal"], doc["perkada"], doc["perubahan"]) == ("lama", None, None, None)
+    assert (doc["lampiran"]["kajian_pokir"], doc["lampiran"]["forum_pd"], doc["lampiran"]["musrenbang_rkpd"]) == (
+        [], [], None)
     assert (doc["schema"], doc["pemda"], doc["pemda_nama"], doc["tahun"], doc["versi"],
             doc["nomor_versi"]) == (SCHEMA, "12.21", PEMDA_NAMA, 2027, "rancangan awal", 1)
     assert doc["inputs"] == DIGESTS

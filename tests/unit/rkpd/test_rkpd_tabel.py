@@ -110,7 +110,8 @@ def test_leaf_columns_are_rendered_as_text_with_sorted_lists():
         "target_n": "12.5", "satuan": "Kilometer", "pagu_n": "1500000.00",
         "lokasi": [KEC_1, KEC_2, KEC_10], "sumber_dana": "DAU",
         "prioritas_nasional": ["PN 1", "PN 5"], "prioritas_daerah": ["PD 2"],
-        "kelompok_sasaran": "Masyarakat", "target_n1": None, "pagu_n1": "7.00"}
+        "kelompok_sasaran": "Masyarakat", "target_n1": None, "pagu_n1": "7.00",
+        "cakupan_lokasi": None, "akomodasi": [], "atribusi": "0.00"}
 
 
 def test_header_lines_carry_names_and_opd_line_the_opd_name():

@@ -34,15 +34,16 @@ def test_tabel_v_title_and_multi_row_header(workbook, document):
     assert "rancangan awal" in ws["A3"].value
     merged = {str(r) for r in ws.merged_cells.ranges}
     # the groups span their sub-columns; the single columns span both header rows
-    assert {"D6:G6", "H6:I6", "K6:L6", "A6:A7", "B6:B7", "C6:C7", "J6:J7", "M6:M7"} <= merged
+    assert {"D6:G6", "H6:I6", "K6:L6", "A6:A7", "B6:B7", "C6:C7", "J6:J7", "M6:M7", "N6:N7"} <= merged
     assert ws["A6"].value == "Kode"
     assert ws["B6"].value == "Urusan/Bidang Urusan/Program/Kegiatan/Sub Kegiatan"
     assert ws["D6"].value == "Rencana Tahun 2027"
     assert [ws.cell(7, c).value for c in range(4, 8)] == ["Lokasi", "Target", "Pagu Indikatif (Rp)", "Sumber Dana"]
     assert ws["H6"].value == "Prioritas" and (ws["H7"].value, ws["I7"].value) == ("Nasional", "Daerah")
     assert ws["K6"].value == "Prakiraan Maju Tahun 2028"
-    assert ws["M6"].value == "Perangkat Daerah Penanggung Jawab"
-    assert ws["A8"].value == "(1)" and ws["M8"].value == "(13)"
+    assert ws["M6"].value == "Diatribusikan ke Usulan/Pokir (Rp)"
+    assert ws["N6"].value == "Perangkat Daerah Penanggung Jawab"
+    assert ws["A8"].value == "(1)" and ws["N8"].value == "(14)"
     assert ws.freeze_panes == f"C{TABEL_V_FIRST_DATA_ROW}"
     assert ws.column_dimensions["B"].width > ws.column_dimensions["E"].width
 

@@ -7,9 +7,10 @@ Public RPCs carry no identity, so each names the pemda itself and is written for
 musrenbang `track_usulan` and `public_open_data`, pokir `public_register`, rkpd `public_rkpd`,
 `public_rkpd_file` and `public_open_data`.
 
-**Published** means: for the RKPD, every version Bappeda promoted (rancangan, rancangan akhir,
-penetapan: `rkpd.published.v1`), never the automatic assemblies (rancangan awal and the
-reassemblies at the current stage); for the usulan dataset, a closed Musrenbang stage; for the
+**Published** means: for the RKPD, every version announced with `rkpd.published.v1`: in a legacy
+year what Bappeda promoted (rancangan, rancangan akhir, penetapan), in a calendar year (Permendagri
+86/2017) the rancangan awal Bappeda published, the penetapan and every perubahan; never the
+automatic assemblies; for the usulan dataset, a closed Musrenbang stage; for the
 pokir register, the pokir the DPRD delivered to Bappeda (the pokir service's rule).
 
 **Nothing personal**: every JSON answer is cut down to its documented schema (`project`), which
@@ -93,7 +94,7 @@ TRACKED = obj({
 
 PUBLIC_FILE = obj({**rkpd.FILE["properties"]}, rkpd.FILE["required"])
 PUBLISHED_VERSION = obj({
-    "nomor": NOMOR, "versi": enum(*rkpd.VERSIONS[1:]), "content_hash": rkpd.SHA256,
+    "nomor": NOMOR, "versi": enum(*rkpd.ALL_VERSIONS), "content_hash": rkpd.SHA256,
     "ditetapkan": boolean(description="Penetapan: final"), "dipublikasikan_pada": DATETIME,
     "files": obj({fmt: PUBLIC_FILE for fmt in rkpd.FORMATS}),
 }, ["nomor", "versi", "content_hash", "ditetapkan", "dipublikasikan_pada", "files"])
@@ -148,7 +149,7 @@ def _pokir(call: Call, pemda: str, tahun: int) -> tuple[dict, list]:
 # dataset -> (title, row schema (its properties are the columns, in order), source schema, fetch)
 DATASETS: dict[str, tuple[str, dict, dict, Callable[[Call, str, int], tuple[dict, list]]]] = {
     "tabel-v": ("Tabel V RKPD: Rencana Program dan Kegiatan Prioritas Daerah (versi terbit terbaru)", TABEL_V_ROW,
-                obj({"nomor": NOMOR, "versi": enum(*rkpd.VERSIONS[1:]), "content_hash": rkpd.SHA256},
+                obj({"nomor": NOMOR, "versi": enum(*rkpd.ALL_VERSIONS), "content_hash": rkpd.SHA256},
                     ["nomor", "versi", "content_hash"]), _tabel_v),
     "usulan": ("Usulan Musrenbang dengan keputusan akhir (sesudah tahap Musrenbang ditutup)", USULAN_ROW,
                obj({"tahap": enum("musrenbang"), "accepted_count": integer(minimum=0), "accepted_cost": MONEY_TEXT},
@@ -310,7 +311,8 @@ OPERATIONS: list[Operation] = [
     _op("/v1/public/rkpd/{pemda}/{tahun:int}", "public.getRkpd",
         "The published RKPD of a pemda and year: every published version with the SHA-256 and URL of each file",
         get_rkpd, response=PUBLISHED, response_example=EX_PUBLISHED,
-        description="Published = promoted by Bappeda (rancangan, rancangan akhir, penetapan). 404 "
+        description="Published = announced with rkpd.published.v1 (legacy years: promoted by Bappeda; calendar "
+                    "years: rancangan awal, penetapan, perubahan). 404 "
                     "`rkpd_not_published` before the first promotion."),
     _op("/v1/public/rkpd/{pemda}/{tahun:int}/{fmt}", "public.getRkpdFile",
         "A file of the published RKPD (json, xlsx, html, pdf): the newest published version, or `nomor`",

@@ -6,6 +6,13 @@ operation here is for `bappeda`. Files travel over RPC as base64 with their SHA-
 never reads a service's disk); the gateway checks the bytes against that SHA-256 before it
 answers. Server paths (`location`) stay inside the service: each file is shown as a URL instead.
 The published versions are served to the public under /v1/public (gateway.api.public).
+
+Years played in the order of Permendagri 86/2017 (`tata_urutan` "permendagri_86_2017") have their
+versions at the calendar's points: Bappeda sets the year's priorities (`PUT .../rancangan-awal`) and
+publishes the rancangan awal (`POST .../rancangan-awal/publish`); the rancangan appears by itself
+when the last Forum Perangkat Daerah closes and the rancangan akhir when Musrenbang RKPD closes;
+Bappeda records the Perkada (`POST .../penetapan`) and may open a revision for named OPDs
+(`POST .../perubahan`, then `POST .../perubahan/assemble`). Legacy years keep `assemble`/`promote`.
 """
 from __future__ import annotations
 
@@ -15,7 +22,9 @@ from typing import Any
 
 from ..problems import Problem
 from .operation import BAPPEDA, Call, Created, Operation, Raw
-from .schemas import DATETIME, PEMDA, TAHUN, arr, boolean, check, enum, integer, multiline, nullable, obj, string
+from .pokir import rupiah_amount
+from .schemas import (DATETIME, KECAMATAN, PEMDA, TAHUN, arr, boolean, check, enum, integer, multiline, nullable, obj,
+                      string)
 
 TAG = "rkpd"
 ROLES = frozenset({BAPPEDA})
@@ -28,7 +37,9 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": ("rkpd.html", "text/html; charset=utf-8"),
     "pdf": ("rkpd.pdf", "application/pdf"),
 }
-VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")
+VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")  # the legacy promotions
+ALL_VERSIONS = VERSIONS + ("perubahan",)
+ORDERS = ("lama", "permendagri_86_2017")
 STAGES = ("musrenbang", "pokir", "renja")
 NARRATIVE_CHAPTERS = (1, 2, 3, 4, 6, 7)  # chapter V is the table
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
@@ -40,7 +51,8 @@ MONEY_TEXT = string(pattern=r"^[0-9]+\.[0-9]{2}$", description="Rupiah as text w
 SIGNED_MONEY_TEXT = string(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="Rupiah as text, negative for a decrease")
 TEXT = string()
 NTEXT = nullable(string())
-VERSI = enum(*VERSIONS, description="Tahap dokumen RKPD")
+VERSI = enum(*ALL_VERSIONS, description="Tahap dokumen RKPD")
+TATA_URUTAN = enum(*ORDERS, description="The order the year follows: Permendagri 86/2017, or the old order (lama)")
 NOMOR = integer(minimum=1, description="Nomor versi (1, 2, 3, ... across the stages)")
 
 FILE = obj({
@@ -60,9 +72,19 @@ STAGE_STATE = obj({"ditutup": boolean(),
 CURRENT = obj({"nomor": NOMOR, "versi": VERSI, "content_hash": SHA256, "stale": boolean(),
                "alasan_stale": NTEXT, "ditetapkan": boolean()},
               ["nomor", "versi", "content_hash", "stale", "alasan_stale", "ditetapkan"])
+CALENDAR_STATE = obj({
+    "forum_pd": arr(obj({"opd": TEXT, "ditutup": boolean()}, ["opd", "ditutup"]),
+                    description="Every OPD with an indicative ceiling and whether its Forum PD closed"),
+    "musrenbang_rkpd_ditutup": boolean(),
+    "versi": obj({v: nullable(NOMOR) for v in ALL_VERSIONS}, ALL_VERSIONS,
+                 description="The newest nomor of each calendar version, null when none yet"),
+    "perubahan_terbuka": nullable(obj({"nomor_versi_dasar": NOMOR, "opds": arr(TEXT), "alasan": TEXT},
+                                      ["nomor_versi_dasar", "opds", "alasan"])),
+}, ["forum_pd", "musrenbang_rkpd_ditutup", "versi", "perubahan_terbuka"])
 STATUS = obj({
-    "pemda": PEMDA, "tahun": TAHUN,
+    "pemda": PEMDA, "tahun": TAHUN, "tata_urutan": TATA_URUTAN,
     "tahap": obj({s: STAGE_STATE for s in STAGES}, STAGES),
+    "kalender": nullable(CALENDAR_STATE),
     "menunggu": arr(string(), description="What the assembly waits for; empty when nothing"),
     "versi_terkini": nullable(CURRENT),
 }, ["pemda", "tahun", "tahap", "menunggu", "versi_terkini"])
@@ -73,6 +95,13 @@ LINE = obj({
     "target_n": NTEXT, "satuan": NTEXT, "pagu_n": MONEY_TEXT, "lokasi": arr(string()), "sumber_dana": NTEXT,
     "prioritas_nasional": arr(string()), "prioritas_daerah": arr(string()), "kelompok_sasaran": NTEXT,
     "target_n1": NTEXT, "pagu_n1": MONEY_TEXT,
+    "cakupan_lokasi": nullable(enum("kabupaten", "kecamatan", "desa")),
+    "akomodasi": arr(obj({"kind": enum("usulan", "pokir"), "source_id": TEXT, "tracking_code": NTEXT,
+                          "mode": enum("baris_baru", "tambah", "sudah_tercakup"), "sudah_tercakup": boolean(),
+                          "volume": TEXT, "attributable": MONEY_TEXT},
+                         ["kind", "source_id", "tracking_code", "mode", "sudah_tercakup", "volume", "attributable"]),
+                     description="The usulan and pokir this line accommodates, with the money attributable to each"),
+    "atribusi": nullable(MONEY_TEXT),
 }, ["tingkat", "kode", "uraian", "opd", "row_id", "indikator", "target_n", "satuan", "pagu_n", "lokasi",
     "sumber_dana", "prioritas_nasional", "prioritas_daerah", "kelompok_sasaran", "target_n1", "pagu_n1"],
     description="A line of Tabel V; non-leaf lines carry only kode, uraian, opd and the sums")
@@ -86,6 +115,12 @@ POKIR_RECORD = obj({
     "opd": NTEXT, "cost": MONEY_TEXT, "status": TEXT, "alasan": NTEXT,
 }, ["id", "anggota", "dapil", "judul", "cost", "status"])
 NARRATIVE_SECTION = obj({"judul": TEXT, "jenis": enum("narasi"), "teks": TEXT}, ["judul", "jenis", "teks"])
+KAJIAN_RECORD = obj({
+    "pokir_id": TEXT, "anggota": NTEXT, "dapil": NTEXT, "judul": NTEXT, "opd": NTEXT, "cost": nullable(MONEY_TEXT),
+    "status": enum("layak", "tidak_layak"), "kewenangan": boolean(), "sesuai_prioritas": boolean(),
+    "duplikat_usulan": NTEXT, "biaya_wajar": boolean(), "catatan": NTEXT,
+}, ["pokir_id", "status", "kewenangan", "sesuai_prioritas", "duplikat_usulan", "biaya_wajar"])
+ANY_OBJECT = {"type": "object", "additionalProperties": True}
 DATA_SECTION = obj({"judul": TEXT, "jenis": enum("ringkasan_per_urusan", "tabel_v", "ringkasan_per_opd",
                                                  "ringkasan_per_kecamatan")}, ["judul", "jenis"])
 BAB = obj({"nomor": enum(*ROMAN), "judul": TEXT, "bagian": arr({"anyOf": [NARRATIVE_SECTION, DATA_SECTION]})},
@@ -103,17 +138,32 @@ RINGKASAN = obj({
                           ["urusan", "nama", "baris", "pagu_n", "pagu_n1"])),
 }, ["per_kecamatan", "per_opd", "per_urusan"])
 DOCUMENT = obj({
-    "schema": enum("eplanning.rkpd/1"),
+    "schema": enum("eplanning.rkpd/1", "eplanning.rkpd/2"),
     "pemda": PEMDA, "pemda_nama": TEXT, "tahun": TAHUN, "versi": VERSI, "nomor_versi": NOMOR,
-    "inputs": obj({s: TEXT for s in STAGES}, STAGES, description="Digests of the stage manifests it was built from"),
+    "tata_urutan": TATA_URUTAN,
+    "inputs": {"type": "object", "additionalProperties": TEXT,
+               "description": "Digests of what it was built from: the stage manifests (legacy years), the "
+                              "ceilings, Forum PD manifests, Musrenbang RKPD's berita acara (calendar years)"},
+    "rancangan_awal": nullable(obj({
+        "prioritas": arr(TEXT),
+        "pagu_indikatif": arr(obj({"opd": TEXT, "nama": TEXT, **{"pagu_n": MONEY_TEXT, "pagu_n1": MONEY_TEXT}},
+                                  ["opd", "nama", "pagu_n", "pagu_n1"])),
+        "pagu_kewilayahan": arr(obj({"kecamatan": TEXT, "pagu": MONEY_TEXT}, ["kecamatan", "pagu"])),
+    }, ["prioritas", "pagu_indikatif", "pagu_kewilayahan"])),
+    "perkada": nullable(obj({"nomor": TEXT, "tanggal": string(format="date")}, ["nomor", "tanggal"])),
+    "perubahan": nullable(obj({"nomor_versi_dasar": NOMOR, "opds": arr(TEXT), "alasan": TEXT},
+                              ["nomor_versi_dasar", "opds", "alasan"])),
     "bab": arr(BAB, minItems=7, maxItems=7),
     "tabel_v": obj({"baris": arr(LINE), "total_n": MONEY_TEXT, "total_n1": MONEY_TEXT},
                    ["baris", "total_n", "total_n1"]),
-    "lampiran": obj({"usulan": arr(USULAN_RECORD), "pokir": arr(POKIR_RECORD)}, ["usulan", "pokir"]),
+    "lampiran": obj({"usulan": arr(USULAN_RECORD), "pokir": arr(POKIR_RECORD),
+                     "kajian_pokir": arr(KAJIAN_RECORD, description="Bappeda's review of each pokir"),
+                     "forum_pd": arr(ANY_OBJECT, description="Each Forum PD: berita acara digest, verdicts"),
+                     "musrenbang_rkpd": nullable(ANY_OBJECT)}, ["usulan", "pokir"]),
     "ringkasan": RINGKASAN,
     "grand_total": obj(PAGU, ["pagu_n", "pagu_n1"]),
 }, ["schema", "pemda", "pemda_nama", "tahun", "versi", "nomor_versi", "inputs", "bab", "tabel_v", "lampiran",
-    "ringkasan", "grand_total"], description="The RKPD document (schema eplanning.rkpd/1, canonical JSON)")
+    "ringkasan", "grand_total"], description="The RKPD document (schema eplanning.rkpd/2, canonical JSON)")
 
 ANY = {"description": "Any JSON value"}
 CHANGE = obj({"before": ANY, "after": ANY}, ["before", "after"])
@@ -147,6 +197,7 @@ DIFF_SUMMARY = obj({"rows_added": integer(minimum=0), "rows_removed": integer(mi
 VERSION = obj({
     "nomor": NOMOR, "versi": VERSI, "content_hash": SHA256, "files": FILES, "diff": nullable(DIFF),
     "stale_reason": NTEXT, "ditetapkan": boolean(), "created_at": DATETIME,
+    "dipublikasikan": boolean(description="Announced with rkpd.published.v1 (public)"),
 }, ["nomor", "versi", "content_hash", "files", "diff", "stale_reason", "ditetapkan", "created_at"])
 VERSIONS_OUT = obj({"pemda": PEMDA, "tahun": TAHUN, "versions": arr(VERSION)}, ["pemda", "tahun", "versions"])
 ASSEMBLED = obj({"nomor": NOMOR, "versi": VERSI, "content_hash": SHA256, "files": FILES,
@@ -163,6 +214,31 @@ NARRATIVE_OUT = obj({"bab": integer(), "sections": arr(SECTION_IN),
                      "version": integer(minimum=0, description="0: never edited (the year's default text)"),
                      "bawaan": boolean(description="true: the default text of the year's template, not yet edited")},
                     ["bab", "sections", "version", "bawaan"])
+PRIORITAS = arr(string(minLength=1, maxLength=500), minItems=1, maxItems=50,
+                description="The year's development priorities, in order")
+WILAYAH_IN = obj({"kecamatan": KECAMATAN, "pagu": rupiah_amount(0)}, ["kecamatan", "pagu"])
+RANCANGAN_AWAL_IN = obj({
+    "prioritas": PRIORITAS,
+    "pagu_kewilayahan": arr(WILAYAH_IN, maxItems=200,
+                            description="Optional local policy: an indicative ceiling per kecamatan"),
+}, ["prioritas"])
+RANCANGAN_AWAL_OUT = obj({
+    "pemda": PEMDA, "tahun": TAHUN, "tata_urutan": nullable(TATA_URUTAN), "prioritas": arr(TEXT),
+    "pagu_kewilayahan": arr(obj({"kecamatan": TEXT, "pagu": MONEY_TEXT}, ["kecamatan", "pagu"])),
+    "pagu_indikatif": arr(obj({"opd": TEXT, "pagu_n": MONEY_TEXT, "pagu_n1": MONEY_TEXT}, ["opd", "pagu_n", "pagu_n1"]),
+                          description="The indicative ceiling per OPD as Renja set it (pagu.set.v1)"),
+    "version": integer(minimum=0), "diterbitkan_nomor": nullable(NOMOR),
+}, ["pemda", "tahun", "tata_urutan", "prioritas", "pagu_kewilayahan", "pagu_indikatif", "version",
+    "diterbitkan_nomor"])
+PENETAPAN_IN = obj({"nomor_perkada": string(minLength=1, maxLength=100, description="Nomor Peraturan Kepala Daerah"),
+                    "tanggal_perkada": string(format="date", description="Tanggal Perkada, YYYY-MM-DD")},
+                   ["nomor_perkada", "tanggal_perkada"])
+PERUBAHAN_IN = obj({"opds": arr(string(minLength=1, maxLength=40), minItems=1, maxItems=200,
+                                description="Kode OPD whose Renja is revised"),
+                    "alasan": string(minLength=3, maxLength=2000, description="Why the fixed RKPD is revised")},
+                   ["opds", "alasan"])
+PERUBAHAN_OUT = obj({"pemda": PEMDA, "tahun": TAHUN, "nomor_versi_dasar": NOMOR, "opds": arr(TEXT), "alasan": TEXT,
+                     "opened_by": TEXT}, ["pemda", "tahun", "nomor_versi_dasar", "opds", "alasan", "opened_by"])
 PROMOTE_IN = obj({"to": enum(*VERSIONS[1:], description="The next stage (exactly one step forward)")}, ["to"])
 
 # -- examples -----------------------------------------------------------------------------------
@@ -179,7 +255,7 @@ def _ex_files(tahun: int, nomor: int) -> dict:
 
 
 EX_STATUS = {
-    "pemda": "12.21", "tahun": 2027,
+    "pemda": "12.21", "tahun": 2027, "tata_urutan": "lama", "kalender": None,
     "tahap": {"musrenbang": {"ditutup": True, "manifest": {"total": 1600, "accepted_count": 380,
                                                            "accepted_cost": "41250000000.00", "digest": EX_HASH}},
               "pokir": {"ditutup": True, "manifest": {"total": 412, "digest": EX_HASH}},
@@ -193,6 +269,15 @@ EX_NARRATIVE_IN = {"sections": [
     {"judul": "Latar Belakang", "teks": "RKPD Kabupaten Padang Lawas Tahun 2027 adalah dokumen perencanaan daerah "
                                         "untuk periode satu tahun."},
     {"judul": "Maksud dan Tujuan", "teks": "Pedoman pembangunan daerah selama tahun 2027."}]}
+
+EX_RANCANGAN_AWAL_IN = {"prioritas": ["Peningkatan konektivitas jalan desa", "Penurunan stunting"],
+                        "pagu_kewilayahan": [{"kecamatan": "12.21.07", "pagu": "2500000000"}]}
+EX_RANCANGAN_AWAL = {"pemda": "12.21", "tahun": 2027, "tata_urutan": "permendagri_86_2017",
+                     "prioritas": EX_RANCANGAN_AWAL_IN["prioritas"],
+                     "pagu_kewilayahan": [{"kecamatan": "12.21.07", "pagu": "2500000000.00"}],
+                     "pagu_indikatif": [{"opd": "1.03.0.00.0.00.01.0000", "pagu_n": "40000000000.00",
+                                         "pagu_n1": "42000000000.00"}],
+                     "version": 1, "diterbitkan_nomor": None}
 
 # -- handlers -----------------------------------------------------------------------------------
 
@@ -225,7 +310,8 @@ def _bappeda_url(call: Call, tahun: int, nomor: int):
 def _version_out(call: Call, tahun: int, v: dict) -> dict:
     return {"nomor": v["nomor"], "versi": v["versi"], "content_hash": v["content_hash"],
             "files": files_out(v.get("files"), _bappeda_url(call, tahun, v["nomor"])), "diff": v.get("diff"),
-            "stale_reason": v.get("stale_reason"), "ditetapkan": v["ditetapkan"], "created_at": v["created_at"]}
+            "stale_reason": v.get("stale_reason"), "ditetapkan": v["ditetapkan"],
+            "dipublikasikan": bool(v.get("dipublikasikan")), "created_at": v["created_at"]}
 
 
 def _assembled_out(call: Call, tahun: int, v: dict) -> dict:
@@ -303,6 +389,41 @@ def post_promote(call: Call) -> Any:
     return Created(_assembled_out(call, tahun, got), f"{call.base_url}/v1/rkpd/{tahun}/document?nomor={got['nomor']}")
 
 
+def get_rancangan_awal(call: Call) -> Any:
+    return call.rpc.call("rkpd", "get_rancangan_awal", tahun_of(call))
+
+
+def put_rancangan_awal(call: Call) -> Any:
+    return call.rpc.call("rkpd", "set_rancangan_awal", tahun_of(call), call.body["prioritas"],
+                         call.body.get("pagu_kewilayahan") or [])
+
+
+def _created_version(call: Call, tahun: int, got: dict) -> Created:
+    return Created(_assembled_out(call, tahun, got), f"{call.base_url}/v1/rkpd/{tahun}/document?nomor={got['nomor']}")
+
+
+def post_publish_rancangan_awal(call: Call) -> Any:
+    tahun = tahun_of(call)
+    return _created_version(call, tahun, call.rpc.call("rkpd", "publish_rancangan_awal", tahun))
+
+
+def post_penetapan(call: Call) -> Any:
+    tahun = tahun_of(call)
+    return _created_version(call, tahun, call.rpc.call("rkpd", "penetapan", tahun, call.body["nomor_perkada"],
+                                                       call.body["tanggal_perkada"]))
+
+
+def post_perubahan(call: Call) -> Any:
+    tahun = tahun_of(call)
+    got = call.rpc.call("rkpd", "open_perubahan", tahun, call.body["opds"], call.body["alasan"])
+    return Created(got, f"{call.base_url}/v1/rkpd/{tahun}/status")
+
+
+def post_perubahan_assemble(call: Call) -> Any:
+    tahun = tahun_of(call)
+    return _created_version(call, tahun, call.rpc.call("rkpd", "assemble_perubahan", tahun))
+
+
 def enum_int(values) -> dict:
     return {"type": "integer", "enum": list(values)}
 
@@ -352,5 +473,44 @@ OPERATIONS: list[Operation] = [
         post_promote, body=PROMOTE_IN, example={"to": "rancangan"}, status=201, idempotent=True,
         response=ASSEMBLED, response_example=EX_ASSEMBLED,
         description="Every promoted version is published: the public sees it under "
-                    "/v1/public/rkpd/{pemda}/{tahun}. Penetapan is final (409 penetapan_final afterwards)."),
+                    "/v1/public/rkpd/{pemda}/{tahun}. Penetapan is final (409 penetapan_final afterwards). "
+                    "Years following the calendar of Permendagri 86/2017 are refused (409 tata_urutan_baru): "
+                    "their versions come at the calendar's points."),
+    _op("GET", f"{_BASE}/rancangan-awal", "rkpd.getRancanganAwal",
+        "The rancangan awal's settings: the year's priorities, pagu indikatif kewilayahan (local policy) and the "
+        "indicative ceiling per OPD copied from Renja", get_rancangan_awal, response=RANCANGAN_AWAL_OUT,
+        response_example=EX_RANCANGAN_AWAL),
+    _op("PUT", f"{_BASE}/rancangan-awal", "rkpd.setRancanganAwal",
+        "Set the year's priorities and, optionally, pagu indikatif kewilayahan per kecamatan; the year follows "
+        "the calendar of Permendagri 86/2017 from now on", put_rancangan_awal, body=RANCANGAN_AWAL_IN,
+        example=EX_RANCANGAN_AWAL_IN, response=RANCANGAN_AWAL_OUT, response_example=EX_RANCANGAN_AWAL,
+        description="Refused on a year played under the old order (409 tata_urutan_lama). Each kecamatan must be "
+                    "one of the pemda's (422 with the field)."),
+    _op("POST", f"{_BASE}/rancangan-awal/publish", "rkpd.publishRancanganAwal",
+        "Publish the rancangan awal RKPD (priorities and the indicative ceiling per OPD) as guidance for the OPDs",
+        post_publish_rancangan_awal, status=201, idempotent=True, response=ASSEMBLED,
+        response_example={**EX_ASSEMBLED, "nomor": 1, "versi": "rancangan awal", "diff": None},
+        description="Needs the priorities and at least one OPD ceiling; the kewilayahan ceilings may not exceed "
+                    "their total (409 prioritas_kosong, pagu_indikatif_kosong, pagu_kewilayahan_melebihi). May be "
+                    "published again (next nomor) until the rancangan appears (409 urutan_versi)."),
+    _op("POST", f"{_BASE}/penetapan", "rkpd.penetapan",
+        "Record the Perkada on the rancangan akhir: the RKPD version penetapan, published with each OPD's lines "
+        "(what its Renja final must agree with)", post_penetapan, body=PENETAPAN_IN,
+        example={"nomor_perkada": "17 Tahun 2026", "tanggal_perkada": "2026-06-30"}, status=201, idempotent=True,
+        response=ASSEMBLED, response_example={**EX_ASSEMBLED, "nomor": 4, "versi": "penetapan"},
+        description="Only on the current, fresh rancangan akhir (409 belum_rancangan_akhir, rancangan_akhir_usang); "
+                    "once (409 penetapan_final)."),
+    _op("POST", f"{_BASE}/perubahan", "rkpd.openPerubahan",
+        "Open a Perubahan RKPD of the fixed RKPD for named OPDs, with a reason (rkpd.perubahan_opened.v1: Renja "
+        "lets those OPDs edit again)", post_perubahan, body=PERUBAHAN_IN,
+        example={"opds": ["1.03.0.00.0.00.01.0000"], "alasan": "Penanganan darurat banjir"}, status=201,
+        idempotent=True, response=PERUBAHAN_OUT,
+        response_example={"pemda": "12.21", "tahun": 2027, "nomor_versi_dasar": 4,
+                          "opds": ["1.03.0.00.0.00.01.0000"], "alasan": "Penanganan darurat banjir",
+                          "opened_by": "2b1c0d9e-0000-4000-8000-000000000001"},
+        description="Only on a fixed version (409 belum_ditetapkan), one at a time (409 perubahan_terbuka)."),
+    _op("POST", f"{_BASE}/perubahan/assemble", "rkpd.assemblePerubahan",
+        "Assemble the revised RKPD (versi perubahan, next nomor): the named OPDs' lines from their Renja, every "
+        "other line as fixed; diffed against the version it changes", post_perubahan_assemble, status=201,
+        idempotent=True, response=ASSEMBLED, response_example={**EX_ASSEMBLED, "nomor": 5, "versi": "perubahan"}),
 ]

@@ -91,8 +91,8 @@ def _chapters(old: Mapping, new: Mapping) -> list[str]:
 def diff(previous_doc: Mapping, new_doc: Mapping) -> dict:
     """The changes from `previous_doc` to `new_doc` (see module doc)."""
     for doc in (previous_doc, new_doc):
-        if doc.get("schema") != "eplanning.rkpd/1":
-            raise ValueError("Bukan dokumen RKPD eplanning.rkpd/1")
+        if doc.get("schema") not in ("eplanning.rkpd/1", "eplanning.rkpd/2"):
+            raise ValueError("Bukan dokumen RKPD eplanning.rkpd/1 atau /2")
     if (previous_doc["pemda"], previous_doc["tahun"]) != (new_doc["pemda"], new_doc["tahun"]):
         raise ValueError("Hanya dokumen RKPD pemda dan tahun yang sama yang dapat dibandingkan")
     rows = _rows(previous_doc, new_doc)

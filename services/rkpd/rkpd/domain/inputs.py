@@ -55,6 +55,38 @@ def _texts(value: object, name: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+AKOMODASI_KINDS = ("usulan", "pokir")
+AKOMODASI_MODES = ("baris_baru", "tambah", "sudah_tercakup")
+CAKUPAN = ("kabupaten", "kecamatan", "desa")
+
+
+@dataclass(frozen=True)
+class AkomodasiIn:
+    """An usulan or pokir a renja row accommodates (Renja's row events, `akomodasi`): how
+    (`baris_baru`: the row was made for it, `tambah`: the row grew by it, `sudah_tercakup`: the
+    row already covered it), the volume it brings and the money of the row attributable to it."""
+
+    kind: str
+    source_id: str
+    tracking_code: str | None
+    mode: str
+    volume: Decimal
+    attributable: Decimal
+
+    def __post_init__(self) -> None:
+        if self.kind not in AKOMODASI_KINDS:
+            raise ValueError(f"jenis akomodasi tidak dikenal: {self.kind!r}")
+        if self.mode not in AKOMODASI_MODES:
+            raise ValueError(f"mode akomodasi tidak dikenal: {self.mode!r}")
+        _set(self, "source_id", _required_text(self.source_id, "source_id"))
+        _set(self, "tracking_code", _optional_text(self.tracking_code, "tracking_code"))
+        volume = as_decimal(self.volume, f"volume akomodasi {self.source_id}")
+        if volume < 0:
+            raise ValueError(f"volume akomodasi {self.source_id} tidak boleh negatif")
+        _set(self, "volume", volume)
+        _set(self, "attributable", as_rupiah(self.attributable, f"attributable {self.source_id}"))
+
+
 @dataclass(frozen=True)
 class RenjaRowIn:
     """One final renja row: one line of the chapter V table (a sub-kegiatan of one OPD)."""
@@ -72,9 +104,18 @@ class RenjaRowIn:
     prioritas_nasional: tuple[str, ...] = ()
     prioritas_daerah: tuple[str, ...] = ()
     kelompok_sasaran: str | None = None
+    cakupan: str | None = None  # what `lokasi` lists: kabupaten | kecamatan | desa (None: not said)
+    akomodasi: tuple[AkomodasiIn, ...] = ()
 
     def __post_init__(self) -> None:
         _set(self, "id", _required_text(self.id, "id"))
+        if self.cakupan is not None and self.cakupan not in CAKUPAN:
+            raise ValueError(f"cakupan lokasi baris {self.id} tidak dikenal: {self.cakupan!r}")
+        items = tuple(self.akomodasi or ())
+        for item in items:
+            if not isinstance(item, AkomodasiIn):
+                raise TypeError(f"Bukan AkomodasiIn: {item!r}")
+        _set(self, "akomodasi", items)
         _set(self, "opd", _required_text(self.opd, "opd"))
         _set(self, "sub_kegiatan", _required_text(self.sub_kegiatan, "sub_kegiatan"))
         for name in ("indikator", "satuan", "sumber_dana", "kelompok_sasaran"):

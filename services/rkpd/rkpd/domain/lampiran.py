@@ -100,3 +100,33 @@ def build_lampiran(usulan: Iterable[UsulanIn], pokir: Iterable[PokirIn]) -> dict
                                                      key=usulan_sort_key)],
         "pokir": [pokir_record(p) for p in sorted(checked_pokir(pokir), key=pokir_sort_key)],
     }
+
+
+# -- Bappeda's review of the pokir (kajian), a table of the annex ---------------------------------
+KAJIAN_STATUS = ("layak", "tidak_layak")
+
+
+def kajian_record(review: dict, pokir: PokirIn | None) -> dict:
+    """One line of the pokir review table from `pokir.reviewed.v1` data and the pokir (if known)."""
+    if review.get("status") not in KAJIAN_STATUS:
+        raise ValueError(f"status kajian pokir tidak dikenal: {review.get('status')!r}")
+    kajian = review.get("kajian") or {}
+    return {
+        "pokir_id": review["pokir_id"],
+        "anggota": pokir.anggota if pokir else None, "dapil": pokir.dapil if pokir else None,
+        "judul": pokir.judul if pokir else None, "opd": pokir.opd if pokir else None,
+        "cost": money_text(pokir.cost) if pokir else None,
+        "status": review["status"],
+        "kewenangan": bool(kajian.get("kewenangan")),
+        "sesuai_prioritas": bool(kajian.get("sesuai_prioritas")),
+        "duplikat_usulan": kajian.get("duplikat_usulan"),
+        "biaya_wajar": bool(kajian.get("biaya_wajar")),
+        "catatan": (review.get("catatan") or "").strip() or None,
+    }
+
+
+def build_kajian_pokir(reviews, pokir: Iterable[PokirIn]) -> list[dict]:
+    """The latest review of each pokir, sorted like the pokir annex (dapil, anggota, id)."""
+    by_id = {p.id: p for p in pokir}
+    records = [kajian_record(r, by_id.get(r["pokir_id"])) for r in reviews]
+    return sorted(records, key=lambda r: (r["dapil"] or "", r["anggota"] or "", r["pokir_id"]))

@@ -9,6 +9,15 @@ of the leaves below it (hence of its children); the table totals are the sum of 
 Leaf lines carry the renja columns and `row_id`; non-leaf lines carry only kode, uraian, opd and
 the sums (their other columns are null / empty lists). Unknown names: the OPD line shows the OPD
 code, nomenclature lines show their code.
+
+Every leaf line also lists the usulan and pokir it accommodates (`akomodasi`: kind, source id,
+tracking code, mode, volume, the money attributable to it; sorted by kind, tracking code, source
+id) and `atribusi` (their sum; on non-leaf lines the sum of the leaves). The money attributable
+to items never exceeds the line's pagu N: a row that says otherwise stops the assembly
+(`atribusi_melebihi_pagu`, naming the row) rather than being shown.
+
+The rancangan awal has no renja rows yet: its table (`build_tabel_pagu_indikatif`) has one OPD
+line per indicative ceiling (pagu indikatif N / N+1).
 """
 from __future__ import annotations
 
@@ -17,12 +26,30 @@ from itertools import groupby
 from typing import Iterable, Mapping
 
 from .codes import LEVELS, code_key, nomenclature_path
-from .inputs import NameLookup, OpdIn, RenjaRowIn, resolve_name
-from .money import decimal_text, money_text, total
+from .errors import TransitionRefused
+from .inputs import AkomodasiIn, NameLookup, OpdIn, RenjaRowIn, resolve_name
+from .money import as_rupiah, decimal_text, money_text, total
 
 COLUMNS = ("tingkat", "kode", "uraian", "opd", "row_id", "indikator", "target_n", "satuan",
            "pagu_n", "lokasi", "sumber_dana", "prioritas_nasional", "prioritas_daerah",
-           "kelompok_sasaran", "target_n1", "pagu_n1")
+           "kelompok_sasaran", "target_n1", "pagu_n1", "cakupan_lokasi", "akomodasi", "atribusi")
+
+
+def attributed(row: RenjaRowIn):
+    """The money of `row` attributable to the items it accommodates; refused above its pagu N."""
+    amount = total(item.attributable for item in row.akomodasi)
+    if amount > row.pagu_n:
+        raise TransitionRefused(
+            f"Baris Renja {row.id}: uang yang diatribusikan ke usulan/pokir ({money_text(amount)}) melebihi pagu "
+            f"baris ({money_text(row.pagu_n)}); OPD perlu memperbaiki akomodasi baris ini.",
+            code="atribusi_melebihi_pagu")
+    return amount
+
+
+def akomodasi_record(item: AkomodasiIn) -> dict:
+    return {"kind": item.kind, "source_id": item.source_id, "tracking_code": item.tracking_code,
+            "mode": item.mode, "sudah_tercakup": item.mode == "sudah_tercakup",
+            "volume": decimal_text(item.volume), "attributable": money_text(item.attributable)}
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,8 @@ def _header(tingkat: str, kode: str, uraian: str, opd: str, leaves: list[Leaf]) 
         "lokasi": [], "sumber_dana": None, "prioritas_nasional": [], "prioritas_daerah": [],
         "kelompok_sasaran": None, "target_n1": None,
         "pagu_n1": money_text(total(leaf.row.pagu_n1 for leaf in leaves)),
+        "cakupan_lokasi": None, "akomodasi": [],
+        "atribusi": money_text(total(attributed(leaf.row) for leaf in leaves)),
     }
 
 
@@ -99,6 +128,10 @@ def _leaf_line(leaf: Leaf, names: NameLookup | None) -> dict:
         "prioritas_daerah": sorted_unique(row.prioritas_daerah),
         "kelompok_sasaran": row.kelompok_sasaran, "target_n1": None,
         "pagu_n1": money_text(row.pagu_n1),
+        "cakupan_lokasi": row.cakupan,
+        "akomodasi": [akomodasi_record(item) for item in sorted(
+            row.akomodasi, key=lambda i: (i.kind, i.tracking_code or "", i.source_id))],
+        "atribusi": money_text(attributed(row)),
     }
 
 
@@ -130,3 +163,22 @@ def build_tabel_v(rows: Iterable[RenjaRowIn], opds: Iterable[OpdIn] | Mapping[st
         "total_n1": money_text(total(leaf.row.pagu_n1 for leaf in leaves)),
     }
 
+
+
+def build_tabel_pagu_indikatif(ceilings: Mapping[str, tuple], opds: Iterable[OpdIn] | Mapping[str, str]) -> dict:
+    """The rancangan awal's table: one OPD line per ceiling `{opd: (pagu_n, pagu_n1)}`, by OPD code."""
+    register = dict(opds) if isinstance(opds, Mapping) else opd_names(opds)
+    amounts = {opd: (as_rupiah(n, f"pagu indikatif {opd}"), as_rupiah(n1, f"pagu indikatif N+1 {opd}"))
+               for opd, (n, n1) in ceilings.items()}
+    lines = []
+    for opd in sorted(amounts, key=lambda k: (code_key(k), k)):
+        n, n1 = amounts[opd]
+        lines.append({
+            "tingkat": "opd", "kode": opd, "uraian": register.get(opd) or opd, "opd": opd, "row_id": None,
+            "indikator": None, "target_n": None, "satuan": None, "pagu_n": money_text(n), "lokasi": [],
+            "sumber_dana": None, "prioritas_nasional": [], "prioritas_daerah": [], "kelompok_sasaran": None,
+            "target_n1": None, "pagu_n1": money_text(n1), "cakupan_lokasi": None, "akomodasi": [],
+            "atribusi": money_text(total(())),
+        })
+    return {"baris": lines, "total_n": money_text(total(a[0] for a in amounts.values())),
+            "total_n1": money_text(total(a[1] for a in amounts.values()))}

@@ -18,6 +18,12 @@ stages; it is the document's `nomor_versi`).
 * "penetapan" is final: once recorded, the version is `ditetapkan` and every later assembly,
   promotion or stale mark is refused (`penetapan_final`). A change after that is a Perubahan
   RKPD, a new cycle.
+
+Years played in the order of Permendagri 86/2017 (`tata_urutan` "permendagri_86_2017") have
+their versions at the calendar's points instead (see "The calendar's versions" below):
+rancangan awal (Bappeda publishes) -> rancangan (the last Forum PD closed) -> rancangan akhir
+(Musrenbang RKPD closed) -> penetapan (Bappeda records the Perkada) -> perubahan (Bappeda opens
+a revision for named OPDs and asks for its assembly; any number of them, each fixed).
 """
 from __future__ import annotations
 
@@ -27,9 +33,15 @@ from typing import Mapping, Sequence
 from .canonical import sha256_hex
 from .errors import FieldError, TransitionRefused, ValidationError
 
-VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")
+VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")  # the legacy stages
+PERUBAHAN = "perubahan"
+ALL_VERSIONS = VERSIONS + (PERUBAHAN,)
 FIRST = VERSIONS[0]
 FINAL = VERSIONS[-1]
+FIXED = (FINAL, PERUBAHAN)  # versions fixed by a Perkada: ditetapkan
+LAMA = "lama"
+PERMENDAGRI = "permendagri_86_2017"
+ORDERS = (LAMA, PERMENDAGRI)
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ def _final_refusal(version: RkpdVersion) -> TransitionRefused:
 
 
 def _known(versi: object, field: str = "versi") -> str:
-    if versi not in VERSIONS:
+    if versi not in ALL_VERSIONS:
         raise ValidationError([FieldError(field, "Versi RKPD harus salah satu dari: "
                                           + ", ".join(VERSIONS), "invalid")])
     return versi  # type: ignore[return-value]
@@ -71,32 +83,36 @@ def next_version_name(previous: str | None) -> str:
     """The stage after `previous` (None -> "rancangan awal"); after penetapan: refused."""
     if previous is None:
         return FIRST
-    index = VERSIONS.index(_known(previous))
-    if previous == FINAL:
+    _known(previous)
+    if previous in FIXED:
         raise TransitionRefused("RKPD versi penetapan adalah versi final; tidak ada versi "
                                 "sesudahnya", code="penetapan_final")
-    return VERSIONS[index + 1]
+    return VERSIONS[VERSIONS.index(previous) + 1]
 
 
 def check_history(history: History) -> tuple[RkpdVersion, ...]:
     """The history as a tuple, after checking it is consistent (a corrupted history is a
-    programming error): nomor 1..n, stages never go back, only a last penetapan is final."""
+    programming error): nomor 1..n, stages never go back, exactly the penetapan and perubahan
+    versions are ditetapkan, and only perubahan versions follow a ditetapkan one."""
     history = tuple(history)
     previous_stage = 0
+    fixed_seen = False
     for position, version in enumerate(history, start=1):
         if not isinstance(version, RkpdVersion):
             raise TypeError(f"Bukan RkpdVersion: {version!r}")
         if version.nomor != position:
             raise ValueError(f"Riwayat versi RKPD tidak berurutan pada nomor {version.nomor}")
-        if version.versi not in VERSIONS:
+        if version.versi not in ALL_VERSIONS:
             raise ValueError(f"Versi RKPD tidak dikenal: {version.versi!r}")
-        stage = VERSIONS.index(version.versi)
+        stage = ALL_VERSIONS.index(version.versi)
         if stage < previous_stage:
             raise ValueError("Riwayat versi RKPD mundur tahap")
         previous_stage = stage
-        if version.ditetapkan != (version.versi == FINAL) or (
-                version.ditetapkan and position != len(history)):
-            raise ValueError("Hanya versi penetapan terakhir yang berstatus ditetapkan")
+        if version.ditetapkan != (version.versi in FIXED):
+            raise ValueError("Hanya versi penetapan dan perubahan yang berstatus ditetapkan")
+        if fixed_seen and version.versi != PERUBAHAN:
+            raise ValueError("Sesudah penetapan hanya ada versi perubahan")
+        fixed_seen = fixed_seen or version.ditetapkan
     return history
 
 
@@ -156,7 +172,8 @@ def record_assembly(history: History, document: Mapping) -> tuple[RkpdVersion, .
     history = check_history(history)
     ensure_can_assemble(history)
     versi, nomor = document.get("versi"), document.get("nomor_versi")
-    _known(versi)
+    if versi not in VERSIONS:
+        _known(versi)
     current = history[-1] if history else None
     allowed = {plan_assembly(history).versi}
     if current is not None and current.versi != FINAL:
@@ -187,3 +204,109 @@ def mark_stale(history: History, alasan: str) -> tuple[RkpdVersion, ...]:
         return history
     return history[:-1] + (replace(current, stale=True, alasan_stale=alasan.strip()),)
 
+
+
+# -- The calendar's versions (tata_urutan "permendagri_86_2017") -----------------------------------
+# Each function answers the plan of the version due at one calendar point, or refuses with a
+# stable code. The service calls them under the year's lock and records the version with the
+# planned nomor in the same transaction (the primary key (pemda, tahun, nomor) makes a concurrent
+# second writer fail: optimistic concurrency, as for the legacy order).
+
+PREVIOUS = {"rancangan": FIRST, "rancangan akhir": "rancangan"}
+
+
+def check_order(tata_urutan: object) -> str:
+    if tata_urutan not in ORDERS:
+        raise ValueError(f"tata_urutan tidak dikenal: {tata_urutan!r}")
+    return tata_urutan  # type: ignore[return-value]
+
+
+def ensure_new_order(tata_urutan: str | None) -> None:
+    """Acts of the calendar are refused on a year played under the old order (it stays readable)."""
+    if tata_urutan == LAMA:
+        raise TransitionRefused(
+            "Tahun ini dijalankan dengan tata urutan lama; tahapan RKPD menurut Permendagri 86/2017 "
+            "tidak berlaku. Gunakan susun ulang dan promosi versi seperti sebelumnya.", code="tata_urutan_lama")
+
+
+def plan_rancangan_awal(history: History) -> AssemblyPlan:
+    """Bappeda publishes the rancangan awal: the first version, or again (next nomor) while the
+    RKPD is still at that stage (priorities or ceilings changed); refused once the rancangan
+    exists."""
+    current = current_version(history)
+    if current is None:
+        return AssemblyPlan(1, FIRST)
+    if current.versi == FIRST:
+        return AssemblyPlan(current.nomor + 1, FIRST)
+    raise TransitionRefused(
+        f"Rancangan awal RKPD tidak dapat diterbitkan lagi: RKPD sudah pada tahap {current.versi} "
+        f"(versi {current.nomor}).", code="urutan_versi")
+
+
+def plan_system_assembly(history: History, versi: str) -> AssemblyPlan | None:
+    """The rancangan (after the last Forum PD) or the rancangan akhir (after Musrenbang RKPD):
+    the plan, or None when that version exists and is fresh (a repeated trigger changes nothing).
+    A stale one is reassembled at the same stage. Refused (`urutan_versi`) when the version it
+    follows does not exist yet or the RKPD is already past it."""
+    if versi not in PREVIOUS:
+        raise ValueError(f"Versi {versi!r} tidak disusun oleh sistem pada titik kalender")
+    previous = PREVIOUS[versi]
+    current = current_version(history)
+    if current is None or ALL_VERSIONS.index(current.versi) < ALL_VERSIONS.index(previous):
+        raise TransitionRefused(
+            f"RKPD {versi} belum dapat disusun: versi {previous} belum ada.", code="urutan_versi")
+    if current.versi == previous:
+        return AssemblyPlan(current.nomor + 1, versi)
+    if current.versi == versi:
+        return AssemblyPlan(current.nomor + 1, versi) if current.stale else None
+    raise TransitionRefused(
+        f"RKPD sudah pada tahap {current.versi}; versi {versi} tidak disusun lagi.", code="urutan_versi")
+
+
+def plan_penetapan(history: History) -> AssemblyPlan:
+    """Bappeda records the Perkada on the current, fresh rancangan akhir."""
+    current = current_version(history)
+    if current is not None and current.ditetapkan:
+        raise _final_refusal(current)
+    if current is None or current.versi != "rancangan akhir":
+        raise TransitionRefused(
+            "Penetapan hanya atas rancangan akhir RKPD (sesudah Musrenbang RKPD ditutup); "
+            + ("RKPD belum disusun." if current is None else f"versi terkini masih {current.versi}."),
+            code="belum_rancangan_akhir")
+    if current.stale:
+        raise TransitionRefused(
+            f"Rancangan akhir versi {current.nomor} sudah usang ({current.alasan_stale}); tunggu "
+            "rancangan akhir yang disusun ulang.", code="rancangan_akhir_usang")
+    return AssemblyPlan(current.nomor + 1, FINAL)
+
+
+def plan_perubahan_open(history: History, open_perubahan: bool) -> RkpdVersion:
+    """Bappeda opens a Perubahan RKPD: on a fixed version, one at a time. Returns the version it
+    changes (its nomor is the perubahan's `nomor_versi_dasar`)."""
+    current = current_version(history)
+    if current is None or not current.ditetapkan:
+        raise TransitionRefused("Perubahan RKPD hanya atas RKPD yang sudah ditetapkan dengan Perkada.",
+                                code="belum_ditetapkan")
+    if open_perubahan:
+        raise TransitionRefused("Masih ada Perubahan RKPD yang terbuka; susun versinya terlebih dahulu.",
+                                code="perubahan_terbuka")
+    return current
+
+
+def plan_perubahan(history: History, open_base: int | None) -> AssemblyPlan:
+    """The perubahan version of the open revision (based on version `open_base`)."""
+    current = current_version(history)
+    if open_base is None or current is None:
+        raise TransitionRefused("Tidak ada Perubahan RKPD yang terbuka; buka dengan alasan dan OPD-nya "
+                                "terlebih dahulu.", code="perubahan_belum_dibuka")
+    if current.nomor != open_base:
+        raise TransitionRefused(
+            f"Perubahan dibuka atas versi {open_base}, tetapi versi terkini {current.nomor}; buka ulang.",
+            code="konflik_versi")
+    return AssemblyPlan(current.nomor + 1, PERUBAHAN)
+
+
+def system_assembled(versi: str) -> bool:
+    """True for the versions the system assembles by itself at a calendar point (announced with
+    rkpd.assembled.v1); the others are Bappeda's publications (rkpd.published.v1)."""
+    return versi in PREVIOUS

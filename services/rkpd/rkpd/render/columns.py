@@ -67,9 +67,9 @@ def html_header(groups: list[Group]):
 
 def tabel_v(tahun_n: str, tahun_n1: str) -> list[Group]:
     return [
-        single(Col("Kode", "kode", xlsx_width=22, pdf_width=78)),
-        single(Col("Urusan/Bidang Urusan/Program/Kegiatan/Sub Kegiatan", "uraian", xlsx_width=48, pdf_width=122)),
-        single(Col("Indikator Kinerja", "indikator", xlsx_width=30, pdf_width=80)),
+        single(Col("Kode", "kode", xlsx_width=22, pdf_width=72)),
+        single(Col("Urusan/Bidang Urusan/Program/Kegiatan/Sub Kegiatan", "uraian", xlsx_width=48, pdf_width=104)),
+        single(Col("Indikator Kinerja", "indikator", xlsx_width=30, pdf_width=66)),
         Group(
             f"Rencana Tahun {tahun_n}",
             (
@@ -94,7 +94,57 @@ def tabel_v(tahun_n: str, tahun_n1: str) -> list[Group]:
                 Col("Pagu Indikatif (Rp)", "pagu_n1", "money", xlsx_width=20, pdf_width=62),
             ),
         ),
-        single(Col("Perangkat Daerah Penanggung Jawab", "opd", xlsx_width=30, pdf_width=74)),
+        single(Col("Diatribusikan ke Usulan/Pokir (Rp)", "atribusi", "money", xlsx_width=20, pdf_width=56)),
+        single(Col("Perangkat Daerah Penanggung Jawab", "opd", xlsx_width=30, pdf_width=62)),
+    ]
+
+
+def akomodasi() -> list[Group]:
+    """One line per item a Tabel V line accommodates, with the money attributable to it."""
+    return [
+        single(Col("No", "no", "int", xlsx_width=7, pdf_width=26)),
+        Group(
+            "Baris Tabel T-V.1",
+            (
+                Col("Kode Sub Kegiatan", "kode", xlsx_width=22, pdf_width=78),
+                Col("Sub Kegiatan", "uraian", xlsx_width=36, pdf_width=140),
+                Col("Perangkat Daerah", "opd", xlsx_width=28, pdf_width=100),
+                Col("Pagu Baris (Rp)", "pagu_baris", xlsx_width=20, pdf_width=70),
+            ),
+        ),
+        Group(
+            "Usulan/Pokir yang Diakomodasi",
+            (
+                Col("Jenis", "jenis", xlsx_width=10, pdf_width=40),
+                Col("Kode", "kode_item", xlsx_width=18, pdf_width=70),
+                Col("Cara", "cara", xlsx_width=18, pdf_width=76),
+                Col("Volume", "volume", xlsx_width=10, pdf_width=40),
+            ),
+        ),
+        single(Col("Diatribusikan (Rp)", "attributable", "money", xlsx_width=20, pdf_width=70)),
+    ]
+
+
+def kajian_pokir() -> list[Group]:
+    """Bappeda's review of each pokir before it reached an OPD."""
+    return [
+        single(Col("No", "no", "int", xlsx_width=7, pdf_width=26)),
+        single(Col("Anggota DPRD", "anggota", xlsx_width=26, pdf_width=86)),
+        single(Col("Dapil", "dapil", xlsx_width=12, pdf_width=48)),
+        single(Col("Judul Usulan", "judul", xlsx_width=36, pdf_width=140)),
+        single(Col("Perangkat Daerah", "opd", xlsx_width=28, pdf_width=90)),
+        single(Col("Biaya (Rp)", "cost", "money", xlsx_width=18, pdf_width=62)),
+        single(Col("Hasil Kajian", "status", xlsx_width=14, pdf_width=50)),
+        Group(
+            "Kajian",
+            (
+                Col("Kewenangan Daerah", "kewenangan", xlsx_width=12, pdf_width=46),
+                Col("Sesuai Prioritas", "sesuai_prioritas", xlsx_width=12, pdf_width=44),
+                Col("Duplikat Usulan", "duplikat_usulan", xlsx_width=18, pdf_width=58),
+                Col("Biaya Wajar", "biaya_wajar", xlsx_width=10, pdf_width=40),
+            ),
+        ),
+        single(Col("Catatan", "catatan", xlsx_width=30, pdf_width=92)),
     ]
 
 

@@ -71,6 +71,8 @@ def render_html(view: View, *, pdf: bool = False, inserts: dict | None = None, s
         "ringkasan_kecamatan": C.ringkasan_kecamatan(),
         "ringkasan_opd": C.ringkasan_opd(tn, tn1),
         "ringkasan_urusan": C.ringkasan_urusan(tn, tn1),
+        "akomodasi": C.akomodasi(),
+        "kajian_pokir": C.kajian_pokir(),
     }
     return environment().get_template(TEMPLATE).render(
         v=view, pdf=pdf, inserts=inserts or {}, slot=slot, layouts=layouts, DASH=DASH

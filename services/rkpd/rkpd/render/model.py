@@ -43,7 +43,10 @@ TABLE_KINDS = (
     "ringkasan_urusan",
     "lampiran_usulan",
     "lampiran_pokir",
+    "lampiran_akomodasi",
+    "lampiran_kajian_pokir",
 )
+MODE_LABEL = {"baris_baru": "baris baru", "tambah": "menambah baris", "sudah_tercakup": "sudah tercakup"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,10 +194,15 @@ class TabelRow:
     target_n1: str
     pagu_n1: Decimal | None
     opd: str
+    atribusi: Decimal | None = None
 
     @property
     def pagu_n_s(self) -> str:
         return fmt_money(self.pagu_n)
+
+    @property
+    def atribusi_s(self) -> str:
+        return fmt_money(self.atribusi)
 
     @property
     def pagu_n1_s(self) -> str:
@@ -228,6 +236,36 @@ class Pokir:
     cost: Decimal | None
     status: str
     alasan: str
+
+
+@dataclass(slots=True)
+class Akomodasi:
+    no: int
+    kode: str
+    uraian: str
+    opd: str
+    pagu_baris: str
+    jenis: str
+    kode_item: str
+    cara: str
+    volume: str
+    attributable: Decimal | None
+
+
+@dataclass(slots=True)
+class Kajian:
+    no: int
+    anggota: str
+    dapil: str
+    judul: str
+    opd: str
+    cost: Decimal | None
+    status: str
+    kewenangan: str
+    sesuai_prioritas: str
+    duplikat_usulan: str
+    biaya_wajar: str
+    catatan: str
 
 
 @dataclass(slots=True)
@@ -276,6 +314,15 @@ class View:
     pokir_per_opd: list[dict]
     fixed_time: datetime
     extra: dict = field(default_factory=dict)
+    total_atribusi: Decimal | None = None
+    akomodasi: list[Akomodasi] = field(default_factory=list)
+    kajian: list[Kajian] = field(default_factory=list)
+    #: what the calendar adds (tata urutan, priorities, ceilings per kecamatan, Perkada, perubahan, forum)
+    keterangan: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total_atribusi_s(self) -> str:
+        return fmt_money(self.total_atribusi)
 
     @property
     def tahun_s(self) -> str:
@@ -378,16 +425,27 @@ def build_view(doc: dict) -> View:
     leaf_sum = Decimal("0.00")
     leaf_sum1 = Decimal("0.00")
     leaf_count = 0
+    atribusi_sum = Decimal("0.00")
+    akomodasi: list[Akomodasi] = []
     for r in _dicts(tabel.get("baris")):
         tingkat = r.get("tingkat") if isinstance(r.get("tingkat"), str) else ""
         level = TINGKAT_LEVEL.get(tingkat, 5)
         leaf = tingkat == LEAF
         pagu_n = to_decimal(r.get("pagu_n"))
         pagu_n1 = to_decimal(r.get("pagu_n1"))
+        atribusi = to_decimal(r.get("atribusi"))
         if leaf:
             leaf_count += 1
             leaf_sum += pagu_n or 0
             leaf_sum1 += pagu_n1 or 0
+            atribusi_sum += atribusi or 0
+            for a in _dicts(r.get("akomodasi")):
+                akomodasi.append(Akomodasi(
+                    no=len(akomodasi) + 1, kode=text(r.get("kode")), uraian=text(r.get("uraian")),
+                    opd=opd_label(r.get("opd")), pagu_baris=fmt_money(pagu_n), jenis=text(a.get("kind")),
+                    kode_item=text(a.get("tracking_code") or a.get("source_id")),
+                    cara=MODE_LABEL.get(a.get("mode"), text(a.get("mode"))), volume=text(a.get("volume")),
+                    attributable=to_decimal(a.get("attributable"))))
         satuan = r.get("satuan")
         rows.append(
             TabelRow(
@@ -407,6 +465,7 @@ def build_view(doc: dict) -> View:
                 target_n1=_target(r.get("target_n1"), satuan),
                 pagu_n1=pagu_n1,
                 opd=opd_label(r.get("opd")),
+                atribusi=atribusi,
             )
         )
     grand = _dict(doc.get("grand_total"))
@@ -453,6 +512,18 @@ def build_view(doc: dict) -> View:
             alasan=text(p.get("alasan")),
         )
         for i, p in enumerate(_dicts(lampiran.get("pokir")), 1)
+    ]
+
+    def yes_no(value: Any) -> str:
+        return "Ya" if value is True else "Tidak" if value is False else DASH
+
+    kajian = [
+        Kajian(no=i, anggota=text(k.get("anggota")), dapil=text(k.get("dapil")), judul=text(k.get("judul")),
+               opd=opd_label(k.get("opd")), cost=to_decimal(k.get("cost")),
+               status=text(k.get("status")).replace("_", " "), kewenangan=yes_no(k.get("kewenangan")),
+               sesuai_prioritas=yes_no(k.get("sesuai_prioritas")), duplikat_usulan=text(k.get("duplikat_usulan")),
+               biaya_wajar=yes_no(k.get("biaya_wajar")), catatan=text(k.get("catatan")))
+        for i, k in enumerate(_dicts(lampiran.get("kajian_pokir")), 1)
     ]
 
     # summaries
@@ -523,6 +594,8 @@ def build_view(doc: dict) -> View:
         "ringkasan_urusan": bool(per_urusan),
         "lampiran_usulan": bool(usulan),
         "lampiran_pokir": bool(pokir),
+        "lampiran_akomodasi": bool(akomodasi),
+        "lampiran_kajian_pokir": bool(kajian),
     }
     extra_titles = {
         "tabel_v": "Rencana Program dan Kegiatan Prioritas Daerah",
@@ -531,6 +604,8 @@ def build_view(doc: dict) -> View:
         "ringkasan_urusan": "Ringkasan per Urusan",
         "lampiran_usulan": "Daftar Usulan Musrenbang",
         "lampiran_pokir": "Daftar Pokok-Pokok Pikiran DPRD",
+        "lampiran_akomodasi": "Usulan dan Pokir yang Diakomodasi per Baris Tabel T-V.1",
+        "lampiran_kajian_pokir": "Hasil Kajian Bappeda atas Pokok-Pokok Pikiran DPRD",
     }
     lampiran_extra = [
         Bagian(judul=extra_titles[k], jenis=k, paragraphs=[])
@@ -565,4 +640,39 @@ def build_view(doc: dict) -> View:
         pokir_per_fraksi=_summarise(pokir, "fraksi", "cost"),
         pokir_per_opd=_summarise(pokir, "opd", "cost"),
         fixed_time=_fixed_time(tahun),
+        total_atribusi=atribusi_sum if rows else None,
+        akomodasi=akomodasi,
+        kajian=kajian,
+        keterangan=_keterangan(doc, kecamatan_nama),
     )
+
+
+def _keterangan(doc: dict, kecamatan_nama: dict[str, str]) -> list[tuple[str, str]]:
+    """What a calendar year's document adds, as (label, text) lines."""
+    out: list[tuple[str, str]] = []
+    if doc.get("tata_urutan") == "permendagri_86_2017":
+        out.append(("Tata urutan", "Permendagri 86/2017"))
+    elif doc.get("tata_urutan") == "lama":
+        out.append(("Tata urutan", "tata urutan lama"))
+    awal = _dict(doc.get("rancangan_awal"))
+    for i, p in enumerate(_list(awal.get("prioritas")), 1):
+        out.append((f"Prioritas {i}", text(p)))
+    for w in _dicts(awal.get("pagu_kewilayahan")):
+        kode = text(w.get("kecamatan"))
+        out.append((f"Pagu indikatif kewilayahan {kecamatan_nama.get(kode, kode)}",
+                    fmt_rupiah(to_decimal(w.get("pagu")))))
+    perkada = _dict(doc.get("perkada"))
+    if perkada:
+        out.append(("Peraturan Kepala Daerah", f"Nomor {text(perkada.get('nomor'))} tanggal {text(perkada.get('tanggal'))}"))
+    perubahan = _dict(doc.get("perubahan"))
+    if perubahan:
+        out.append(("Perubahan atas versi", text(perubahan.get("nomor_versi_dasar"))))
+        out.append(("Perangkat daerah yang diubah", ", ".join(text(o) for o in _list(perubahan.get("opds")))))
+        out.append(("Alasan perubahan", text(perubahan.get("alasan"))))
+    forum = _dict(_dict(doc.get("lampiran")).get("musrenbang_rkpd"))
+    if forum:
+        out.append(("Musrenbang RKPD", f"{text(forum.get('tempat'))}, {text(forum.get('tanggal'))}"))
+        for k in _dicts(forum.get("kesepakatan")):
+            out.append((f"Kesepakatan ({text(k.get('jenis'))})", text(k.get("uraian"))))
+        out.append(("Berita acara Musrenbang RKPD (sha256)", text(forum.get("berita_acara_sha256"))))
+    return out

@@ -54,6 +54,7 @@ def _tabel_v_rows(view: View):
                 r.kelompok_sasaran,
                 r.target_n1,
                 r.pagu_n1_s,
+                r.atribusi_s,
                 r.opd,
             ],
             _LEVEL_STYLE.get(r.level, _LEVEL_STYLE[5]),
@@ -100,6 +101,7 @@ def _inserts(view: View, workdir: Path) -> dict:
         span = [c.attr for c in cols].index("pagu_n")
         total = ["JUMLAH"] + [""] * (span - 1) + [view.total_n_s] + [""] * (len(cols) - span - 1)
         total[[c.attr for c in cols].index("pagu_n1")] = view.total_n1_s
+        total[[c.attr for c in cols].index("atribusi")] = view.total_atribusi_s
         path = workdir / "tabel_v.pdf"
         pages = write_table_pdf(
             path,
@@ -117,6 +119,10 @@ def _inserts(view: View, workdir: Path) -> dict:
     for kind, items, groups, title, noun in (
         ("lampiran_usulan", view.usulan, C.usulan(), "Lampiran: Daftar Usulan Musrenbang", "usulan"),
         ("lampiran_pokir", view.pokir, C.pokir(), "Lampiran: Daftar Pokok-Pokok Pikiran DPRD", "pokir"),
+        ("lampiran_akomodasi", view.akomodasi, C.akomodasi(),
+         "Lampiran: Usulan dan Pokir yang Diakomodasi per Baris Tabel T-V.1", "item"),
+        ("lampiran_kajian_pokir", view.kajian, C.kajian_pokir(),
+         "Lampiran: Hasil Kajian Bappeda atas Pokok-Pokok Pikiran DPRD", "pokir"),
     ):
         if not items or len(items) > PDF_ANNEX_MAX_ROWS:
             continue

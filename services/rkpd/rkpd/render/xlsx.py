@@ -371,6 +371,8 @@ def _tabel_v(wb: Workbook, view: View) -> _Sheet:
             total.append((DASH if view.total_n is None else view.total_n, "rk_total_money"))
         elif a == "pagu_n1":
             total.append((DASH if view.total_n1 is None else view.total_n1, "rk_total_money"))
+        elif a == "atribusi":
+            total.append((DASH if view.total_atribusi is None else view.total_atribusi, "rk_total_money"))
         else:
             total.append(("", "rk_total_blank"))
     r = sheet.append(total)
@@ -442,7 +444,7 @@ def _keterangan(wb: Workbook, view: View) -> None:
         ("Jumlah pokir DPRD", fmt_int(len(view.pokir))),
         (f"Total pagu indikatif {view.tahun_s}", view.total_n_rp),
         (f"Total prakiraan maju {view.tahun_n1_s}", view.total_n1_rp),
-    ] + [(f"Masukan {k} (sha256)", v) for k, v in view.inputs]
+    ] + list(view.keterangan) + [(f"Masukan {k} (sha256)", v) for k, v in view.inputs]
     for k, v in items:
         sheet.append([(k, "rk_text"), (v, "rk_text")])
 
@@ -464,6 +466,12 @@ def write_xlsx(view: View, path: Path) -> None:
         _lampiran(wb, view, "Lampiran Usulan", "LAMPIRAN: DAFTAR USULAN MUSRENBANG", C.usulan(), view.usulan, "usulan"),
         _lampiran(wb, view, "Lampiran Pokir", "LAMPIRAN: DAFTAR POKOK-POKOK PIKIRAN DPRD", C.pokir(), view.pokir, "pokir"),
     ]
+    if view.akomodasi:
+        fast.append(_lampiran(wb, view, "Akomodasi", "LAMPIRAN: USULAN DAN POKIR YANG DIAKOMODASI PER BARIS TABEL T-V.1",
+                              C.akomodasi(), view.akomodasi, "item"))
+    if view.kajian:
+        fast.append(_lampiran(wb, view, "Kajian Pokir", "LAMPIRAN: HASIL KAJIAN BAPPEDA ATAS POKIR DPRD",
+                              C.kajian_pokir(), view.kajian, "pokir"))
     _ringkasan(wb, view)
     _keterangan(wb, view)
 
