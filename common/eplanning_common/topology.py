@@ -76,6 +76,8 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("pokir", "renja", "inbox.decided.v1"),
         # Musrenbang shows what the OPDs decided on each routed usulan (also in public tracking).
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
+        # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
+        Subscription("musrenbang", "pokir", "stage.closed.v1"),
         # Renja's inbox: usulan routed at the Musrenbang stage close, pokir delivered or disposed.
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
         Subscription("renja", "pokir", "pokir.delivered.v1"),

@@ -30,6 +30,15 @@ class Caller:
             raise Forbidden("Akses ditolak: operator tanpa wilayah", code="no_territory")
         return caller
 
+    @classmethod
+    def reader_from_context(cls, identity: dict | None) -> "Caller":
+        """A reader of what every role of the pemda may see (the calendar, the Musrenbang RKPD forum
+        and its berita acara): any signed identity with a pemda, not only Musrenbang's operators.
+        Never used for a use case that acts or reads usulan."""
+        if identity and identity.get("role") not in ROLES and identity.get("sub") and identity.get("pemda"):
+            return cls(identity["sub"], identity["role"], identity["pemda"], None)
+        return cls.from_context(identity)
+
     def scope(self) -> OperatorScope:
         if self.role == DESA:
             return OperatorScope(pemda=self.pemda, kecamatan=self.wilayah.rsplit(".", 1)[0], desa=self.wilayah)

@@ -53,3 +53,48 @@ def render_berita_acara(record: dict, kecamatan_name: str, ranking_rule: str) ->
         lines += ["", "### Catatan", markdown_block(record["catatan"])]
     lines += ["", "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.", ""]
     return "\n".join(lines)
+
+
+UNSUR_LABEL = {"opd": "Perangkat Daerah", "dprd": "DPRD", "kecamatan": "Kecamatan", "masyarakat": "Masyarakat",
+               "bappeda": "Bappeda"}
+JENIS_LABEL = {"prioritas": "Prioritas dikonfirmasi", "perubahan_baris": "Perubahan baris rancangan",
+               "pokir": "Pokir diakomodasi", "usulan": "Hasil usulan"}
+
+
+def render_berita_acara_rkpd(record: dict, *, title: str, pemda_name: str, tahun: int, forum_ref: str,
+                             decisions: list[dict], manifest: dict) -> str:
+    """The berita acara of Musrenbang RKPD kabupaten/kota: participants, agreements, the outcome
+    of every usulan that reached the forum, the manifest. Typed text goes in escaped."""
+    lines = [
+        f"# BERITA ACARA {md(title.upper())} {md(pemda_name.upper())}",
+        f"## Rencana Kerja Pemerintah Daerah Tahun {tahun}",
+        "",
+        f"- Nomor referensi forum: {md(forum_ref)}",
+        f"- Tanggal: {md(str(record['tanggal']))}",
+        f"- Tempat: {md(record['tempat'])}",
+        "- Dipimpin oleh: Bappeda",
+    ]
+    rancangan = record.get("rancangan_rkpd")
+    if rancangan:
+        digest = f", SHA-256 `{rancangan['sha256']}`" if rancangan.get("sha256") else ""
+        lines.append(f"- Rancangan RKPD yang dibahas: versi {rancangan['nomor']}{digest}")
+    lines += ["", "### Peserta", "", "| No | Nama | Unsur | Instansi |", "|---:|---|---|---|"]
+    lines += [f"| {i} | {md(p['nama'])} | {UNSUR_LABEL[p['unsur']]} | {md(p['instansi']) if p['instansi'] else '-'} |"
+              for i, p in enumerate(record["peserta"], 1)]
+    lines += ["", "### Kesepakatan", "", "| No | Jenis | Uraian | Rujukan | Alasan |", "|---:|---|---|---|---|"]
+    for i, k in enumerate(record["kesepakatan"], 1):
+        ref = k.get("row_id") or k.get("pokir_id") or k.get("usulan_id") or "-"
+        uraian = k.get("uraian") or (f"{k['status']}" + (f" (volume {k['volume']})" if k.get("volume") else ""))
+        lines.append(f"| {i} | {JENIS_LABEL[k['jenis']]} | {md(uraian)} | {md(ref)} | "
+                     f"{md(k['alasan']) if k.get('alasan') else '-'} |")
+    lines += ["", "### Hasil usulan Musrenbang kecamatan di forum ini", "",
+              "| Kode lacak | Kecamatan | Desa | Hasil | Volume | Biaya | Alasan |", "|---|---|---|---|---:|---:|---|"]
+    lines += [f"| {d['tracking_code']} | {md(d['kecamatan'])} | {md(d['desa'])} | {d['status']} | {d['volume']} | "
+              f"{_rupiah(d['cost'])} | {md(d['reason']) if d['reason'] else '-'} |" for d in decisions]
+    lines += ["", "### Ringkasan", f"- Usulan diterima: {manifest['accepted_count']} dengan total biaya "
+              f"{_rupiah(manifest['accepted_cost'])}",
+              f"- Sidik jari (SHA-256) daftar usulan diterima: `{manifest['digest']}`"]
+    if record.get("catatan"):
+        lines += ["", "### Catatan", markdown_block(record["catatan"])]
+    lines += ["", "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.", ""]
+    return "\n".join(lines)

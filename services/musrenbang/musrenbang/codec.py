@@ -6,8 +6,8 @@ nothing is lost to floats.
 from datetime import datetime
 from decimal import Decimal
 
-from .domain import (ChangeKind, Decision, DecisionStatus, KamusItem, Level, Pengusul, Schedule,
-                     ScheduleChange, Usulan, UsulanStatus, Window)
+from .domain import (TATA_URUTAN_LAMA, ChangeKind, Decision, DecisionStatus, KamusItem, Level, Pengusul, Schedule,
+                     ScheduleChange, Usulan, UsulanStatus, Window, as_step)
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -41,14 +41,15 @@ def kamus_from_dict(d: dict) -> KamusItem:
 def decision_to_dict(d: Decision) -> dict:
     return {"level": d.level.value, "status": d.status.value, "reason": d.reason, "volume": _dec(d.volume),
             "cost": _dec(d.cost), "original_volume": _dec(d.original_volume), "original_cost": _dec(d.original_cost),
-            "by": d.by, "at": _ts(d.at), "merge_target": d.merge_target}
+            "by": d.by, "at": _ts(d.at), "merge_target": d.merge_target,
+            **({} if d.forum_ref is None else {"forum_ref": d.forum_ref})}
 
 
 def decision_from_dict(d: dict) -> Decision:
     return Decision(level=Level(d["level"]), status=DecisionStatus(d["status"]), reason=d["reason"],
                     volume=Decimal(d["volume"]), cost=Decimal(d["cost"]),
                     original_volume=Decimal(d["original_volume"]), original_cost=Decimal(d["original_cost"]),
-                    by=d["by"], at=_unts(d["at"]), merge_target=d.get("merge_target"))
+                    by=d["by"], at=_unts(d["at"]), merge_target=d.get("merge_target"), forum_ref=d.get("forum_ref"))
 
 
 def usulan_to_dict(u: Usulan) -> dict:
@@ -83,26 +84,40 @@ def usulan_from_dict(d: dict) -> Usulan:
     )
 
 
+def _level(level: Level | None) -> str | None:
+    return None if level is None else level.value
+
+
 def window_to_dict(w: Window) -> dict:
-    return {"level": w.level.value, "opens_at": _ts(w.opens_at), "closes_at": _ts(w.closes_at)}
+    """`step`, and `level` (desa, kecamatan, kabupaten; null for the steps of other services) for
+    the readers of the three-level schedule."""
+    return {"step": w.step.value, "level": _level(w.level), "opens_at": _ts(w.opens_at),
+            "closes_at": _ts(w.closes_at)}
 
 
 def window_from_dict(d: dict) -> Window:
-    return Window(level=Level(d["level"]), opens_at=_unts(d["opens_at"]), closes_at=_unts(d["closes_at"]))
+    return Window(as_step(d.get("step") or d["level"]), opens_at=_unts(d["opens_at"]),
+                  closes_at=_unts(d["closes_at"]))
+
+
+def change_to_dict(c: ScheduleChange) -> dict:
+    return {"step": c.step.value, "level": _level(c.level), "kind": c.kind.value, "by": c.by, "at": _ts(c.at),
+            "reason": c.reason, "before": window_to_dict(c.before), "after": window_to_dict(c.after)}
 
 
 def schedule_to_dict(s: Schedule) -> dict:
     return {
-        "pemda": s.pemda, "tahun": s.tahun, "windows": [window_to_dict(w) for w in s.windows],
-        "history": [{"level": c.level.value, "kind": c.kind.value, "by": c.by, "at": _ts(c.at), "reason": c.reason,
-                     "before": window_to_dict(c.before), "after": window_to_dict(c.after)} for c in s.history],
+        "pemda": s.pemda, "tahun": s.tahun, "tata_urutan": s.tata_urutan, "zona": s.zona,
+        "windows": [window_to_dict(w) for w in s.windows], "history": [change_to_dict(c) for c in s.history],
     }
 
 
 def schedule_from_dict(d: dict) -> Schedule:
+    """A stored schedule; one stored before the calendar (no `tata_urutan`) is a year of the old order."""
     return Schedule(
         pemda=d["pemda"], tahun=d["tahun"], windows=tuple(window_from_dict(w) for w in d["windows"]),
-        history=tuple(ScheduleChange(level=Level(c["level"]), kind=ChangeKind(c["kind"]), by=c["by"], at=_unts(c["at"]),
-                                     reason=c["reason"], before=window_from_dict(c["before"]),
+        history=tuple(ScheduleChange(as_step(c.get("step") or c["level"]), kind=ChangeKind(c["kind"]), by=c["by"],
+                                     at=_unts(c["at"]), reason=c["reason"], before=window_from_dict(c["before"]),
                                      after=window_from_dict(c["after"])) for c in d.get("history", [])),
+        tata_urutan=d.get("tata_urutan", TATA_URUTAN_LAMA), zona=d.get("zona", "WIB"),
     )

@@ -12,6 +12,8 @@ def translated():
         yield
     except domain.ValidationError as exc:
         raise rpc.ValidationError(exc.message, code=exc.code, errors=exc.as_dicts()) from None
+    except domain.DependenciesOpen as exc:
+        raise rpc.Conflict(exc.message, code=exc.code, steps=[s.value for s in exc.steps]) from None
     except (domain.ScheduleClosed, domain.ScheduleChangeRefused, domain.TransitionRefused, domain.MergeRefused) as exc:
         raise rpc.Conflict(exc.message, code=exc.code) from None
 

@@ -6,7 +6,7 @@ contract) is here for the platform's own consumers; the webhooks worker leaves i
 partners receive (gateway.webhooks.freetext). Amounts and volumes are decimal strings.
 """
 from .domain import Decision, ScheduleChange, Usulan, decimal_text, money_text
-from .codec import window_to_dict
+from .codec import change_to_dict, window_to_dict
 
 SUBMITTED = "usulan.submitted.v1"
 UPDATED = "usulan.updated.v1"
@@ -45,7 +45,8 @@ def decision_data(d: Decision) -> dict:
     return {"level": d.level.value, "status": d.status.value, "reason": d.reason,
             "volume": decimal_text(d.volume), "cost": money_text(d.cost),
             "original_volume": decimal_text(d.original_volume), "original_cost": money_text(d.original_cost),
-            "merge_target": d.merge_target, "decided_at": d.at.isoformat()}
+            "merge_target": d.merge_target, "decided_at": d.at.isoformat(),
+            **({} if d.forum_ref is None else {"forum_ref": d.forum_ref})}
 
 
 def decided_data(u: Usulan, version: int, d: Decision) -> dict:
@@ -66,6 +67,8 @@ def routed_data(u: Usulan, version: int) -> dict:
 
 
 def schedule_change_data(change: ScheduleChange) -> dict:
-    return {"level": change.level.value, "kind": change.kind.value, "reason": change.reason,
+    """`step` is the calendar step; `level` its Musrenbang level (null for other services' steps)."""
+    d = change_to_dict(change)
+    return {"step": d["step"], "level": d["level"], "kind": d["kind"], "reason": change.reason,
             "before": window_to_dict(change.before), "after": window_to_dict(change.after),
             "changed_at": change.at.isoformat()}

@@ -10,8 +10,8 @@ from eplanning_common.errors import Conflict, NotFound, ValidationError
 from . import events
 from .access import Caller, require_bappeda, require_kecamatan_forum
 from .berita_acara import render_berita_acara
-from .domain import (Criterion, Level, ScoringScheme, Usulan, UsulanStatus, build_manifest, entry_for,
-                     find_duplicates, rank, status_at, weighted_total)
+from .domain import (Criterion, Level, ScoringScheme, Step, Usulan, UsulanStatus, build_manifest, entry_for,
+                     find_duplicates, rank, require_dependencies_closed, status_at, weighted_total)
 from .errors import field_error, refuse_text
 from .repository import Repository
 
@@ -121,7 +121,12 @@ def close_kecamatan(repo: Repository, caller: Caller, tahun: int, kecamatan: str
         raise ValidationError("Data berita acara tidak valid", errors=errors)
     if repo.forum_closed(caller.pemda, tahun, kecamatan):
         raise Conflict(f"Forum kecamatan {kecamatan} sudah ditutup", code="kecamatan_closed")
-    usulans = [u for u, _ in repo.usulan_of_cycle(caller.pemda, tahun, kecamatan)]
+    schedule = _schedule_or_none(repo, caller.pemda, tahun)
+    new_order = schedule is not None and schedule.new_order
+    if new_order:  # the desa step closes first (its window over, or closed early by Bappeda)
+        require_dependencies_closed(schedule, Step.KECAMATAN, repo.reported_closed(caller.pemda, tahun), at)
+    cycle = repo.usulan_of_cycle(caller.pemda, tahun, kecamatan)
+    usulans = [u for u, _ in cycle]
     pending = [u.tracking_code for u in usulans if status_at(u, Level.KECAMATAN) == "belum diputuskan"]
     if pending:
         raise Conflict(f"{len(pending)} usulan belum diputuskan di forum kecamatan", code="undecided",
@@ -142,11 +147,32 @@ def close_kecamatan(repo: Repository, caller: Caller, tahun: int, kecamatan: str
     document = render_berita_acara(record, kecamatan_name, ranking_rule=RANKING_RULE)
     digest = hashlib.sha256(document.encode("utf-8")).hexdigest()  # verifiable on the document file
     repo.close_forum(caller.pemda, tahun, kecamatan, caller.sub, record, document, digest)
+    routed = _route(repo, cycle, kecamatan, at) if new_order else 0
     repo.uow.emit(events.KECAMATAN_CLOSED, f"{caller.pemda}/{tahun}/{kecamatan}",
                   {"kecamatan": kecamatan, "closed_at": at.isoformat(), "berita_acara_digest": digest,
                    "manifest": manifest, "ranking": [r["usulan_id"] for r in record["ranking"]]},
                   caller.pemda, tahun)
-    return {"kecamatan": kecamatan, "digest": digest, "document": document, "manifest": manifest}
+    return {"kecamatan": kecamatan, "digest": digest, "document": document, "manifest": manifest,
+            "routed_count": routed}
+
+
+def _schedule_or_none(repo: Repository, pemda: str, tahun: int):
+    try:
+        return repo.schedule(pemda, tahun)[0]
+    except NotFound:
+        return None
+
+
+def _route(repo: Repository, cycle: list, kecamatan: str, at: datetime) -> int:
+    """Regulation's order: each usulan accepted by the kecamatan forum goes to its OPD's inbox
+    (Forum Perangkat Daerah) now, exactly once: `usulan.routed.v1` is emitted in the same
+    transaction as the forum close and the routing record, and only for an usulan not routed yet."""
+    routed = 0
+    for u, version in cycle:
+        if u.accepted_at(Level.KECAMATAN) and repo.mark_routed(u.id, u.kamus_item.opd, at, f"kecamatan/{kecamatan}"):
+            repo.uow.emit(events.ROUTED, u.id, events.routed_data(u, version), u.pemda, u.tahun)
+            routed += 1
+    return routed
 
 
 def berita_acara(repo: Repository, caller: Caller, tahun: int, kecamatan: str) -> dict:

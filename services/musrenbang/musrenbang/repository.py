@@ -12,7 +12,8 @@ from eplanning_common.errors import Conflict, NotFound
 
 from . import codec
 from .domain import InMemoryRegionDirectory, KamusItem, Level, Schedule, Usulan, status_at
-from .tables import forum_kecamatan, jadwal, kamus_item, skema_penilaian, skor, usulan
+from .tables import (forum_kecamatan, forum_rkpd, jadwal, kamus_item, skema_penilaian, skor, tahap_ditutup, usulan,
+                     usulan_diteruskan)
 from eplanning_common.wilayah import wilayah
 
 
@@ -34,6 +35,10 @@ class Repository:
         rows = self._x(sa.select(wilayah.c.kode, wilayah.c.nama, wilayah.c.tingkat, wilayah.c.induk)
                        .where(wilayah.c.kode.in_(sorted(codes)))).all()
         return {r.kode: (r.nama, r.tingkat, r.induk) for r in rows}
+
+    def pemda_name(self, pemda: str) -> str | None:
+        return self._x(sa.select(wilayah.c.nama).where(wilayah.c.kode == pemda,
+                                                       wilayah.c.tingkat == "kabupaten_kota")).scalar()
 
     def kecamatan_names(self, pemda: str) -> dict[str, str]:
         rows = self._x(sa.select(wilayah.c.kode, wilayah.c.nama)
@@ -80,7 +85,7 @@ class Repository:
         return self._x(sa.select(jadwal.c.version).where(jadwal.c.pemda == pemda, jadwal.c.tahun == tahun)).first() is not None
 
     def insert_schedule(self, schedule: Schedule) -> None:
-        self._x(jadwal.insert().values(pemda=schedule.pemda, tahun=schedule.tahun,
+        self._x(jadwal.insert().values(pemda=schedule.pemda, tahun=schedule.tahun, tata_urutan=schedule.tata_urutan,
                                        doc=codec.schedule_to_dict(schedule), version=1))
 
     def save_schedule(self, schedule: Schedule, expected_version: int) -> int:
@@ -99,6 +104,54 @@ class Repository:
     def reopen_stage(self, pemda: str, tahun: int) -> None:
         self._x(jadwal.update().where(jadwal.c.pemda == pemda, jadwal.c.tahun == tahun)
                 .values(closed_at=None, manifest=None))
+
+    # -- calendar steps closed by their owners' services, routing, Musrenbang RKPD forum ------------
+    def reported_closed(self, pemda: str, tahun: int) -> dict[str, object]:
+        """{step: closed_at} of the steps another service reported closed (events)."""
+        rows = self._x(sa.select(tahap_ditutup.c.step, tahap_ditutup.c.closed_at).where(
+            tahap_ditutup.c.pemda == pemda, tahap_ditutup.c.tahun == tahun)).all()
+        return {r.step: r.closed_at for r in rows}
+
+    def record_step_closed(self, pemda: str, tahun: int, step: str, closed_at, source_event: str) -> None:
+        statement = pg_insert(tahap_ditutup).values(pemda=pemda, tahun=tahun, step=step, closed_at=closed_at,
+                                                    source_event=source_event)
+        self._x(statement.on_conflict_do_nothing())
+
+    def forget_step_closed(self, pemda: str, tahun: int, step: str) -> None:
+        self._x(tahap_ditutup.delete().where(tahap_ditutup.c.pemda == pemda, tahap_ditutup.c.tahun == tahun,
+                                             tahap_ditutup.c.step == step))
+
+    def mark_routed(self, usulan_id: str, opd: str, at, via: str) -> bool:
+        """True the first time `usulan_id` is routed (then emit usulan.routed.v1), False after."""
+        statement = pg_insert(usulan_diteruskan).values(usulan_id=usulan_id, opd=opd, routed_at=at, via=via)
+        return self._x(statement.on_conflict_do_nothing().returning(usulan_diteruskan.c.usulan_id)).first() is not None
+
+    def routed_count(self, usulan_ids: list[str]) -> int:
+        if not usulan_ids:
+            return 0
+        return self._x(sa.select(sa.func.count()).select_from(usulan_diteruskan)
+                       .where(usulan_diteruskan.c.usulan_id.in_(usulan_ids))).scalar()
+
+    def forum_rkpd(self, pemda: str, tahun: int, lock: bool = False) -> dict | None:
+        query = sa.select(forum_rkpd).where(forum_rkpd.c.pemda == pemda, forum_rkpd.c.tahun == tahun)
+        row = self._x(query.with_for_update() if lock else query).first()
+        return None if row is None else dict(row._mapping)
+
+    def save_forum_rkpd(self, pemda: str, tahun: int, record: dict, by: str, at) -> int:
+        statement = pg_insert(forum_rkpd).values(pemda=pemda, tahun=tahun, record=record, recorded_by=by,
+                                                 recorded_at=at, version=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["pemda", "tahun"],
+            set_={"record": record, "recorded_by": by, "recorded_at": at, "version": forum_rkpd.c.version + 1})
+        return self._x(statement.returning(forum_rkpd.c.version)).scalar()
+
+    def close_forum_rkpd(self, pemda: str, tahun: int, by: str, at, document: str, digest: str) -> None:
+        self._x(forum_rkpd.update().where(forum_rkpd.c.pemda == pemda, forum_rkpd.c.tahun == tahun)
+                .values(closed_at=at, closed_by=by, document=document, digest=digest))
+
+    def reopen_forum_rkpd(self, pemda: str, tahun: int) -> None:
+        self._x(forum_rkpd.update().where(forum_rkpd.c.pemda == pemda, forum_rkpd.c.tahun == tahun)
+                .values(closed_at=None, closed_by=None))
 
     # -- usulan ----------------------------------------------------------------------------
     def lampiran(self, usulan_id: str) -> list:

@@ -1,5 +1,11 @@
-"""The cycle's schedule (per pemda and plan year) and the stage close at kabupaten level."""
-from datetime import datetime
+"""The cycle's schedule (per pemda and plan year) and the stage close at kabupaten level.
+
+The three-level schedule (`set_schedule`: desa, kecamatan, kabupaten) is the old order's schedule:
+a year set with it plays the old order (`tata_urutan` "lama": usulan reach the OPDs when Bappeda
+closes Musrenbang at kabupaten level). A year in the order of Permendagri 86/2017 is set with the
+calendar (calendar_actions.set_calendar, all nine steps). Window changes (close early, extend,
+reopen) take a level or a step, in either kind of year."""
+from datetime import datetime, timezone
 
 from eplanning_common.domainkit.moments import parse_aware
 from eplanning_common.domainkit.text import text_field_errors
@@ -8,8 +14,8 @@ from eplanning_common.errors import Conflict
 from . import events
 from .access import Caller, require_bappeda
 from .codec import schedule_to_dict, window_to_dict
-from .domain import (Level, Schedule, UsulanStatus, Window, build_manifest, close_early, extend, reopen,
-                     status_at)
+from .domain import (TATA_URUTAN_LAMA, Level, Schedule, Step, UsulanStatus, Window, as_step, build_manifest,
+                     close_early, extend, reopen, status_at)
 from .errors import field_error, refuse_text
 from .repository import Repository
 
@@ -27,6 +33,15 @@ def _level(value, field: str = "level") -> Level:
         return Level(value)
     except ValueError:
         raise field_error(field, "Tingkat harus desa, kecamatan atau kabupaten") from None
+
+
+def _key(value, field: str = "level") -> Step:
+    """A window named by its level (desa, kecamatan, kabupaten) or by its calendar step."""
+    try:
+        return as_step(value)
+    except (ValueError, KeyError, TypeError):
+        raise field_error(field, "Tingkat (desa, kecamatan, kabupaten) atau tahap kalender "
+                                 f"({', '.join(s.value for s in Step)}) tidak dikenal") from None
 
 
 def set_schedule(repo: Repository, caller: Caller, tahun: int, windows: list) -> dict:
@@ -48,7 +63,7 @@ def set_schedule(repo: Repository, caller: Caller, tahun: int, windows: list) ->
     if repo.schedule_exists(caller.pemda, tahun):
         raise Conflict(f"Jadwal {caller.pemda} tahun {tahun} sudah ditetapkan; ubah dengan tutup lebih awal, "
                        "perpanjang atau buka kembali", code="schedule_exists")
-    schedule = Schedule(caller.pemda, tahun, tuple(parsed))
+    schedule = Schedule(caller.pemda, tahun, tuple(parsed), tata_urutan=TATA_URUTAN_LAMA)
     repo.insert_schedule(schedule)
     repo.uow.emit(events.STAGE_OPENED, f"{caller.pemda}/{tahun}", schedule_to_dict(schedule), caller.pemda, tahun)
     return {**schedule_to_dict(schedule), "version": 1}
@@ -58,7 +73,7 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
                   closes_at: str | None, at: datetime) -> dict:
     require_bappeda(caller, caller.pemda)
     refuse_text(text_field_errors(reason, "reason", "Alasan"))
-    level = _level(level)
+    level = _key(level, "step" if field_name_step(level) else "level")
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
     if manifest is not None and kind != "reopen":
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
@@ -79,11 +94,21 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     return {**schedule_to_dict(changed), "version": version}
 
 
+def field_name_step(value) -> bool:
+    """Was the window named by a calendar step (not a legacy level)?"""
+    return isinstance(value, str) and value not in {level.value for level in Level}
+
+
 def close_stage(repo: Repository, caller: Caller, tahun: int) -> dict:
-    """Close Musrenbang at kabupaten level: route every accepted usulan to its OPD, publish the
-    manifest. Refused while a kecamatan forum is open or an usulan awaits its kabupaten decision."""
+    """Close Musrenbang at kabupaten level (a year of the old order): route every accepted usulan
+    to its OPD, publish the manifest. Refused while a kecamatan forum is open or an usulan awaits
+    its kabupaten decision. A year in the regulation's order closes through its Musrenbang RKPD
+    forum instead (forum_rkpd_actions.close)."""
     require_bappeda(caller, caller.pemda)
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
+    if schedule.new_order:
+        raise Conflict(f"Tahun {tahun} mengikuti Permendagri 86/2017: Musrenbang RKPD ditutup lewat forumnya "
+                       f"(POST /v1/musrenbang/{tahun}/forum-rkpd/close)", code="tata_urutan_baru")
     if manifest is not None:
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
     cycle = repo.usulan_of_cycle(caller.pemda, tahun)
@@ -100,7 +125,8 @@ def close_stage(repo: Repository, caller: Caller, tahun: int) -> dict:
                        usulan=pending[:50])
     built = build_manifest(usulans, pemda=caller.pemda, tahun=tahun, level=Level.KABUPATEN).as_dict()
     routed = [u for u in usulans if u.accepted_at(Level.KABUPATEN)]
-    for u in routed:
+    for u in routed:  # a reopened stage routes again, as before the calendar (Renja's inbox dedups)
+        repo.mark_routed(u.id, u.kamus_item.opd, datetime.now(timezone.utc), "kabupaten")
         repo.uow.emit(events.ROUTED, u.id, events.routed_data(u, versions[u.id]), u.pemda, u.tahun)
     repo.close_stage(caller.pemda, tahun, built)
     data = {"manifest": built, "routed_count": len(routed), "closed_by": caller.sub}
@@ -113,13 +139,14 @@ def _reopen_closed_stage(repo: Repository, caller: Caller, tahun: int, schedule:
     """Reopen Musrenbang after its close (a Perubahan, say): an audited act with a reason. The
     close and its manifest are withdrawn; the kabupaten window is reopened if it had closed.
     Everything downstream (RKPD) learns it from `stage.reopened.v1`."""
-    if level is not Level.KABUPATEN:
-        raise field_error("level", "Tahap yang sudah ditutup dibuka kembali di tingkat kabupaten")
+    if level is not Step.MUSRENBANG_RKPD:
+        raise field_error("level", "Tahap yang sudah ditutup dibuka kembali di tingkat kabupaten (Musrenbang RKPD)")
     if not (reason or "").strip():
         raise field_error("reason", "Alasan membuka kembali tahap wajib diisi", "required")
     window = schedule.window(Level.KABUPATEN)
     if window.is_open(at):
-        data = {"level": "kabupaten", "kind": "reopen", "reason": reason.strip(), "before": window_to_dict(window),
+        data = {"step": "musrenbang_rkpd", "level": "kabupaten", "kind": "reopen", "reason": reason.strip(),
+                "before": window_to_dict(window),
                 "after": window_to_dict(window), "changed_at": at.isoformat()}
     else:
         schedule = reopen(schedule, level, closes_at=_moment(closes_at, "closes_at"), by=caller.sub, at=at,
@@ -127,5 +154,6 @@ def _reopen_closed_stage(repo: Repository, caller: Caller, tahun: int, schedule:
         version = repo.save_schedule(schedule, version)
         data = events.schedule_change_data(schedule.history[-1])
     repo.reopen_stage(caller.pemda, tahun)
+    repo.reopen_forum_rkpd(caller.pemda, tahun)
     repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
     return {**schedule_to_dict(schedule), "version": version, "closed": False}

@@ -12,7 +12,8 @@ from eplanning_common.health import health_report
 from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
 
-from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, summary, usulan_actions
+from . import (calendar_actions, follow_up, forum_actions, forum_rkpd_actions, kamus_actions, queries,
+               schedule_actions, summary, usulan_actions)
 from . import open_data
 from .access import Caller
 from .errors import translated
@@ -33,10 +34,12 @@ class MusrenbangService:
     identity = CallerIdentity()
 
     @contextmanager
-    def _work(self, public: bool = False):
-        """(repository, caller) inside one transaction; domain refusals become RPC errors."""
+    def _work(self, public: bool = False, reader: bool = False):
+        """(repository, caller) inside one transaction; domain refusals become RPC errors. `reader`:
+        any role of the pemda (Caller.reader_from_context), for the calendar and the forum's record."""
         with translated():
-            caller = None if public else Caller.from_context(self.identity)
+            caller = None if public else (Caller.reader_from_context(self.identity) if reader
+                                          else Caller.from_context(self.identity))
             with self.db.unit() as uow:
                 yield Repository(uow), caller
 
@@ -79,6 +82,48 @@ class MusrenbangService:
     def close_stage(self, tahun):
         with self._work() as (repo, caller):
             return schedule_actions.close_stage(repo, caller, tahun)
+
+    # -- the planning calendar (Permendagri 86/2017) and Musrenbang RKPD as a forum ---------------
+    @rpc
+    def set_calendar(self, tahun, body):
+        with self._work() as (repo, caller):
+            return calendar_actions.set_calendar(repo, caller, tahun, body, _now())
+
+    @rpc
+    def get_calendar(self, tahun):
+        with self._work(reader=True) as (repo, caller):
+            return calendar_actions.get_calendar(repo, caller, tahun, _now())
+
+    @rpc
+    def change_calendar_step(self, tahun, step, kind, reason, closes_at=None):
+        with self._work() as (repo, caller):
+            return calendar_actions.change_step(repo, caller, tahun, step, kind, reason, closes_at, _now())
+
+    @rpc
+    def record_forum_rkpd(self, tahun, body):
+        with self._work() as (repo, caller):
+            return forum_rkpd_actions.record(repo, caller, tahun, body, _now())
+
+    @rpc
+    def get_forum_rkpd(self, tahun):
+        with self._work(reader=True) as (repo, caller):
+            return forum_rkpd_actions.get(repo, caller, tahun)
+
+    @rpc
+    def close_forum_rkpd(self, tahun):
+        with self._work() as (repo, caller):
+            return forum_rkpd_actions.close(repo, caller, tahun, _now())
+
+    @rpc
+    def forum_rkpd_berita_acara(self, tahun):
+        with self._work(reader=True) as (repo, caller):
+            return forum_rkpd_actions.berita_acara(repo, caller, tahun)
+
+    @event_handler("pokir", "stage.closed.v1")
+    def on_pokir_closed(self, event):
+        with translated(), self.db.consuming(event, "musrenbang.on_pokir_closed") as uow:
+            if not uow.duplicate:
+                calendar_actions.record_pokir_closed(Repository(uow), event)
 
     # -- usulan ----------------------------------------------------------------------------
     @rpc

@@ -26,6 +26,38 @@ jadwal = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True)),  # the stage close at kabupaten level
     sa.Column("manifest", JSONB),
+    sa.Column("tata_urutan", sa.Text, nullable=False, server_default="lama"),  # permendagri_86_2017 | lama
+)
+
+tahap_ditutup = sa.Table(  # calendar steps their owners' services reported closed (from events)
+    "tahap_ditutup", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("step", sa.Text, primary_key=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_event", sa.Text, nullable=False),
+)
+
+usulan_diteruskan = sa.Table(  # each usulan routed to its OPD once (usulan.routed.v1 emitted once)
+    "usulan_diteruskan", metadata,
+    sa.Column("usulan_id", sa.Text, sa.ForeignKey("usulan.id"), primary_key=True),
+    sa.Column("opd", sa.Text, nullable=False),
+    sa.Column("routed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("via", sa.Text, nullable=False),  # "kecamatan/<kode>" (regulation's order) | "kabupaten"
+)
+
+forum_rkpd = sa.Table(  # the Musrenbang RKPD forum of a year (regulation's order)
+    "forum_rkpd", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("record", JSONB, nullable=False),  # tempat, tanggal, peserta, rancangan_rkpd, kesepakatan, catatan
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("closed_by", sa.Text),
+    sa.Column("document", sa.Text),  # the berita acara (Markdown)
+    sa.Column("digest", sa.Text),  # its SHA-256
 )
 
 usulan = sa.Table(

@@ -217,6 +217,10 @@ def decide_usulan(repo: Repository, caller: Caller, usulan_id: str, command: dic
     require_decider(caller, level, current.pemda, current.desa)
     _check_version(current, version, expected_version)
     schedule = _cycle_checks(repo, current.pemda, current.tahun)
+    if level is Level.KABUPATEN and schedule.new_order:
+        raise Conflict(f"Tahun {current.tahun} mengikuti Permendagri 86/2017: hasil usulan di Musrenbang RKPD "
+                       f"dicatat sebagai kesepakatan forum (POST /v1/musrenbang/{current.tahun}/forum-rkpd), bukan "
+                       "keputusan satu per satu", code="kesepakatan_forum_rkpd")
     if level is not Level.KABUPATEN:
         _ensure_forum_open(repo, current)
     target, target_version = None, None

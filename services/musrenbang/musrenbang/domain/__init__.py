@@ -16,8 +16,12 @@ from .privacy import PENGUSUL_VISIBLE, pengusul_for
 from .public import PublicUsulanView, public_view
 from .ranking import RankEntry, Ranked, compare, entry_for, rank, rank_key
 from .regions import InMemoryRegionDirectory, RegionDirectory
-from .schedule import (ChangeKind, Level, Schedule, ScheduleChange, Window, check_window,
+from .schedule import (LEVEL_STEP, STEP_LEVEL, STEPS, TATA_URUTAN, TATA_URUTAN_BARU, TATA_URUTAN_LAMA,
+                       ChangeKind, Level, Schedule, ScheduleChange, Step, Window, as_step, check_window,
                        close_early, extend, reopen)
+from .calendar import (RULES as STEP_RULES, ZONES, DependenciesOpen, StepInput, StepRule, check_change_keeps_order,
+                       closed_steps, jenis_pemda, local_label, new_calendar, order_errors, pokir_deadline,
+                       require_dependencies_closed, step_state, step_title)
 from .scoring import Criterion, ScoringScheme, check_all, weighted_total
 from .totals import accepted_at, total_cost
 from .tracking import (format_tracking_code, generate_tracking_code, is_valid_tracking_code,

@@ -1,4 +1,9 @@
-"""Stage windows per pemda and plan year: desa -> kecamatan -> kabupaten.
+"""Stage windows per pemda and plan year.
+
+A year's schedule holds one window per calendar step (`Step`, see calendar.py for the order rules
+of Permendagri 86/2017); a year played in the old order (`tata_urutan` "lama") holds the three
+Musrenbang levels only: desa -> kecamatan -> kabupaten. A `Level` names the same window as its
+step (`kabupaten` is the step `musrenbang_rkpd`), so the decisions per level keep working.
 
 A window is half-open: open from `opens_at` (inclusive) until `closes_at` (exclusive). Its label
 shows the first and the last day it is open, in the timezone the datetimes were given in, e.g.
@@ -26,7 +31,48 @@ class Level(str, Enum):
         return LEVELS[index - 1] if index else None
 
 
+    @property
+    def step(self) -> "Step":
+        return LEVEL_STEP[self]
+
+
 LEVELS: tuple[Level, ...] = (Level.DESA, Level.KECAMATAN, Level.KABUPATEN)
+
+
+class Step(str, Enum):
+    """The calendar's steps, in the regulation's order (Permendagri 86/2017)."""
+
+    RANCANGAN_AWAL = "rancangan_awal"
+    RENJA_DRAFT = "renja_draft"
+    DESA = "desa"
+    KECAMATAN = "kecamatan"
+    FORUM_PD = "forum_pd"
+    POKIR = "pokir"
+    MUSRENBANG_RKPD = "musrenbang_rkpd"
+    PENETAPAN = "penetapan"
+    RENJA_FINAL = "renja_final"
+
+
+STEPS: tuple[Step, ...] = tuple(Step)
+LEVEL_STEP = {Level.DESA: Step.DESA, Level.KECAMATAN: Step.KECAMATAN, Level.KABUPATEN: Step.MUSRENBANG_RKPD}
+STEP_LEVEL = {step: level for level, step in LEVEL_STEP.items()}
+
+TATA_URUTAN_BARU = "permendagri_86_2017"
+TATA_URUTAN_LAMA = "lama"
+TATA_URUTAN = (TATA_URUTAN_BARU, TATA_URUTAN_LAMA)
+
+
+def as_step(key: "Step | Level | str") -> Step:
+    """The step a window key names: a Step, a Level (`kabupaten` -> musrenbang_rkpd) or either's
+    value; ValueError otherwise."""
+    if isinstance(key, Step):
+        return key
+    if isinstance(key, Level):
+        return LEVEL_STEP[key]
+    try:
+        return LEVEL_STEP[Level(key)]
+    except ValueError:
+        return Step(key)
 
 
 def require_aware(moment: datetime, name: str = "waktu") -> datetime:
@@ -35,18 +81,31 @@ def require_aware(moment: datetime, name: str = "waktu") -> datetime:
     return moment
 
 
+STEP_TITLES = {
+    Step.RANCANGAN_AWAL: "Rancangan Awal RKPD", Step.RENJA_DRAFT: "Rancangan Renja Perangkat Daerah",
+    Step.DESA: "Musrenbang desa", Step.KECAMATAN: "Musrenbang kecamatan", Step.FORUM_PD: "Forum Perangkat Daerah",
+    Step.POKIR: "Pokok-pokok pikiran DPRD", Step.MUSRENBANG_RKPD: "Musrenbang kabupaten",
+    Step.PENETAPAN: "Penetapan RKPD", Step.RENJA_FINAL: "Renja final Perangkat Daerah",
+}
+
+
 @dataclass(frozen=True)
 class Window:
-    level: Level
+    step: Step  # a Level is accepted and stored as its step
     opens_at: datetime
     closes_at: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "level", Level(self.level))
+        object.__setattr__(self, "step", as_step(self.step))
         require_aware(self.opens_at, "opens_at")
         require_aware(self.closes_at, "closes_at")
         if self.closes_at < self.opens_at:
             raise ValueError("closes_at tidak boleh sebelum opens_at")
+
+    @property
+    def level(self) -> Level | None:
+        """The Musrenbang level of this window (None for the steps of other services)."""
+        return STEP_LEVEL.get(self.step)
 
     def is_open(self, at: datetime) -> bool:
         return self.opens_at <= require_aware(at) < self.closes_at
@@ -55,7 +114,7 @@ class Window:
     def label(self) -> str:
         first_day = self.opens_at.date().isoformat()
         last_day = (self.closes_at - timedelta(microseconds=1)).date().isoformat()
-        return f"Jadwal Musrenbang {self.level.value} {first_day} s.d. {last_day}"
+        return f"Jadwal {STEP_TITLES[self.step]} {first_day} s.d. {last_day}"
 
 
 class ChangeKind(str, Enum):
@@ -68,13 +127,20 @@ class ChangeKind(str, Enum):
 class ScheduleChange:
     """An audited act of the stage owner on one window."""
 
-    level: Level
+    step: Step
     kind: ChangeKind
     by: str
     at: datetime
     reason: str
     before: Window
     after: Window
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "step", as_step(self.step))
+
+    @property
+    def level(self) -> Level | None:
+        return STEP_LEVEL.get(self.step)
 
 
 @dataclass(frozen=True)
@@ -83,28 +149,38 @@ class Schedule:
     tahun: int
     windows: tuple[Window, ...]
     history: tuple[ScheduleChange, ...] = ()
+    tata_urutan: str = TATA_URUTAN_LAMA
+    zona: str = "WIB"  # the zone the calendar shows its dates in (WIB, WITA, WIT)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", tuple(self.windows))
         object.__setattr__(self, "history", tuple(self.history))
-        levels = [w.level for w in self.windows]
-        if len(levels) != len(set(levels)):
+        steps = [w.step for w in self.windows]
+        if len(steps) != len(set(steps)):
             raise ValueError("Setiap tingkat hanya boleh punya satu jadwal")
+        if self.tata_urutan not in TATA_URUTAN:
+            raise ValueError(f"Tata urutan {self.tata_urutan!r} tidak dikenal")
 
-    def window(self, level: Level) -> Window | None:
-        level = Level(level)
-        return next((w for w in self.windows if w.level is level), None)
+    @property
+    def new_order(self) -> bool:
+        """Played in the order of Permendagri 86/2017 (not a year of the old order)."""
+        return self.tata_urutan == TATA_URUTAN_BARU
 
-    def is_open(self, level: Level, at: datetime) -> bool:
-        window = self.window(level)
+    def window(self, key: "Step | Level | str") -> Window | None:
+        step = as_step(key)
+        return next((w for w in self.windows if w.step is step), None)
+
+    def is_open(self, key: "Step | Level | str", at: datetime) -> bool:
+        window = self.window(key)
         return window is not None and window.is_open(at)
 
 
-def _window_or_refuse(schedule: Schedule, level: Level) -> Window:
-    window = schedule.window(level)
+def _window_or_refuse(schedule: Schedule, key: "Step | Level | str") -> Window:
+    window = schedule.window(key)
     if window is None:
+        step = as_step(key)
         raise ScheduleClosed(
-            f"Jadwal Musrenbang {Level(level).value} tahun {schedule.tahun} belum ditetapkan",
+            f"Jadwal {STEP_TITLES[step]} tahun {schedule.tahun} belum ditetapkan",
             code="schedule_missing",
         )
     return window
@@ -131,9 +207,13 @@ def _record(schedule: Schedule, kind: ChangeKind, before: Window, after: Window,
             by: str, at: datetime, reason: str) -> Schedule:
     if not by or not str(by).strip():
         raise ValueError("Pelaku perubahan jadwal wajib diisi")
-    change = ScheduleChange(before.level, kind, by, at, reason.strip(), before, after)
-    windows = tuple(after if w.level is before.level else w for w in schedule.windows)
-    return replace(schedule, windows=windows, history=schedule.history + (change,))
+    change = ScheduleChange(before.step, kind, by, at, reason.strip(), before, after)
+    windows = tuple(after if w.step is before.step else w for w in schedule.windows)
+    changed = replace(schedule, windows=windows, history=schedule.history + (change,))
+    if schedule.new_order:
+        from .calendar import check_change_keeps_order  # the order rules of the regulation's calendar
+        check_change_keeps_order(schedule, changed, before.step)
+    return changed
 
 
 def close_early(schedule: Schedule, level: Level, *, by: str, at: datetime,

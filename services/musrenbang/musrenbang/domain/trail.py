@@ -40,3 +40,6 @@ class Decision:
     by: str
     at: datetime
     merge_target: str | None = None
+    # Musrenbang RKPD (regulation's order): the decision is the forum's agreement, recorded with
+    # the forum's reference (its berita acara), not a Bappeda decision on its own
+    forum_ref: str | None = None
