@@ -266,8 +266,8 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
         b.renja.renja_step(opd, TAHUN, "verify")
         # Renja final comes after the RKPD penetapan, and must agree with it (issue #16)
         assert err(b.renja.renja_step, opd, TAHUN, "finalize")[1]["code"] == "belum_penetapan"
-        publish_penetapan(amqp_uri, {opd: [{"sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "650000000"},
-                                           {"sub_kegiatan": "1.03.03.2.01.0028", "pagu_n": "50000000"}]},
+        publish_penetapan(amqp_uri, {opd: [{"row_id": None, "sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "650000000.00"},
+                                           {"row_id": None, "sub_kegiatan": "1.03.03.2.01.0028", "pagu_n": "50000000.00"}]},
                           pemda=other, nomor=4)
         refused = support.wait_for(
             lambda: (lambda body: body if body["code"] != "belum_penetapan" else None)(
@@ -277,7 +277,7 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
             == [("missing", "1.03.03.2.01.0028", None, "50000000.00"),
                 ("pagu_differs", "1.03.06.2.01.0012", "700000000.00", "650000000.00")]
         assert b.renja.totals(TAHUN)[0]["status"] == "diverifikasi"  # nothing changed
-        publish_penetapan(amqp_uri, {opd: [{"sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "700000000"}]},
+        publish_penetapan(amqp_uri, {opd: [{"row_id": None, "sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "700000000.00"}]},
                           pemda=other, nomor=5)
         support.wait_for(lambda: _finalized(b, opd), what="finalize against the agreeing penetapan")
         closed = b.renja.close_stage(TAHUN)

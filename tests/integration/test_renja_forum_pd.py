@@ -118,7 +118,8 @@ def schedule(amqp_uri, kecamatan_closes_at, pemda=PEMDA):
                                     ("renja_draft", now - timedelta(seconds=1)), ("desa", now - timedelta(days=5)),
                                     ("kecamatan", kecamatan_closes_at), ("forum_pd", now + timedelta(days=10)))]
     publish(amqp_uri, "musrenbang", "stage.opened.v1", f"{pemda}/{TAHUN}",
-            {"pemda": pemda, "tahun": TAHUN, "windows": windows, "history": []}, pemda)
+            {"pemda": pemda, "tahun": TAHUN, "tata_urutan": "permendagri_86_2017", "windows": windows, "history": []},
+            pemda)
 
 
 def route(amqp_uri, opd, desa, volume, cost, gagasan, sub_kegiatan=DRAINASE):
@@ -295,8 +296,8 @@ def test_a_perubahan_reopens_only_the_named_opds(rpc, setup, renja_events, amqp_
             "nomor": 4, "versi": "penetapan", "content_hash": "1" * 64, "location": "/rkpd", "files": {},
             "diff": {"rows_added": 0, "rows_removed": 0, "rows_changed": 0},
             "perkada": {"nomor": "7 Tahun 2027", "tanggal": "2027-06-01"},
-            "opd_lines": {a: [{"sub_kegiatan": DRAINASE, "pagu_n": "500000000.00"}],
-                          b: [{"sub_kegiatan": "1.03.02.2.01.0013", "pagu_n": "500000000.00"}]}}, other)
+            "opd_lines": {a: [{"row_id": None, "sub_kegiatan": DRAINASE, "pagu_n": "500000000.00"}],
+                          b: [{"row_id": None, "sub_kegiatan": "1.03.02.2.01.0013", "pagu_n": "500000000.00"}]}}, other)
 
         def final(opd):
             try:
