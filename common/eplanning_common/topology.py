@@ -78,9 +78,9 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
         # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
-        # Renja's inbox: usulan routed at the Musrenbang stage close, pokir delivered or disposed.
+        # Renja's inbox: usulan routed at the kecamatan close (the stage close in legacy years), pokir disposed
+        # after Bappeda's review.
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
-        Subscription("renja", "pokir", "pokir.delivered.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
         # Renja's copy of the calendar (Forum PD closes after the kecamatan step), the RKPD lines its
         # Renja final must agree with, and a Perubahan RKPD reopening named OPDs (issue #16).
