@@ -109,7 +109,7 @@ def iso(moment):
     return moment.isoformat()
 
 
-def schedule(amqp_uri, kecamatan_closes_at, pemda=PEMDA):
+def schedule(amqp_uri, kecamatan_closes_at, pemda=PEMDA, tahun=TAHUN):
     """Musrenbang's calendar (stage.opened.v1 with steps): every step open but renja_draft, desa closed."""
     now = datetime.now(timezone.utc)
     windows = [{"step": step, "level": step if step in ("desa", "kecamatan") else None,
@@ -117,9 +117,9 @@ def schedule(amqp_uri, kecamatan_closes_at, pemda=PEMDA):
                for step, closes in (("rancangan_awal", now - timedelta(days=20)),
                                     ("renja_draft", now - timedelta(seconds=1)), ("desa", now - timedelta(days=5)),
                                     ("kecamatan", kecamatan_closes_at), ("forum_pd", now + timedelta(days=10)))]
-    publish(amqp_uri, "musrenbang", "stage.opened.v1", f"{pemda}/{TAHUN}",
-            {"pemda": pemda, "tahun": TAHUN, "tata_urutan": "permendagri_86_2017", "windows": windows, "history": []},
-            pemda)
+    publish(amqp_uri, "musrenbang", "stage.opened.v1", f"{pemda}/{tahun}",
+            {"pemda": pemda, "tahun": tahun, "tata_urutan": "permendagri_86_2017", "windows": windows, "history": []},
+            pemda, tahun)
 
 
 def route(amqp_uri, opd, desa, volume, cost, gagasan, sub_kegiatan=DRAINASE):
@@ -330,3 +330,51 @@ def test_a_perubahan_reopens_only_the_named_opds(rpc, setup, renja_events, amqp_
         oa.renja.renja_step(a, TAHUN, "submit")
         bp.renja.renja_step(a, TAHUN, "verify")
         assert err(bp.renja.renja_step, a, TAHUN, "finalize")[1]["code"] == "tidak_sesuai_penetapan"
+
+
+def test_one_joint_forum_when_the_pemda_chooses_it_chaired_by_bappeda(rpc, setup, renja_events, amqp_uri):
+    year = TAHUN + 1
+    rpc["bappeda"].renja.pin_cycle(year, "sipd-2027")
+    assert err(rpc["pupr"].renja.set_forum_pd_bentuk, year, "gabungan")[0] == "Forbidden"
+    assert err(rpc["bappeda"].renja.set_forum_pd_bentuk, year, "bersama")[0] == "ValidationError"
+    rpc["bappeda"].renja.set_forum_pd_bentuk(year, "gabungan")
+    forum = {"tempat": "Aula Bappeda", "tanggal": "2029-03-10",
+             "peserta": [{"nama": "Kepala Bappeda", "unsur": "bappeda", "instansi": "Bappeda"},
+                         {"nama": "Ketua Komisi C", "unsur": "dprd", "instansi": "DPRD"}], "kesepakatan": []}
+    assert err(rpc["pupr"].renja.record_forum_pd, year, PUPR, forum)[1]["code"] == "forum_gabungan"
+    assert err(rpc["pupr"].renja.record_forum_pd, year, None, forum)[0] == "Forbidden"
+    rpc["bappeda"].renja.record_forum_pd(year, None, forum)
+    blocked = err(rpc["bappeda"].renja.close_forum_pd, year, None)[1]
+    assert [b["kind"] for b in blocked["blockers"]] == ["kalender_belum_ada"]  # no calendar for that year yet
+    schedule(amqp_uri, datetime.now(timezone.utc) - timedelta(seconds=1), tahun=year)
+
+    def closed():
+        try:
+            return rpc["bappeda"].renja.close_forum_pd(year, None)
+        except RemoteError as error:
+            assert json.loads(error.value)["code"] == "forum_pd_blocked"
+            return None
+    result = support.wait_for(closed, what="the joint forum close")
+    assert result["opd"] is None and PUPR in result["opds"] and DINKES in result["opds"]
+    event = [e["data"] for e in renja_events("forum_pd.closed.v1") if e["tahun"] == year]
+    assert event == [result]
+    assert rpc["dinkes"].renja.forum_pd_berita_acara(year, None)["sha256"] == result["berita_acara_sha256"]
+    assert err(rpc["bappeda"].renja.set_forum_pd_bentuk, year, "per_opd")[1]["code"] == "forum_closed"
+
+
+def test_a_year_played_under_the_old_order_has_no_forum_and_finalizes_as_before(rpc, setup, renja_db):
+    year = TAHUN + 2
+    rpc["bappeda"].renja.pin_cycle(year, "sipd-2027")
+    engine = sa.create_engine(renja_db)
+    with engine.begin() as conn:  # what migration 0006 sets for every year already in the database
+        conn.execute(sa.text("update siklus set tata_urutan = 'lama' where tahun = :t"), {"t": year})
+    engine.dispose()
+    forum = {"tempat": "Aula", "tanggal": "2030-03-01", "peserta": [{"nama": "A", "unsur": "opd", "instansi": "B"}]}
+    assert err(rpc["pupr"].renja.record_forum_pd, year, PUPR, forum)[1]["code"] == "tata_urutan_lama"
+    rpc["bappeda"].renja.set_pagu(PUPR, year, "1000000000", "1000000000")
+    rpc["pupr"].renja.create_row(PUPR, year, {"sub_kegiatan": DRAINASE, "target": "5", "pagu_n": "1000000",
+                                              "pagu_n1": "0", "lokasi": [KEC], "sumber_dana": "DAU",
+                                              "kelompok_sasaran": "Warga"})
+    rpc["pupr"].renja.renja_step(PUPR, year, "submit")
+    rpc["bappeda"].renja.renja_step(PUPR, year, "verify")
+    assert rpc["bappeda"].renja.renja_step(PUPR, year, "finalize")["status"] == "final"  # no penetapan needed
