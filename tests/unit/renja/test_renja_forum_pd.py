@@ -113,6 +113,7 @@ def test_missing_extra_and_different_pagu_are_each_listed():
                                                                                       "-0.01")
     assert [d["sub_kegiatan"] for d in found] == sorted(d["sub_kegiatan"] for d in found)
     assert "Rp75.000.000,00" in next(d for d in found if d["kind"] == "missing")["message"]
+    assert [d["row_ids"] for d in found] == [["r3"], [], ["r1"]]
     assert penetapan_differences([], []) == []
     assert [d["kind"] for d in penetapan_differences(rows()[:1], [])] == ["extra"]
 
