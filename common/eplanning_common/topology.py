@@ -78,6 +78,8 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
         # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
+        # ... and the rancangan awal / penetapan steps when RKPD publishes those versions.
+        Subscription("musrenbang", "rkpd", "rkpd.published.v1"),
         # Renja's inbox: usulan routed at the kecamatan close (the stage close in legacy years), pokir disposed
         # after Bappeda's review.
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
