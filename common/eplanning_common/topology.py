@@ -74,14 +74,16 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("pokir", "musrenbang", "usulan.withdrawn.v1"),
         Subscription("pokir", "musrenbang", "stage.opened.v1"),
         Subscription("pokir", "renja", "inbox.decided.v1"),
+        Subscription("pokir", "musrenbang", "stage.window_changed.v1"),
+        Subscription("pokir", "musrenbang", "stage.reopened.v1"),
         # Musrenbang shows what the OPDs decided on each routed usulan (also in public tracking).
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
         # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
         # ... and the rancangan awal / penetapan steps when RKPD publishes those versions.
         Subscription("musrenbang", "rkpd", "rkpd.published.v1"),
-        # Renja's inbox: usulan routed at the kecamatan close (the stage close in legacy years), pokir disposed
-        # after Bappeda's review.
+        # Renja's inbox: usulan routed when their kecamatan forum closes (the stage close in legacy years),
+        # pokir disposed by Bappeda (only after its review found them layak; a delivered pokir reaches no OPD).
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
         # Renja's copy of the calendar (Forum PD closes after the kecamatan step), the RKPD lines its

@@ -1,10 +1,12 @@
-"""`python -m eplanning_demo` (what `make demo` runs): play a complete planning cycle of the demo
-pemda through the gateway's public API and print where the RKPD is.
+"""`python -m eplanning_demo` (what `make demo` runs): play a complete planning year of the demo
+pemda through the gateway's public API, in the order of the planning calendar (Permendagri
+86/2017), and print each RKPD version (rancangan awal, rancangan, rancangan akhir, penetapan) with
+its content hash as it appears.
 
     python -m eplanning_demo --gateway http://127.0.0.1:8080 --seed 1 --scale 1 --tahun 2027 \\
         --admin-password-file var/admin-password.txt
 
-The same seed on fresh databases gives the same RKPD content hash. --scale 10 gives a
+The same seed on fresh databases gives the same RKPD content hashes. --scale 10 gives a
 province-sized cycle (~16,000 usulan). --kecamatan / --desa-per-kecamatan / --opd / --anggota play
 a smaller territory (tests). Exit status: 0 done, 1 failed (the message says where and why),
 3 the cycle year already has data (run `make demo-reset`), 2 bad arguments.
@@ -49,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--desa-per-kecamatan", type=int, help="only the first N desa of each kecamatan")
     parser.add_argument("--opd", help="the OPD register to import: only these OPD (comma-separated codes)")
     parser.add_argument("--anggota", help="only these DPRD members enter pokir (comma-separated ids)")
-    parser.add_argument("--no-publish", action="store_true", help="do not promote the RKPD to 'rancangan'")
+    parser.add_argument("--no-publish", action="store_true", help=argparse.SUPPRESS)  # kept for old scripts
     parser.add_argument("--rkpd-timeout", type=float, default=600.0, help="seconds to wait for the RKPD")
     parser.add_argument("--result-json", type=Path, help="write the ids, URLs and hashes of the run here")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -73,17 +75,16 @@ def admin_password(args: argparse.Namespace) -> str:
 
 def report(result, out) -> None:
     print(file=out)
-    rkpd = result.rkpd
-    print(f"RKPD {result.pemda} {result.tahun} assembled by the system: version {rkpd['nomor']} ({rkpd['versi']})",
-          file=out)
-    print(f"  content hash  {rkpd['content_hash']}", file=out)
-    for fmt, f in rkpd["files"].items():
-        print(f"  {fmt:<5} {f['url']}  sha256 {f['sha256']}  (Bappeda login)", file=out)
+    print(f"RKPD {result.pemda} {result.tahun}, in the calendar's order:", file=out)
+    for versi, v in result.versions.items():
+        print(f"  {versi:<16} version {v['nomor']}  content hash {v['content_hash']}", file=out)
+    final = result.versions.get("penetapan")
+    if final:
+        for fmt, f in final["files"].items():
+            print(f"  {fmt:<5} {f['url']}  sha256 {f['sha256']}  (Bappeda login)", file=out)
     published = result.published
     if published:
-        print(f"Published (promoted to {published['versi']}): version {published['nomor']}", file=out)
-        print(f"  content hash  {published['content_hash']}", file=out)
-        print(f"  index {published['index']}", file=out)
+        print(f"Published ({published['versi']}): version {published['nomor']}, index {published['index']}", file=out)
         for fmt, f in published["files"].items():
             print(f"  {fmt:<5} {f['url']}  sha256 {f['sha256']}", file=out)
     print(f"{result.requests} requests ({result.retries} retried, {result.server_errors} of them after a 500) "

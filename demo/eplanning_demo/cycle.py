@@ -1,24 +1,38 @@
-"""Plays a plan (`eplanning_demo.plan`) through the gateway's /v1 API, stage by stage, never
-touching a database:
+"""Plays a plan (`eplanning_demo.plan`) through the gateway's /v1 API in the order of the
+planning calendar (Permendagri 86/2017, `../shared/docs/domain.md`), never touching a database:
 
  1. users for every role (the administrator creates them);
- 2. Bappeda's set-up: kamus (Musrenbang and Pokir), schedule, scoring criteria, pokir window, OPD
-    register, nomenclature pin, ceilings; Setwan imports the DPRD register;
- 3. Musrenbang desa: every usulan created (an Idempotency-Key each), a few withdrawn, each decided
-    by its desa;
- 4. Pokir: reses, pokir, submitted by the member or staf ahli, recommended and delivered by Setwan
-    (delivered pokir go to their OPD's Renja inbox);
- 5. the kecamatan forums: scores, decisions (rejections and merges with reasons), berita acara;
- 6. Musrenbang kabupaten: Bappeda decides, closes the stage (accepted usulan go to the inboxes);
- 7. Renja: each OPD's rows, its decision on every inbox item (accommodate into a new or existing
-    row, reject, re-route), submit, Bappeda's return / verify / finalize, the stage close;
- 8. the Pokir stage close once every pokir's follow-up arrived;
- 9. the RKPD, which the system assembles by itself: wait for it, promote it to "rancangan"
-    (published), and report the URLs and hashes.
+ 2. set-up: kamus (Musrenbang and Pokir), scoring criteria, DPRD register, the pokir window and
+    the year's pokir policy, OPD register, nomenclature pin, each OPD's indicative ceiling, and
+    the year's planning calendar (`PUT /v1/kalender/{tahun}`);
+ 3. rancangan awal RKPD: Bappeda sets the year's priorities and publishes it (RKPD version 1);
+ 4. Renja drafts (each OPD's rows against its ceiling) while Musrenbang desa and kecamatan run:
+    usulan created, withdrawn, decided by their desa, scored and decided at the kecamatan forums,
+    each forum closed with its berita acara — which routes its accepted usulan to the OPDs;
+ 5. Forum Perangkat Daerah per OPD: each OPD decides every usulan in its inbox (accommodated as a
+    new row, added to a row, or covered by a drafted row; rejected; re-routed), records its forum
+    and closes it with its berita acara; the last close makes the RKPD service assemble the
+    *rancangan*;
+ 6. pokir: reses, pokir, submitted, recommended and delivered by Setwan; Bappeda reviews each
+    (kajian) and disposes the layak ones to their OPD, which decides them in Renja; the pokir
+    stage closes once every follow-up has come back;
+ 7. Musrenbang RKPD: Bappeda records the forum (participants, the rancangan it discussed, the
+    agreements) and closes it; the RKPD service assembles the *rancangan akhir*;
+ 8. penetapan: Bappeda records the Perkada (number, date) on the rancangan akhir: the RKPD
+    *penetapan*, published;
+ 9. Renja final: each OPD's Renja submitted, verified (returned once for a few) and made final,
+    agreeing with the penetapan; the Renja stage closes.
+
+Each RKPD version is printed with its content hash as it appears; the penetapan is checked
+against the plan (every usulan and pokir with its final status, each OPD's chapter V total, and
+every accommodated item's attributable money inside its line). The calendar is compressed into
+one sitting: Bappeda closes each step early (`close_early`, with a reason) once its work is done,
+so the close acts that depend on it are allowed; the pokir window is set explicitly (the calendar
+derives it from Musrenbang RKPD, which in a one-sitting calendar is already open).
 
 Independent calls run in parallel (a thread pool); every stage prints progress lines with counts
-and rates. A cycle year that already has a schedule is refused (`AlreadyPlayed`): it cannot be
-replayed on the same databases.
+and rates. A cycle year that already has a calendar or schedule is refused (`AlreadyPlayed`): it
+cannot be replayed on the same databases.
 """
 from __future__ import annotations
 
@@ -42,6 +56,10 @@ WITHDRAW_REASON = "Sudah tertampung dalam APBDes tahun berjalan"
 POKIR_DELIVERED = ("disampaikan", "didisposisikan", "diakomodasi", "tidak diakomodasi")
 POKIR_FINAL = ("diakomodasi", "tidak diakomodasi")
 INBOX_DECISION = {ACCOMMODATE: "diakomodasi", REJECT: "ditolak", REROUTE: "dialihkan"}
+# the calendar's steps (Permendagri 86/2017), all open in this one-sitting year but `pokir` (set apart)
+CALENDAR_STEPS = ("rancangan_awal", "renja_draft", "desa", "kecamatan", "forum_pd", "musrenbang_rkpd", "penetapan",
+                  "renja_final")
+RKPD_VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")
 
 
 class DemoError(Exception):
@@ -65,8 +83,8 @@ class Result:
     pokir: dict[int, str] = field(default_factory=dict)  # n -> id
     reses: dict[str, str] = field(default_factory=dict)  # key -> id
     rows: dict[str, str] = field(default_factory=dict)  # plan row key -> row id
-    rkpd: dict = field(default_factory=dict)  # the assembled version: nomor, versi, content_hash, files
-    published: dict = field(default_factory=dict)  # the promoted version, with its public URLs
+    versions: dict[str, dict] = field(default_factory=dict)  # versi -> nomor, content_hash, files (in order)
+    published: dict = field(default_factory=dict)  # the penetapan as the public sees it, with its URLs
     problems: list[str] = field(default_factory=list)  # what the final check found wrong
     requests: int = 0
     retries: int = 0
@@ -78,7 +96,7 @@ class Result:
                 "stages": {k: round(v, 1) for k, v in self.stages.items()},
                 "usulan": {str(k): v for k, v in self.usulan.items()},
                 "pokir": {str(k): v for k, v in self.pokir.items()},
-                "reses": self.reses, "rows": self.rows, "rkpd": self.rkpd, "published": self.published,
+                "reses": self.reses, "rows": self.rows, "versions": self.versions, "published": self.published,
                 "problems": self.problems, "requests": self.requests, "retries": self.retries,
                 "server_errors": self.server_errors}
 
@@ -140,23 +158,24 @@ class Cycle:
         fn()
         self.result.stages[name] = time.monotonic() - started
 
-    # -- the whole cycle ---------------------------------------------------------------------
+    # -- the whole cycle, in the calendar's order ----------------------------------------------
     def run(self) -> Result:
         plan = self.plan
         s = plan.summary()
         self.say(f"plan: {plan.pemda_nama} ({plan.pemda}) {plan.tahun}, seed {plan.seed}, scale {plan.scale:g}: "
                  f"{s['kecamatan']} kecamatan, {s['desa']} desa, {s['usulan']} usulan, {s['members']} DPRD members "
-                 f"with {s['pokir']} pokir, {s['opd']} OPD, {s['rows']} renja rows, {s['users']} users")
+                 f"with {s['pokir']} pokir ({s['pokir_layak']} layak), {s['opd']} OPD, {s['rows']} renja rows, "
+                 f"{s['users']} users")
         self._stage("preflight", self.preflight)
         self._stage("users", self.users)
         self._stage("setup", self.setup)
-        self._stage("musrenbang_desa", self.musrenbang_desa)
+        self._stage("rancangan_awal", self.rancangan_awal)
+        self._stage("renja_draft+musrenbang", self.drafts_and_musrenbang)
+        self._stage("forum_pd", self.forum_pd)
         self._stage("pokir", self.pokir)
-        self._stage("musrenbang_kecamatan", self.musrenbang_kecamatan)
-        self._stage("musrenbang_kabupaten", self.musrenbang_kabupaten)
-        self._stage("renja", self.renja)
-        self._stage("pokir_close", self.pokir_close)
-        self._stage("rkpd", self.rkpd)
+        self._stage("musrenbang_rkpd", self.musrenbang_rkpd)
+        self._stage("penetapan", self.penetapan)
+        self._stage("renja_final", self.renja_final)
         self.result.seconds = time.monotonic() - self._start
         stats = self.api.stats
         self.result.requests, self.result.retries, self.result.server_errors = (stats.requests, stats.retries,
@@ -187,12 +206,13 @@ class Cycle:
         bappeda = next(u for u in self.plan.users if u.role == "bappeda")
         self._ensure_user(bappeda)
         self.api.register(bappeda.username, self.user_password)
-        schedule = self.api.call(bappeda.username, "GET", f"/v1/musrenbang/{self.t}/schedule", expect=(200, 404))
-        if schedule.status == 200:
-            raise AlreadyPlayed(
-                f"the {self.t} cycle of pemda {self.plan.pemda} already has data on this stack (its Musrenbang "
-                f"schedule exists): a cycle cannot be replayed on the same databases. Run `make demo-reset` "
-                f"(drops and recreates the databases) and then `make demo` again.")
+        for path in (f"/v1/kalender/{self.t}", f"/v1/musrenbang/{self.t}/schedule"):
+            schedule = self.api.call(bappeda.username, "GET", path, expect=(200, 404))
+            if schedule.status == 200:
+                raise AlreadyPlayed(
+                    f"the {self.t} cycle of pemda {self.plan.pemda} already has data on this stack (its calendar "
+                    f"exists): a cycle cannot be replayed on the same databases. Run `make demo-reset` "
+                    f"(drops and recreates the databases) and then `make demo` again.")
         others = [u for u in self.plan.users if u is not bappeda]
         self._parallel("users created", others, self._ensure_user)
         for user in others:
@@ -234,22 +254,111 @@ class Cycle:
         self.say(f"setup: kamus usulan of {len(plan.kamus)} items imported (Musrenbang and Pokir)")
         now = self.now().replace(second=0, microsecond=0)
         opens, closes = (now - timedelta(days=1)).isoformat(), (now + timedelta(days=30)).isoformat()
-        windows = [{"level": level, "opens_at": opens, "closes_at": closes}
-                   for level in ("desa", "kecamatan", "kabupaten")]
-        call("bappeda", "PUT", f"/v1/musrenbang/{t}/schedule", {"windows": windows})
         call("bappeda", "PUT", f"/v1/musrenbang/{t}/criteria",
              {"criteria": [{"name": n, "weight": w, "max_score": m} for n, w, m in plan.criteria]})
         call("setwan", "PUT", "/v1/pokir/register", {"periode": PERIODE, **{f"{name}_csv": text for name, text in
                                                                              plan.register_csv.items()}})
-        # the default window follows Musrenbang (closing a week before the kabupaten forum, which
-        # opens today in this compressed calendar): Bappeda sets the pokir window explicitly
+        # the calendar derives the pokir window from Musrenbang RKPD (closing a week before it); in this
+        # one-sitting calendar Musrenbang RKPD is already open, so Bappeda sets the pokir window itself
         call("bappeda", "PUT", f"/v1/pokir/{t}/window", {"opens_at": opens, "closes_at": closes})
+        # the per-member ceiling is a local policy, off by default: this pemda keeps each member's pagu
+        call("bappeda", "PUT", f"/v1/pokir/{t}/kebijakan", {"pagu_per_anggota": {"aktif": True, "jumlah": None}})
         call("bappeda", "PUT", f"/v1/renja/opd?versi={self.nomenklatur}", raw=plan.opd_csv.encode(),
              content_type="text/csv")
         call("bappeda", "PUT", f"/v1/renja/{t}/nomenklatur", {"versi": self.nomenklatur})
-        self.say("setup: schedule, criteria, DPRD register, pokir window, OPD register and nomenclature set")
-        self._parallel("setup: OPD ceilings", plan.ceilings, lambda c: call(
+        self._parallel("setup: OPD indicative ceilings", plan.ceilings, lambda c: call(
             "bappeda", "PUT", f"/v1/renja/{t}/opd/{c.opd}/pagu", {"pagu_n": str(c.pagu_n), "pagu_n1": str(c.pagu_n1)}))
+        steps = [{"step": step, "opens_at": opens, "closes_at": closes} for step in CALENDAR_STEPS]
+        steps.append({"step": "pokir", "opens_at": (now - timedelta(days=10)).isoformat(), "closes_at": None})
+        calendar = call("bappeda", "PUT", f"/v1/kalender/{t}", {"steps": steps}).json or {}
+        self.say(f"setup: criteria, DPRD register, pokir window and policy, OPD register, nomenclature, ceilings; "
+                 f"the {t} calendar set ({len(calendar.get('steps', steps))} steps, "
+                 f"tata urutan {calendar.get('tata_urutan', 'permendagri_86_2017')})")
+
+    def close_step(self, step: str, reason: str) -> None:
+        """Bappeda closes a calendar step early (its work is done): the acts that depend on it may go on."""
+        reply = self.api.call("bappeda", "POST", f"/v1/kalender/{self.t}/{step}/close_early", {"reason": reason},
+                              expect=(200, 201, 409))
+        if reply.status == 409 and (reply.json or {}).get("code") not in ("step_closed", "already_closed",
+                                                                          "window_closed"):
+            raise ApiError("POST", f"/v1/kalender/{self.t}/{step}/close_early", 409, reply.json, user="bappeda")
+        self.say(f"calendar: step {step} closed early ({reason})")
+
+    def _until(self, label: str, attempt: Callable[[], Any], retry_codes: tuple[str, ...], timeout: float = 120.0):
+        """`attempt()` until it stops failing with a 409 of `retry_codes` (another service has not
+        heard yet of what it waits for: the calendar's copy, the ceilings)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return attempt()
+            except ApiError as exc:
+                if exc.status != 409 or exc.code not in retry_codes or time.monotonic() > deadline:
+                    raise
+                self.say(f"{label}: waiting ({exc.code})")
+                time.sleep(1.0)
+
+    # -- RKPD versions as they appear -----------------------------------------------------------
+    def wait_version(self, versi: str) -> dict:
+        """Wait until the RKPD version `versi` exists; print it with its content hash."""
+        deadline = time.monotonic() + self.rkpd_timeout
+        last = None
+        while True:
+            versions = self.api.get("bappeda", f"/v1/rkpd/{self.t}/versions")["versions"]
+            found = [v for v in versions if v["versi"] == versi]
+            if found:
+                break
+            status = self.api.get("bappeda", f"/v1/rkpd/{self.t}/status")
+            waiting = "; ".join(status.get("menunggu") or []) or "assembling"
+            if waiting != last:
+                self.say(f"rkpd: waiting for the {versi} ({waiting})")
+                last = waiting
+            if time.monotonic() > deadline:
+                raise DemoError(f"rkpd: no {versi} after {self.rkpd_timeout:.0f} s; the service waits for: {waiting}")
+            time.sleep(1.0)
+        v = max(found, key=lambda x: x["nomor"])
+        record = {"nomor": v["nomor"], "versi": v["versi"], "content_hash": v["content_hash"],
+                  "files": {fmt: {"url": f["url"], "sha256": f["sha256"], "bytes": f["bytes"]}
+                            for fmt, f in (v.get("files") or {}).items()}}
+        self.result.versions[versi] = record
+        self.say(f"RKPD {versi.upper()}: version {v['nomor']}, content hash {v['content_hash']}")
+        return record
+
+    # -- 3. rancangan awal RKPD ---------------------------------------------------------------------
+    def rancangan_awal(self) -> None:
+        plan, t = self.plan, self.t
+        self.api.call("bappeda", "PUT", f"/v1/rkpd/{t}/rancangan-awal", {"prioritas": list(plan.prioritas)})
+        # the RKPD service learns the ceilings from Renja's events: publishing waits until it has them
+        self._until("rkpd: rancangan awal", lambda: self.api.create(
+            "bappeda", f"/v1/rkpd/{t}/rancangan-awal/publish", key=f"demo-{plan.seed}-rancangan-awal"),
+            ("no_ceilings", "pagu_belum_ada", "not_ready", "ceilings_missing"))
+        self.wait_version("rancangan awal")
+        self.close_step("rancangan_awal", "Rancangan awal RKPD diterbitkan sebagai pedoman Renja")
+
+    # -- 4. Renja drafts while Musrenbang desa and kecamatan run ------------------------------------
+    def drafts_and_musrenbang(self) -> None:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="calendar") as pool:
+            drafts = pool.submit(self.renja_draft)
+            musrenbang = pool.submit(self.musrenbang)
+            drafts.result()
+            musrenbang.result()
+        self.close_step("renja_draft", "Rancangan Renja seluruh perangkat daerah tersusun")
+
+    def renja_draft(self) -> None:
+        plan, t = self.plan, self.t
+
+        def create_row(row) -> None:
+            created = self.api.create(plan.opd_user(row.opd), f"/v1/renja/{t}/opd/{row.opd}/rows", row.body(),
+                                      key=row.key)
+            self.result.rows[row.key] = created["row_id"]
+
+        self._parallel("renja draft: rows drafted by the OPDs against their ceiling",
+                       [r for r in plan.rows if not r.via_inbox], create_row)
+
+    def musrenbang(self) -> None:
+        self.musrenbang_desa()
+        self.close_step("desa", "Musrenbang desa/kelurahan selesai")
+        self.musrenbang_kecamatan()
+        self.close_step("kecamatan", "Seluruh forum Musrenbang kecamatan ditutup")
 
     # -- 3. Musrenbang desa -----------------------------------------------------------------------
     def musrenbang_desa(self) -> None:
@@ -292,7 +401,90 @@ class Cycle:
 
         self.api.update(user, "POST", f"{path}/decisions", body, read=path, applied=applied)
 
-    # -- 4. Pokir ------------------------------------------------------------------------------
+    # -- 5. the kecamatan forums ----------------------------------------------------------------
+    def musrenbang_kecamatan(self) -> None:
+        plan = self.plan
+        scored = [u for u in plan.usulan if u.scores]
+        self._parallel("musrenbang: kecamatan scores", scored, lambda u: self.api.call(
+            plan.kecamatan_user(u.kecamatan), "POST", f"{self._usulan_path(u)}/scores", {"scores": u.scores}))
+        decided = [u for u in plan.usulan if u.kecamatan_decision]
+        plain = [u for u in decided if u.kecamatan_decision.status != DIGABUNG]
+        merges = [u for u in decided if u.kecamatan_decision.status == DIGABUNG]
+        self._parallel("musrenbang: kecamatan decisions", plain,
+                       lambda u: self._decide(u, "kecamatan", plan.kecamatan_user(u.kecamatan)))
+        self._parallel("musrenbang: kecamatan merges", merges,
+                       lambda u: self._decide(u, "kecamatan", plan.kecamatan_user(u.kecamatan)))
+        today = self.now().date().isoformat()
+        with_usulan = sorted({u.kecamatan for u in plan.usulan})
+        names = dict(plan.kecamatan)
+
+        def close(kec: str) -> None:
+            body = {"tanggal": today, "tempat": f"Aula Kantor Camat {names[kec]}",
+                    "jumlah_peserta": 40 + 5 * sum(1 for d in plan.desa if d[2] == kec),
+                    "pimpinan": f"Camat {names[kec]}",
+                    "catatan": "Dihadiri perwakilan seluruh desa/kelurahan dan perangkat daerah terkait"}
+            reply = self.api.call(plan.kecamatan_user(kec), "POST", f"/v1/musrenbang/{self.t}/kecamatan/{kec}/close",
+                                  body, headers={"Idempotency-Key": f"demo-{plan.seed}-forum-{kec}"},
+                                  expect=(200, 201, 409))
+            if reply.status == 409 and (reply.json or {}).get("code") != "kecamatan_closed":
+                raise ApiError("POST", f"/v1/musrenbang/{self.t}/kecamatan/{kec}/close", 409, reply.json,
+                               user=plan.kecamatan_user(kec))
+
+        self._parallel("musrenbang: kecamatan forums closed with their berita acara", with_usulan, close)
+
+    # -- 5. Forum Perangkat Daerah ----------------------------------------------------------------
+    def forum_pd(self) -> None:
+        plan, t = self.plan, self.t
+        self._decide_inbox("forum PD", [("musrenbang", u) for u in plan.routed_usulan()])
+        today = self.now().date().isoformat()
+
+        def forum_close(user, opd) -> None:
+            """Closed (or already closed); `forum_pd_blocked` while Renja has not heard yet that the
+            calendar's kecamatan and renja_draft steps closed."""
+            deadline = time.monotonic() + 120
+            while True:
+                reply = self.api.call(user, "POST", f"/v1/renja/{t}/opd/{opd.kode}/forum-pd/close",
+                                      expect=(200, 201, 409))
+                code = (reply.json or {}).get("code")
+                if reply.ok or code in ("forum_closed", "forum_pd_closed"):
+                    return
+                if code != "forum_pd_blocked" or time.monotonic() > deadline:
+                    raise ApiError("POST", f"/v1/renja/{t}/opd/{opd.kode}/forum-pd/close", 409, reply.json,
+                                   user=user)
+                time.sleep(1.0)
+
+        def forum(opd) -> None:
+            user = plan.opd_user(opd.kode)
+            body = {"tempat": f"Aula Bappeda {plan.pemda_nama}", "tanggal": today,
+                    "peserta": [{"nama": f"Kepala {opd.nama}", "unsur": "opd", "instansi": opd.nama},
+                                {"nama": "Kepala Bappeda", "unsur": "bappeda", "instansi": f"Bappeda {plan.pemda_nama}"},
+                                {"nama": "Para camat", "unsur": "kecamatan", "instansi": "Kecamatan se-kabupaten"},
+                                {"nama": "Forum pemangku kepentingan", "unsur": "masyarakat",
+                                 "instansi": "Organisasi kemasyarakatan"}],
+                    "kesepakatan": [f"Usulan hasil Musrenbang kecamatan untuk {opd.nama} telah diverifikasi",
+                                    "Rancangan Renja disesuaikan dengan pagu indikatif"]}
+            self.api.call(user, "POST", f"/v1/renja/{t}/opd/{opd.kode}/forum-pd", body)
+            forum_close(user, opd)
+
+        self._parallel("forum PD: recorded and closed with its berita acara, per OPD", plan.opds, forum)
+        self.close_step("forum_pd", "Forum Perangkat Daerah seluruh OPD ditutup")
+        self.wait_version("rancangan")
+
+    def _decide_inbox(self, label: str, sources: list) -> None:
+        """Every item's first decision (the rows made by an item first), then the re-routed ones."""
+        first = {(self._source_id(kind, x), x.follow_up.opd): x.follow_up for kind, x in sources}
+        items = self._wait_inbox(set(first), f"{label}: inbox items arrived")
+        new_rows = [(items[key], f) for key, f in first.items() if f.new_row]
+        others = [(items[key], f) for key, f in first.items() if not f.new_row]
+        self._parallel(f"{label}: decisions making a new row (baris_baru)", new_rows, self._decide_item)
+        self._parallel(f"{label}: decisions (tambah, sudah_tercakup, reject, re-route)", others, self._decide_item)
+        rerouted = {(sid, f.then.opd): f.then for (sid, _), f in first.items() if f.then is not None}
+        if rerouted:
+            moved = self._wait_inbox(set(rerouted), f"{label}: re-routed items arrived")
+            self._parallel(f"{label}: decisions on re-routed items", [(moved[key], f) for key, f in rerouted.items()],
+                           self._decide_item)
+
+    # -- 6. Pokir: entered, delivered, reviewed by Bappeda, disposed, decided in Renja -------------
     def pokir(self) -> None:
         plan, t = self.plan, self.t
         today = self.now().date()
@@ -327,76 +519,107 @@ class Cycle:
         self.say(f"pokir: {len(plan.pokir)} delivered; Pokir flags {count} overlapping a Musrenbang usulan "
                  f"({sum(1 for p in plan.pokir if p.overlaps is not None)} repeat one on purpose)")
 
-    # -- 5. the kecamatan forums ----------------------------------------------------------------
-    def musrenbang_kecamatan(self) -> None:
-        plan = self.plan
-        scored = [u for u in plan.usulan if u.scores]
-        self._parallel("musrenbang: kecamatan scores", scored, lambda u: self.api.call(
-            plan.kecamatan_user(u.kecamatan), "POST", f"{self._usulan_path(u)}/scores", {"scores": u.scores}))
-        decided = [u for u in plan.usulan if u.kecamatan_decision]
-        plain = [u for u in decided if u.kecamatan_decision.status != DIGABUNG]
-        merges = [u for u in decided if u.kecamatan_decision.status == DIGABUNG]
-        self._parallel("musrenbang: kecamatan decisions", plain,
-                       lambda u: self._decide(u, "kecamatan", plan.kecamatan_user(u.kecamatan)))
-        self._parallel("musrenbang: kecamatan merges", merges,
-                       lambda u: self._decide(u, "kecamatan", plan.kecamatan_user(u.kecamatan)))
-        today = self.now().date().isoformat()
-        with_usulan = sorted({u.kecamatan for u in plan.usulan})
-        names = dict(plan.kecamatan)
+        def review(p: Pokir) -> None:
+            path = f"/v1/pokir/pokir/{self.result.pokir[p.n]}"
+            kajian = dict(p.kajian)
+            if kajian["duplikat_usulan"] is not None:
+                kajian["duplikat_usulan"] = self.result.usulan[kajian["duplikat_usulan"]]["id"]
+            body = {"status": "layak" if p.layak else "tidak_layak", "kajian": kajian, "catatan": p.catatan_kajian}
+            self.api.update("bappeda", "POST", f"{path}/review", body, read=path,
+                            applied=lambda state: state.get("review") is not None)
 
-        def close(kec: str) -> None:
-            body = {"tanggal": today, "tempat": f"Aula Kantor Camat {names[kec]}",
-                    "jumlah_peserta": 40 + 5 * sum(1 for d in plan.desa if d[2] == kec),
-                    "pimpinan": f"Camat {names[kec]}",
-                    "catatan": "Dihadiri perwakilan seluruh desa/kelurahan dan perangkat daerah terkait"}
-            reply = self.api.call(plan.kecamatan_user(kec), "POST", f"/v1/musrenbang/{self.t}/kecamatan/{kec}/close",
-                                  body, headers={"Idempotency-Key": f"demo-{plan.seed}-forum-{kec}"},
-                                  expect=(200, 201, 409))
-            if reply.status == 409 and (reply.json or {}).get("code") != "kecamatan_closed":
-                raise ApiError("POST", f"/v1/musrenbang/{self.t}/kecamatan/{kec}/close", 409, reply.json,
-                               user=plan.kecamatan_user(kec))
+        self._parallel("pokir: reviewed by Bappeda (kajian)", plan.pokir, review)
 
-        self._parallel("musrenbang: kecamatan forums closed with their berita acara", with_usulan, close)
+        def dispose(p: Pokir) -> None:
+            path = f"/v1/pokir/pokir/{self.result.pokir[p.n]}"
+            self.api.update("bappeda", "POST", f"{path}/actions", {"action": "dispose", "opd": p.follow_up.opd},
+                            read=path, applied=lambda state: state["status"] != "disampaikan")
 
-    # -- 6. Musrenbang kabupaten ------------------------------------------------------------------
-    def musrenbang_kabupaten(self) -> None:
-        plan = self.plan
-        self._parallel("musrenbang: kabupaten decisions (Bappeda)", [u for u in plan.usulan if u.kabupaten_decision],
-                       lambda u: self._decide(u, "kabupaten", "bappeda"))
-        reply = self.api.call("bappeda", "POST", f"/v1/musrenbang/{self.t}/close",
-                              headers={"Idempotency-Key": f"demo-{plan.seed}-musrenbang-close"}, expect=(200, 201, 409))
+        self._parallel("pokir: layak ones disposed to their OPD", plan.layak_pokir(), dispose)
+        self.say(f"pokir: {len(plan.pokir) - len(plan.layak_pokir())} found tidak layak (no OPD sees them)")
+        self._decide_inbox("pokir", [("pokir", p) for p in plan.layak_pokir()])
+        self.pokir_close()
+
+    # -- 8. the Pokir stage ---------------------------------------------------------------------
+    def pokir_close(self) -> None:
+        """Every pokir's follow-up comes back from Renja by events; close once all have arrived (the
+        RKPD annex shows each pokir's follow-up status)."""
+        deadline = time.monotonic() + 300
+        last = -1
+        while True:
+            pokir = list(self.api.pages("setwan", f"/v1/pokir/{self.t}/pokir"))
+            final = sum(1 for p in pokir if p["status"] in POKIR_FINAL)
+            if final != last:
+                self.say(f"pokir: follow-up from Renja arrived for {final}/{len(self.plan.pokir)}")
+                last = final
+            if final >= len(self.plan.pokir):  # the tidak_layak ones ended at the review
+                break
+            if time.monotonic() > deadline:
+                raise DemoError(f"pokir: only {final} of {len(self.plan.pokir)} pokir got their Renja follow-up")
+            time.sleep(0.5)
+        reply = self.api.call("setwan", "POST", f"/v1/pokir/{self.t}/close", expect=(200, 201, 409))
         if reply.status == 409 and (reply.json or {}).get("code") != "stage_closed":
-            raise ApiError("POST", f"/v1/musrenbang/{self.t}/close", 409, reply.json, user="bappeda")
-        routed = (reply.json or {}).get("routed_count")
-        self.say(f"musrenbang: stage closed; {routed if routed is not None else '?'} usulan routed to the OPD inboxes "
-                 f"(plan: {len(plan.routed_usulan())})")
-        if routed is not None and routed != len(plan.routed_usulan()):
-            raise DemoError(f"Musrenbang routed {routed} usulan, the plan accepted {len(plan.routed_usulan())}")
+            raise ApiError("POST", f"/v1/pokir/{self.t}/close", 409, reply.json, user="setwan")
+        self.say("pokir: stage closed")
 
-    # -- 7. Renja ----------------------------------------------------------------------------
-    def renja(self) -> None:
+    # -- 7. Musrenbang RKPD ------------------------------------------------------------------------
+    def musrenbang_rkpd(self) -> None:
         plan, t = self.plan, self.t
+        rancangan = self.result.versions["rancangan"]
+        taken = next((p for p in plan.layak_pokir() if p.status_akhir == "diakomodasi"), None)
+        kesepakatan = [{"jenis": "prioritas", "uraian": f"Prioritas pembangunan {t} disepakati: {text}"}
+                       for text in plan.prioritas[:2]]
+        if taken is not None:
+            kesepakatan.append({"jenis": "pokir", "pokir_id": self.result.pokir[taken.n],
+                                "uraian": f"Pokir {taken.judul} dimuat dalam rancangan RKPD"})
+        names = dict(plan.kecamatan)
+        body = {"tempat": f"Aula Kantor Bupati {plan.pemda_nama.title()}", "tanggal": self.now().date().isoformat(),
+                "peserta": [{"nama": "Kepala Bappeda", "unsur": "bappeda", "instansi": f"Bappeda {plan.pemda_nama}"},
+                            {"nama": "Ketua DPRD", "unsur": "dprd", "instansi": f"DPRD {plan.pemda_nama}"},
+                            *({"nama": f"Kepala {o.nama}", "unsur": "opd", "instansi": o.nama} for o in plan.opds[:5]),
+                            *({"nama": f"Camat {names[k]}", "unsur": "kecamatan", "instansi": f"Kecamatan {names[k]}"}
+                              for k, _ in plan.kecamatan[:3]),
+                            {"nama": "Forum Masyarakat Sipil", "unsur": "masyarakat", "instansi": "Ormas"}],
+                "rancangan_rkpd": {"nomor": rancangan["nomor"], "sha256": rancangan["content_hash"]},
+                "kesepakatan": kesepakatan}
+        self.api.call("bappeda", "POST", f"/v1/musrenbang/{t}/forum-rkpd", body)
+        reply = self._until("musrenbang RKPD close", lambda: self.api.create(
+            "bappeda", f"/v1/musrenbang/{t}/forum-rkpd/close", key=f"demo-{plan.seed}-forum-rkpd-close"),
+            ("dependencies_open",))
+        self.say(f"musrenbang RKPD: forum closed, berita acara sha256 "
+                 f"{(reply or {}).get('berita_acara_sha256') or ((reply or {}).get('forum') or {}).get('berita_acara_sha256')}")
+        self.wait_version("rancangan akhir")
 
-        def create_row(row) -> None:
-            created = self.api.create(plan.opd_user(row.opd), f"/v1/renja/{t}/opd/{row.opd}/rows", row.body(),
-                                      key=row.key)
-            self.result.rows[row.key] = created["row_id"]
+    # -- 8. penetapan -----------------------------------------------------------------------------
+    def penetapan(self) -> None:
+        plan, t = self.plan, self.t
+        body = {"nomor_perkada": f"{plan.perkada_nomor()}", "tanggal_perkada": self.now().date().isoformat()}
+        self._until("penetapan", lambda: self.api.create("bappeda", f"/v1/rkpd/{t}/penetapan", body,
+                                                        key=f"demo-{plan.seed}-penetapan"),
+                    ("not_ready", "belum_rancangan_akhir", "rancangan_akhir_missing"))
+        record = self.wait_version("penetapan")
+        document = self.api.get("bappeda", f"/v1/rkpd/{t}/document?nomor={record['nomor']}")["document"]
+        self.result.problems = check_document(plan, self.result, document)
+        if self.result.problems:
+            for problem in self.result.problems[:20]:
+                self.say(f"rkpd: CHECK FAILED: {problem}")
+        else:
+            self.say(f"rkpd: the penetapan checked against the plan: {len(document['lampiran']['usulan'])} usulan and "
+                     f"{len(document['lampiran']['pokir'])} pokir with their final status, "
+                     f"{len(document['tabel_v']['baris'])} chapter V lines, every accommodated item's money inside "
+                     f"its line, grand total Rp{document['grand_total']['pagu_n']}")
+        public = self.api.get(None, f"/v1/public/rkpd/{plan.pemda}/{t}")
+        entry = next((v for v in public["versi"] if v["nomor"] == record["nomor"]), None)
+        if entry is not None:
+            base = f"{self.api.base_url}/v1/public/rkpd/{plan.pemda}/{t}"
+            self.result.published = {
+                "nomor": entry["nomor"], "versi": entry["versi"], "content_hash": entry["content_hash"],
+                "index": base, "files": {fmt: {"url": f"{base}/{fmt}?nomor={entry['nomor']}", "sha256": f["sha256"],
+                                               "bytes": f["bytes"]} for fmt, f in entry["files"].items()}}
 
-        self._parallel("renja: rows created by the OPDs", [r for r in plan.rows if not r.via_inbox], create_row)
-
-        # the inbox: every routed usulan and delivered pokir, arriving by events
-        sources = [("musrenbang", u) for u in plan.routed_usulan()] + [("pokir", p) for p in plan.pokir]
-        first = {(self._source_id(kind, x), x.follow_up.opd): x.follow_up for kind, x in sources}
-        items = self._wait_inbox(set(first), "renja: inbox items arrived")
-        new_rows = [(items[key], f) for key, f in first.items() if f.new_row]
-        others = [(items[key], f) for key, f in first.items() if not f.new_row]
-        self._parallel("renja: inbox decisions creating a new row", new_rows, self._decide_item)
-        self._parallel("renja: inbox decisions (accommodate, reject, re-route)", others, self._decide_item)
-        rerouted = {(sid, f.then.opd): f.then for (sid, _), f in first.items() if f.then is not None}
-        if rerouted:
-            moved = self._wait_inbox(set(rerouted), "renja: re-routed items arrived")
-            self._parallel("renja: decisions on re-routed items", [(moved[key], f) for key, f in rerouted.items()],
-                           self._decide_item)
+    # -- 9. Renja final ----------------------------------------------------------------------------
+    def renja_final(self) -> None:
+        plan, t = self.plan, self.t
 
         def lifecycle(opd) -> None:
             self._step(opd.kode, "submit", plan.opd_user(opd.kode), ("diajukan", "diverifikasi", "final"))
@@ -404,13 +627,15 @@ class Cycle:
                 self._step(opd.kode, "return", "bappeda", ("dikembalikan",), note=plan.returned[opd.kode])
                 self._step(opd.kode, "submit", plan.opd_user(opd.kode), ("diajukan", "diverifikasi", "final"))
             self._step(opd.kode, "verify", "bappeda", ("diverifikasi", "final"))
-            self._step(opd.kode, "finalize", "bappeda", ("final",))
+            self._until(f"renja final {opd.kode}", lambda: self._step(opd.kode, "finalize", "bappeda", ("final",)),
+                        ("belum_penetapan",))
 
-        self._parallel("renja: submitted, verified and finalized", plan.opds, lifecycle)
+        self._parallel("renja final: submitted, verified and made final, agreeing with the penetapan", plan.opds,
+                       lifecycle)
         reply = self.api.call("bappeda", "POST", f"/v1/renja/{t}/close", expect=(200, 201, 409))
-        if reply.status == 409 and (reply.json or {}).get("code") != "stage_closed":
+        if reply.status == 409 and (reply.json or {}).get("code") not in ("stage_closed", "tata_urutan_baru"):
             raise ApiError("POST", f"/v1/renja/{t}/close", 409, reply.json, user="bappeda")
-        self.say(f"renja: stage closed ({len(plan.rows)} rows of {len(plan.opds)} OPD)")
+        self.say(f"renja: {len(plan.opds)} Renja final ({len(plan.rows)} rows)")
 
     def _source_id(self, kind: str, x) -> str:
         return self.result.usulan[x.n]["id"] if kind == "musrenbang" else self.result.pokir[x.n]
@@ -443,8 +668,9 @@ class Cycle:
         body: dict = {"decision": f.decision, "version": item["version"]}
         if f.decision == ACCOMMODATE:
             row = self.plan.row(f.row)
+            body["mode"] = f.mode
             if f.new_row:
-                body["row"] = row.body()
+                body["row"] = row.first_body()
             else:
                 body["row_id"] = self.result.rows[row.key]
             if f.reason:
@@ -468,7 +694,8 @@ class Cycle:
         decided = self.api.update(user, "POST", f"/v1/renja/inbox/{item['item_id']}/decision", body, read=read,
                                   applied=applied, if_match=False)
         if f.decision == ACCOMMODATE and f.new_row:
-            self.result.rows[f.row] = (decided.get("decision") or {}).get("renja_row_id")
+            made = decided.get("decision") or {}
+            self.result.rows[f.row] = made.get("row_id") or made.get("renja_row_id")
 
     def _step(self, opd: str, action: str, user: str, after: tuple[str, ...], note: str | None = None) -> None:
         body = {"action": action, **({"note": note} if note else {})}
@@ -479,81 +706,11 @@ class Cycle:
         self.api.update(user, "POST", f"/v1/renja/{self.t}/opd/{opd}/steps", body, read=read,
                         applied=lambda state: state.get("status") in after, if_match=False)
 
-    # -- 8. the Pokir stage ---------------------------------------------------------------------
-    def pokir_close(self) -> None:
-        """Every pokir's follow-up comes back from Renja by events; close once all have arrived (the
-        RKPD annex shows each pokir's follow-up status)."""
-        deadline = time.monotonic() + 300
-        last = -1
-        while True:
-            pokir = list(self.api.pages("setwan", f"/v1/pokir/{self.t}/pokir"))
-            final = sum(1 for p in pokir if p["status"] in POKIR_FINAL)
-            if final != last:
-                self.say(f"pokir: follow-up from Renja arrived for {final}/{len(self.plan.pokir)}")
-                last = final
-            if final >= len(self.plan.pokir):
-                break
-            if time.monotonic() > deadline:
-                raise DemoError(f"pokir: only {final} of {len(self.plan.pokir)} pokir got their Renja follow-up")
-            time.sleep(0.5)
-        reply = self.api.call("setwan", "POST", f"/v1/pokir/{self.t}/close", expect=(200, 201, 409))
-        if reply.status == 409 and (reply.json or {}).get("code") != "stage_closed":
-            raise ApiError("POST", f"/v1/pokir/{self.t}/close", 409, reply.json, user="setwan")
-        self.say("pokir: stage closed")
-
-    # -- 9. the RKPD -------------------------------------------------------------------------------
-    def rkpd(self) -> None:
-        plan, t = self.plan, self.t
-        deadline = time.monotonic() + self.rkpd_timeout
-        last = None
-        while True:
-            status = self.api.get("bappeda", f"/v1/rkpd/{t}/status")
-            current = status.get("versi_terkini")
-            if current and not current.get("stale"):
-                break
-            waiting = "; ".join(status.get("menunggu") or []) or "assembling"
-            if waiting != last:
-                self.say(f"rkpd: waiting ({waiting})")
-                last = waiting
-            if time.monotonic() > deadline:
-                raise DemoError(f"rkpd: no RKPD after {self.rkpd_timeout:.0f} s; the service waits for: {waiting}")
-            time.sleep(1.0)
-        versions = self.api.get("bappeda", f"/v1/rkpd/{t}/versions")["versions"]
-        assembled = next(v for v in versions if v["nomor"] == current["nomor"])
-        self.result.rkpd = {"nomor": assembled["nomor"], "versi": assembled["versi"],
-                            "content_hash": assembled["content_hash"],
-                            "files": {fmt: {"url": f["url"], "sha256": f["sha256"], "bytes": f["bytes"]}
-                                      for fmt, f in assembled["files"].items()}}
-        self.say(f"rkpd: version {assembled['nomor']} ({assembled['versi']}) assembled by the system, "
-                 f"content hash {assembled['content_hash']}")
-        document = self.api.get("bappeda", f"/v1/rkpd/{t}/document?nomor={assembled['nomor']}")["document"]
-        self.result.problems = check_document(plan, self.result, document)
-        if self.result.problems:
-            for problem in self.result.problems[:20]:
-                self.say(f"rkpd: CHECK FAILED: {problem}")
-        else:
-            self.say(f"rkpd: checked against the plan: {len(document['lampiran']['usulan'])} usulan and "
-                     f"{len(document['lampiran']['pokir'])} pokir with their final decisions, "
-                     f"{len(document['tabel_v']['baris'])} chapter V lines, "
-                     f"grand total Rp{document['grand_total']['pagu_n']}")
-        if not self.publish:
-            return
-        promoted = self.api.create("bappeda", f"/v1/rkpd/{t}/promote", {"to": "rancangan"},
-                                   key=f"demo-{plan.seed}-promote-rancangan")
-        public = self.api.get(None, f"/v1/public/rkpd/{plan.pemda}/{t}")
-        entry = next(v for v in public["versi"] if v["nomor"] == promoted["nomor"])
-        base = f"{self.api.base_url}/v1/public/rkpd/{plan.pemda}/{t}"
-        self.result.published = {
-            "nomor": entry["nomor"], "versi": entry["versi"], "content_hash": entry["content_hash"],
-            "index": base, "files": {fmt: {"url": f"{base}/{fmt}?nomor={entry['nomor']}", "sha256": f["sha256"],
-                                           "bytes": f["bytes"]} for fmt, f in entry["files"].items()}}
-        self.say(f"rkpd: promoted to version {entry['nomor']} ({entry['versi']}) and published, "
-                 f"content hash {entry['content_hash']}")
-
 
 def check_document(plan: Plan, result: Result, document: dict) -> list[str]:
-    """What the assembled RKPD shows that the plan did not lead to (empty: it agrees): every usulan
-    and pokir in the annexes with its final status, and each OPD's chapter V total = its rows."""
+    """What the RKPD shows that the plan did not lead to (empty: it agrees): every usulan and pokir
+    in the annexes with its final status, each OPD's chapter V total = its rows, and on every line
+    the money attributable to the items it accommodates never above the line."""
     problems = []
     annex = {u["id"]: u for u in document["lampiran"]["usulan"]}
     for u in plan.usulan:
@@ -586,4 +743,20 @@ def check_document(plan: Plan, result: Result, document: dict) -> list[str]:
     grand = sum(plan.rows_total(o.kode)[0] for o in plan.opds)
     if Decimal(document["grand_total"]["pagu_n"]) != grand:
         problems.append(f"grand total {document['grand_total']['pagu_n']}, the renja rows {grand}")
+    problems += attributable_problems(document)
+    return problems
+
+
+def attributable_problems(document: dict) -> list[str]:
+    """Every line's attributable money (the items it accommodates) is inside the line's pagu N."""
+    problems = []
+    for line in document["tabel_v"]["baris"]:
+        items = line.get("akomodasi") or []
+        total = sum((Decimal(str(i.get("attributable") or "0")) for i in items), Decimal("0"))
+        stated = line.get("attributable")
+        if stated is not None and Decimal(str(stated)) != total and items:
+            problems.append(f"line {line.get('kode') or line.get('opd')}: attributable {stated}, its items {total}")
+        if total > Decimal(str(line.get("pagu_n") or "0")):
+            problems.append(f"line {line.get('kode') or line.get('opd')}: items attributable Rp{total} above "
+                            f"the line's Rp{line.get('pagu_n')}")
     return problems

@@ -13,19 +13,25 @@ What a plan holds, for one pemda and plan year:
 * a kamus usulan generated for the community-facing OPDs (urusan 1-3): real regular kab/kota
   sub-kegiatan codes of each OPD's bidang (never the X.XX support program), with illustrative
   unit prices and volume ceilings;
+* the year's priorities (the rancangan awal RKPD) and each OPD's indicative ceiling;
 * about 1,600 x `scale` usulan spread over the desa (domain.md: 1,600 in a 12-kecamatan
   kabupaten), each decided at desa, scored and ranked at the kecamatan forum (the best ranked
   ~26% accepted, as 380 of 1,600; the others rejected or merged into an accepted one of the same
-  kamus item), then decided by Bappeda at kabupaten level; every decision but `diterima` has a
-  reason;
+  kamus item); the accepted ones go to their OPD when the kecamatan forum closes (Permendagri
+  86/2017: the Forum Perangkat Daerah takes them in); every decision but `diterima` has a reason;
 * reses and pokir of every DPRD member inside their dapil and under their pagu, about a third of
   them overlapping an usulan (same desa, same kamus item, same text); Setwan recommends and
-  delivers them all;
+  delivers them all; Bappeda reviews each (kajian): most are `layak` and disposed to their OPD,
+  some `tidak_layak` (outside the region's authority, or a duplicate of the usulan they repeat);
 * each OPD's decision on every usulan and pokir routed to it (accommodate into a renja row,
-  reject with a reason, or re-route to another OPD of the same bidang, which then decides);
-* each OPD's renja rows: one per sub-kegiatan it accommodates (some created by the inbox decision
-  itself), plus rows of its own (the support program, other sub-kegiatan of its bidang), within a
-  ceiling Bappeda sets; a few renja are returned once by Bappeda before they are verified.
+  reject with a reason, or re-route to another OPD of the same bidang, which then decides); an
+  accommodation says what it adds: a new row made from the item (`baris_baru`), the item's
+  volume, desa and money added to an existing row (`tambah`), or a row drafted for it beforehand
+  that already covers it (`sudah_tercakup`);
+* each OPD's renja rows: one per sub-kegiatan it accommodates (made by the first decision that
+  takes an item in, or drafted by the OPD against its ceiling), plus rows of its own (the support
+  program, other sub-kegiatan of its bidang); a few renja are returned once by Bappeda before
+  they are verified and made final after the penetapan.
 
 `Territory` narrows the cycle (some kecamatan, some desa per kecamatan, some OPD, some members)
 for tests; `scale` multiplies the number of usulan and pokir.
@@ -67,6 +73,13 @@ KEC_MERGE = ("Digabung dengan usulan sejenis dari desa tetangga dalam satu kecam
 KAB_REJECT = ("Tidak sejalan dengan prioritas pembangunan daerah tahun {tahun}",
               "Merupakan kewenangan pemerintah provinsi", "Sudah tertampung dalam program perangkat daerah",
               "Melebihi kemampuan keuangan daerah tahun {tahun}")
+PRIORITAS = ("Peningkatan infrastruktur jalan, jembatan dan air bersih perdesaan",
+             "Peningkatan mutu layanan pendidikan dan kesehatan dasar",
+             "Penguatan ekonomi kerakyatan: pertanian, perkebunan dan UMKM",
+             "Tata kelola pemerintahan yang efektif dan pelayanan publik yang cepat")
+KAJIAN_LAYAK = {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None, "biaya_wajar": True}
+POKIR_NOT_AUTHORITY = "Urusan kewenangan pemerintah provinsi; disampaikan kepada pemerintah provinsi"
+POKIR_DUPLICATE = "Sama dengan usulan Musrenbang yang sudah dibahas di Forum Perangkat Daerah"
 KAB_CHANGE = ("Volume disesuaikan dengan kemampuan keuangan daerah", "Volume disesuaikan dengan standar harga satuan")
 OPD_REJECT = ("Tidak sesuai dengan rencana strategis perangkat daerah", "Sudah dianggarkan melalui DAK tahun berjalan",
               "Belum memenuhi kesiapan lahan dan dokumen teknis", "Pagu indikatif perangkat daerah tidak mencukupi")
@@ -287,7 +300,8 @@ class FollowUp:
     decision: str  # accommodate | reject | reroute
     reason: str | None = None
     row: str | None = None  # the key of the renja row that accommodates the item
-    new_row: bool = False  # this decision creates that row (accommodate into a new row)
+    new_row: bool = False  # this decision creates that row (accommodate into a new row: baris_baru)
+    mode: str | None = None  # baris_baru | tambah | sudah_tercakup (accommodate)
     to_opd: str | None = None
     then: "FollowUp | None" = None
 
@@ -327,7 +341,9 @@ class Usulan:
 
     @property
     def routed(self) -> bool:
-        return self.kabupaten_decision is not None and self.kabupaten_decision.status in ACCEPTED
+        """Accepted at the kecamatan forum: routed to its OPD when that forum closes."""
+        return (not self.withdrawn and self.kecamatan_decision is not None
+                and self.kecamatan_decision.status in ACCEPTED)
 
     @property
     def status_musrenbang(self) -> str:
@@ -374,11 +390,16 @@ class Pokir:
     usulan: str
     catatan_setwan: str
     overlaps: int | None = None  # the number of the usulan it repeats (same desa, kamus item, text)
-    follow_up: FollowUp | None = None
+    follow_up: FollowUp | None = None  # None: Bappeda found it tidak_layak, no OPD sees it
+    layak: bool = True  # Bappeda's review
+    kajian: dict = field(default_factory=lambda: dict(KAJIAN_LAYAK))  # duplikat_usulan: usulan *number*
+    catatan_kajian: str | None = None
 
     @property
     def status_akhir(self) -> str:
         """The pokir's follow-up status once Renja decided (the RKPD annex shows it)."""
+        if not self.layak:
+            return "tidak diakomodasi"
         return {ACCOMMODATE: "diakomodasi", REJECT: "tidak diakomodasi"}[self.follow_up.final.decision]
 
 
@@ -395,13 +416,22 @@ class Row:
     kelompok_sasaran: str
     prioritas_daerah: tuple[str, ...] = ()
     sources: tuple[tuple[str, int], ...] = ()  # ("musrenbang", usulan n) / ("pokir", pokir n)
-    via_inbox: bool = False  # created by the decision that accommodates its first source
+    via_inbox: bool = False  # created by the decision that accommodates its first source (baris_baru)
+    # a row made by an inbox decision starts as (target, pagu N, desa) of its first item plus the margin;
+    # each later item adds its volume, desa and cost (tambah), so it ends as target / pagu_n / lokasi
+    first: tuple[Decimal, int, str] | None = None
 
     def body(self) -> dict:
-        """The JSON body of POST .../rows (and of `row` in an accommodate decision)."""
+        """The JSON body of POST .../rows: the row as it ends (a drafted row covering its items)."""
         return {"sub_kegiatan": self.sub_kegiatan, "target": _decimal_text(self.target), "pagu_n": str(self.pagu_n),
                 "pagu_n1": str(self.pagu_n1), "lokasi": list(self.lokasi), "sumber_dana": self.sumber_dana,
                 "kelompok_sasaran": self.kelompok_sasaran, "prioritas_daerah": list(self.prioritas_daerah)}
+
+    def first_body(self) -> dict:
+        """`row` of the baris_baru decision that makes it: the first item's volume, desa and cost plus
+        the row's margin (what it holds beyond its items)."""
+        volume, pagu_n, desa = self.first
+        return {**self.body(), "target": _decimal_text(volume), "pagu_n": str(pagu_n), "lokasi": [desa]}
 
 
 @dataclass(frozen=True)
@@ -433,6 +463,7 @@ class Plan:
     rows: list[Row] = field(default_factory=list)
     ceilings: list[Ceiling] = field(default_factory=list)
     returned: dict[str, str] = field(default_factory=dict)  # OPD -> Bappeda's note (returned once)
+    prioritas: tuple[str, ...] = PRIORITAS
 
     # -- look-ups --------------------------------------------------------------------------
     def kamus_item(self, kode: str) -> KamusItem:
@@ -493,8 +524,17 @@ class Plan:
     def inbox_count(self) -> int:
         """Inbox items the OPDs decide: one per routed usulan and delivered pokir, plus one more
         for each re-route."""
-        items = [u.follow_up for u in self.routed_usulan()] + [p.follow_up for p in self.pokir]
+        items = [u.follow_up for u in self.routed_usulan()] + [p.follow_up for p in self.layak_pokir()]
         return sum(len(f.chain()) for f in items)
+
+    def perkada_nomor(self) -> str:
+        """The number of the head of region's regulation fixing the RKPD (illustrative)."""
+        jenis = "Wali Kota" if self.pemda_nama.upper().startswith("KOTA") else "Bupati"
+        return f"Peraturan {jenis} {self.pemda_nama.title()} Nomor {10 + self.seed % 40} Tahun {self.tahun - 1}"
+
+    def layak_pokir(self) -> list[Pokir]:
+        """The pokir Bappeda's review found layak: disposed to their OPD."""
+        return [p for p in self.pokir if p.layak]
 
     def rows_total(self, opd: str) -> tuple[int, int]:
         rows = [r for r in self.rows if r.opd == opd]
@@ -509,7 +549,8 @@ class Plan:
             "accepted_desa": sum(1 for u in usulan if u.desa_decision and u.desa_decision.status in ACCEPTED),
             "accepted_kecamatan": sum(1 for u in kec if u.kecamatan_decision.status in ACCEPTED),
             "merged": sum(1 for u in kec if u.kecamatan_decision.status == DIGABUNG),
-            "accepted_kabupaten": len(self.routed_usulan()), "members": len({p.anggota_id for p in self.pokir}),
+            "routed": len(self.routed_usulan()), "members": len({p.anggota_id for p in self.pokir}),
+            "pokir_layak": len(self.layak_pokir()),
             "reses": len(self.reses), "pokir": len(self.pokir),
             "pokir_overlapping": sum(1 for p in self.pokir if p.overlaps is not None),
             "inbox_items": self.inbox_count(), "rows": len(self.rows),
@@ -629,6 +670,7 @@ def build_plan(reference: Reference, seed: int = 1, scale: float = 1.0, territor
     _usulan(plan)
     _musrenbang_decisions(plan)
     _pokir(plan, members, staf, dapil_of)
+    _reviews(plan)
     _follow_ups(plan)
     _rows(plan, reference)
     _ceilings_and_lifecycle(plan)
@@ -758,7 +800,7 @@ def _musrenbang_decisions(plan: Plan) -> None:
         else:
             u.kecamatan_decision = Decision(DITERIMA)
 
-    _decide_level(rng, accepted_all, 0.12, 0.08, KAB_REJECT, KAB_CHANGE, plan.tahun, "kabupaten_decision")
+    # no kabupaten decisions: the accepted usulan go to their OPD when the kecamatan forum closes
     for u in plan.usulan:
         u.cost_final = u.volume_final * plan.kamus_item(u.kamus).harga_satuan
 
@@ -822,6 +864,23 @@ def _pokir(plan: Plan, members, staf, dapil_of) -> None:
                 catatan_setwan=rng.choice(SETWAN_CATATAN), overlaps=source.n if source is not None else None))
 
 
+def _reviews(plan: Plan) -> None:
+    """Bappeda's kajian: about half of the pokir repeating an usulan are duplicates (tidak_layak,
+    naming the usulan), ~8% of the others outside the region's authority; the rest layak."""
+    rng = _rng(plan.seed, "pokir-review")
+    repeating = [p for p in plan.pokir if p.overlaps is not None]
+    duplicates = {p.n for p in rng.sample(repeating, _quota(len(repeating), 0.5, minimum=0))}
+    others = [p for p in plan.pokir if p.n not in duplicates]
+    outside = {p.n for p in rng.sample(others, _quota(len(others), 0.08, minimum=0))}
+    for p in plan.pokir:
+        if p.n in duplicates:
+            p.layak, p.kajian, p.catatan_kajian = False, {**KAJIAN_LAYAK, "duplikat_usulan": p.overlaps}, POKIR_DUPLICATE
+        elif p.n in outside:
+            p.layak, p.kajian, p.catatan_kajian = False, {**KAJIAN_LAYAK, "kewenangan": False}, POKIR_NOT_AUTHORITY
+        else:
+            p.catatan_kajian = "Sesuai prioritas pembangunan daerah tahun " + str(plan.tahun)
+
+
 def _twin(plan: Plan, opd: str, sub_kegiatan: str) -> Opd | None:
     """Another OPD of the register whose bidang holds the code (where a re-route can go)."""
     bidang = ".".join(sub_kegiatan.split(".")[:2])
@@ -831,7 +890,7 @@ def _twin(plan: Plan, opd: str, sub_kegiatan: str) -> Opd | None:
 def _follow_ups(plan: Plan) -> None:
     rng = _rng(plan.seed, "renja-inbox")
     for items, reject_ratio, reroute_ratio, reasons in ((plan.routed_usulan(), 0.15, 0.08, OPD_REJECT),
-                                                         (plan.pokir, 0.2, 0.06, POKIR_REJECT)):
+                                                         (plan.layak_pokir(), 0.2, 0.06, POKIR_REJECT)):
         eligible = [x for x in items
                     if _twin(plan, plan.kamus_item(x.kamus).opd, plan.kamus_item(x.kamus).sub_kegiatan)]
         rerouted = {x.n for x in rng.sample(eligible, _quota(len(eligible), reroute_ratio))}
@@ -857,7 +916,7 @@ def _rows(plan: Plan, reference: Reference) -> None:
     """One row per (OPD, sub-kegiatan) that accommodates something, then each OPD's own rows."""
     rng = _rng(plan.seed, "renja-rows")
     groups: dict[tuple[str, str], list] = defaultdict(list)
-    sources = [("musrenbang", u) for u in plan.routed_usulan()] + [("pokir", p) for p in plan.pokir]
+    sources = [("musrenbang", u) for u in plan.routed_usulan()] + [("pokir", p) for p in plan.layak_pokir()]
     for kind, x in sources:
         final = x.follow_up.final
         if final.decision == ACCOMMODATE:
@@ -866,7 +925,8 @@ def _rows(plan: Plan, reference: Reference) -> None:
     rows: list[Row] = []
     for (opd, sub), members in sorted(groups.items()):
         n += 1
-        members.sort(key=lambda m: (m[0], m[1].n))
+        # in the order the OPD decides them: usulan (Forum PD), then pokir; direct before re-routed
+        members.sort(key=lambda m: (m[0] != "musrenbang", m[1].follow_up.then is not None, m[1].n))
         costs = sum((m[1].cost_final if m[0] == "musrenbang" else m[1].cost) for m in members)
         volume = sum((m[1].volume_final if m[0] == "musrenbang" else m[1].volume) for m in members)
         pagu_n = _round_up(costs * rng.uniform(1.0, 1.25), 1000)
@@ -879,8 +939,12 @@ def _rows(plan: Plan, reference: Reference) -> None:
             prioritas_daerah=tuple(p for k, p in (("musrenbang", "Aspirasi masyarakat (Musrenbang)"),
                                                   ("pokir", "Pokok-pokok pikiran DPRD")) if k in kinds),
             sources=tuple((m[0], m[1].n) for m in members)))
-    # rows whose first direct (not re-routed) source can create them in its decision
-    creatable = [r for r in rows if _first_direct(plan, r) is not None]
+        first = members[0][1]
+        rows[-1].first = (Decimal(first.volume_final if members[0][0] == "musrenbang" else first.volume),
+                          pagu_n - costs + (first.cost_final if members[0][0] == "musrenbang" else first.cost),
+                          first.desa)
+    # rows the first item decided (a direct one) makes with its decision; the others the OPD drafts
+    creatable = [r for r in rows if _first_direct(plan, r) == r.sources[0]]
     for r in rng.sample(creatable, _quota(len(creatable), 0.5)):
         r.via_inbox = True
     for kind, x in sources:
@@ -933,8 +997,9 @@ def _attach_row(plan: Plan, x, kind: str, rows: list[Row]) -> None:
         return
     sub = plan.kamus_item(x.kamus).sub_kegiatan
     row = next(r for r in rows if r.opd == final.opd and r.sub_kegiatan == sub)
-    creates = row.via_inbox and _first_direct(plan, row) == (kind, x.n)
-    accommodate = FollowUp(final.opd, ACCOMMODATE, final.reason, row=row.key, new_row=creates)
+    creates = row.via_inbox and row.sources[0] == (kind, x.n)
+    mode = "baris_baru" if creates else "tambah" if row.via_inbox else "sudah_tercakup"
+    accommodate = FollowUp(final.opd, ACCOMMODATE, final.reason, row=row.key, new_row=creates, mode=mode)
     if x.follow_up.then is None:
         x.follow_up = accommodate
     else:

@@ -1,6 +1,8 @@
-"""Pokir against the real RabbitMQ and PostgreSQL, beside a real Musrenbang service: the window
-follows Musrenbang's schedule, overlaps come from Musrenbang's events, follow-up from Renja's."""
+"""Pokir against the real RabbitMQ and PostgreSQL, beside real Musrenbang and Renja services: the window
+follows Musrenbang's schedule, overlaps come from Musrenbang's events, a pokir reaches an OPD's Renja
+inbox only after Bappeda's review found it layak, follow-up comes from Renja's decisions."""
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -14,6 +16,7 @@ from eplanning_common.envelope import make_event
 from eplanning_common.publisher import ConfirmingPublisher, json_message, open_connection
 from musrenbang.service import MusrenbangService
 from pokir.service import PokirService
+from renja.service import RenjaService
 
 from . import support
 
@@ -34,8 +37,11 @@ WHO = {
     "setwan": {"sub": "u-setwan", "role": "setwan", "pemda": PEMDA},
     "bappeda": {"sub": "u-bappeda", "role": "bappeda", "pemda": PEMDA},
     "desa": {"sub": "op-desa", "role": "operator_desa", "pemda": PEMDA, "wilayah": DESA_PALAS1},
+    "pupr": {"sub": "u-pupr", "role": "opd", "pemda": PEMDA, "opd": "1.03.0.00.0.00.01.0000"},
     "public": None,
 }
+PUPR = "1.03.0.00.0.00.01.0000"
+LAYAK = {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None, "biaya_wajar": True}
 
 
 def fresh(service):
@@ -45,7 +51,7 @@ def fresh(service):
 @pytest.fixture(scope="module")
 def stack(amqp_uri):
     containers = []
-    for cls, service in ((PokirService, "pokir"), (MusrenbangService, "musrenbang")):
+    for cls, service in ((PokirService, "pokir"), (MusrenbangService, "musrenbang"), (RenjaService, "renja")):
         container = ServiceContainer(cls, {"AMQP_URI": amqp_uri, "DATABASE_URL": fresh(service), "max_workers": 10})
         container.start()
         containers.append(container)
@@ -162,6 +168,12 @@ def test_member_and_staf_enter_pokir_with_computed_cost_inside_the_dapil(rpc, cy
 
 
 def test_over_the_member_ceiling_the_error_states_the_overrun(rpc, cycle):
+    # the ceiling is a local policy, off by default: Bappeda turns it on for the year (the register's pagu)
+    assert rpc["a02"].pokir.get_kebijakan(TAHUN)["pagu_per_anggota"] == {"aktif": False, "jumlah": None}
+    assert err(rpc["setwan"].pokir.set_kebijakan, TAHUN, {"pagu_per_anggota": {"aktif": True}})[0] == "Forbidden"
+    kind, body = err(rpc["bappeda"].pokir.set_kebijakan, TAHUN, {"pagu_per_anggota": {"aktif": True, "jumlah": "-1"}})
+    assert kind == "ValidationError" and body["errors"][0]["field"] == "pagu_per_anggota.jumlah"
+    rpc["bappeda"].pokir.set_kebijakan(TAHUN, {"pagu_per_anggota": {"aktif": True, "jumlah": None}})
     # A02's pagu is Rp2.500.000.000: seven SPAM units of Rp350.000.000 = Rp2.450.000.000 fits ...
     before = rpc["a02"].pokir.list_pokir(TAHUN)["items"]
     rpc["a02"].pokir.create_pokir(TAHUN, pokir_data(cycle["a02"], kamus_item_id=SPAM, volume="2"))
@@ -172,6 +184,17 @@ def test_over_the_member_ceiling_the_error_states_the_overrun(rpc, cycle):
     assert kind == "ValidationError" and body["errors"][0]["code"] == "above_pagu"
     assert "Rp2.500.000.000,00" in body["errors"][0]["message"] and "Rp300.000.000,00" in body["errors"][0]["message"]
     assert len(rpc["a02"].pokir.list_pokir(TAHUN)["items"]) == len(before) + 3
+    # the policy off again: no ceiling; both changes are in the audit log
+    rpc["bappeda"].pokir.set_kebijakan(TAHUN, {"pagu_per_anggota": {"aktif": False, "jumlah": None}})
+    rpc["a02"].pokir.create_pokir(TAHUN, pokir_data(cycle["a02"], kamus_item_id=SPAM, volume="2"))
+    engine = sa.create_engine(POKIR_DB)
+    try:
+        with engine.connect() as conn:
+            audited = [r[0] for r in conn.execute(sa.text(
+                "select after::text from audit_log where action = 'pokir.kebijakan.set' order by seq"))]
+    finally:
+        engine.dispose()
+    assert len(audited) == 2 and '"aktif":true' in audited[0].replace(" ", "") and "u-bappeda" in audited[1]
 
 
 def test_members_see_and_edit_only_their_own_pokir(rpc, cycle):
@@ -203,6 +226,10 @@ def test_lifecycle_to_bappeda_public_register_and_renja_follow_up(rpc, cycle, po
     assert pid not in {x["id"] for x in public_before}  # not public before delivery
     delivered = rpc["setwan"].pokir.act_on_pokir(pid, "deliver")
     assert delivered["status"] == "disampaikan"
+    # Bappeda records no "accommodated" itself: only Renja's decision naming a row does
+    kind, body = err(rpc["bappeda"].pokir.act_on_pokir, pid, "accommodate",
+                     {"opd": PUPR, "renja_row_id": "apa saja", "volume": "1", "cost": "1"})
+    assert kind == "ValidationError" and body["errors"][0]["code"] == "accommodated_by_renja"
 
     public = {x["id"]: x for x in rpc["public"].pokir.public_register(PEMDA, TAHUN)}
     entry = public[pid]
@@ -243,6 +270,52 @@ def test_overlap_with_a_musrenbang_usulan_is_flagged_from_its_events(rpc, cycle)
     # the desa withdraws its usulan: the flag goes away
     rpc["desa"].musrenbang.withdraw_usulan(usulan["id"], "Dobel dengan pokir")
     support.wait_for(lambda: rpc["bappeda"].pokir.get_pokir(p["id"])["overlaps"] == [], what="the flag to clear")
+
+
+def _delivered(rpc, cycle, judul):
+    p = rpc["a01"].pokir.create_pokir(TAHUN, pokir_data(cycle["a01"], judul=judul, volume="10"))
+    rpc["a01"].pokir.act_on_pokir(p["id"], "submit")
+    rpc["setwan"].pokir.act_on_pokir(p["id"], "recommend", {"catatan": "Sesuai hasil reses"})
+    return rpc["setwan"].pokir.act_on_pokir(p["id"], "deliver")["id"]
+
+
+def test_only_a_pokir_bappeda_found_layak_reaches_an_opd(rpc, cycle, pokir_events):
+    rpc["bappeda"].renja.import_opd("sipd-2027", (DEMO / "opd_12.21.csv").read_text())
+    rpc["bappeda"].renja.pin_cycle(TAHUN, "sipd-2027")
+    unreviewed = _delivered(rpc, cycle, "Drainase Gang Mesjid")
+    refused = _delivered(rpc, cycle, "Drainase Jalan Provinsi")
+    good = _delivered(rpc, cycle, "Drainase Lorong Pasar")
+
+    # not reviewed: Bappeda cannot dispose it
+    kind, body = err(rpc["bappeda"].pokir.act_on_pokir, unreviewed, "dispose", {"opd": PUPR})
+    assert kind == "Conflict" and body["code"] == "not_reviewed"
+    # only Bappeda reviews; the verdict must agree with the criteria
+    assert err(rpc["setwan"].pokir.review_pokir, good, {"status": "layak", "kajian": LAYAK})[0] == "Forbidden"
+    kind, body = err(rpc["bappeda"].pokir.review_pokir, refused, {"status": "layak",
+                                                                  "kajian": {**LAYAK, "kewenangan": False}})
+    assert kind == "ValidationError" and body["errors"][0]["code"] == "inconsistent"
+    kind, body = err(rpc["bappeda"].pokir.review_pokir, refused, {
+        "status": "tidak_layak", "kajian": {**LAYAK, "duplikat_usulan": "bukan-usulan-yang-mirip"}, "catatan": "x"})
+    assert kind == "ValidationError" and body["errors"][0]["code"] == "not_an_overlap"
+    # tidak_layak: ends as tidak diakomodasi, and is never disposed
+    ended = rpc["bappeda"].pokir.review_pokir(refused, {"status": "tidak_layak", "kajian": {**LAYAK, "kewenangan": False},
+                                                        "catatan": "Jalan provinsi: kewenangan provinsi"})
+    assert ended["status"] == "tidak diakomodasi" and "kewenangan provinsi" in ended["alasan_tidak_diakomodasi"]
+    assert err(rpc["bappeda"].pokir.act_on_pokir, refused, "dispose", {"opd": PUPR})[0] == "Conflict"
+    # layak: disposed to PU, and it arrives in PU's inbox
+    reviewed = rpc["bappeda"].pokir.review_pokir(good, {"status": "layak", "kajian": LAYAK, "catatan": "Prioritas"})
+    assert reviewed["review"]["status"] == "layak" and reviewed["status"] == "disampaikan"
+    rpc["bappeda"].pokir.act_on_pokir(good, "dispose", {"opd": PUPR})
+    arrived = support.wait_for(lambda: [i for i in rpc["pupr"].renja.inbox(TAHUN, None, None, None, 100)["items"]
+                                        if i["source_id"] == good], what="the layak pokir in PU's inbox")
+    assert len(arrived) == 1
+    # by then the unreviewed and the tidak_layak pokir were delivered long ago: neither is in any inbox
+    time.sleep(2)
+    in_inbox = {i["source_id"] for i in rpc["pupr"].renja.inbox(TAHUN, None, None, None, 100)["items"]}
+    assert good in in_inbox and unreviewed not in in_inbox and refused not in in_inbox
+    support.wait_for(lambda: pokir_events(good)[-2:] == ["pokir.reviewed.v1", "pokir.disposed.v1"],
+                     what="reviewed, then disposed")
+    assert pokir_events(refused)[-1] == "pokir.reviewed.v1"
 
 
 def test_late_entry_is_refused_naming_the_deadline_and_stage_close_has_a_manifest(rpc, cycle, pokir_events):

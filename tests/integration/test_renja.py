@@ -205,7 +205,10 @@ def test_a_delivered_pokir_is_rerouted_then_accommodated_and_pokir_follows(rpc, 
     rpc["setwan"].pokir.act_on_pokir(p["id"], "deliver")
     time.sleep(0.5)
     assert not [i for i in rpc["pupr"].renja.inbox(TAHUN)["items"] if i["source_id"] == p["id"]]  # not yet an OPD's
-    rpc["bappeda"].pokir.act_on_pokir(p["id"], "dispose", {"opd": PUPR})  # (after its review, issue #16)
+    # Bappeda's review finds it layak, then disposes it to PU (a delivered pokir reaches no OPD before that)
+    rpc["bappeda"].pokir.review_pokir(p["id"], {"status": "layak", "kajian": {
+        "kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None, "biaya_wajar": True}})
+    rpc["bappeda"].pokir.act_on_pokir(p["id"], "dispose", {"opd": PUPR})
 
     item = support.wait_for(lambda: [i for i in rpc["pupr"].renja.inbox(TAHUN, None, "menunggu")["items"]
                                      if i["source_id"] == p["id"]], what="the pokir in the PU inbox")[0]

@@ -16,8 +16,9 @@ from eplanning_common.domainkit import request_ids
 from eplanning_common.errors import Conflict, NotFound
 
 from . import events
-from .domain import (Actor, Lampiran, PokirInput, deliver_to_bappeda, dispose_to_opd, edit_pokir, mark_accommodated,
-                     mark_not_accommodated, new_pokir, recommend, return_for_revision, submit_to_setwan, withdraw)
+from .domain import (Actor, Lampiran, PokirInput, deliver_to_bappeda, dispose_to_opd, edit_pokir, find_overlaps,
+                     mark_accommodated, mark_not_accommodated, new_pokir, recommend, return_for_revision,
+                     review_pokir, submit_to_setwan, withdraw)
 from .errors import field_error
 from .repository import Repository
 from .views import pokir_view
@@ -47,7 +48,7 @@ def _input(data: dict) -> PokirInput:
 def _context(repo: Repository, actor: Actor, tahun: int, data: PokirInput, anggota_id: str) -> dict:
     return {"register": repo.register(actor.pemda), "kamus": repo.kamus_items({data.kamus_item_id}),
             "reses": {r.id: r for r in repo.reses_of(anggota_id)}, "regions": repo.regions(actor.pemda),
-            "window": repo.window(actor.pemda, tahun)}
+            "window": repo.window(actor.pemda, tahun), "policy": repo.policy(actor.pemda, tahun)}
 
 
 # -- request ids (idempotent creates) ----------------------------------------------------------
@@ -122,12 +123,21 @@ def edit(repo: Repository, actor: Actor, pokir_id: str, data: dict, expected_ver
     return pokir_view(p, version)
 
 
+CALLER_ACTIONS = ("submit", "recommend", "return", "deliver", "withdraw", "dispose", "not_accommodate")
+
+
 def transition(repo: Repository, actor: Actor, pokir_id: str, action: str, params: dict | None,
                expected_version: int | None, at: datetime) -> dict:
-    """action: submit | recommend | return | deliver | withdraw | dispose | accommodate | not_accommodate."""
+    """action: submit | recommend | return | deliver | withdraw | dispose | not_accommodate.
+    "accommodate" is no caller's act: a pokir becomes diakomodasi only from Renja's decision naming
+    an existing row (facts.follow_renja_decision)."""
     params = params or {}
-    if action not in events.BY_ACTION:
-        raise field_error("action", f"Aksi harus salah satu dari: {', '.join(events.BY_ACTION)}")
+    if action == "accommodate":
+        raise field_error("action", "Pokir ditetapkan diakomodasi hanya oleh keputusan OPD di Renja yang menyebut "
+                                    "baris Renja-nya; minta OPD memutuskan pokir ini di kotak masuk Renja",
+                          "accommodated_by_renja")
+    if action not in CALLER_ACTIONS:
+        raise field_error("action", f"Aksi harus salah satu dari: {', '.join(CALLER_ACTIONS)}")
     if not isinstance(params, dict):
         raise field_error("params", "Parameter aksi berupa objek")
     current, version = repo.pokir(pokir_id, lock=True)
@@ -140,7 +150,8 @@ def transition(repo: Repository, actor: Actor, pokir_id: str, action: str, param
 
 ALLOWED_PARAMS = {"submit": {"note"}, "recommend": {"catatan"}, "return": {"catatan"}, "deliver": {"note"},
                   "withdraw": {"reason"}, "dispose": {"opd", "note"},
-                  "accommodate": {"opd", "renja_row_id", "volume", "cost", "note"}, "not_accommodate": {"reason"}}
+                  "accommodate": {"opd", "renja_row_id", "volume", "cost", "note", "mode"},
+                  "not_accommodate": {"reason"}}
 
 
 def apply(repo: Repository, actor: Actor, p, action: str, params: dict, at: datetime):
@@ -162,7 +173,8 @@ def apply(repo: Repository, actor: Actor, p, action: str, params: dict, at: date
         return dispose_to_opd(p, actor=actor, at=at, opd=params.get("opd"), note=params.get("note"))
     if action == "accommodate":
         return mark_accommodated(p, actor=actor, at=at, opd=params.get("opd"), renja_row_id=params.get("renja_row_id"),
-                                 volume=params.get("volume"), cost=params.get("cost"), note=params.get("note"))
+                                 volume=params.get("volume"), cost=params.get("cost"), note=params.get("note"),
+                                 mode=params.get("mode"))
     return mark_not_accommodated(p, actor=actor, at=at, reason=params.get("reason"))
 
 
@@ -170,3 +182,29 @@ def _check_version(pokir_id: str, version: int, expected: int | None) -> None:
     if expected is not None and expected != version:
         raise Conflict(f"Pokir {pokir_id} versi {expected} sudah usang (versi sekarang {version})",
                        code="stale_version", current_version=version)
+
+
+REVIEW_FIELDS = {"status", "kajian", "catatan"}
+
+
+def overlap_ids(repo: Repository, p) -> set[str]:
+    """The Musrenbang usulan this service flags as overlapping `p` (domain.overlaps)."""
+    return {pair.usulan_id for pair in find_overlaps([p], repo.usulan_refs({(p.desa, p.kamus_item.kode)}))}
+
+
+def review(repo: Repository, actor: Actor, pokir_id: str, data: dict, expected_version: int | None,
+           at: datetime) -> dict:
+    """Bappeda's kajian of a delivered pokir (domain.review): `layak` lets Bappeda dispose it to an
+    OPD, `tidak_layak` ends it as tidak diakomodasi. Publishes pokir.reviewed.v1."""
+    if not isinstance(data, dict):
+        raise field_error("body", "Kajian berupa objek JSON: status, kajian, catatan")
+    unknown = sorted(set(data) - REVIEW_FIELDS)
+    if unknown:
+        raise field_error(unknown[0], f"Kolom {', '.join(unknown)} tidak dikenal", "unknown_field")
+    current, version = repo.pokir(pokir_id, lock=True)
+    _check_version(pokir_id, version, expected_version)
+    p = review_pokir(current, actor=actor, at=at, status=data.get("status"), kajian=data.get("kajian"),
+                     catatan=data.get("catatan"), overlap_ids=overlap_ids(repo, current))
+    version = repo.save_pokir(p, version)
+    repo.uow.emit(events.REVIEWED, p.id, events.reviewed_data(p, version), p.pemda, p.tahun)
+    return pokir_view(p, version)

@@ -9,9 +9,9 @@ from eplanning_common.errors import Conflict, NotFound
 from eplanning_common.wilayah import wilayah
 
 from eplanning_common.jsoncodec import from_json, to_json
-from .domain import (DprdRegister, InMemoryRegionDirectory, KamusItem, Pokir, PokirStatus, PokirWindow, Reses,
-                     UsulanRef)
-from .tables import jendela, kamus_item, pokir, register, reses, usulan_ref
+from .domain import (NO_CEILING, DprdRegister, InMemoryRegionDirectory, KamusItem, PaguPolicy, Pokir, PokirStatus,
+                     PokirWindow, Reses, UsulanRef)
+from .tables import jendela, kamus_item, kebijakan, pokir, register, reses, usulan_ref
 
 
 class Repository:
@@ -87,9 +87,31 @@ class Repository:
         statement = pg_insert(jendela).values(pemda=pemda, tahun=tahun, **values)
         self._x(statement.on_conflict_do_update(index_elements=["pemda", "tahun"], set_=values))
 
+    def calendar(self, pemda: str, tahun: int) -> dict:
+        """This service's copy of the planning calendar: {step: window as the events carry it}."""
+        row = self._x(sa.select(jendela.c.kalender).where(jendela.c.pemda == pemda, jendela.c.tahun == tahun)).first()
+        return dict(row.kalender or {}) if row is not None else {}
+
+    def save_calendar(self, pemda: str, tahun: int, calendar: dict) -> None:
+        statement = pg_insert(jendela).values(pemda=pemda, tahun=tahun, source="musrenbang", kalender=calendar)
+        self._x(statement.on_conflict_do_update(index_elements=["pemda", "tahun"], set_={"kalender": calendar}))
+
     def close_stage(self, pemda: str, tahun: int, manifest: dict) -> None:
         self._x(jendela.update().where(jendela.c.pemda == pemda, jendela.c.tahun == tahun)
                 .values(closed_manifest=manifest))
+
+    # -- local policy ----------------------------------------------------------------------
+    def policy(self, pemda: str, tahun: int) -> PaguPolicy:
+        """The year's per-member ceiling policy; off when Bappeda never set one."""
+        row = self._x(sa.select(kebijakan).where(kebijakan.c.pemda == pemda, kebijakan.c.tahun == tahun)).first()
+        if row is None:
+            return NO_CEILING
+        return PaguPolicy(row.pagu_aktif, row.pagu_jumlah)
+
+    def set_policy(self, pemda: str, tahun: int, policy: PaguPolicy, by: str, at: datetime) -> None:
+        values = {"pagu_aktif": policy.aktif, "pagu_jumlah": policy.jumlah, "set_by": by, "set_at": at}
+        statement = pg_insert(kebijakan).values(pemda=pemda, tahun=tahun, **values)
+        self._x(statement.on_conflict_do_update(index_elements=["pemda", "tahun"], set_=values))
 
     # -- pokir -----------------------------------------------------------------------------
     def lock_member(self, anggota_id: str) -> None:

@@ -70,6 +70,17 @@ class PokirService:
             return setup_actions.set_window(repo, actor, tahun, opens_at, closes_at)
 
     @rpc
+    def get_kebijakan(self, tahun):
+        with self._work() as (repo, actor):
+            return setup_actions.get_policy(repo, actor, tahun)
+
+    @rpc
+    def set_kebijakan(self, tahun, data):
+        """The year's local policy: {"pagu_per_anggota": {"aktif", "jumlah"}} (Bappeda; off unless set)."""
+        with self._work() as (repo, actor):
+            return setup_actions.set_policy(repo, actor, tahun, data, _now())
+
+    @rpc
     def record_reses(self, tahun, data, request_id=None):
         """request_id (optional): the same one again returns the reses it recorded."""
         with self._work() as (repo, actor):
@@ -89,9 +100,16 @@ class PokirService:
 
     @rpc
     def act_on_pokir(self, pokir_id, action, params=None, expected_version=None):
-        """submit | recommend | return | deliver | withdraw | dispose | accommodate | not_accommodate"""
+        """submit | recommend | return | deliver | withdraw | dispose | not_accommodate (accommodated:
+        only from Renja's decision, see on_renja_decision)"""
         with self._work() as (repo, actor):
             return pokir_actions.transition(repo, actor, pokir_id, action, params, expected_version, _now())
+
+    @rpc
+    def review_pokir(self, pokir_id, data, expected_version=None):
+        """Bappeda's kajian of a delivered pokir: {status: layak|tidak_layak, kajian, catatan}."""
+        with self._work() as (repo, actor):
+            return pokir_actions.review(repo, actor, pokir_id, data, expected_version, _now())
 
     @rpc
     def get_pokir(self, pokir_id):
@@ -141,6 +159,14 @@ class PokirService:
     @event_handler("musrenbang", "stage.opened.v1")
     def on_musrenbang_schedule(self, event):
         self._once(event, "pokir.on_musrenbang_schedule", facts.follow_schedule)
+
+    @event_handler("musrenbang", "stage.window_changed.v1")
+    def on_musrenbang_window_changed(self, event):
+        self._once(event, "pokir.on_musrenbang_window_changed", facts.follow_window_change)
+
+    @event_handler("musrenbang", "stage.reopened.v1")
+    def on_musrenbang_reopened(self, event):
+        self._once(event, "pokir.on_musrenbang_reopened", facts.follow_window_change)
 
     @event_handler("renja", "inbox.decided.v1")
     def on_renja_decision(self, event):

@@ -11,7 +11,7 @@ from eplanning_common.reference import CsvUnreadable, parse_kamus_csv, read_csv
 
 from . import events
 from eplanning_common.jsoncodec import from_json, to_json
-from .domain import Actor, KamusItem, Reses, ResesInput, Role, new_reses, parse_register_rows
+from .domain import Actor, KamusItem, PaguPolicy, Reses, ResesInput, Role, money_text, new_reses, parse_policy, parse_register_rows
 from .errors import field_error
 from .pokir_actions import RESES_NAMESPACE, id_for, lock_request, request_id_taken
 from .repository import Repository
@@ -77,6 +77,30 @@ def set_window(repo: Repository, actor: Actor, tahun: int, opens_at: str, closes
     data = {"opens_at": opens.isoformat(), "closes_at": closes.isoformat(), "source": "bappeda"}
     repo.uow.emit(events.WINDOW_SET, f"{actor.pemda}/{tahun}", data, actor.pemda, tahun)
     return data
+
+
+def policy_view(pemda: str, tahun: int, policy: PaguPolicy) -> dict:
+    return {"pemda": pemda, "tahun": tahun,
+            "pagu_per_anggota": {"aktif": policy.aktif,
+                                 "jumlah": None if policy.jumlah is None else money_text(policy.jumlah)}}
+
+
+def get_policy(repo: Repository, actor: Actor, tahun: int) -> dict:
+    """The year's local policy (every role of the pemda may read it: members see their ceiling)."""
+    return policy_view(actor.pemda, tahun, repo.policy(actor.pemda, tahun))
+
+
+def set_policy(repo: Repository, actor: Actor, tahun: int, data: dict, at: datetime) -> dict:
+    """Bappeda sets the year's per-member pokir ceiling (on with an amount, or off); audited with the
+    policy before and after. Applies to pokir created or edited from now on (a pokir already made
+    keeps its cost; its next edit is checked)."""
+    _require(actor, Role.BAPPEDA)
+    policy = parse_policy(data)
+    repo.set_policy(actor.pemda, tahun, policy, actor.sub, at)
+    view = policy_view(actor.pemda, tahun, policy)
+    repo.uow.audit("pokir.kebijakan.set", {**view, "set_by": actor.sub, "set_at": at.isoformat()},
+                   entity="kebijakan", subject=f"{actor.pemda}/{tahun}", pemda=actor.pemda, tahun=tahun)
+    return view
 
 
 def earlier_reses(repo: Repository, actor: Actor, reses_id: str) -> dict | None:

@@ -43,6 +43,7 @@ jendela = sa.Table(  # the pokir window of a cycle; set by Bappeda or derived fr
     sa.Column("closes_at", sa.DateTime(timezone=True)),
     sa.Column("source", sa.Text, nullable=False),  # "bappeda" | "musrenbang"
     sa.Column("closed_manifest", JSONB),
+    sa.Column("kalender", JSONB),  # copy of the planning calendar's windows by step (from Musrenbang's events)
 )
 
 pokir = sa.Table(
@@ -75,4 +76,14 @@ usulan_ref = sa.Table(  # Musrenbang usulan as published (for overlap detection)
     sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("usulan_ref_desa_kamus", "desa", "kamus_kode"),
+)
+
+kebijakan = sa.Table(  # local policy per pemda and plan year: the per-member pokir ceiling (off unless set)
+    "kebijakan", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("pagu_aktif", sa.Boolean, nullable=False),
+    sa.Column("pagu_jumlah", sa.Numeric(20, 2)),
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -126,7 +126,7 @@ def test_decisions_go_level_by_level_with_reasons(plan):
             assert u.decisions == []
             continue
         levels = [level for level, _ in u.decisions]
-        assert levels == ["desa", "kecamatan", "kabupaten"][:len(levels)] and levels
+        assert levels == ["desa", "kecamatan"][:len(levels)] and levels  # no kabupaten level: Forum PD decides
         for i, (level, d) in enumerate(u.decisions):
             assert d.status == DITERIMA or d.reason, (u.n, level)
             if i + 1 < len(u.decisions):
@@ -134,7 +134,7 @@ def test_decisions_go_level_by_level_with_reasons(plan):
             if d.revised_volume is not None:
                 assert 1 <= d.revised_volume
         last = u.decisions[-1][1]
-        assert last.status not in ACCEPTED or levels[-1] == "kabupaten"
+        assert last.status not in ACCEPTED or levels[-1] == "kecamatan"
 
 
 def test_the_kecamatan_forum_accepts_the_best_ranked_and_merges_into_accepted_ones(plan):
@@ -180,8 +180,9 @@ def test_every_routed_item_gets_an_opd_decision_into_a_fitting_row(plan):
     rows = {r.key: r for r in plan.rows}
     opds = {o.kode: o for o in plan.opds}
     creators = Counter()
-    items = [("musrenbang", u) for u in plan.routed_usulan()] + [("pokir", p) for p in plan.pokir]
+    items = [("musrenbang", u) for u in plan.routed_usulan()] + [("pokir", p) for p in plan.layak_pokir()]
     assert all(u.follow_up is None for u in plan.usulan if not u.routed)
+    assert all(p.follow_up is None for p in plan.pokir if not p.layak)  # tidak_layak: no OPD sees it
     for kind, x in items:
         first = x.follow_up
         item = plan.kamus_item(x.kamus)
@@ -198,8 +199,18 @@ def test_every_routed_item_gets_an_opd_decision_into_a_fitting_row(plan):
             assert (row.opd, row.sub_kegiatan) == (final.opd, item.sub_kegiatan)
             assert (kind, x.n) in row.sources
             creators[row.key] += final.new_row
+            # what the accommodation adds: the row made from it, added to it, or covered by a drafted row
+            assert final.mode == ("baris_baru" if final.new_row else "tambah" if row.via_inbox else "sudah_tercakup")
     for row in plan.rows:
         assert creators[row.key] == (1 if row.via_inbox else 0)
+        if row.via_inbox:  # made by its first item, then grown by each later one up to the row as planned
+            volume, pagu_n, desa = row.first
+            added = [plan.usulan[n - 1] if kind == "musrenbang" else plan.pokir[n - 1] for kind, n in row.sources[1:]]
+            assert volume + sum((x.volume_final if isinstance(x, type(plan.usulan[0])) else x.volume)
+                                for x in added) == row.target
+            assert pagu_n + sum((x.cost_final if isinstance(x, type(plan.usulan[0])) else x.cost)
+                                for x in added) == row.pagu_n
+            assert desa in row.lokasi
     assert Counter(kind for kind, x in items if x.follow_up.decision == REROUTE)  # a re-route happens
 
 
@@ -231,8 +242,21 @@ def test_final_statuses_are_what_the_rkpd_annex_shows(plan):
     assert statuses["ditarik"] == sum(u.withdrawn for u in plan.usulan) > 0
     assert statuses["diakomodasi"] + statuses["tidak diakomodasi"] == len(plan.routed_usulan())
     assert {p.status_akhir for p in plan.pokir} == {"diakomodasi", "tidak diakomodasi"}
-    assert plan.inbox_count() == len(plan.routed_usulan()) + len(plan.pokir) + sum(
-        1 for x in plan.routed_usulan() + plan.pokir if x.follow_up.decision == REROUTE)
+    assert all(p.status_akhir == "tidak diakomodasi" for p in plan.pokir if not p.layak)
+    assert plan.inbox_count() == len(plan.routed_usulan()) + len(plan.layak_pokir()) + sum(
+        1 for x in plan.routed_usulan() + plan.layak_pokir() if x.follow_up.decision == REROUTE)
+
+
+def test_bappedas_review_finds_duplicates_and_matters_outside_the_authority(plan):
+    refused = [p for p in plan.pokir if not p.layak]
+    assert refused and len(refused) < len(plan.pokir) / 2
+    for p in refused:
+        k = p.kajian
+        assert p.catatan_kajian and (k["duplikat_usulan"] is not None or not k["kewenangan"])
+        if k["duplikat_usulan"] is not None:
+            assert k["duplikat_usulan"] == p.overlaps  # the usulan it repeats (Pokir flags it as an overlap)
+    assert all(p.kajian == {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None,
+                            "biaya_wajar": True} for p in plan.pokir if p.layak)
 
 
 def test_the_kamus_csv_is_the_import_format(plan):

@@ -379,9 +379,6 @@ def test_setwan_recommends_with_if_match(client, rpc, as_, stored):
     ("setwan1", {"action": "deliver"}, {}),
     ("setwan1", {"action": "return", "catatan": "Lengkapi foto lokasi"}, {"catatan": "Lengkapi foto lokasi"}),
     ("bappeda1", {"action": "dispose", "opd": "1.04.2.10.0.00.01.0000"}, {"opd": "1.04.2.10.0.00.01.0000"}),
-    ("bappeda1", {"action": "accommodate", "opd": "1.03.0.00.0.00.01.0000", "renja_row_id": "R-1", "volume": 2,
-                  "cost": "190000000"},
-     {"opd": "1.03.0.00.0.00.01.0000", "renja_row_id": "R-1", "volume": 2, "cost": "190000000"}),
     ("bappeda1", {"action": "not_accommodate", "reason": "Bukan kewenangan kabupaten"},
      {"reason": "Bukan kewenangan kabupaten"}),
 ])
@@ -398,8 +395,8 @@ def test_action_refusals_happen_before_the_call(client, rpc, as_, stored):
     tag = {**headers, "If-Match": etag(client, headers)}
     for body, expected in (({"action": "recommend"}, {("catatan", "required")}),
                            ({"action": "recommend", "catatan": "ok", "opd": "1.03"}, {("opd", "unknown_field")}),
-                           ({"action": "accommodate", "opd": "1.03", "renja_row_id": "R-1", "volume": 2,
-                             "cost": 1.5}, {("cost", "type_integer")}),
+                           # diakomodasi only from Renja's decision: no caller asks for it
+                           ({"action": "accommodate", "opd": "1.03.0.00.0.00.01.0000"}, {("action", "choice")}),
                            ({"action": "terbang"}, {("action", "choice")}),
                            ({"catatan": "ok"}, {("action", "required")})):
         result = client.simulate_post(ONE + "/actions", json=body, headers=tag)
@@ -462,8 +459,9 @@ def test_the_vocabulary_is_the_services():
     from pokir.domain.validation import LAMPIRAN_MEDIA_TYPES
 
     assert set(api.STATUSES) == {s.value for s in PokirStatus}
-    assert set(api.ACTIONS) == set(events.BY_ACTION)
-    assert {a: set(p) for a, p in api.ACTION_PARAMS.items()} == pokir_actions.ALLOWED_PARAMS
+    assert set(api.ACTIONS) == set(pokir_actions.CALLER_ACTIONS) == set(events.BY_ACTION) - {"accommodate"}
+    assert {a: set(p) for a, p in api.ACTION_PARAMS.items()} == {
+        a: p for a, p in pokir_actions.ALLOWED_PARAMS.items() if a in pokir_actions.CALLER_ACTIONS}
     assert set(api.POKIR_FIELDS) == pokir_actions.FIELDS and set(api.EDITABLE) == pokir_actions.FIELDS
     assert set(api.LAMPIRAN["properties"]) == pokir_actions.LAMPIRAN_FIELDS
     assert set(api.FILTERS) == queries.FILTERS
@@ -523,3 +521,43 @@ def test_the_register_reses_and_manifest_schemas_describe_the_services_answers()
     draft, accommodated = _a_pokir_through_its_life()
     manifest = build_manifest([replace(accommodated, id="P-2"), draft], pemda="12.21", tahun=2027).as_dict()
     assert field_errors(manifest, api.MANIFEST) == []
+
+
+REVIEW_BODY = {"status": "layak", "kajian": {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None,
+                                            "biaya_wajar": True}}
+
+
+def test_bappedas_review_reaches_the_service_and_others_are_refused(client, rpc, as_, stored):
+    rpc.answers[("pokir", "review_pokir")] = api.EX_POKIR_REVIEWED
+    headers = as_("bappeda1")
+    result = client.simulate_post(ONE + "/review", json=REVIEW_BODY,
+                                  headers={**headers, "If-Match": etag(client, headers)})
+    assert result.status_code == 200 and result.json["review"]["status"] == "layak"
+    assert calls(rpc)[-1][0] == "review_pokir"
+    setwan = as_("setwan1")
+    assert client.simulate_post(ONE + "/review", json=REVIEW_BODY,
+                                headers={**setwan, "If-Match": "*"}).status_code == 403
+
+
+def test_a_review_without_its_criteria_is_refused_naming_them(client, rpc, as_, stored):
+    headers = as_("bappeda1")
+    tag = {**headers, "If-Match": etag(client, headers)}
+    result = client.simulate_post(ONE + "/review", json={"status": "baik", "kajian": {"kewenangan": True}},
+                                  headers=tag)
+    assert result.status_code == 422
+    fields = {f for f, _ in field_codes(result)}
+    assert "status" in fields and any(f.startswith("kajian") for f in fields)
+    assert [m for m, _, _ in calls(rpc)] == ["get_pokir"]
+
+
+def test_the_ceiling_policy_is_bappedas_and_readable_by_all(client, rpc, as_):
+    rpc.answers[("pokir", "set_kebijakan")] = api.EX_KEBIJAKAN
+    rpc.answers[("pokir", "get_kebijakan")] = api.EX_KEBIJAKAN
+    body = {"pagu_per_anggota": {"aktif": True, "jumlah": "2500000000"}}
+    assert client.simulate_put("/v1/pokir/2027/kebijakan", json=body, headers=as_("bappeda1")).status_code == 200
+    assert calls(rpc)[-1][1][-1] == body
+    assert client.simulate_put("/v1/pokir/2027/kebijakan", json=body, headers=as_("setwan1")).status_code == 403
+    bad = client.simulate_put("/v1/pokir/2027/kebijakan", json={"pagu_per_anggota": {"jumlah": 1.5}},
+                              headers=as_("bappeda1"))
+    assert bad.status_code == 422
+    assert client.simulate_get("/v1/pokir/2027/kebijakan", headers=as_("a01")).json == api.EX_KEBIJAKAN

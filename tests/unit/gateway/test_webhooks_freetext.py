@@ -109,6 +109,7 @@ NOT_FREE_TEXT = {
     "reason", "pemda", "closed_by", "pokir_id", "anggota_id", "dapil", "reses_id", "disposisi_opd",
     "alasan_tidak_diakomodasi", "renja_row_id", "tempat", "item_id", "source_id", "lokasi", "row_id",
     "indikator", "kelompok_sasaran", "sumber_dana", "rerouted_to", "location", "versi", "lampiran_id",
+    "reviewed_by", "duplikat_usulan",
 }
 
 
@@ -143,4 +144,6 @@ def test_every_text_property_of_every_event_is_classified():
 def test_the_contract_marks_the_free_text_of_usulan_and_pokir():
     paths = contracts.free_text_paths()
     assert set(paths["id.eplanning.musrenbang.usulan.submitted.v1"]) == {("permasalahan",), ("gagasan",)}
-    assert set(paths["id.eplanning.pokir.pokir.created.v1"]) == {("judul",), ("permasalahan",), ("usulan",)}
+    assert set(paths["id.eplanning.pokir.pokir.created.v1"]) == {("judul",), ("permasalahan",), ("usulan",),
+                                                                  ("review", "catatan")}
+    assert set(paths["id.eplanning.pokir.pokir.reviewed.v1"]) == {("catatan",)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pokir.domain import (WIB, Actor, Anggota, Dapil, DprdRegister, InMemoryRegionDirectory,
+from pokir.domain import (WIB, Actor, PaguPolicy, review_pokir, Anggota, Dapil, DprdRegister, InMemoryRegionDirectory,
                           KamusItem, Lampiran, Pokir, PokirInput, PokirStatus, PokirWindow,
                           Reses, Role, StafAhli, default_deadline, deliver_to_bappeda,
                           dispose_to_opd, kamus_by_id, mark_accommodated,
@@ -113,11 +113,24 @@ def pokir_input(**overrides) -> PokirInput:
     return PokirInput(**values)
 
 
+# the per-member ceiling is a local policy, off by default; these builders turn it on with the
+# register's per-member pagu (A-01 Rp1.000.000.000, A-02 none, A-03 Rp500.000.000)
+REGISTER_PAGU = PaguPolicy(aktif=True)
+KAJIAN_LAYAK = {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None, "biaya_wajar": True}
+
+
 def create(data: PokirInput | None = None, *, pokir_id: str = "p-001", actor: Actor = ANGGOTA_1,
-           committed: Decimal = Decimal("0"), when: datetime = IN_WINDOW, **overrides) -> Pokir:
+           committed: Decimal = Decimal("0"), when: datetime = IN_WINDOW, policy: PaguPolicy = REGISTER_PAGU,
+           **overrides) -> Pokir:
     return new_pokir(data or pokir_input(**overrides), pokir_id=pokir_id, tahun=TAHUN,
                      actor=actor, register=register(), kamus=kamus(), reses=reses(),
-                     regions=regions(), window=window(), committed=committed, at=when)
+                     regions=regions(), window=window(), committed=committed, at=when, policy=policy)
+
+
+def reviewed(pokir: Pokir, status: str = "layak", **kajian) -> Pokir:
+    """Bappeda's review of a delivered pokir (layak by default)."""
+    return review_pokir(pokir, actor=BAPPEDA, at=at(3, 10), status=status, kajian={**KAJIAN_LAYAK, **kajian},
+                        catatan=None if status == "layak" else "Bukan kewenangan kabupaten", overlap_ids=())
 
 
 def draft(pokir_id: str = "p-001", actor: Actor = ANGGOTA_1, **overrides) -> Pokir:
@@ -143,7 +156,7 @@ def at_status(pokir: Pokir, status: PokirStatus, *, opd: str = "1.03.0.00.0.00.0
     pokir = recommend(pokir, actor=SETWAN, at=at(2, 20), catatan="Sesuai prioritas daerah")
     if status is S.DIREKOMENDASIKAN:
         return pokir
-    pokir = deliver_to_bappeda(pokir, actor=SETWAN, at=at(3, 1))
+    pokir = reviewed(deliver_to_bappeda(pokir, actor=SETWAN, at=at(3, 1)))
     if status is S.DISAMPAIKAN:
         return pokir
     if status is S.DIDISPOSISIKAN:

@@ -93,7 +93,7 @@ def test_available_actions_combine_who_and_status():
     assert available_actions(SETWAN, submitted) == {A.VIEW, A.RECOMMEND, A.RETURN}
     assert available_actions(ANGGOTA_1, submitted) == {A.VIEW, A.WITHDRAW}
     delivered = at_status(OWN, PokirStatus.DISAMPAIKAN)
-    assert available_actions(BAPPEDA, delivered) == {A.VIEW, A.DISPOSE, A.ACCOMMODATE,
+    assert available_actions(BAPPEDA, delivered) == {A.VIEW, A.REVIEW, A.DISPOSE, A.ACCOMMODATE,
                                                      A.NOT_ACCOMMODATE}
     assert available_actions(ANGGOTA_1, delivered) == {A.VIEW}
     assert available_actions(ANGGOTA_3, delivered) == set()

@@ -72,6 +72,7 @@ def test_full_path_records_who_when_from_to_and_note():
         ("diajukan", "sub-a01", S.DRAFT, S.DIAJUKAN),
         ("direkomendasikan", "sub-setwan", S.DIAJUKAN, S.DIREKOMENDASIKAN),
         ("disampaikan", "sub-setwan", S.DIREKOMENDASIKAN, S.DISAMPAIKAN),
+        ("dikaji layak", "sub-bappeda", S.DISAMPAIKAN, S.DISAMPAIKAN),
         ("diakomodasi", "sub-bappeda", S.DISAMPAIKAN, S.DIAKOMODASI)]
     assert pokir.history[2].note == "Sesuai prioritas daerah"
     assert pokir.history[2].at == at(2, 20)

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from pokir.domain import NO_CEILING
+
 from eplanning_common.errors import Conflict, NotFound, ValidationError
 from pokir import domain, pokir_actions
 
@@ -49,6 +51,9 @@ class Repo:
 
     def window(self, pemda, tahun):
         return window()
+
+    def policy(self, pemda, tahun):
+        return NO_CEILING
 
     def lock_member(self, anggota_id):
         pass

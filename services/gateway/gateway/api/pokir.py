@@ -5,7 +5,8 @@ close. Every handler is one `pokir.<method>` RPC (a PATCH reads the pokir once m
 Roles (the gateway's first check; the service checks again): a DPRD member (`anggota_dprd`) and
 their `staf_ahli` work on that member's pokir only, `setwan` reads every pokir, recommends, returns
 and delivers them, `bappeda` reads every pokir, owns the catalogue and the window and records the
-follow-up. Which lifecycle action a role may take, and on whose pokir, is the service's check.
+follow-up: it reviews each delivered pokir (kajian) before disposing it to an OPD, and sets the year's
+per-member ceiling policy. Which lifecycle action a role may take, and on whose pokir, is the service's check.
 The public register (`public_register`) is served under /v1/public.
 """
 from __future__ import annotations
@@ -105,7 +106,8 @@ READERS = frozenset({ANGGOTA, STAF_AHLI, SETWAN, BAPPEDA})  # the service's four
 
 STATUSES = ("draft", "diajukan", "direkomendasikan", "disampaikan", "didisposisikan", "diakomodasi",
             "tidak diakomodasi", "ditarik")
-ACTIONS = ("submit", "recommend", "return", "deliver", "withdraw", "dispose", "accommodate", "not_accommodate")
+# "accommodate" is no caller's act: a pokir is diakomodasi only from Renja's decision naming a row
+ACTIONS = ("submit", "recommend", "return", "deliver", "withdraw", "dispose", "not_accommodate")
 LAMPIRAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
 FILTERS = ("status", "anggota_id", "kecamatan", "desa", "kamus_kode")
 
@@ -173,12 +175,9 @@ ACTION_PARAMS: dict[str, dict[str, dict]] = {
     "deliver": {"note": NOTE},
     "withdraw": {"reason": REASON},
     "dispose": {"opd": OPD_KODE, "note": NOTE},
-    "accommodate": {"opd": OPD_KODE, "renja_row_id": string(minLength=1, maxLength=100), "volume": VOLUME,
-                    "cost": rupiah_amount(1), "note": NOTE},
     "not_accommodate": {"reason": REASON},
 }
-ACTION_REQUIRED = {"recommend": ["catatan"], "return": ["catatan"], "dispose": ["opd"],
-                   "accommodate": ["opd", "renja_row_id", "volume", "cost"], "not_accommodate": ["reason"]}
+ACTION_REQUIRED = {"recommend": ["catatan"], "return": ["catatan"], "dispose": ["opd"], "not_accommodate": ["reason"]}
 
 
 def _action_body() -> dict:
@@ -194,12 +193,44 @@ def _action_body() -> dict:
         for action, params in ACTION_PARAMS.items()]
     schema["description"] = (
         "submit {note} (member/staf ahli, inside the window) · recommend {catatan} · return {catatan} · "
-        "deliver {note} (Setwan) · withdraw {reason} (the member only) · dispose {opd, note} · accommodate "
-        "{opd, renja_row_id, volume, cost, note} · not_accommodate {reason} (Bappeda)")
+        "deliver {note} (Setwan) · withdraw {reason} (the member only) · dispose {opd, note} (Bappeda, only after "
+        "its review found the pokir layak) · not_accommodate {reason} (Bappeda). Diakomodasi comes only from the "
+        "OPD's Renja decision naming a row")
     return schema
 
 
 ACTION_IN = _action_body()
+
+KAJIAN = obj({
+    "kewenangan": {"type": "boolean", "description": "Within the region's authority (urusan kabupaten/kota)"},
+    "sesuai_prioritas": {"type": "boolean", "description": "Consistent with the year's priorities (RPJMD, "
+                                                           "rancangan awal RKPD)"},
+    "duplikat_usulan": {**nullable(string(minLength=1, maxLength=64)),
+                        "description": "The Musrenbang usulan it duplicates: one of the pokir's `overlaps` "
+                                       "(usulan_id), or null"},
+    "biaya_wajar": {"type": "boolean", "description": "The cost is reasonable"},
+}, ["kewenangan", "sesuai_prioritas", "duplikat_usulan", "biaya_wajar"])
+REVIEW_IN = obj({
+    "status": enum("layak", "tidak_layak"),
+    "kajian": KAJIAN,
+    "catatan": nullable(NOTE),
+}, ["status", "kajian"], description="layak only when every criterion passes; tidak_layak needs a failing "
+                                     "criterion and a catatan (the reason the member sees)")
+REVIEW = obj({"status": enum("layak", "tidak_layak"), "kajian": KAJIAN, "catatan": nullable(string()),
+              "reviewed_by": string(), "reviewed_at": DATETIME},
+             ["status", "kajian", "catatan", "reviewed_by", "reviewed_at"])
+KEBIJAKAN_IN = obj({
+    "pagu_per_anggota": obj({
+        "aktif": {"type": "boolean", "description": "Is there a per-member ceiling this year (off by default)"},
+        "jumlah": {**nullable(rupiah_amount(1)), "type": ["integer", "string", "null"],
+                   "description": "The ceiling of a member without a pagu of their own in the DPRD register "
+                                  "(null: only those members have a ceiling)"},
+    }, ["aktif"]),
+}, ["pagu_per_anggota"])
+KEBIJAKAN = obj({"pemda": PEMDA, "tahun": integer(),
+                 "pagu_per_anggota": obj({"aktif": {"type": "boolean"}, "jumlah": nullable(MONEY_TEXT)},
+                                         ["aktif", "jumlah"])},
+                ["pemda", "tahun", "pagu_per_anggota"])
 
 # -- responses ------------------------------------------------------------------------------------
 
@@ -212,7 +243,8 @@ HISTORY = obj({
     "action": string(), "by": string(), "role": string(), "at": DATETIME,
     "from_status": nullable_enum(*STATUSES), "to_status": enum(*STATUSES), "note": nullable(string()),
 }, ["action", "by", "role", "at", "from_status", "to_status", "note"])
-AKOMODASI = obj({"opd": string(), "renja_row_id": string(), "volume": DECIMAL_TEXT, "cost": MONEY_TEXT},
+AKOMODASI = obj({"opd": string(), "renja_row_id": string(), "volume": DECIMAL_TEXT, "cost": MONEY_TEXT,
+                 "mode": nullable_enum("baris_baru", "tambah", "sudah_tercakup")},
                 ["opd", "renja_row_id", "volume", "cost"])
 OVERLAP = obj({"usulan_id": string(), "tracking_code": string(), "gagasan": string(),
                "score": {"type": "number", "minimum": 0, "maximum": 1}, "reason": string()},
@@ -226,6 +258,8 @@ POKIR = obj({
     "status": enum(*STATUSES), "history": arr(HISTORY), "catatan_setwan": nullable(string()),
     "disposisi_opd": nullable(string()), "akomodasi": nullable(AKOMODASI),
     "alasan_tidak_diakomodasi": nullable(string()), "version": integer(minimum=1),
+    "review": {**nullable(REVIEW), "description": "Bappeda's kajian (null until reviewed, and on pokir of "
+                                                  "years before the review existed)"},
     "overlaps": arr(OVERLAP, description="Musrenbang usulan this pokir duplicates (reads only)"),
 }, ["id", "tahun", "pemda", "anggota_id", "dapil", "reses_id", "judul", "permasalahan", "usulan", "kamus_item",
     "volume", "cost", "kecamatan", "desa", "created_by", "created_at", "alamat", "lat", "lon", "lampiran", "status",
@@ -280,7 +314,7 @@ EX_POKIR = {
     "history": [{"action": "dibuat", "by": "u-a01", "role": "anggota_dprd", "at": "2027-02-10T03:00:00+00:00",
                  "from_status": None, "to_status": "draft", "note": None}],
     "catatan_setwan": None, "disposisi_opd": None, "akomodasi": None, "alasan_tidak_diakomodasi": None,
-    "version": 1,
+    "review": None, "version": 1,
 }
 EX_OVERLAP = {"usulan_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b", "tracking_code": "MR-2027-7Q4K",
               "gagasan": "Sumur bor Pasar Sibuhuan", "score": 0.75,
@@ -320,6 +354,20 @@ EX_MANIFEST = {"pemda": "12.21", "tahun": 2027,
                "total": 27, "disampaikan_count": 26, "disampaikan_cost": "4150000000.00", "diakomodasi_count": 9,
                "diakomodasi_cost": "1320000000.00", "digest_algorithm": "sha256",
                "digest": "9b1c4f2e0a7d3b6c8e5f1a2d4c6b8e0f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d"}
+
+EX_REVIEW_IN = {"status": "layak", "kajian": {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None,
+                                             "biaya_wajar": True},
+                "catatan": "Sesuai prioritas air bersih RPJMD"}
+EX_POKIR_REVIEWED = {
+    **EX_POKIR_RECOMMENDED, "status": "disampaikan", "version": 5,
+    "review": {**EX_REVIEW_IN, "reviewed_by": "u-bappeda", "reviewed_at": "2027-03-02T03:00:00+00:00"},
+    "history": EX_POKIR_RECOMMENDED["history"] + [
+        {"action": "disampaikan", "by": "u-setwan", "role": "setwan", "at": "2027-02-13T02:00:00+00:00",
+         "from_status": "direkomendasikan", "to_status": "disampaikan", "note": None},
+        {"action": "dikaji layak", "by": "u-bappeda", "role": "bappeda", "at": "2027-03-02T03:00:00+00:00",
+         "from_status": "disampaikan", "to_status": "disampaikan", "note": "Sesuai prioritas air bersih RPJMD"}]}
+EX_KEBIJAKAN_IN = {"pagu_per_anggota": {"aktif": True, "jumlah": "2500000000"}}
+EX_KEBIJAKAN = {"pemda": "12.21", "tahun": 2027, "pagu_per_anggota": {"aktif": True, "jumlah": "2500000000.00"}}
 
 # -- handlers -------------------------------------------------------------------------------------
 
@@ -392,6 +440,18 @@ def act_on_pokir(call: Call) -> Any:
                          expected_version=call.expected_version)
 
 
+def review_pokir(call: Call) -> Any:
+    return call.rpc.call("pokir", "review_pokir", _pokir_id(call), call.body, expected_version=call.expected_version)
+
+
+def get_kebijakan(call: Call) -> Any:
+    return call.rpc.call("pokir", "get_kebijakan", tahun_of(call))
+
+
+def set_kebijakan(call: Call) -> Any:
+    return call.rpc.call("pokir", "set_kebijakan", tahun_of(call), call.body)
+
+
 def overlaps(call: Call) -> Any:
     return call.rpc.call("pokir", "overlaps", tahun_of(call))
 
@@ -454,13 +514,33 @@ OPERATIONS: list[Operation] = [
               description="If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Only a draft, inside the window; "
                           "all fields are re-validated and the cost recomputed."),
     Operation("POST", _ONE + "/actions", "pokir.actOnPokir",
-              "A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, accommodate, "
-              "not_accommodate", TAG, READERS, act_on_pokir, body=ACTION_IN,
+              "A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, not_accommodate", TAG, READERS, act_on_pokir, body=ACTION_IN,
               example={"action": "recommend", "catatan": "Layak, sesuai RPJMD"}, if_match=True, current=get_pokir,
               response=POKIR, response_example=EX_POKIR_RECOMMENDED,
               description="If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Who may take which step is "
                           "checked by the service: the member or staf ahli submit, only the member withdraws, "
-                          "Setwan recommends, returns and delivers, Bappeda disposes and records the follow-up."),
+                          "Setwan recommends, returns and delivers, Bappeda disposes (after its review found the "
+                          "pokir layak) and may record it not accommodated; diakomodasi comes only from the "
+                          "OPD's Renja decision naming a row."),
+    Operation("POST", _ONE + "/review", "pokir.reviewPokir",
+              "Bappeda's review (kajian) of a delivered pokir: layak or tidak_layak, with the criteria",
+              TAG, frozenset({BAPPEDA}), review_pokir, body=REVIEW_IN, example=EX_REVIEW_IN, if_match=True,
+              current=get_pokir, response=POKIR, response_example=EX_POKIR_REVIEWED,
+              description="Only a pokir disampaikan and not yet disposed. `layak` (every criterion passes) lets "
+                          "Bappeda dispose it to an OPD — before that no OPD sees it; `tidak_layak` ends it as "
+                          "tidak diakomodasi with the failed criteria and the catatan. `kajian.duplikat_usulan` "
+                          "must be one of the pokir's `overlaps`. Publishes pokir.reviewed.v1. If-Match: the "
+                          "ETag of GET /v1/pokir/pokir/{pokir_id}."),
+    Operation("GET", "/v1/pokir/{tahun:int}/kebijakan", "pokir.getKebijakan",
+              "The year's local pokir policy: the per-member ceiling (off unless Bappeda set it)",
+              TAG, READERS, get_kebijakan, response=KEBIJAKAN, response_example=EX_KEBIJAKAN),
+    Operation("PUT", "/v1/pokir/{tahun:int}/kebijakan", "pokir.setKebijakan",
+              "Set the year's per-member pokir ceiling: on (with an amount) or off",
+              TAG, frozenset({BAPPEDA}), set_kebijakan, body=KEBIJAKAN_IN, example=EX_KEBIJAKAN_IN,
+              response=KEBIJAKAN, response_example=EX_KEBIJAKAN,
+              description="A local policy per pemda and plan year, off by default (no ceiling). On: a member's "
+                          "ceiling is their pagu in the DPRD register, else `jumlah`. Checked when a pokir is "
+                          "created or edited; recorded in the audit log."),
     Operation("GET", "/v1/pokir/{tahun:int}/overlaps", "pokir.overlaps",
               "Pokir that duplicate a Musrenbang usulan (same desa and catalogue item, similar text)",
               TAG, READERS, overlaps, response=arr(OVERLAP_ROW),

@@ -5,8 +5,10 @@
   edit and submit only that member's pokir (and record that member's reses);
   withdrawing is the member's own act: a staf ahli may not withdraw;
 * `setwan` reads every pokir of the pemda, recommends or returns it, delivers it to Bappeda;
-* `bappeda` reads every pokir of the pemda and records the follow-up (disposisi to an OPD,
-  diakomodasi, tidak diakomodasi), also when the service relays a Renja decision.
+* `bappeda` reads every pokir of the pemda, reviews each delivered pokir (kajian: layak /
+  tidak_layak, domain.review) and disposes a `layak` one to an OPD, and may record a pokir as not
+  accommodated. "Diakomodasi" is recorded only on Renja's behalf, when the service relays the
+  OPD's decision naming a Renja row (facts.follow_renja_decision); no caller can ask for it.
 
 `can_*` answer "is this actor allowed" (who); whether the pokir's status allows the action
 is the lifecycle's question (see `lifecycle.available_actions` for both at once).
@@ -61,6 +63,7 @@ class Action(str, Enum):
     DISPOSE = "dispose"
     ACCOMMODATE = "accommodate"
     NOT_ACCOMMODATE = "not_accommodate"
+    REVIEW = "review"
 
 
 VERBS = {
@@ -70,6 +73,7 @@ VERBS = {
     Action.DELIVER: "menyampaikan ke Bappeda", Action.DISPOSE: "mendisposisikan",
     Action.ACCOMMODATE: "menetapkan akomodasi",
     Action.NOT_ACCOMMODATE: "menetapkan tidak diakomodasi",
+    Action.REVIEW: "mengkaji",
 }
 
 # Which roles may perform each action; OWN_ONLY roles only on their own member's pokir.
@@ -85,6 +89,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.DISPOSE: frozenset({Role.BAPPEDA}),
     Action.ACCOMMODATE: frozenset({Role.BAPPEDA}),
     Action.NOT_ACCOMMODATE: frozenset({Role.BAPPEDA}),
+    Action.REVIEW: frozenset({Role.BAPPEDA}),
 }
 ROLE_LABELS = {Role.ANGGOTA_DPRD: "anggota DPRD", Role.STAF_AHLI: "staf ahli",
                Role.SETWAN: "Setwan", Role.BAPPEDA: "Bappeda"}

@@ -2,7 +2,8 @@
 
 * The window is half-open: open from `opens_at` (inclusive) until `closes_at` (exclusive).
   Creating, editing and submitting a pokir (to Setwan) is refused outside it.
-* Default deadline: DPRD submits pokir at the latest one week before Musrenbang kabupaten.
+* Default deadline: DPRD submits pokir at the latest one week before Musrenbang RKPD (the
+  calendar's `musrenbang_rkpd` step; `kabupaten` in schedules set before the calendar).
   `default_deadline(k)` = local midnight at the start of the local day of `k - 7 days`: never
   less than a full week before the Musrenbang kabupaten opens, and always a whole day
   (Musrenbang kabupaten opening 2027-03-16 -> closes_at 2027-03-09 00:00 WIB, so the last
@@ -100,3 +101,20 @@ def check_open(window: PokirWindow, at: datetime) -> PokirWindow:
         raise ScheduleClosed(f"Batas waktu pokir {window.deadline_label} sudah lewat",
                              code="deadline_passed")
     return window
+
+
+def window_from_calendar(windows: dict[str, tuple[datetime, datetime]],
+                         zona: Zona = WIB) -> tuple[datetime, datetime] | None:
+    """The default pokir window from the planning calendar's windows by step (`{step: (opens_at,
+    closes_at)}`): it closes at `default_deadline(musrenbang_rkpd.opens_at)` — or at the calendar's own
+    `pokir` close when that is earlier — and opens at the calendar's `pokir` opening, else the desa
+    opening (never after the close: a calendar so short yields an empty window). Legacy schedules
+    name Musrenbang RKPD `kabupaten`. None when the calendar has no Musrenbang RKPD date or no opening."""
+    rkpd = windows.get("musrenbang_rkpd") or windows.get("kabupaten")
+    start = windows.get("pokir") or windows.get("desa")
+    if rkpd is None or start is None:
+        return None
+    closes = default_deadline(rkpd[0], zona)
+    if "pokir" in windows:
+        closes = min(closes, windows["pokir"][1])
+    return min(start[0], closes), closes

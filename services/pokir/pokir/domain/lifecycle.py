@@ -24,7 +24,7 @@ from .access import Action, Actor, authorize, can
 from .deadline import PokirWindow, check_open, require_aware
 from .errors import FieldError, TransitionRefused, raise_if_any
 from .money import to_rupiah
-from .pokir import Akomodasi, HistoryEntry, Pokir, PokirStatus
+from .pokir import Akomodasi, HistoryEntry, Pokir, PokirStatus, ReviewStatus
 from .validation import ensure_same_cycle, volume_errors
 
 S = PokirStatus
@@ -41,6 +41,7 @@ ALLOWED_FROM: dict[Action, frozenset[PokirStatus]] = {
     Action.DISPOSE: frozenset({S.DISAMPAIKAN, S.DIDISPOSISIKAN}),
     Action.ACCOMMODATE: frozenset({S.DISAMPAIKAN, S.DIDISPOSISIKAN}),
     Action.NOT_ACCOMMODATE: frozenset({S.DISAMPAIKAN, S.DIDISPOSISIKAN}),
+    Action.REVIEW: frozenset({S.DISAMPAIKAN}),
 }
 _RULES = {
     Action.EDIT: "Hanya pokir berstatus draf yang dapat diubah",
@@ -56,6 +57,7 @@ _RULES = {
                         "yang dapat ditetapkan diakomodasi",
     Action.NOT_ACCOMMODATE: "Hanya pokir yang sudah disampaikan ke Bappeda dan belum "
                             "diputuskan yang dapat ditetapkan tidak diakomodasi",
+    Action.REVIEW: "Hanya pokir yang sudah disampaikan ke Bappeda dan belum didisposisikan yang dapat dikaji",
 }
 
 
@@ -151,10 +153,14 @@ def withdraw(pokir: Pokir, *, actor: Actor, at: datetime, reason: str | None = N
 
 def dispose_to_opd(pokir: Pokir, *, actor: Actor, at: datetime, opd: str,
                    note: str | None = None) -> Pokir:
-    """disampaikan / didisposisikan -> didisposisikan to `opd`, by Bappeda. Re-routing to
-    another OPD is allowed; to the same OPD again is refused."""
+    """disampaikan / didisposisikan -> didisposisikan to `opd`, by Bappeda. The first disposal
+    needs Bappeda's `layak` review (domain.review): an unreviewed or `tidak_layak` pokir never
+    reaches an OPD. Re-routing to another OPD is allowed; to the same OPD again is refused."""
     _begin(pokir, actor, Action.DISPOSE, at)
     _ensure_status(pokir, Action.DISPOSE)
+    if pokir.status is S.DISAMPAIKAN and not (pokir.review is not None and pokir.review.status is ReviewStatus.LAYAK):
+        raise TransitionRefused("Pokir belum dikaji Bappeda dan dinyatakan layak; kaji dulu (POST "
+                                ".../review) sebelum didisposisikan ke OPD", code="not_reviewed")
     target, errors = _note(opd, "opd", "OPD tujuan", True)
     if target and pokir.status is S.DIDISPOSISIKAN and target == pokir.disposisi_opd:
         errors.append(FieldError("opd", f"Pokir sudah didisposisikan ke OPD {target}",
@@ -165,11 +171,17 @@ def dispose_to_opd(pokir: Pokir, *, actor: Actor, at: datetime, opd: str,
                  disposisi_opd=target)
 
 
+ACCOMMODATION_MODES = ("baris_baru", "tambah", "sudah_tercakup")
+
+
 def mark_accommodated(pokir: Pokir, *, actor: Actor, at: datetime, opd: str,
                       renja_row_id: str, volume: object, cost: object,
-                      note: str | None = None) -> Pokir:
-    """disampaikan / didisposisikan -> diakomodasi in a Renja row (opd, row id, the Renja's
-    volume and cost). A disposed pokir is accommodated by the OPD it was disposed to."""
+                      note: str | None = None, mode: str | None = None) -> Pokir:
+    """disampaikan / didisposisikan -> diakomodasi in a Renja row (opd, row id, the volume and
+    the money the Renja decision attributes to the pokir). Only the Renja decision naming an
+    existing row leads here (the service relays it; no caller asks for it). A disposed pokir is
+    accommodated by the OPD it was disposed to. `mode` (Renja's accommodation mode): with
+    `sudah_tercakup` the row already covers the pokir and the attributed money may be 0."""
     _begin(pokir, actor, Action.ACCOMMODATE, at)
     _ensure_status(pokir, Action.ACCOMMODATE)
     target, errors = _note(opd, "opd", "OPD", True)
@@ -183,14 +195,17 @@ def mark_accommodated(pokir: Pokir, *, actor: Actor, at: datetime, opd: str,
     renja_cost = None
     try:
         renja_cost = to_rupiah(cost)
-        if renja_cost <= 0:
+        if renja_cost < 0 or (renja_cost == 0 and mode != "sudah_tercakup"):
             errors.append(FieldError("cost", "Biaya Renja harus lebih dari 0", "not_positive"))
     except ValueError:
         errors.append(FieldError("cost", "Biaya Renja harus berupa angka rupiah (paling banyak "
                                          "2 desimal)", "invalid"))
+    if mode is not None and mode not in ACCOMMODATION_MODES:
+        errors.append(FieldError("mode", f"Mode akomodasi harus salah satu dari: {', '.join(ACCOMMODATION_MODES)}",
+                                 "invalid"))
     text, found = _note(note, "note", "Catatan", False)
     raise_if_any(errors + found)
-    akomodasi = Akomodasi(target or "", row_id or "", renja_volume, renja_cost)
+    akomodasi = Akomodasi(target or "", row_id or "", renja_volume, renja_cost, mode)
     return _move(pokir, actor, at, "diakomodasi", S.DIAKOMODASI, text, akomodasi=akomodasi)
 
 

@@ -62,7 +62,47 @@ class Akomodasi:
     opd: str
     renja_row_id: str
     volume: Decimal
-    cost: Decimal
+    cost: Decimal  # the money the Renja decision attributes to this pokir in the row
+    mode: str | None = None  # baris_baru | tambah | sudah_tercakup (None: decided before the modes)
+
+
+class ReviewStatus(str, Enum):
+    LAYAK = "layak"
+    TIDAK_LAYAK = "tidak_layak"
+
+
+@dataclass(frozen=True)
+class Kajian:
+    kewenangan: bool
+    sesuai_prioritas: bool
+    duplikat_usulan: str | None
+    biaya_wajar: bool
+
+    @property
+    def passes(self) -> bool:
+        return self.kewenangan and self.sesuai_prioritas and self.biaya_wajar and self.duplikat_usulan is None
+
+    def failed(self) -> list[str]:
+        """The criteria that fail, in Bahasa Indonesia (for the reason a tidak_layak pokir shows)."""
+        out = []
+        if not self.kewenangan:
+            out.append("bukan kewenangan daerah")
+        if not self.sesuai_prioritas:
+            out.append("tidak sesuai prioritas")
+        if self.duplikat_usulan is not None:
+            out.append(f"duplikat usulan Musrenbang {self.duplikat_usulan}")
+        if not self.biaya_wajar:
+            out.append("biaya tidak wajar")
+        return out
+
+
+@dataclass(frozen=True)
+class Review:
+    status: ReviewStatus
+    kajian: Kajian
+    catatan: str | None
+    reviewed_by: str
+    reviewed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -106,6 +146,7 @@ class Pokir:
     disposisi_opd: str | None = None
     akomodasi: Akomodasi | None = None
     alasan_tidak_diakomodasi: str | None = None
+    review: Review | None = None  # Bappeda's kajian (domain.review); None on pokir of years before it
 
     @property
     def opd(self) -> str:

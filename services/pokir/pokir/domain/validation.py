@@ -18,7 +18,7 @@ from .deadline import PokirWindow, check_open, require_aware
 from .errors import FieldError, Forbidden, TransitionRefused, ValidationError
 from .kamus import KamusItem, KamusLookup, volume_errors  # noqa: F401 (re-exported)
 from .money import (compute_cost, parse_decimal)
-from .pagu import pagu_error
+from .pagu import NO_CEILING, PaguPolicy, pagu_error
 from .pokir import HistoryEntry, Lampiran, Pokir, PokirStatus
 from .regions import RegionDirectory, is_within
 from .register import Anggota, Dapil, DprdRegister
@@ -195,11 +195,12 @@ def lampiran_errors(items: Sequence[Lampiran]) -> list[FieldError]:
 
 def validate_pokir(data: PokirInput, *, tahun: int, pemda: str, anggota: Anggota,
                    dapil: Dapil, kamus: KamusLookup, reses: ResesLookup,
-                   regions: RegionDirectory, committed: Decimal) -> ValidPokir:
+                   regions: RegionDirectory, committed: Decimal,
+                   pagu: Decimal | None = None) -> ValidPokir:
     """Check every field (and the member's pagu); raise ValidationError listing ALL problems.
 
     `committed`: the member's other non-withdrawn pokir costs for `tahun`
-    (see pagu.committed_cost)."""
+    (see pagu.committed_cost); `pagu`: the member's ceiling under the year's policy (None: none)."""
     errors: list[FieldError] = []
     judul, found = _text(data.judul, "judul", "Judul", True, MAX_JUDUL)
     errors += found
@@ -224,7 +225,7 @@ def validate_pokir(data: PokirInput, *, tahun: int, pemda: str, anggota: Anggota
     cost = None
     if item is not None and volume is not None:
         cost = compute_cost(volume, item.harga_satuan)
-        overrun = pagu_error(anggota.pagu, committed, cost)
+        overrun = pagu_error(pagu, committed, cost)
         if overrun is not None:
             errors.append(overrun)
     if errors or item is None or volume is None or cost is None or location is None:
@@ -253,7 +254,7 @@ def _member(register: DprdRegister, anggota_id: str) -> tuple[Anggota, Dapil]:
 def new_pokir(data: PokirInput, *, pokir_id: str, tahun: int, actor: Actor,
               register: DprdRegister, kamus: KamusLookup, reses: ResesLookup,
               regions: RegionDirectory, window: PokirWindow, committed: Decimal,
-              at: datetime) -> Pokir:
+              at: datetime, policy: PaguPolicy = NO_CEILING) -> Pokir:
     """A validated draft pokir of the actor's member. Order of checks: authorization
     (Forbidden) -> window (ScheduleClosed) -> fields and pagu (ValidationError)."""
     anggota_id = actor.anggota_id or ""
@@ -263,7 +264,7 @@ def new_pokir(data: PokirInput, *, pokir_id: str, tahun: int, actor: Actor,
     check_open(window, at)
     valid = validate_pokir(data, tahun=tahun, pemda=register.pemda, anggota=anggota,
                            dapil=dapil, kamus=kamus, reses=reses, regions=regions,
-                           committed=committed)
+                           committed=committed, pagu=policy.ceiling_for(anggota.pagu))
     entry = HistoryEntry("dibuat", actor.sub, actor.role.value, require_aware(at), None,
                          PokirStatus.DRAFT)
     return Pokir(
@@ -277,7 +278,8 @@ def new_pokir(data: PokirInput, *, pokir_id: str, tahun: int, actor: Actor,
 
 def edit_pokir(pokir: Pokir, data: PokirInput, *, actor: Actor, register: DprdRegister,
                kamus: KamusLookup, reses: ResesLookup, regions: RegionDirectory,
-               window: PokirWindow, committed: Decimal, at: datetime) -> Pokir:
+               window: PokirWindow, committed: Decimal, at: datetime,
+               policy: PaguPolicy = NO_CEILING) -> Pokir:
     """Replace the content of a draft pokir (all fields re-validated, cost recomputed).
     `committed` must exclude this pokir's own current cost."""
     authorize(actor, Action.EDIT, pokir.pemda, pokir.anggota_id)
@@ -289,7 +291,7 @@ def edit_pokir(pokir: Pokir, data: PokirInput, *, actor: Actor, register: DprdRe
                                 f"sekarang: {pokir.status.label})", code="invalid_status")
     valid = validate_pokir(data, tahun=pokir.tahun, pemda=pokir.pemda, anggota=anggota,
                            dapil=dapil, kamus=kamus, reses=reses, regions=regions,
-                           committed=committed)
+                           committed=committed, pagu=policy.ceiling_for(anggota.pagu))
     entry = HistoryEntry("diubah", actor.sub, actor.role.value, require_aware(at),
                          PokirStatus.DRAFT, PokirStatus.DRAFT)
     return replace(pokir, dapil=dapil.kode, reses_id=valid.reses_id, judul=valid.judul,
