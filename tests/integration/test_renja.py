@@ -184,6 +184,8 @@ def test_routed_usulan_lands_in_the_right_inbox_once_and_the_decision_reaches_mu
     follow = support.wait_for(lambda: rpc["kec"].musrenbang.get_usulan(u["id"])["tindak_lanjut"],
                               what="the decision in Musrenbang")
     assert follow[0]["decision"] == "diakomodasi" and follow[0]["renja_row_id"] == decided["decision"]["renja_row_id"]
+    assert follow[0]["mode"] == "baris_baru"  # the usulan's trail shows how the OPD accommodated it (issue #16)
+    assert rpc["kec"].musrenbang.track_usulan(u["tracking_code"])["tindak_lanjut"][0]["mode"] == "baris_baru"
     row_sources = [r for r in rpc["pupr"].renja.list_rows(TAHUN)["items"] if r["row_id"] == follow[0]["renja_row_id"]]
     assert row_sources[0]["sumber"] == [{"source": "musrenbang", "source_id": u["id"]}]
 
