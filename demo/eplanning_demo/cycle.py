@@ -21,7 +21,7 @@ planning calendar (Permendagri 86/2017, `../shared/docs/domain.md`), never touch
  8. penetapan: Bappeda records the Perkada (number, date) on the rancangan akhir: the RKPD
     *penetapan*, published;
  9. Renja final: each OPD's Renja submitted, verified (returned once for a few) and made final,
-    agreeing with the penetapan; the Renja stage closes.
+    agreeing with the penetapan.
 
 Each RKPD version is printed with its content hash as it appears; the penetapan is checked
 against the plan (every usulan and pokir with its final status, each OPD's chapter V total, and
@@ -269,7 +269,7 @@ class Cycle:
         self._parallel("setup: OPD indicative ceilings", plan.ceilings, lambda c: call(
             "bappeda", "PUT", f"/v1/renja/{t}/opd/{c.opd}/pagu", {"pagu_n": str(c.pagu_n), "pagu_n1": str(c.pagu_n1)}))
         steps = [{"step": step, "opens_at": opens, "closes_at": closes} for step in CALENDAR_STEPS]
-        steps.append({"step": "pokir", "opens_at": (now - timedelta(days=10)).isoformat(), "closes_at": None})
+        steps.append({"step": "pokir", "opens_at": (now - timedelta(days=10)).isoformat()})  # closes: derived
         calendar = call("bappeda", "PUT", f"/v1/kalender/{t}", {"steps": steps}).json or {}
         self.say(f"setup: criteria, DPRD register, pokir window and policy, OPD register, nomenclature, ceilings; "
                  f"the {t} calendar set ({len(calendar.get('steps', steps))} steps, "
@@ -632,10 +632,8 @@ class Cycle:
 
         self._parallel("renja final: submitted, verified and made final, agreeing with the penetapan", plan.opds,
                        lifecycle)
-        reply = self.api.call("bappeda", "POST", f"/v1/renja/{t}/close", expect=(200, 201, 409))
-        if reply.status == 409 and (reply.json or {}).get("code") not in ("stage_closed", "tata_urutan_baru"):
-            raise ApiError("POST", f"/v1/renja/{t}/close", 409, reply.json, user="bappeda")
-        self.say(f"renja: {len(plan.opds)} Renja final ({len(plan.rows)} rows)")
+        self.say(f"renja final: {len(plan.opds)} Renja final ({len(plan.rows)} rows), each agreeing with the "
+                 "penetapan (the calendar's renja_final step closes with the last)")
 
     def _source_id(self, kind: str, x) -> str:
         return self.result.usulan[x.n]["id"] if kind == "musrenbang" else self.result.pokir[x.n]
