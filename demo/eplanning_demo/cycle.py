@@ -746,15 +746,17 @@ def check_document(plan: Plan, result: Result, document: dict) -> list[str]:
 
 
 def attributable_problems(document: dict) -> list[str]:
-    """Every line's attributable money (the items it accommodates) is inside the line's pagu N."""
+    """Every chapter V line: the money attributable to the items it accommodates (`akomodasi`) adds
+    up to the line's `atribusi` and is never above the line's pagu N."""
     problems = []
     for line in document["tabel_v"]["baris"]:
         items = line.get("akomodasi") or []
-        total = sum((Decimal(str(i.get("attributable") or "0")) for i in items), Decimal("0"))
-        stated = line.get("attributable")
-        if stated is not None and Decimal(str(stated)) != total and items:
-            problems.append(f"line {line.get('kode') or line.get('opd')}: attributable {stated}, its items {total}")
-        if total > Decimal(str(line.get("pagu_n") or "0")):
-            problems.append(f"line {line.get('kode') or line.get('opd')}: items attributable Rp{total} above "
-                            f"the line's Rp{line.get('pagu_n')}")
+        if not items:
+            continue
+        total = sum((Decimal(str(i["attributable"])) for i in items), Decimal("0"))
+        name = f"{line.get('opd')} {line.get('kode')}"
+        if line.get("atribusi") is not None and Decimal(str(line["atribusi"])) != total:
+            problems.append(f"line {name}: atribusi {line['atribusi']}, its items add up to {total}")
+        if total > Decimal(str(line["pagu_n"])):
+            problems.append(f"line {name}: items attributable Rp{total} above the line's Rp{line['pagu_n']}")
     return problems
