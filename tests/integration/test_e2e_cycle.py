@@ -44,7 +44,7 @@ from . import gateway_stack as stack
 from .gateway_stack import purge_queues
 from .support import wait_for
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)  # two demo years on a shared 2-CPU machine
 
 TAHUN = 2033  # its own plan year: other modules' events in the shared vhost are for other years
 PEMDA = "12.21"
@@ -108,7 +108,7 @@ def play(amqp_uri, tmp, suffix: str, seed: int = SEED):
         result_file = tmp / "result.json"
         env = {k: v for k, v in os.environ.items() if k != "GATEWAY_ADMIN_PASSWORD"}
         run = subprocess.run(demo_command(gateway.url, password_file, result_file, seed), capture_output=True,
-                             text=True, timeout=240, env=env, check=False)
+                             text=True, timeout=420, env=env, check=False)
         assert run.returncode == 0, f"demo exited {run.returncode}\n{run.stdout[-6000:]}\n{run.stderr[-6000:]}"
         return gateway, containers, json.loads(result_file.read_text()), run.stdout
     except BaseException:
