@@ -80,6 +80,8 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("musrenbang", "renja", "inbox.decided.v1"),
         # Musrenbang's calendar: the pokir step closes when Pokir closes its stage (issue #16).
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
+        # ... and the rancangan awal / penetapan steps when RKPD publishes those versions.
+        Subscription("musrenbang", "rkpd", "rkpd.published.v1"),
         # Renja's inbox: usulan routed when their kecamatan forum closes, pokir disposed by Bappeda
         # (only after its review found them layak; a delivered pokir reaches no OPD).
         Subscription("renja", "musrenbang", "usulan.routed.v1"),

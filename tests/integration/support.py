@@ -50,6 +50,30 @@ def delete_vhost(vhost: str) -> None:
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
 
 
+def unfinished_messages(amqp_uri: str, queues) -> int:
+    """Messages of `queues` (in the vhost of `amqp_uri`) not yet acknowledged: ready plus being handled.
+    A consumer acknowledges after its transaction commits, so 0 means every message was handled. The
+    management API's figures are sampled (every 5 s by default): a 0 read less than STATS_LAG_SECONDS
+    after the last publish may predate it."""
+    vhost = urllib.parse.unquote(amqp_uri.rsplit("/", 1)[1]) or "/"
+    quoted = urllib.parse.quote(vhost, safe="")
+    wanted = set(queues)
+    try:
+        answer = requests.get(f"{RABBIT_MGMT}/api/queues/{quoted}", auth=("guest", "guest"), timeout=10,
+                              params={"columns": "name,messages_ready,messages_unacknowledged"})
+        answer.raise_for_status()
+        rows = [(q["name"], q.get("messages_ready", 0), q.get("messages_unacknowledged", 0)) for q in answer.json()]
+    except requests.RequestException:
+        listed = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", vhost, "name", "messages_ready",
+                                 "messages_unacknowledged"], check=True, capture_output=True, text=True).stdout
+        rows = [(n, int(r), int(u)) for n, r, u in (line.split() for line in listed.splitlines()
+                                                    if len(line.split()) == 3 and line.split()[1].isdigit())]
+    return sum(ready + unacked for name, ready, unacked in rows if name in wanted)
+
+
+STATS_LAG_SECONDS = 6.0
+
+
 def amqp_uri_for(vhost: str) -> str:
     return f"amqp://guest:guest@{RABBIT_HOST}:5672/{urllib.parse.quote(vhost, safe='')}"
 

@@ -2,9 +2,10 @@
 
 gunicorn runs with the deploy configuration (sync workers, GATEWAY_WORKERS, GATEWAY_GRACEFUL_TIMEOUT)
 on 127.0.0.1 and a free port, serving a tiny WSGI app with a slow endpoint (no broker, no database:
-GATEWAY_PREPARE_ON_START=0). A request that takes ~1 s is in flight when the master gets SIGTERM:
-its response must arrive whole, a new connection must be refused, and the master must exit, with
-status 0, well within graceful_timeout. And graceful_timeout is a limit: a request longer than it
+GATEWAY_PREPARE_ON_START=0). A request is in flight when the master gets SIGTERM, held there by the
+test until it has seen new connections refused (so a slow machine cannot make the request finish
+first): its response must arrive whole, and the master must exit, with status 0, well within
+graceful_timeout. And graceful_timeout is a limit: a request longer than it
 is cut off, and the master still exits on time.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -28,15 +30,21 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 BODY_BYTES = 256 * 1024  # larger than a socket buffer: the answer is written while shutting down
 
 APP = textwrap.dedent(f'''
-    """A slow endpoint for the graceful-shutdown test: /slow?s=SECONDS notes when it starts."""
+    """A slow endpoint for the graceful-shutdown test: /slow?s=SECONDS notes when it starts, then
+    takes SECONDS, or (/slow?s=SECONDS&release=PATH) until the test creates PATH, SECONDS at most."""
     import os
     import time
+    from urllib.parse import parse_qs
 
     def app(environ, start_response):
         if environ["PATH_INFO"] == "/slow":
             with open(os.environ["SLOW_MARKER"], "a") as fh:
                 fh.write(f"{{os.getpid()}}\\n")
-            time.sleep(float(environ["QUERY_STRING"].partition("s=")[2]))
+            query = parse_qs(environ["QUERY_STRING"])
+            until = time.monotonic() + float(query["s"][0])
+            release = query.get("release", [None])[0]
+            while time.monotonic() < until and not (release and os.path.exists(release)):
+                time.sleep(0.01)
             body = b"x" * {BODY_BYTES - 4} + b"done"
         else:
             body = b"ok"
@@ -70,13 +78,15 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def slow_request_in_flight(self, seconds: float) -> tuple[threading.Thread, dict]:
-        """Starts GET /slow in a thread; returns once the app is serving it."""
+    def slow_request_in_flight(self, seconds: float, release: Path | None = None) -> tuple[threading.Thread, dict]:
+        """Starts GET /slow in a thread; returns once the app is serving it. With `release`, the
+        request lasts until that file exists (`seconds` at most)."""
         outcome = {}
+        path = f"/slow?s={seconds}" + (f"&release={quote(str(release))}" if release else "")
 
         def run():
             try:
-                outcome["status"], outcome["body"] = get(self.port, f"/slow?s={seconds}", timeout=seconds + 10)
+                outcome["status"], outcome["body"] = get(self.port, path, timeout=seconds + 10)
             except Exception as exc:  # noqa: BLE001 - reported by the assertions
                 outcome["error"] = exc
             outcome["at"] = time.monotonic()
@@ -130,19 +140,21 @@ def _status(port: int) -> int | None:
 
 
 def test_sigterm_lets_the_in_flight_request_finish_and_refuses_new_connections(start_gunicorn):
-    graceful_timeout = 5
+    graceful_timeout = 10
     server = start_gunicorn(graceful_timeout, workers=3)
     assert server.log.count("Booting worker") == 3  # GATEWAY_WORKERS
-    client, outcome = server.slow_request_in_flight(1.2)
+    release = server.marker.with_name("release-slow")
+    client, outcome = server.slow_request_in_flight(graceful_timeout - 2, release=release)
 
     time.sleep(0.2)
     sigterm_at = time.monotonic()
     server.proc.send_signal(signal.SIGTERM)
 
-    # a new connection is refused while the old request is still being served (the master closes
-    # its listener when it handles the signal: polled, since a loaded machine may take a moment)
+    # a new connection is refused while the old request is still being served (the master shuts
+    # the listener down 0.2 s after it handled the signal: polled, since a loaded machine may take
+    # a moment; the request stays in flight until released below)
     refused = False
-    while not refused and time.monotonic() - sigterm_at < 0.9:
+    while not refused and time.monotonic() - sigterm_at < 5:
         time.sleep(0.05)
         try:
             socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
@@ -150,6 +162,7 @@ def test_sigterm_lets_the_in_flight_request_finish_and_refuses_new_connections(s
             refused = True
     assert refused, f"still accepting connections {time.monotonic() - sigterm_at:.2f} s after SIGTERM"
     assert "at" not in outcome, "the slow request finished before the refusal could be checked"
+    release.touch()
 
     client.join(timeout=graceful_timeout + 5)
     assert "error" not in outcome, f"{outcome.get('error')!r}\n{server.log[-3000:]}"

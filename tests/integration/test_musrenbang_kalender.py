@@ -251,6 +251,11 @@ def test_kecamatan_close_routes_to_the_opds_once_and_musrenbang_rkpd_closes_as_a
     assert minutes["digest"] == forum_data["berita_acara_sha256"] and minutes["document"] == result["document"]
     assert states(rpc, tahun)["musrenbang_rkpd"] == "closed"
     assert err(m["bappeda"].close_forum_rkpd, tahun)[1]["code"] == "stage_closed"
+    # the Musrenbang steps are frozen by the close, the later steps of the calendar are not
+    assert err(m["bappeda"].change_calendar_step, tahun, "kecamatan", "close_early", "x")[1]["code"] == "stage_closed"
+    later = m["bappeda"].change_calendar_step(tahun, "renja_final", "extend", "OPD banyak",
+                                              (now + timedelta(days=25)).isoformat())
+    assert later["history"][-1]["step"] == "renja_final"
     # still routed once each: the forum close routes nothing
     assert sorted(e["subject"] for e in events("usulan.routed.v1") if e["tahun"] == tahun) == sorted(
         [drainase["id"], puskesmas["id"]])

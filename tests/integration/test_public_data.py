@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ import pytest
 from openpyxl import load_workbook
 
 from eplanning_common.config import data_dir
+from eplanning_common.topology import PROJECT_TOPOLOGY
 
 from . import gateway_stack, support
 from .test_rkpd import PEMDA, TAHUN as TAHUN_RKPD, publish, purge_rkpd_queues, synthetic_cycle
@@ -125,7 +127,17 @@ def sha256(data: bytes) -> str:
 def rkpd_cycle(stack, amqp_uri):
     data, closes = synthetic_cycle()
     # the synthetic Renja decision names an usulan the real Musrenbang here does not know
-    publish(amqp_uri, [e for e in data if e[1] != "inbox.decided.v1"] + closes)
+    publish(amqp_uri, [e for e in data if e[1] != "inbox.decided.v1"])
+    # The upstream services here hold none of the synthetic cycle: a close handled before its stage's
+    # data would find the copy short of its manifest, and the resync from them would (truthfully, for
+    # them) mark the copied rows deleted, so the copy would never match. The closes go once every
+    # data event has been handled, as they would after a real stage's last change.
+    rkpd_queues = [sub.queue for sub in PROJECT_TOPOLOGY.for_consumer("rkpd")]
+    published_at = time.monotonic()
+    support.wait_for(lambda: time.monotonic() - published_at > support.STATS_LAG_SECONDS
+                     and support.unfinished_messages(amqp_uri, rkpd_queues) == 0, timeout=120,
+                     interval=0.5, what="RKPD handled the synthetic cycle's data")
+    publish(amqp_uri, closes)
     base = f"/v1/public/rkpd/{PEMDA}/{TAHUN_RKPD}"
     versions = support.wait_for(lambda: (a := bappeda(stack, "GET", f"/v1/rkpd/{TAHUN_RKPD}/versions")).status == 200
                                 and a.json["versions"] and a.json["versions"], timeout=120, what="the first assembly")

@@ -5,8 +5,8 @@ learn from other services that a step they own has closed.
 
 Step state (domain.calendar): a step is closed when its window has ended (by time, or closed early
 by Bappeda in the calendar) or when its owner's service reported the close. Reported closes that
-Musrenbang consumes: Pokir's `stage.closed.v1` (step `pokir`); Musrenbang's own Musrenbang RKPD
-close (`musrenbang_rkpd`). Forum PD counts as closed when its window ends: one forum per OPD (or
+Musrenbang consumes: Pokir's `stage.closed.v1` (step `pokir`), RKPD's publications (below);
+Musrenbang's own Musrenbang RKPD close (`musrenbang_rkpd`). Forum PD counts as closed when its window ends: one forum per OPD (or
 one joint forum) and Musrenbang does not know every OPD, so Bappeda closes the step early in the
 calendar once every OPD has closed its forum, or lets its window end.
 """
@@ -107,3 +107,14 @@ def record_pokir_closed(repo: Repository, event: dict) -> None:
     repo.record_step_closed(event["pemda"], event["tahun"], Step.POKIR.value,
                             datetime.fromisoformat(event["time"]), event["id"])
 
+
+
+RKPD_VERSION_STEP = {"rancangan awal": Step.RANCANGAN_AWAL, "penetapan": Step.PENETAPAN}
+
+
+def record_rkpd_published(repo: Repository, event: dict) -> None:
+    """RKPD's rkpd.published.v1: the rancangan awal closes `rancangan_awal`, the penetapan `penetapan`."""
+    step = RKPD_VERSION_STEP.get((event.get("data") or {}).get("versi"))
+    if step is not None:
+        repo.record_step_closed(event["pemda"], event["tahun"], step.value, datetime.fromisoformat(event["time"]),
+                                event["id"])

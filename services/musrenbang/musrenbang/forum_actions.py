@@ -4,6 +4,8 @@ import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from eplanning_common.domainkit.text import MULTILINE, text_field_errors, texts_errors
 from eplanning_common.errors import Conflict, NotFound, ValidationError
 
@@ -119,6 +121,9 @@ def close_kecamatan(repo: Repository, caller: Caller, tahun: int, kecamatan: str
                        "code": "not_positive"})
     if errors:
         raise ValidationError("Data berita acara tidak valid", errors=errors)
+    # one close at a time per kecamatan: a concurrent second close waits, then finds it closed
+    repo.uow.execute(sa.select(sa.func.pg_advisory_xact_lock(
+        sa.func.hashtext(f"musrenbang-kecamatan:{caller.pemda}/{tahun}/{kecamatan}"))))
     if repo.forum_closed(caller.pemda, tahun, kecamatan):
         raise Conflict(f"Forum kecamatan {kecamatan} sudah ditutup", code="kecamatan_closed")
     schedule = _schedule_or_none(repo, caller.pemda, tahun)

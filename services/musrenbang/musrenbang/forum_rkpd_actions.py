@@ -46,6 +46,15 @@ def _view(row: dict) -> dict:
             "berita_acara_sha256": row["digest"] if row["closed_at"] else None}
 
 
+def _open_agreements(kesepakatan: list, usulans: list, pemda: str, tahun: int) -> list:
+    """The agreements still to apply: those on usulan this forum already decided (a close before a
+    reopen) are kept in the record but not checked again (their positions stay, for field names)."""
+    ref = forum_ref(pemda, tahun)
+    done = {u.id for u in usulans if (d := u.decision_at(Level.KABUPATEN)) is not None and d.forum_ref == ref}
+    return [{"jenis": "prioritas"} if k.get("jenis") == "usulan" and k.get("usulan_id") in done else k
+            for k in kesepakatan]
+
+
 def record(repo: Repository, caller: Caller, tahun: int, body: dict, at: datetime) -> dict:
     """Record (or correct, until the close) the forum: tempat, tanggal, peserta, kesepakatan."""
     require_bappeda(caller, caller.pemda)
@@ -54,7 +63,8 @@ def record(repo: Repository, caller: Caller, tahun: int, body: dict, at: datetim
     if manifest is not None:
         raise Conflict(f"Musrenbang RKPD {tahun} sudah ditutup", code="stage_closed")
     usulans = [u for u, _ in repo.usulan_of_cycle(caller.pemda, tahun)]
-    raise_if_any(usulan_agreement_errors(clean["kesepakatan"], {u.id: u for u in reaching_forum(usulans)}))
+    raise_if_any(usulan_agreement_errors(_open_agreements(clean["kesepakatan"], usulans, caller.pemda, tahun),
+                                         {u.id: u for u in reaching_forum(usulans)}))
     repo.save_forum_rkpd(caller.pemda, tahun, clean, caller.sub, at)
     return _view(repo.forum_rkpd(caller.pemda, tahun))
 
@@ -87,7 +97,8 @@ def close(repo: Repository, caller: Caller, tahun: int, at: datetime) -> dict:
     forum = row["record"]
     reaching = reaching_forum(usulans)
     # the usulan may have moved since the record (a late kecamatan decision): check the agreements again
-    raise_if_any(usulan_agreement_errors(forum["kesepakatan"], {u.id: u for u in reaching}))
+    raise_if_any(usulan_agreement_errors(_open_agreements(forum["kesepakatan"], usulans, caller.pemda, tahun),
+                                         {u.id: u for u in reaching}))
     ref = forum_ref(caller.pemda, tahun)
     decided = forum_decisions(usulans, forum["kesepakatan"], forum_ref=ref, by=caller.sub, at=at)
     versions = {u.id: v for u, v in cycle}

@@ -75,9 +75,12 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     refuse_text(text_field_errors(reason, "reason", "Alasan"))
     level = _key(level, "step" if field_name_step(level) else "level")
     schedule, version, manifest = repo.schedule(caller.pemda, tahun, lock=True)
-    if manifest is not None and kind != "reopen":
+    # the Musrenbang stage's close freezes its own windows; the steps of the other services (penetapan,
+    # renja_final, ...) of a calendar keep changing after it
+    musrenbang_window = not schedule.new_order or level in (Step.DESA, Step.KECAMATAN, Step.MUSRENBANG_RKPD)
+    if manifest is not None and musrenbang_window and kind != "reopen":
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
-    if manifest is not None:
+    if manifest is not None and musrenbang_window:
         return _reopen_closed_stage(repo, caller, tahun, schedule, version, level, reason, closes_at, at)
     if kind == "close_early":
         changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason)
@@ -90,7 +93,8 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
     version = repo.save_schedule(changed, version)
     record = changed.history[-1]
     routing_key = events.STAGE_REOPENED if kind == "reopen" else events.STAGE_WINDOW_CHANGED
-    repo.uow.emit(routing_key, f"{caller.pemda}/{tahun}", events.schedule_change_data(record), caller.pemda, tahun)
+    repo.uow.emit(routing_key, f"{caller.pemda}/{tahun}",
+                  {**events.schedule_change_data(record), "tata_urutan": changed.tata_urutan}, caller.pemda, tahun)
     return {**schedule_to_dict(changed), "version": version}
 
 
@@ -155,5 +159,6 @@ def _reopen_closed_stage(repo: Repository, caller: Caller, tahun: int, schedule:
         data = events.schedule_change_data(schedule.history[-1])
     repo.reopen_stage(caller.pemda, tahun)
     repo.reopen_forum_rkpd(caller.pemda, tahun)
-    repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", data, caller.pemda, tahun)
+    repo.uow.emit(events.STAGE_REOPENED, f"{caller.pemda}/{tahun}", {**data, "tata_urutan": schedule.tata_urutan},
+                  caller.pemda, tahun)
     return {**schedule_to_dict(schedule), "version": version, "closed": False}

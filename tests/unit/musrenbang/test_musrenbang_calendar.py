@@ -187,23 +187,28 @@ def test_reopen_needs_a_reason_and_is_kept_in_the_history():
 def test_a_close_act_is_refused_while_a_dependency_is_not_closed():
     cal = calendar()
     with pytest.raises(DependenciesOpen) as caught:
-        require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, (), t(3, 9, 12))  # forum_pd open until 3-10
+        require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {Step.POKIR}, t(3, 9, 12))  # forum_pd open to 3-10
     assert caught.value.steps == (Step.FORUM_PD,) and caught.value.code == "dependencies_open"
     assert "Forum Perangkat Daerah" in caught.value.message
 
 
-def test_dependencies_close_by_their_windows_end_or_by_their_owners_report():
+def test_window_steps_close_when_their_window_ends_reported_steps_when_their_owner_reports():
     cal = calendar()
-    require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, (), t(3, 20))  # both windows over
-    require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {Step.FORUM_PD}, t(3, 9))  # pokir deadline passed
+    # Forum PD's window is over on 3-20; pokir's input window too, but Pokir has not closed its stage
     with pytest.raises(DependenciesOpen) as caught:
-        require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {Step.FORUM_PD}, t(3, 1))
+        require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, (), t(3, 20))
     assert caught.value.steps == (Step.POKIR,)
-    require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {"forum_pd", "pokir"}, t(3, 1))
+    require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {"pokir"}, t(3, 20))
+    # Bappeda closing Forum PD early in the calendar closes the step
     early = close_early(cal, Step.FORUM_PD, by="bappeda-1", at=t(3, 1), reason="Semua OPD selesai")
+    require_dependencies_closed(early, Step.MUSRENBANG_RKPD, {Step.POKIR}, t(3, 2))
     with pytest.raises(DependenciesOpen) as caught:
-        require_dependencies_closed(early, Step.MUSRENBANG_RKPD, (), t(3, 2))
-    assert caught.value.steps == (Step.POKIR,)
+        require_dependencies_closed(cal, Step.MUSRENBANG_RKPD, {Step.POKIR}, t(3, 2))
+    assert caught.value.steps == (Step.FORUM_PD,)
+    # the kecamatan close waits for the desa window
+    with pytest.raises(DependenciesOpen):
+        require_dependencies_closed(cal, Step.KECAMATAN, (), t(1, 31))
+    require_dependencies_closed(cal, Step.KECAMATAN, (), t(2, 1))
 
 
 def test_step_state():
@@ -211,7 +216,9 @@ def test_step_state():
     assert step_state(cal, Step.FORUM_PD, (), t(2, 1)) == "not_open"
     assert step_state(cal, Step.FORUM_PD, (), t(3, 1)) == "open"
     assert step_state(cal, Step.FORUM_PD, (), t(3, 10)) == "closed"
+    assert step_state(cal, Step.POKIR, (), t(3, 10)) == "awaiting_close"  # input over, stage not closed by Pokir
     assert step_state(cal, Step.POKIR, {Step.POKIR}, t(2, 1)) == "closed"
+    assert step_state(cal, Step.PENETAPAN, {"penetapan"}, t(4, 2)) == "closed"
 
 
 # -- labels -----------------------------------------------------------------------------------------

@@ -169,6 +169,8 @@ DECISION = obj({
     "level": enum(*LEVELS), "status": enum(*DECISION_STATUSES), "reason": string(), "volume": DECIMAL,
     "cost": MONEY, "original_volume": DECIMAL, "original_cost": MONEY, "by": string(), "at": DATETIME,
     "merge_target": nullable(string()),
+    "forum_ref": string(description="The Musrenbang RKPD forum whose agreement this kabupaten decision is "
+                                    "(regulation's order)"),
 }, ["level", "status", "reason", "volume", "cost", "original_volume", "original_cost", "by", "at", "merge_target"])
 PENGUSUL_OUT = obj({"nama": string(), "telepon": nullable(string()), "nik": nullable(string()),
                     "kelompok": nullable(string())}, ["nama", "kelompok"],
@@ -199,9 +201,13 @@ USULAN_DETAIL = obj({**USULAN_PROPERTIES, "tindak_lanjut": arr(TINDAK_LANJUT)},
                     [*USULAN_PROPERTIES, "tindak_lanjut"],
                     description="An usulan with the follow-up decisions of the OPDs' Renja")
 
-WINDOW = obj({"level": enum(*LEVELS), "opens_at": DATETIME, "closes_at": DATETIME}, ["level", "opens_at", "closes_at"])
-SCHEDULE_CHANGE = obj({"level": enum(*LEVELS), "kind": enum(*SCHEDULE_CHANGES), "by": string(), "at": DATETIME,
-                       "reason": string(), "before": WINDOW, "after": WINDOW},
+STEPS = ("rancangan_awal", "renja_draft", "desa", "kecamatan", "forum_pd", "pokir", "musrenbang_rkpd", "penetapan",
+         "renja_final")  # the calendar's steps (gateway.api.kalender)
+WINDOW = obj({"step": enum(*STEPS), "level": nullable(enum(*LEVELS)), "opens_at": DATETIME, "closes_at": DATETIME},
+             ["level", "opens_at", "closes_at"],
+             description="A window; `level` is null for a calendar step of another service (e.g. forum_pd)")
+SCHEDULE_CHANGE = obj({"step": enum(*STEPS), "level": nullable(enum(*LEVELS)), "kind": enum(*SCHEDULE_CHANGES),
+                       "by": string(), "at": DATETIME, "reason": string(), "before": WINDOW, "after": WINDOW},
                       ["level", "kind", "by", "at", "reason", "before", "after"])
 MANIFEST = obj({
     "pemda": PEMDA, "tahun": integer(), "level": enum(*LEVELS),
@@ -212,6 +218,9 @@ MANIFEST = obj({
     description="What a level holds at its close; the digest covers the accepted set")
 SCHEDULE = obj({
     "pemda": PEMDA, "tahun": integer(), "windows": arr(WINDOW), "history": arr(SCHEDULE_CHANGE),
+    "tata_urutan": enum("permendagri_86_2017", "lama", description="lama: a year of the old order (this three-level "
+                        "schedule, or stored before the calendar); permendagri_86_2017: set with PUT /v1/kalender"),
+    "zona": enum("WIB", "WITA", "WIT"),
     "version": integer(minimum=1), "closed": boolean(description="The stage is closed at kabupaten level"),
     "manifest": nullable(MANIFEST),
 }, ["pemda", "tahun", "windows", "history", "version"])
@@ -506,7 +515,7 @@ _CHANGED_WINDOWS = [{**_WINDOWS[0], "closes_at": "2027-02-08T00:00:00+07:00"}, *
 EXAMPLE_SCHEDULE = {"pemda": "12.21", "tahun": 2027, "windows": _CHANGED_WINDOWS, "history": [
     {"level": "desa", "kind": "extend", "by": "bappeda-1", "at": "2027-01-30T14:00:00+07:00",
      "reason": "Banyak desa terlambat karena banjir", "before": _WINDOWS[0], "after": _CHANGED_WINDOWS[0]}],
-    "version": 2, "closed": False, "manifest": None}
+    "version": 2, "closed": False, "manifest": None, "tata_urutan": "lama", "zona": "WIB"}
 _RANK_ROWS = [{"position": 1, "usulan_id": _UID, "tracking_code": "K7Q2M9XA", "desa": "12.21.01.2001",
                "total": "4.7", "cost": "102425000.00", "status": "diterima"},
               {"position": 2, "usulan_id": _TARGET, "tracking_code": "B3N8R4TW", "desa": "12.21.01.2002",

@@ -16,9 +16,11 @@ Order rules (pure; the service applies them, each refusal names the field it is 
   while a window it depends on is still open, nor extended past the close of a step that depends
   on it;
 * a close act (e.g. the Musrenbang RKPD forum close) is refused while a step it depends on is not
-  closed. A step counts as closed when its window has ended (by time, or closed early by its
-  owner in the calendar) or when the service that owns its close reported it (`closed` below:
-  Pokir's `stage.closed.v1` for `pokir`).
+  closed. A step whose close is an act Musrenbang hears of (`REPORTED`: rancangan awal and
+  penetapan published by RKPD, pokir closed by Pokir after Setwan's delivery and Bappeda's review,
+  Musrenbang RKPD closed by its forum) is closed when that act is reported: the end of its window
+  only ends its input. Any other step (renja_draft, desa, kecamatan, forum_pd, renja_final) is
+  closed when its window has ended, by time or closed early by Bappeda in the calendar.
 """
 from __future__ import annotations
 
@@ -229,20 +231,28 @@ def check_change_keeps_order(before: Schedule, after: Schedule, step: Step) -> N
 
 # -- step state and close acts ---------------------------------------------------------------
 
+REPORTED = frozenset({Step.RANCANGAN_AWAL, Step.POKIR, Step.MUSRENBANG_RKPD, Step.PENETAPAN})
+
+
 def closed_steps(schedule: Schedule, reported: Iterable[Step | str], at: datetime) -> set[Step]:
-    """The steps closed at `at`: reported closed by their owner's service, or whose window ended."""
+    """The steps closed at `at`: those reported closed by their owner's service, and those not in
+    REPORTED whose window has ended (in a year of the old order: every ended window)."""
     require_aware(at)
     closed = {as_step(s) for s in reported}
-    closed |= {w.step for w in schedule.windows if at >= w.closes_at}
+    closed |= {w.step for w in schedule.windows
+               if at >= w.closes_at and (w.step not in REPORTED or not schedule.new_order)}
     return closed
 
 
 def step_state(schedule: Schedule, step: Step, reported: Iterable[Step | str], at: datetime) -> str:
-    """"closed", "open" or "not_open" (before its window; also a step without a window)."""
+    """"closed"; "open"; "awaiting_close" (its window is over, its owner has not reported the close
+    act yet); or "not_open" (before its window; also a step without a window)."""
     step = as_step(step)
     if step in closed_steps(schedule, reported, at):
         return "closed"
     window = schedule.window(step)
+    if window is not None and at >= window.closes_at:
+        return "awaiting_close"
     return "open" if window is not None and window.is_open(at) else "not_open"
 
 

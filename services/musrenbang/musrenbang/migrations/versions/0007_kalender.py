@@ -2,15 +2,15 @@
 the database was played in the old order: "lama"), the steps other services reported closed, the
 exactly-once record of usulan routed to their OPD, and the Musrenbang RKPD forum.
 
-Revision ID: 0006_kalender
-Revises: 0005_audit
+Revision ID: 0007_kalender
+Revises: 0006_lampiran
 """
 from alembic import op
 
 from musrenbang.tables import metadata
 
-revision = "0006_kalender"
-down_revision = "0005_audit"
+revision = "0007_kalender"
+down_revision = "0006_lampiran"
 branch_labels = None
 depends_on = None
 
