@@ -86,6 +86,26 @@ def renja_events(amqp_uri):
     conn.close()
 
 
+def publish(amqp_uri, source, routing_key, subject, data, pemda=PEMDA, tahun=TAHUN):
+    """An event of another service, as it would publish it, into the test vhost."""
+    from eplanning_common.envelope import make_event
+    from eplanning_common.publisher import ConfirmingPublisher, json_message
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        publisher.publish(json_message(f"{source}.events", routing_key,
+                                       make_event(source, routing_key, subject, data, pemda, tahun)))
+    finally:
+        publisher.close()
+
+
+def publish_penetapan(amqp_uri, opd_lines, pemda=PEMDA, tahun=TAHUN, nomor=4, versi="penetapan"):
+    """RKPD's penetapan publication (rkpd.published.v1 with the lines each OPD's Renja final must match)."""
+    publish(amqp_uri, "rkpd", "rkpd.published.v1", f"{pemda}/{tahun}", {
+        "nomor": nomor, "versi": versi, "content_hash": "0" * 64, "location": f"/rkpd/{pemda}/{tahun}/v{nomor}",
+        "files": {}, "diff": {"rows_added": 0, "rows_removed": 0, "rows_changed": 0},
+        "perkada": {"nomor": "12 Tahun 2026", "tanggal": "2026-06-20"}, "opd_lines": opd_lines}, pemda, tahun)
+
+
 def err(call, *args, **kwargs):
     with pytest.raises(RemoteError) as info:
         call(*args, **kwargs)
@@ -183,6 +203,8 @@ def test_a_delivered_pokir_is_rerouted_then_accommodated_and_pokir_follows(rpc, 
     rpc["a01"].pokir.act_on_pokir(p["id"], "submit")
     rpc["setwan"].pokir.act_on_pokir(p["id"], "recommend", {"catatan": "Layak"})
     rpc["setwan"].pokir.act_on_pokir(p["id"], "deliver")
+    time.sleep(0.5)
+    assert not [i for i in rpc["pupr"].renja.inbox(TAHUN)["items"] if i["source_id"] == p["id"]]  # not yet an OPD's
     # Bappeda's review finds it layak, then disposes it to PU (a delivered pokir reaches no OPD before that)
     rpc["bappeda"].pokir.review_pokir(p["id"], {"status": "layak", "kajian": {
         "kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None, "biaya_wajar": True}})
@@ -248,7 +270,22 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
         assert err(o.renja.create_row, opd, TAHUN, row(lokasi=["12.20.01"]))[0] == "Conflict"  # submitted: frozen
         assert err(b.renja.renja_step, opd, TAHUN, "return", "")[0] == "ValidationError"  # a return needs its notes
         b.renja.renja_step(opd, TAHUN, "verify")
-        b.renja.renja_step(opd, TAHUN, "finalize")
+        # Renja final comes after the RKPD penetapan, and must agree with it (issue #16)
+        assert err(b.renja.renja_step, opd, TAHUN, "finalize")[1]["code"] == "belum_penetapan"
+        publish_penetapan(amqp_uri, {opd: [{"row_id": None, "sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "650000000.00"},
+                                           {"row_id": None, "sub_kegiatan": "1.03.03.2.01.0028", "pagu_n": "50000000.00"}]},
+                          pemda=other, nomor=4)
+        refused = support.wait_for(
+            lambda: (lambda body: body if body["code"] != "belum_penetapan" else None)(
+                err(b.renja.renja_step, opd, TAHUN, "finalize")[1]), what="the penetapan in Renja")
+        assert refused["code"] == "tidak_sesuai_penetapan"
+        assert [(d["kind"], d["sub_kegiatan"], d["pagu_renja"], d["pagu_penetapan"]) for d in refused["differences"]] \
+            == [("missing", "1.03.03.2.01.0028", None, "50000000.00"),
+                ("pagu_differs", "1.03.06.2.01.0012", "700000000.00", "650000000.00")]
+        assert b.renja.totals(TAHUN)[0]["status"] == "diverifikasi"  # nothing changed
+        publish_penetapan(amqp_uri, {opd: [{"row_id": None, "sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "700000000.00"}]},
+                          pemda=other, nomor=5)
+        support.wait_for(lambda: _finalized(b, opd), what="finalize against the agreeing penetapan")
         closed = b.renja.close_stage(TAHUN)
     manifest = closed["manifest"]
     assert manifest["rows"] == 1 and manifest["totals"][opd]["total_n"] == "700000000.00"
@@ -258,6 +295,15 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
     # the 12.21 stage cannot close: its blockers name the OPDs still in draft
     blockers = err(rpc["bappeda"].renja.close_stage, TAHUN)[1]["blockers"]
     assert {b["opd"] for b in blockers} >= {PUPR, PERKIM, DINKES}
+
+
+def _finalized(proxy, opd):
+    try:
+        return proxy.renja.renja_step(opd, TAHUN, "finalize")["status"] == "final"
+    except RemoteError as error:
+        if json.loads(error.value)["code"] == "tidak_sesuai_penetapan":
+            return False
+        raise
 
 
 # -- request_id: idempotent row creates and deterministic row ids --------------------------------

@@ -1,7 +1,8 @@
-"""The OPD inbox: usulan routed by Musrenbang and pokir delivered or disposed by Pokir arrive from
+"""The OPD inbox: usulan routed by Musrenbang and pokir disposed by Pokir (after Bappeda's review) arrive from
 events (an item id is deterministic, so a redelivered routing adds nothing); the OPD decides each
-one — accommodate into a new or existing renja row, reject with a reason, or re-route to another
-OPD with a reason — and each decision is published as `inbox.decided.v1`.
+one — accommodate into a new or existing renja row saying what it adds (domain/akomodasi.py),
+reject with a reason, or re-route to another OPD with a reason — and each decision is published as
+`inbox.decided.v1`.
 
 The row an "accommodate into a new row" decision creates has a deterministic id,
 `uuid5(ACCOMMODATED_ROW_NAMESPACE, "<item id>/row")`: an item is decided once, from `menunggu`
