@@ -261,6 +261,12 @@ def test_a_manifest_mismatch_triggers_a_resync_and_nothing_is_assembled_early(am
         with bappeda_rpc(amqp_uri, pemda) as b, support.signed_proxy(amqp_uri, {"sub": "pu", "role": "opd", "pemda": pemda, "opd": opd}, timeout=30) as o:
             b.renja.import_opd("sipd-2027", f"kode,nama,bidang\n{opd},Dinas PUPR,1.03\n")
             b.renja.pin_cycle(TAHUN, "sipd-2027")
+            # a year played under the old order (what Renja's migration 0006 marks): final needs no penetapan
+            renja_engine = sa.create_engine(support.PG_URI + "/" + support.db_name("eplanning_test_renja_rkpdflow"))
+            with renja_engine.begin() as conn:
+                conn.execute(sa.text("update siklus set tata_urutan = 'lama' where pemda = :p and tahun = :t"),
+                             {"p": pemda, "t": TAHUN})
+            renja_engine.dispose()
             b.renja.set_pagu(opd, TAHUN, "1000000000", "1000000000")
             rows = [o.renja.create_row(opd, TAHUN, {"sub_kegiatan": code, "target": "10", "pagu_n": pagu,
                                                     "pagu_n1": "0", "lokasi": ["12.20.01"], "sumber_dana": "DAU",

@@ -93,12 +93,18 @@ def manifest(rows):
             "digest": rows_digest(records)}
 
 
+def item(source_id, opd, row_id, kind="usulan", tracking_code="ABCDEFG2", mode="tambah", attributable="150000000.00"):
+    return {"item_id": f"I-{source_id}", "kind": kind, "source_id": source_id, "tracking_code": tracking_code,
+            "opd": opd, "verdict": "diakomodasi", "row_id": row_id, "mode": mode, "attributable": attributable,
+            "reason": None, "rerouted_to": None}
+
+
 def forum_closed(opd, rows, items):
     return ev("renja", "forum_pd.closed.v1", f"{PEMDA}/{TAHUN}/{opd}", {
-        "opd": opd, "tahun": TAHUN, "pemda": PEMDA, "closed_by": f"kadis-{opd}",
-        "closed_at": datetime.now(timezone.utc).isoformat(),
-        "peserta": [{"nama": "Kepala Dinas", "unsur": "opd", "instansi": opd}],
-        "kesepakatan": [{"jenis": "prioritas", "uraian": "Usulan kecamatan diverifikasi"}],
+        "opd": opd, "opds": [opd], "tahun": TAHUN, "pemda": PEMDA, "closed_by": f"kadis-{opd}",
+        "closed_at": datetime.now(timezone.utc).isoformat(), "tempat": "Aula Dinas", "tanggal": "2044-02-10",
+        "peserta": [{"nama": "Kepala Dinas", "unsur": "opd", "instansi": opd or "Bappeda"}],
+        "kesepakatan": ["Usulan kecamatan diverifikasi"],
         "berita_acara_sha256": "a" * 64, "items": items, "rows_manifest": manifest(rows)})
 
 
@@ -147,8 +153,8 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             settings = b.rkpd.set_rancangan_awal(TAHUN, ["Konektivitas jalan desa", "Layanan kesehatan dasar"],
                                                  [{"kecamatan": "12.21.07", "pagu": "200000000"}])
             assert settings["tata_urutan"] == "permendagri_86_2017"
-            ceilings = wait(lambda: (v := b.rkpd.get_rancangan_awal(TAHUN))["pagu_indikatif"]
-                                        if len(v["pagu_indikatif"]) == 2 else None, what="both OPD ceilings")
+            ceilings = wait(lambda: len((v := b.rkpd.get_rancangan_awal(TAHUN))["pagu_indikatif"]) == 2
+                            and v["pagu_indikatif"], what="both OPD ceilings")
             wait(lambda: any(c["pagu_n"] == "600000000.00" for c in b.rkpd.get_rancangan_awal(
                 TAHUN)["pagu_indikatif"]), what="the newer PUPR ceiling")
             assert len(ceilings) == 2
@@ -166,13 +172,12 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             # -- 2. the Renja drafts; the rancangan waits for the LAST Forum PD ------------------------
             usulan_u1 = {"kind": "usulan", "source_id": "U1", "tracking_code": "ABCDEFG2", "mode": "tambah",
                          "volume": "50", "attributable": "150000000.00"}
-            pokir_p1 = {"kind": "pokir", "source_id": "P1", "mode": "sudah_tercakup", "volume": "1",
-                        "attributable": "0.00"}
+            pokir_p1 = {"kind": "pokir", "source_id": "P1", "tracking_code": None, "mode": "sudah_tercakup",
+                        "volume": "1", "attributable": "0.00"}
             r1 = row("R1", PUPR, SUB_DRAINASE, "450000000.00", [usulan_u1, pokir_p1])
             r2 = row("R2", DINKES, SUB_PUSKESMAS, "280000000.00")
             publish(amqp_uri, [ev("renja", "row.created.v1", "R1", r1), ev("renja", "row.created.v1", "R2", r2),
-                               forum_closed(PUPR, [r1], [{"item_id": "I1", "kind": "usulan", "source_id": "U1",
-                                                          "verdict": "diakomodasi", "row_id": "R1"}])])
+                               forum_closed(PUPR, [r1], [item("U1", PUPR, "R1")])])
             status = wait(lambda: (s := b.rkpd.status(TAHUN))["kalender"]["forum_pd"][1]["ditutup"]
                                       and s, what="the PUPR forum close")
             assert status["kalender"]["forum_pd"] == [{"opd": DINKES, "ditutup": False}, {"opd": PUPR, "ditutup": True}]
@@ -189,19 +194,26 @@ def test_the_four_versions_come_at_their_calendar_points_and_a_perubahan_is_diff
             assert leaf["cakupan_lokasi"] == "kecamatan" and leaf["atribusi"] == "150000000.00"
             assert [(a["source_id"], a["mode"], a["sudah_tercakup"]) for a in leaf["akomodasi"]] == [
                 ("P1", "sudah_tercakup", True), ("U1", "tambah", False)]
-            assert [f["opd"] for f in rancangan["lampiran"]["forum_pd"]] == [DINKES, PUPR]
+            assert [(f["opd"], f["sesuai_berita_acara"]) for f in rancangan["lampiran"]["forum_pd"]] == [
+                (DINKES, True), (PUPR, True)]
             assert b.rkpd.status(TAHUN)["menunggu"] == ["menunggu penutupan Musrenbang RKPD"]
 
             # -- 3. the pokir review, then Musrenbang RKPD closes: the rancangan akhir -----------------
             publish(amqp_uri, [
                 ev("pokir", "pokir.reviewed.v1", "P1", {
-                    "pokir_id": "P1", "status": "layak", "catatan": "Sesuai prioritas konektivitas",
+                    "pokir_id": "P1", "version": 3, "pokir_status": "disampaikan", "anggota_id": "A01",
+                    "dapil": "PALAS-1", "kecamatan": "12.21.07", "desa": "12.21.07.1001", "kamus_kode": "DRN-01",
+                    "sub_kegiatan": SUB_DRAINASE, "opd": PUPR, "cost": "85000000.00",
+                    "status": "layak", "catatan": "Sesuai prioritas konektivitas",
                     "kajian": {"kewenangan": True, "sesuai_prioritas": True, "duplikat_usulan": None,
                                "biaya_wajar": True}, "reviewed_by": "bappeda-1", "reviewed_at": now.isoformat()}),
                 ev("musrenbang", "stage.closed.v1", f"{PEMDA}/{TAHUN}", {
-                    "level": "kabupaten", "step": "musrenbang_rkpd", "closed_by": "bappeda-1", "routed_count": 0,
-                    "manifest": {"pemda": PEMDA, "tahun": TAHUN, "digest": "b" * 64},
-                    "forum": {"tempat": "Aula Bappeda", "tanggal": "2044-03-20",
+                    "closed_by": "bappeda-1", "routed_count": 0,
+                    "manifest": {"pemda": PEMDA, "tahun": TAHUN, "level": "kabupaten", "counts": {}, "total": 0,
+                                 "accepted_count": 0, "accepted_cost": "0.00", "digest_algorithm": "sha256",
+                                 "digest": "b" * 64},
+                    "forum": {"forum_ref": f"BA-MUSRENBANG-RKPD/{PEMDA}/{TAHUN}", "tempat": "Aula Bappeda",
+                              "tanggal": "2044-03-20",
                               "peserta": [{"nama": "Ketua DPRD", "unsur": "dprd", "instansi": "DPRD"}],
                               "kesepakatan": [{"jenis": "prioritas", "uraian": "Prioritas konektivitas disepakati"}],
                               "berita_acara_sha256": "c" * 64}})])
@@ -303,5 +315,64 @@ def test_a_legacy_year_refuses_the_calendars_acts_and_a_calendar_year_refuses_pr
                 b.rkpd.publish_rancangan_awal(TAHUN)
             assert "pagu_indikatif_kosong" in str(refused.value)
             assert b.rkpd.versions(TAHUN) == []
+    finally:
+        container.stop()
+
+
+def test_one_joint_forum_makes_the_rancangan_and_a_reopened_musrenbang_rkpd_gives_a_new_rancangan_akhir(
+        amqp_uri, upstream):
+    tahun = TAHUN + 1
+    url = db("rkpd", "calendar_joint")
+    container = ServiceContainer(RkpdService, {"AMQP_URI": amqp_uri, "DATABASE_URL": url, "max_workers": 10})
+    container.start()
+
+    def at(service, key, subject, data):
+        envelope = make_event(service, key, subject, data, PEMDA, tahun)
+        return service, key, envelope
+
+    try:
+        with bappeda(amqp_uri) as b:
+            publish(amqp_uri, [at("renja", "pagu.set.v1", f"{PEMDA}/{tahun}/{opd}",
+                                  {"opd": opd, "pagu_n": "100000000.00", "pagu_n1": "0.00"}) for opd in (PUPR, DINKES)])
+            b.rkpd.set_rancangan_awal(tahun, ["Konektivitas"], [])
+            wait(lambda: len(b.rkpd.get_rancangan_awal(tahun)["pagu_indikatif"]) == 2, what="the ceilings")
+            assert b.rkpd.publish_rancangan_awal(tahun)["nomor"] == 1
+            rows = [{**row("J1", PUPR, SUB_DRAINASE, "90000000.00"), "version": 1},
+                    {**row("J2", DINKES, SUB_PUSKESMAS, "70000000.00"), "version": 1}]
+            joint = forum_closed(None, rows, [])[2]
+            joint["pemda"], joint["tahun"] = PEMDA, tahun
+            joint["data"].update(opd=None, opds=[DINKES, PUPR], tahun=tahun)
+            publish(amqp_uri, [at("renja", "row.created.v1", r["row_id"], r) for r in rows]
+                    + [("renja", "forum_pd.closed.v1", joint)])
+            versions = wait(lambda: len(v := b.rkpd.versions(tahun)) == 2 and v, timeout=240, what="the rancangan")
+            assert versions[1]["versi"] == "rancangan"
+            assert [f["opds"] for f in b.rkpd.document(tahun, 2)["document"]["lampiran"]["forum_pd"]] == [
+                [DINKES, PUPR]]
+
+            forum = {"forum_ref": f"BA-MUSRENBANG-RKPD/{PEMDA}/{tahun}", "tempat": "Aula", "tanggal": "2045-03-20",
+                     "peserta": [], "kesepakatan": [], "berita_acara_sha256": "d" * 64}
+            closed = {"closed_by": "bappeda-1", "routed_count": 0, "forum": forum,
+                      "manifest": {"pemda": PEMDA, "tahun": tahun, "level": "kabupaten", "counts": {}, "total": 0,
+                                   "accepted_count": 0, "accepted_cost": "0.00", "digest_algorithm": "sha256",
+                                   "digest": "b" * 64}}
+            publish(amqp_uri, [at("musrenbang", "stage.closed.v1", f"{PEMDA}/{tahun}", closed)])
+            wait(lambda: len(b.rkpd.versions(tahun)) == 3, timeout=240, what="the rancangan akhir")
+            window = {"level": "kabupaten", "step": "musrenbang_rkpd", "opens_at": "2045-03-16T00:00:00+07:00",
+                      "closes_at": "2045-03-31T00:00:00+07:00"}
+            publish(amqp_uri, [at("musrenbang", "stage.reopened.v1", f"{PEMDA}/{tahun}", {
+                "level": "kabupaten", "step": "musrenbang_rkpd", "kind": "reopen", "reason": "Kesepakatan diperbaiki",
+                "before": window, "after": window, "changed_at": datetime.now(timezone.utc).isoformat()})])
+            status = wait(lambda: (s := b.rkpd.status(tahun))["versi_terkini"]["stale"] and s, what="the stale mark")
+            assert "Kesepakatan diperbaiki" in status["versi_terkini"]["alasan_stale"]
+            with pytest.raises(RemoteError) as refused:
+                b.rkpd.penetapan(tahun, "1 Tahun 2045", "2045-06-30")
+            assert "rancangan_akhir_usang" in str(refused.value)
+            publish(amqp_uri, [at("renja", "row.updated.v1", "J1", {**rows[0], "version": 2, "pagu_n": "95000000.00"}),
+                               at("musrenbang", "stage.closed.v1", f"{PEMDA}/{tahun}", closed)])
+            versions = wait(lambda: len(v := b.rkpd.versions(tahun)) == 4 and v, timeout=240,
+                            what="the new rancangan akhir")
+            assert [v["versi"] for v in versions] == ["rancangan awal", "rancangan", "rancangan akhir", "rancangan akhir"]
+            assert [c["row_id"] for c in versions[3]["diff"]["rows"]["changed"]] == ["J1"]
+            assert b.rkpd.penetapan(tahun, "1 Tahun 2045", "2045-06-30")["nomor"] == 5
     finally:
         container.stop()

@@ -71,7 +71,10 @@ def _opd_decisions(uow, source: str) -> dict[str, dict]:
     return latest
 
 
-def _usulan(uow, pemda, tahun, region_names) -> list[UsulanIn]:
+def _usulan(uow, pemda, tahun, region_names, routed_at_kecamatan: bool = False) -> list[UsulanIn]:
+    """The usulan with their final Musrenbang status. Legacy years: accepted below the kabupaten level
+    means "tidak diteruskan". Calendar years (`routed_at_kecamatan`): an usulan accepted by its
+    kecamatan went to the OPDs then; the Musrenbang RKPD forum's agreements, when any, decide last."""
     decisions: dict[str, dict] = {}
     for row in uow.execute(sa.select(usulan_decision.c.usulan_id, usulan_decision.c.level, usulan_decision.c.data)):
         decisions.setdefault(row.usulan_id, {})[row.level] = row.data
@@ -87,7 +90,8 @@ def _usulan(uow, pemda, tahun, region_names) -> list[UsulanIn]:
             status, alasan = "ditarik", None
         elif last is None:
             status, alasan = "belum diputuskan", None
-        elif last["status"] in ("diterima", "diterima dengan perubahan") and last["level"] != "kabupaten":
+        elif (last["status"] in ("diterima", "diterima dengan perubahan") and last["level"] != "kabupaten"
+              and not (routed_at_kecamatan and last["level"] == "kecamatan")):
             status, alasan = "tidak diteruskan", None
         else:
             status, alasan = last["status"], last["reason"] or None

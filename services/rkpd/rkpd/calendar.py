@@ -99,7 +99,8 @@ def set_rancangan_awal(uow, actor: str, pemda: str, tahun: int, prioritas, pagu_
 
 
 def _build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, inputs: dict, *,
-           rows: list[RenjaRowIn] | None = None, with_rows: bool = True, perubahan_info: dict | None = None) -> dict:
+           rows: list[RenjaRowIn] | None = None, with_rows: bool = True, perubahan_info: dict | None = None,
+           forums: list[dict] | None = None) -> dict:
     """A calendar year's document from the local copies (names from upstream, as for the legacy order)."""
     opds, members = assembly.upstream_names(amqp_uri, pemda, tahun)
     row = _settings(uow, pemda, tahun)
@@ -114,7 +115,7 @@ def _build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, i
         pemda=pemda, pemda_nama=pemda_nama, tahun=tahun, versi=versi, nomor_versi=nomor,
         rows=(assembly._rows(uow, pemda, tahun) if rows is None else rows) if with_rows else [],
         opds=opds, names=assembly.Names(),
-        usulan=assembly._usulan(uow, pemda, tahun, region_names) if with_rows else [],
+        usulan=assembly._usulan(uow, pemda, tahun, region_names, routed_at_kecamatan=True) if with_rows else [],
         pokir=pokir, narrative=assembly._narrative(uow, pemda, tahun, pemda_nama), inputs_digests=inputs,
         tata_urutan=PERMENDAGRI,
         rancangan_awal={"prioritas": list(row.prioritas) if row else [],
@@ -122,7 +123,8 @@ def _build(uow, amqp_uri: str, pemda: str, tahun: int, versi: str, nomor: int, i
         ceilings=None if with_rows else {opd: (Decimal(c["pagu_n"]), Decimal(c["pagu_n1"]))
                                          for opd, c in ceilings.items()},
         kajian_pokir=facts.reviews(uow, pemda, tahun) if with_rows else [],
-        forum_pd=[_forum_record(f) for f in facts.forum_closes(uow, pemda, tahun)] if with_rows else [],
+        forum_pd=[_forum_record(f) for f in (forums if forums is not None else facts.forum_closes(uow, pemda, tahun))]
+        if with_rows else [],
         musrenbang_rkpd=_musrenbang_record(forum) if (with_rows and forum and versi != "rancangan") else None,
         perubahan=perubahan_info)
 
@@ -134,11 +136,13 @@ def _forum_record(close: dict) -> dict:
             "items": sorted(({"kind": i.get("kind"), "source_id": i.get("source_id"), "verdict": i.get("verdict"),
                               "row_id": i.get("row_id")} for i in d.get("items") or []),
                             key=lambda i: (i["kind"] or "", i["source_id"] or "")),
-            "rows_manifest": d.get("rows_manifest")}
+            "rows_manifest": d.get("rows_manifest"),
+            "sesuai_berita_acara": close.get("sesuai_berita_acara")}
 
 
 def _musrenbang_record(forum: dict) -> dict:
-    return {k: forum.get(k) for k in ("tempat", "tanggal", "peserta", "kesepakatan", "berita_acara_sha256")}
+    return {k: forum.get(k) for k in ("forum_ref", "tempat", "tanggal", "peserta", "kesepakatan",
+                                      "berita_acara_sha256")}
 
 
 def publish_rancangan_awal(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict:
@@ -174,7 +178,11 @@ def _forum_problem(uow, pemda: str, tahun: int, close: dict) -> str | None:
 
 def forums_complete(uow, amqp_uri: str, pemda: str, tahun: int) -> tuple[list[dict] | None, list[str]]:
     """The Forum PD closes when every OPD with a ceiling is covered and every copy matches its
-    manifest (after one resync from Renja if not); else None and what is missing."""
+    manifest; else None and what is missing. A mismatch means events in flight or lost: one resync
+    from Renja. If Renja then has rows and the copy (now Renja's own rows) still differs from a
+    forum's manifest, the OPD changed its rows after its forum closed: the rancangan is built from
+    the rows as they are, and that forum is marked `sesuai_berita_acara: false` in the annex. If
+    Renja has no rows at all, nothing is trusted and it waits."""
     ceilings = facts.ceilings(uow, pemda, tahun)
     closes = facts.forum_closes(uow, pemda, tahun)
     covered = {opd for c in closes for opd in c["opds"]}
@@ -183,15 +191,18 @@ def forums_complete(uow, amqp_uri: str, pemda: str, tahun: int) -> tuple[list[di
         return None, ["menunggu pagu indikatif OPD"]
     if missing:
         return None, [f"menunggu penutupan Forum Perangkat Daerah {opd}" for opd in missing]
-    problems = [p for c in closes if (p := _forum_problem(uow, pemda, tahun, c))]
+    problems = {c["forum"]: p for c in closes if (p := _forum_problem(uow, pemda, tahun, c))}
     if problems:
-        log.warning("copy does not match a Forum PD manifest; resyncing", extra={"problems": problems})
-        resync(uow, amqp_uri, pemda, tahun, "renja")
-        problems = [p for c in closes if (p := _forum_problem(uow, pemda, tahun, c))]
-    return (None, problems) if problems else (closes, [])
+        log.warning("copy does not match a Forum PD manifest; resyncing", extra={"problems": list(problems.values())})
+        if resync(uow, amqp_uri, pemda, tahun, "renja") == 0:
+            return None, list(problems.values())
+        problems = {c["forum"]: p for c in closes if (p := _forum_problem(uow, pemda, tahun, c))}
+    for close in closes:
+        close["sesuai_berita_acara"] = close["forum"] not in problems
+    return closes, []
 
 
-def _assemble_system(uow, store, amqp_uri, pemda, tahun, versi, inputs) -> dict | None:
+def _assemble_system(uow, store, amqp_uri, pemda, tahun, versi, inputs, forums=None) -> dict | None:
     try:
         plan = plan_system_assembly(assembly.history(uow, pemda, tahun), versi)
     except TransitionRefused as refused:
@@ -200,7 +211,7 @@ def _assemble_system(uow, store, amqp_uri, pemda, tahun, versi, inputs) -> dict 
     if plan is None:
         return None
     try:
-        document = _build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, inputs)
+        document = _build(uow, amqp_uri, pemda, tahun, plan.versi, plan.nomor, inputs, forums=forums)
     except TransitionRefused as refused:  # a row attributes more than its pagu: shown, not assembled
         record_waiting(uow, pemda, tahun, [refused.message])
         return None
@@ -226,7 +237,7 @@ def try_due(uow, store, amqp_uri: str, pemda: str, tahun: int) -> dict | None:
             record_waiting(uow, pemda, tahun, reasons)
             return None
         done = _assemble_system(uow, store, amqp_uri, pemda, tahun, "rancangan",
-                                {"forum_pd": sha256_hex([c["data"].get("rows_manifest") for c in closes])})
+                                {"forum_pd": sha256_hex([c["data"].get("rows_manifest") for c in closes])}, closes)
         if done is None:
             return None
         history = assembly.history(uow, pemda, tahun)

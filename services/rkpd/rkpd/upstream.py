@@ -77,6 +77,16 @@ def decision_as_event_data(view: dict, d: dict) -> dict:
             "merge_target": d["merge_target"], "decided_at": d["at"]}
 
 
+def _review(review: dict | None) -> dict | None:
+    """Bappeda's review of a pokir as the pokir events carry it (None: not reviewed)."""
+    if review is None:
+        return None
+    kajian = review["kajian"]
+    return {"status": review["status"],
+            "kajian": {k: kajian[k] for k in ("kewenangan", "sesuai_prioritas", "duplikat_usulan", "biaya_wajar")},
+            "catatan": review["catatan"], "reviewed_by": review["reviewed_by"], "reviewed_at": review["reviewed_at"]}
+
+
 def pokir_as_event_data(view: dict) -> dict:
     """A pokir view (pokir.list_pokir) in the shape of the pokir.*.v1 data."""
     item = view["kamus_item"]
@@ -91,4 +101,5 @@ def pokir_as_event_data(view: dict) -> dict:
                 **view["akomodasi"], "volume": volume_text(view["akomodasi"]["volume"]),
                 "cost": money_text(view["akomodasi"]["cost"])},
             "alasan_tidak_diakomodasi": view["alasan_tidak_diakomodasi"],
+            "review": _review(view.get("review")),
             "changed_at": view["history"][-1]["at"] if view["history"] else view["created_at"]}

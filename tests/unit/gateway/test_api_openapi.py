@@ -94,7 +94,7 @@ def test_each_webhook_body_schema_is_the_event_envelope_and_its_example_validate
     document, and the recorded example of each event validates there; a broken one does not."""
     import jsonschema
 
-    checked = 0
+    checked = set()
     for event_type, item in document["webhooks"].items():
         media = item["post"]["requestBody"]["content"]["application/cloudevents+json"]
         validator = jsonschema.Draft202012Validator({**media["schema"], "components": document["components"]},
@@ -103,8 +103,8 @@ def test_each_webhook_body_schema_is_the_event_envelope_and_its_example_validate
             validator.validate(example["value"])
             assert not validator.is_valid({**example["value"], "type": event_type + "x"})
             assert not validator.is_valid({**example["value"], "data": []})
-            checked += 1
-    assert checked == len(document["webhooks"]) - 1  # every event but the ping has its recorded example
+            checked.add(event_type)
+    assert len(checked) == len(document["webhooks"]) - 1  # every event but the ping has a recorded example
 
 
 def test_free_text_is_never_required_in_a_webhook_body(document):

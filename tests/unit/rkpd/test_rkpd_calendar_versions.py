@@ -219,3 +219,26 @@ def test_penetapan_fixes_the_rancangan_akhirs_content_and_lists_each_opds_lines(
         OPD_DIKES: [{"row_id": "r2", "sub_kegiatan": "1.02.02.2.01.0014", "pagu_n": "5.00"}]}
     with pytest.raises(ValueError):
         penetapan_document(fixed, 5, {"nomor": "x", "tanggal": "2026-06-30"})
+
+
+# -- the service's small pure helpers ----------------------------------------------------------------
+
+def test_a_forum_is_an_opds_own_or_the_joint_one_covering_its_opds():
+    from rkpd.facts import forum_key
+
+    assert forum_key({"opd": OPD_PU, "opds": [OPD_PU]}) == (OPD_PU, [OPD_PU])
+    assert forum_key({"opd": None, "opds": [OPD_PU, OPD_DIKES]}) == ("gabungan", sorted([OPD_PU, OPD_DIKES]))
+
+
+def test_a_perubahan_keeps_the_fixed_lines_of_the_opds_it_does_not_open():
+    from rkpd.calendar import rows_from_document
+
+    fixed = document([row("r1", pagu_n="1000.00", akomodasi=(item("u1", "400.00"),), cakupan="kecamatan"),
+                      row("r2", opd=OPD_DIKES, sub_kegiatan="1.02.02.2.01.0014", pagu_n="5.00")],
+                     versi="rancangan akhir", nomor_versi=3)
+    kept = rows_from_document(fixed, {OPD_DIKES})
+    assert [(r.id, r.pagu_n, r.cakupan, [a.source_id for a in r.akomodasi]) for r in kept] == [
+        ("r1", Decimal("1000.00"), "kecamatan", ["u1"])]
+    rebuilt = document(kept, versi="rancangan akhir", nomor_versi=3)
+    assert [l for l in rebuilt["tabel_v"]["baris"] if l["opd"] == OPD_PU] == [
+        l for l in fixed["tabel_v"]["baris"] if l["opd"] == OPD_PU]
