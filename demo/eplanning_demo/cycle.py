@@ -633,7 +633,8 @@ class Cycle:
         self._parallel("renja final: submitted, verified and made final, agreeing with the penetapan", plan.opds,
                        lifecycle)
         self.say(f"renja final: {len(plan.opds)} Renja final ({len(plan.rows)} rows), each agreeing with the "
-                 "penetapan (the calendar's renja_final step closes with the last)")
+                 "penetapan")
+        self.close_step("renja_final", "Renja seluruh perangkat daerah final sesuai penetapan RKPD")
 
     def _source_id(self, kind: str, x) -> str:
         return self.result.usulan[x.n]["id"] if kind == "musrenbang" else self.result.pokir[x.n]
