@@ -589,7 +589,6 @@ class Cycle:
         reply = self._until("musrenbang RKPD close", lambda: self.api.create(
             "bappeda", f"/v1/musrenbang/{t}/forum-rkpd/close", key=f"demo-{plan.seed}-forum-rkpd-close"),
             ("dependencies_open",))
-        self.close_step("musrenbang_rkpd", "Forum Musrenbang RKPD ditutup dengan berita acara")
         self.say(f"musrenbang RKPD: forum closed, berita acara sha256 "
                  f"{(reply or {}).get('berita_acara_sha256') or ((reply or {}).get('forum') or {}).get('berita_acara_sha256')}")
         self.wait_version("rancangan akhir")
@@ -602,7 +601,6 @@ class Cycle:
                                                         key=f"demo-{plan.seed}-penetapan"),
                     ("not_ready", "belum_rancangan_akhir", "rancangan_akhir_missing"))
         record = self.wait_version("penetapan")
-        self.close_step("penetapan", "RKPD ditetapkan dengan Perkada")
         document = self.api.get("bappeda", f"/v1/rkpd/{t}/document?nomor={record['nomor']}")["document"]
         self.result.problems = check_document(plan, self.result, document)
         if self.result.problems:
@@ -639,7 +637,7 @@ class Cycle:
                        lifecycle)
         self.say(f"renja final: {len(plan.opds)} Renja final ({len(plan.rows)} rows), each agreeing with the "
                  "penetapan")
-        self.close_step("renja_final", "Renja seluruh perangkat daerah final sesuai penetapan RKPD")
+
 
     def _source_id(self, kind: str, x) -> str:
         return self.result.usulan[x.n]["id"] if kind == "musrenbang" else self.result.pokir[x.n]
