@@ -460,7 +460,8 @@ class Cycle:
             user = plan.opd_user(opd.kode)
             body = {"tempat": f"Aula Bappeda {plan.pemda_nama}", "tanggal": today,
                     "peserta": [{"nama": f"Kepala {opd.nama}", "unsur": "opd", "instansi": opd.nama},
-                                {"nama": "Kepala Bappeda", "unsur": "bappeda", "instansi": f"Bappeda {plan.pemda_nama}"},
+                                {"nama": "Kepala Bappeda", "unsur": "bappeda",
+                                 "instansi": f"Bappeda {plan.pemda_nama}"},
                                 {"nama": "Para camat", "unsur": "kecamatan", "instansi": "Kecamatan se-kabupaten"},
                                 {"nama": "Forum pemangku kepentingan", "unsur": "masyarakat",
                                  "instansi": "Organisasi kemasyarakatan"}],
@@ -589,8 +590,9 @@ class Cycle:
         reply = self._until("musrenbang RKPD close", lambda: self.api.create(
             "bappeda", f"/v1/musrenbang/{t}/forum-rkpd/close", key=f"demo-{plan.seed}-forum-rkpd-close"),
             ("dependencies_open",))
-        self.say(f"musrenbang RKPD: forum closed, berita acara sha256 "
-                 f"{(reply or {}).get('berita_acara_sha256') or ((reply or {}).get('forum') or {}).get('berita_acara_sha256')}")
+        reply = reply or {}
+        digest = reply.get("berita_acara_sha256") or (reply.get("forum") or {}).get("berita_acara_sha256")
+        self.say(f"musrenbang RKPD: forum closed, berita acara sha256 {digest}")
         self.wait_version("rancangan akhir")
 
     # -- 8. penetapan -----------------------------------------------------------------------------

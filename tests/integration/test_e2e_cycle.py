@@ -173,7 +173,8 @@ def test_the_demo_played_the_calendar_in_order(played):
     for stage in stages:
         assert stage in out, stage
     # the calendar's order (Renja drafts and Musrenbang desa run side by side, so only each one's order)
-    for earlier, later in (("RKPD RANCANGAN AWAL", "usulan created"), ("kecamatan forums closed", "forum PD: decisions"),
+    for earlier, later in (("RKPD RANCANGAN AWAL", "usulan created"),
+                           ("kecamatan forums closed", "forum PD: decisions"),
                            ("recorded and closed with its berita acara", "RKPD RANCANGAN:"),
                            ("RKPD RANCANGAN:", "reviewed by Bappeda"), ("pokir: stage closed", "musrenbang RKPD"),
                            ("musrenbang RKPD: forum closed", "RKPD RANCANGAN AKHIR"),
