@@ -258,7 +258,9 @@ BERITA_ACARA_RECORD = obj({
 }, ["kecamatan", "tahun", "tanggal", "tempat", "jumlah_peserta", "pimpinan", "catatan", "ranking", "keputusan",
     "manifest"])
 FORUM_CLOSED = obj({"kecamatan": KECAMATAN_CODE, "digest": SHA256,
-                    "document": string(contentMediaType="text/markdown"), "manifest": MANIFEST},
+                    "document": string(contentMediaType="text/markdown"), "manifest": MANIFEST,
+                    "routed_count": integer(minimum=0, description="Usulan this close routed to their OPDs "
+                                                                   "(the regulation's order; 0 in the old order)")},
                    ["kecamatan", "digest", "document", "manifest"])
 BERITA_ACARA = obj({"kecamatan": KECAMATAN_CODE, "digest": SHA256,
                     "document": string(contentMediaType="text/markdown",
