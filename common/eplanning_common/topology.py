@@ -82,8 +82,8 @@ PROJECT_TOPOLOGY = Topology(
         Subscription("musrenbang", "pokir", "stage.closed.v1"),
         # ... and the rancangan awal / penetapan steps when RKPD publishes those versions.
         Subscription("musrenbang", "rkpd", "rkpd.published.v1"),
-        # Renja's inbox: usulan routed when their kecamatan forum closes, pokir disposed by Bappeda
-        # (only after its review found them layak; a delivered pokir reaches no OPD).
+        # Renja's inbox: usulan routed when their kecamatan forum closes (the stage close in legacy years),
+        # pokir disposed by Bappeda (only after its review found them layak; a delivered pokir reaches no OPD).
         Subscription("renja", "musrenbang", "usulan.routed.v1"),
         Subscription("renja", "pokir", "pokir.disposed.v1"),
         # Renja's copy of the calendar (Forum PD closes after the kecamatan step), the RKPD lines its

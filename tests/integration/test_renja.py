@@ -184,6 +184,8 @@ def test_routed_usulan_lands_in_the_right_inbox_once_and_the_decision_reaches_mu
     follow = support.wait_for(lambda: rpc["kec"].musrenbang.get_usulan(u["id"])["tindak_lanjut"],
                               what="the decision in Musrenbang")
     assert follow[0]["decision"] == "diakomodasi" and follow[0]["renja_row_id"] == decided["decision"]["renja_row_id"]
+    assert follow[0]["mode"] == "baris_baru"  # the usulan's trail shows how the OPD accommodated it (issue #16)
+    assert rpc["kec"].musrenbang.track_usulan(u["tracking_code"])["tindak_lanjut"][0]["mode"] == "baris_baru"
     row_sources = [r for r in rpc["pupr"].renja.list_rows(TAHUN)["items"] if r["row_id"] == follow[0]["renja_row_id"]]
     assert row_sources[0]["sumber"] == [{"source": "musrenbang", "source_id": u["id"]}]
 
@@ -270,8 +272,15 @@ def test_lifecycle_snapshots_and_stage_close_with_blockers_then_manifest(rpc, se
         assert err(o.renja.create_row, opd, TAHUN, row(lokasi=["12.20.01"]))[0] == "Conflict"  # submitted: frozen
         assert err(b.renja.renja_step, opd, TAHUN, "return", "")[0] == "ValidationError"  # a return needs its notes
         b.renja.renja_step(opd, TAHUN, "verify")
-        # Renja final comes after the RKPD penetapan, and must agree with it (issue #16)
-        assert err(b.renja.renja_step, opd, TAHUN, "finalize")[1]["code"] == "belum_penetapan"
+        # in a year whose calendar follows the regulation's order, Renja final comes after the RKPD
+        # penetapan and must agree with it (issue #16)
+        now = datetime.now(timezone.utc)
+        publish(amqp_uri, "musrenbang", "stage.opened.v1", f"{other}/{TAHUN}", {
+            "pemda": other, "tahun": TAHUN, "tata_urutan": "permendagri_86_2017", "history": [], "windows": [
+                {"step": "penetapan", "level": None, "opens_at": (now - timedelta(days=2)).isoformat(),
+                 "closes_at": (now - timedelta(days=1)).isoformat()}]}, pemda=other)
+        support.wait_for(lambda: err(b.renja.renja_step, opd, TAHUN, "finalize")[1]["code"] == "belum_penetapan",
+                         what="the calendar's order in Renja")
         publish_penetapan(amqp_uri, {opd: [{"row_id": None, "sub_kegiatan": "1.03.06.2.01.0012", "pagu_n": "650000000.00"},
                                            {"row_id": None, "sub_kegiatan": "1.03.03.2.01.0028", "pagu_n": "50000000.00"}]},
                           pemda=other, nomor=4)

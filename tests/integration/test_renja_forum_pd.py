@@ -282,6 +282,7 @@ def test_a_perubahan_reopens_only_the_named_opds(rpc, setup, renja_events, amqp_
             support.signed_proxy(amqp_uri, {"sub": "u-a", "role": "opd", "pemda": other, "opd": a}, timeout=30) as oa, \
             support.signed_proxy(amqp_uri, {"sub": "u-b", "role": "opd", "pemda": other, "opd": b}, timeout=30) as ob:
         bp.renja.import_opd("sipd-2027", _opd_register([(a, "Dinas PUPR"), (b, "Dinas SDA")]))
+        schedule(amqp_uri, datetime.now(timezone.utc) - timedelta(days=1), pemda=other)  # the regulation's order
         bp.renja.pin_cycle(TAHUN, "sipd-2027")
         rows = {}
         for opd, proxy, code in ((a, oa, DRAINASE), (b, ob, "1.03.02.2.01.0013")):
@@ -356,7 +357,8 @@ def test_one_joint_forum_when_the_pemda_chooses_it_chaired_by_bappeda(rpc, setup
             return None
     result = support.wait_for(closed, what="the joint forum close")
     assert result["opd"] is None and PUPR in result["opds"] and DINKES in result["opds"]
-    event = [e["data"] for e in renja_events("forum_pd.closed.v1") if e["tahun"] == year]
+    event = support.wait_for(lambda: [e["data"] for e in renja_events("forum_pd.closed.v1") if e["tahun"] == year],
+                             what="the joint forum's forum_pd.closed.v1")
     assert event == [result]
     assert rpc["dinkes"].renja.forum_pd_berita_acara(year, None)["sha256"] == result["berita_acara_sha256"]
     assert err(rpc["bappeda"].renja.set_forum_pd_bentuk, year, "per_opd")[1]["code"] == "forum_closed"

@@ -17,7 +17,7 @@ def record_decision(repo: Repository, event: dict) -> None:
     repo.uow.execute(pg_insert(tindak_lanjut).values(
         event_id=event["id"], usulan_id=d["source_id"], opd=d["opd"], decision=d["decision"], reason=d["reason"],
         renja_row_id=d["renja_row_id"], volume=d["volume"], cost=d["cost"], rerouted_to=d["rerouted_to"],
-        decided_at=datetime.fromisoformat(d["decided_at"])).on_conflict_do_nothing())
+        decided_at=datetime.fromisoformat(d["decided_at"]), mode=d.get("mode")).on_conflict_do_nothing())
 
 
 def follow_ups(repo: Repository, usulan_id: str, public: bool = False) -> list[dict]:
@@ -26,6 +26,7 @@ def follow_ups(repo: Repository, usulan_id: str, public: bool = False) -> list[d
                             .order_by(tindak_lanjut.c.decided_at)).all()
     return [{"opd": r.opd, "decision": r.decision, "reason": r.reason, "rerouted_to": r.rerouted_to,
              "cost": None if r.cost is None else str(r.cost), "decided_at": r.decided_at.isoformat(),
+             "mode": r.mode,
              **({} if public else {"renja_row_id": r.renja_row_id,
                                    "volume": None if r.volume is None else str(r.volume)})}
             for r in rows]

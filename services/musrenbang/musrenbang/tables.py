@@ -123,6 +123,7 @@ tindak_lanjut = sa.Table(  # follow-up: what the OPDs' Renja decided on a routed
     sa.Column("cost", sa.Numeric(20, 2)),
     sa.Column("rerouted_to", sa.Text),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("mode", sa.Text),  # diakomodasi: baris_baru | tambah | sudah_tercakup (issue #16)
 )
 
 lampiran = sa.Table(  # attachments (photos, a PDF) of an usulan; the bytes are in the document store

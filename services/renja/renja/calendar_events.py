@@ -18,7 +18,9 @@ def _time(event: dict) -> datetime:
 
 
 def schedule_set(repo: Repository, event: dict) -> None:
-    """stage.opened.v1: every window of the year's calendar."""
+    """stage.opened.v1: every window of the year's calendar, and the order it follows."""
+    if event["data"].get("tata_urutan"):
+        repo.set_tata_urutan(event["pemda"], event["tahun"], event["data"]["tata_urutan"], _time(event))
     for window in event["data"].get("windows", []):
         step = step_of(window)
         if step:

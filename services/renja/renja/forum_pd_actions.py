@@ -4,7 +4,8 @@ Bappeda), recording the forum and closing it with its berita acara (`forum_pd.cl
 Closing is refused (409 `forum_pd_blocked`, every blocker listed) while the forum is not recorded,
 an inbox item of its OPD(s) is undecided, or the calendar's `kecamatan` step (and `renja_draft`,
 when scheduled) is not closed. A year played under the old order (`tata_urutan: lama`) has no
-Forum PD (409 `tata_urutan_lama`)."""
+Forum PD (409 `tata_urutan_lama`); a year whose calendar has not arrived may record its forum, and
+its close waits for the calendar (`kalender_belum_ada`)."""
 from datetime import datetime
 
 from eplanning_common.errors import Conflict
@@ -35,7 +36,7 @@ def set_bentuk(repo: Repository, actor: Actor, tahun: int, bentuk: str) -> dict:
 def _forum_of(repo: Repository, actor: Actor, tahun: int, opd: str | None) -> tuple[str, list[str]]:
     """(kunci, OPD codes) of the forum the caller acts on: its OPD's, or the joint one (opd None)."""
     cycle = repo.cycle(actor.pemda, tahun)
-    if cycle.tata_urutan == LAMA:
+    if repo.tata_urutan(actor.pemda, tahun) == LAMA:
         raise Conflict(f"Tahun {tahun} dijalankan dengan tata urutan lama: tidak ada Forum Perangkat Daerah",
                        code="tata_urutan_lama")
     if opd is None:

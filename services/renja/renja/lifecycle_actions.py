@@ -31,8 +31,9 @@ def totals_or_none(repo: Repository, pemda: str, opd_kode: str, tahun: int):
 
 def ensure_agrees_with_penetapan(repo: Repository, pemda: str, opd_kode: str, tahun: int) -> None:
     """Renja final needs the RKPD penetapan (or its perubahan) and rows agreeing with its lines
-    for this OPD; a year played under the old order is exempt."""
-    if repo.cycle(pemda, tahun).tata_urutan == "lama":
+    for this OPD, in a year whose calendar follows the regulation's order; a year played under the
+    old order (stored before the calendar, a legacy schedule, or no calendar at all) is exempt."""
+    if repo.tata_urutan(pemda, tahun) != "permendagri_86_2017":
         return
     fixed = repo.penetapan(pemda, tahun)
     if fixed is None:

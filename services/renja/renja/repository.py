@@ -8,7 +8,7 @@ from eplanning_common.wilayah import wilayah
 
 from .domain import ForumPd, InboxItem, InboxStatus, Opd, Pagu, RenjaRow, RenjaState, Snapshot, SubKegiatan, Window
 from .nomenklatur import nomenklatur, sub_kegiatan as resolve_sub_kegiatan
-from .tables import (forum_pd, inbox_item, kalender, kecamatan_closed, opd, pagu, penetapan, renja_row, renja_state,
+from .tables import (forum_pd, inbox_item, kalender, kalender_tahun, kecamatan_closed, opd, pagu, penetapan, renja_row, renja_state,
                      siklus, snapshot)
 
 
@@ -231,6 +231,23 @@ class Repository:
             set_={"opens_at": statement.excluded.opens_at, "closes_at": statement.excluded.closes_at,
                   "as_of": statement.excluded.as_of},
             where=kalender.c.as_of <= statement.excluded.as_of))
+
+    def set_tata_urutan(self, pemda: str, tahun: int, tata_urutan: str, as_of) -> None:
+        statement = pg_insert(kalender_tahun).values(pemda=pemda, tahun=tahun, tata_urutan=tata_urutan, as_of=as_of)
+        self._x(statement.on_conflict_do_update(
+            index_elements=["pemda", "tahun"], set_={"tata_urutan": statement.excluded.tata_urutan,
+                                                     "as_of": statement.excluded.as_of},
+            where=kalender_tahun.c.as_of <= statement.excluded.as_of))
+
+    def tata_urutan(self, pemda: str, tahun: int) -> str | None:
+        """"lama" (a year stored before the calendar, or whose calendar says so), "permendagri_86_2017"
+        (its calendar says so), or None (no calendar received yet)."""
+        row = self.cycle(pemda, tahun)
+        if row.tata_urutan == "lama":
+            return "lama"
+        found = self._x(sa.select(kalender_tahun.c.tata_urutan).where(
+            kalender_tahun.c.pemda == pemda, kalender_tahun.c.tahun == tahun)).first()
+        return None if found is None else found.tata_urutan
 
     def windows(self, pemda: str, tahun: int) -> dict[str, Window]:
         rows = self._x(sa.select(kalender).where(kalender.c.pemda == pemda, kalender.c.tahun == tahun)).all()

@@ -167,8 +167,6 @@ class RenjaService:
             return close_actions.close_stage(repo, actor, tahun)
 
     # -- the inbox fills from Musrenbang and Pokir -----------------------------------------
-    # (a pokir only once Bappeda reviewed it `layak` and disposed it: pokir.disposed.v1; a delivered
-    # pokir is not yet for an OPD — issue #16)
     @event_handler("musrenbang", "usulan.routed.v1")
     def on_usulan_routed(self, event):
         self._once(event, "renja.on_usulan_routed", inbox_actions.receive_usulan)

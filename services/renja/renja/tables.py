@@ -21,9 +21,10 @@ siklus = sa.Table(  # a pemda's plan year: pinned to one nomenclature version; c
     sa.Column("tahun", sa.Integer, primary_key=True),
     sa.Column("versi", sa.Text, nullable=False),
     sa.Column("closed_manifest", JSONB),
-    # "permendagri_86_2017" (the regulation's order) or "lama" (a year played before it: no Forum PD,
-    # finalising needs no RKPD penetapan); the Forum PD's form: "per_opd" or "gabungan"
-    sa.Column("tata_urutan", sa.Text, nullable=False, server_default="permendagri_86_2017"),
+    # "lama" for a year already in the database before the calendar (migration 0006: no Forum PD,
+    # finalising needs no RKPD penetapan); null: the calendar says (kalender_tahun); the Forum PD's
+    # form: "per_opd" or "gabungan"
+    sa.Column("tata_urutan", sa.Text),
     sa.Column("forum_pd_bentuk", sa.Text, nullable=False, server_default="per_opd"),
 )
 
@@ -92,6 +93,14 @@ kalender = sa.Table(  # Renja's copy of the planning calendar (Musrenbang's sche
     sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),  # the time of the event it is from
+)
+
+kalender_tahun = sa.Table(  # the order the calendar of a year follows (stage.opened.v1 `tata_urutan`)
+    "kalender_tahun", metadata,
+    sa.Column("pemda", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("tata_urutan", sa.Text, nullable=False),
+    sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
 )
 
 kecamatan_closed = sa.Table(  # kecamatan forums closed (kecamatan.closed.v1)

@@ -196,6 +196,9 @@ TINDAK_LANJUT = obj({
     "opd": string(), "decision": enum(*TINDAK_LANJUT_DECISIONS), "reason": string(),
     "rerouted_to": nullable(string()), "cost": nullable(MONEY), "decided_at": DATETIME,
     "renja_row_id": nullable(string()), "volume": nullable(DECIMAL),
+    "mode": nullable(enum("baris_baru", "tambah", "sudah_tercakup",
+                          description="How the OPD accommodated it: a new row, growing a row, a row that already "
+                                      "covers it")),
 }, ["opd", "decision", "reason", "rerouted_to", "cost", "decided_at", "renja_row_id", "volume"])
 USULAN_DETAIL = obj({**USULAN_PROPERTIES, "tindak_lanjut": arr(TINDAK_LANJUT)},
                     [*USULAN_PROPERTIES, "tindak_lanjut"],

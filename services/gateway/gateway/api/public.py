@@ -81,7 +81,8 @@ def projected(schema: dict, handler: Callable[[Call], Any]) -> Callable[[Call], 
 DECISION = obj({"level": enum("desa", "kecamatan", "kabupaten"), "status": TEXT, "reason": TEXT,
                 "volume": DECIMAL_TEXT, "cost": MONEY_TEXT}, ["level", "status", "reason", "volume", "cost"])
 FOLLOW_UP = obj({"opd": TEXT, "decision": enum("diakomodasi", "ditolak", "dialihkan"), "reason": TEXT,
-                 "rerouted_to": NTEXT, "cost": nullable(MONEY_TEXT), "decided_at": DATETIME},
+                 "rerouted_to": NTEXT, "cost": nullable(MONEY_TEXT), "decided_at": DATETIME,
+                 "mode": nullable(enum("baris_baru", "tambah", "sudah_tercakup"))},
                 ["opd", "decision", "reason", "rerouted_to", "cost", "decided_at"])
 TRACKED = obj({
     "tracking_code": TEXT, "tahun": TAHUN, "status": enum("submitted", "withdrawn"), "status_label": TEXT,
