@@ -874,7 +874,8 @@ def _reviews(plan: Plan) -> None:
     outside = {p.n for p in rng.sample(others, _quota(len(others), 0.08, minimum=0))}
     for p in plan.pokir:
         if p.n in duplicates:
-            p.layak, p.kajian, p.catatan_kajian = False, {**KAJIAN_LAYAK, "duplikat_usulan": p.overlaps}, POKIR_DUPLICATE
+            p.layak, p.catatan_kajian = False, POKIR_DUPLICATE
+            p.kajian = {**KAJIAN_LAYAK, "duplikat_usulan": p.overlaps}
         elif p.n in outside:
             p.layak, p.kajian, p.catatan_kajian = False, {**KAJIAN_LAYAK, "kewenangan": False}, POKIR_NOT_AUTHORITY
         else:

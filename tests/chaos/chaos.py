@@ -75,9 +75,9 @@ SCHEDULE = (
     ("musrenbang: usulan created", 0.0, "kill-musrenbang"),
     ("pokir: reses recorded", 0.0, "kill-pokir"),
     ("musrenbang: kecamatan scores", 0.0, "kill-rabbitmq"),
-    ("musrenbang: stage closed", 0.3, "kill-renja"),
-    ("renja: inbox decisions", 0.0, "kill-postgresql"),
-    ("renja: submitted, verified", 0.0, "kill-rkpd"),
+    ("musrenbang: kecamatan forums closed", 0.3, "kill-renja"),
+    ("forum PD: decisions", 0.0, "kill-postgresql"),
+    ("renja final: submitted, verified", 0.0, "kill-rkpd"),
 )
 
 

@@ -1,7 +1,16 @@
-"""A whole planning cycle end to end, through the gateway only: `python -m eplanning_demo` (what
-`make demo` runs) plays a small cycle (2 kecamatan, 10 desa, ~30 usulan, 4 DPRD members, 4 OPD)
-against the four services (in-process, fresh databases, real RabbitMQ and PostgreSQL) and the real
-gateway under gunicorn; the RKPD is assembled by the system itself. Then, through the API only:
+"""A whole planning year end to end, in the order of the planning calendar (Permendagri 86/2017),
+through the gateway only: `python -m eplanning_demo` (what `make demo` runs) plays a small year
+(2 kecamatan, 10 desa, ~30 usulan, 4 DPRD members, 4 OPD) against the four services (in-process,
+fresh databases, real RabbitMQ and PostgreSQL) and the real gateway under gunicorn: rancangan awal,
+Renja drafts with Musrenbang desa and kecamatan, Forum Perangkat Daerah per OPD, pokir reviewed by
+Bappeda and disposed, Musrenbang RKPD, penetapan, Renja final. Then, through the API only:
+
+* the four RKPD versions appeared in order (rancangan awal, rancangan, rancangan akhir,
+  penetapan), the rancangan and the rancangan akhir assembled by the system itself (no one asked:
+  from the Forum PD closes and the Musrenbang RKPD close), the penetapan with its Perkada;
+* every accommodated usulan and pokir is on its chapter V line with the money attributable to it,
+  and no line's attributable money is above the line; a pokir Bappeda found tidak layak reached no
+  OPD;
 
 * every submitted usulan and every delivered pokir is in the annexes with its final decision, as
   the services themselves report it (the usulan's decision trail and the OPD's inbox decision, the
@@ -35,7 +44,7 @@ from . import gateway_stack as stack
 from .gateway_stack import purge_queues
 from .support import wait_for
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)  # two demo years on a shared 2-CPU machine
 
 TAHUN = 2033  # its own plan year: other modules' events in the shared vhost are for other years
 PEMDA = "12.21"
@@ -99,7 +108,7 @@ def play(amqp_uri, tmp, suffix: str, seed: int = SEED):
         result_file = tmp / "result.json"
         env = {k: v for k, v in os.environ.items() if k != "GATEWAY_ADMIN_PASSWORD"}
         run = subprocess.run(demo_command(gateway.url, password_file, result_file, seed), capture_output=True,
-                             text=True, timeout=240, env=env, check=False)
+                             text=True, timeout=420, env=env, check=False)
         assert run.returncode == 0, f"demo exited {run.returncode}\n{run.stdout[-6000:]}\n{run.stderr[-6000:]}"
         return gateway, containers, json.loads(result_file.read_text()), run.stdout
     except BaseException:
@@ -139,34 +148,114 @@ def played(amqp_uri, tmp_path_factory):
             os.environ["RKPD_OUTPUT_DIR"] = previous
 
 
+VERSIONS = ["rancangan awal", "rancangan", "rancangan akhir", "penetapan"]
+
+
+def penetapan(played) -> dict:
+    return played.result["versions"]["penetapan"]
+
+
 @pytest.fixture(scope="module")
 def document(played):
-    nomor = played.result["rkpd"]["nomor"]
-    return played.get(f"/v1/rkpd/{TAHUN}/document?nomor={nomor}").json["document"]
+    """The RKPD penetapan."""
+    return played.get(f"/v1/rkpd/{TAHUN}/document?nomor={penetapan(played)['nomor']}").json["document"]
 
 
 # -- the run itself ------------------------------------------------------------------------------
 
 
-def test_the_demo_played_every_stage_and_the_system_assembled_the_rkpd(played):
+def test_the_demo_played_the_calendar_in_order(played):
     out = played.output
-    for stage in ("usulan created", "desa decisions", "kecamatan forums closed", "kabupaten decisions",
-                  "stage closed", "inbox decisions", "submitted, verified and finalized", "assembled by the system",
-                  "published"):
+    stages = ("RKPD RANCANGAN AWAL", "renja draft: rows drafted", "usulan created", "desa decisions",
+              "kecamatan forums closed", "forum PD: decisions", "recorded and closed with its berita acara",
+              "RKPD RANCANGAN:", "reviewed by Bappeda", "disposed to their OPD", "pokir: stage closed",
+              "musrenbang RKPD: forum closed", "RKPD RANCANGAN AKHIR", "RKPD PENETAPAN", "made final")
+    for stage in stages:
         assert stage in out, stage
-    status = played.get(f"/v1/rkpd/{TAHUN}/status").json
-    assert all(stage["ditutup"] for stage in status["tahap"].values()), status
-    assert status["menunggu"] == []
+    # the calendar's order (Renja drafts and Musrenbang desa run side by side, so only each one's order)
+    for earlier, later in (("RKPD RANCANGAN AWAL", "usulan created"),
+                           ("kecamatan forums closed", "forum PD: decisions"),
+                           ("recorded and closed with its berita acara", "RKPD RANCANGAN:"),
+                           ("RKPD RANCANGAN:", "reviewed by Bappeda"), ("pokir: stage closed", "musrenbang RKPD"),
+                           ("musrenbang RKPD: forum closed", "RKPD RANCANGAN AKHIR"),
+                           ("RKPD RANCANGAN AKHIR", "RKPD PENETAPAN"), ("RKPD PENETAPAN", "made final")):
+        assert out.index(earlier) < out.index(later), (earlier, later)
     result = played.result
     assert result["problems"] == []
-    assert result["rkpd"]["versi"] == "rancangan awal" and result["published"]["versi"] == "rancangan"
+    assert result["published"]["versi"] == "penetapan"
     # the plan exercised every path, so the checks below cover them
     plan = played.plan
     statuses = {u.status_akhir for u in plan.usulan}
     assert {"ditarik", "ditolak", "digabung", "diakomodasi", "tidak diakomodasi"} <= statuses, statuses
-    assert any(u.follow_up and u.follow_up.then for u in plan.routed_usulan() + plan.pokir)  # a re-route
+    assert any(u.follow_up and u.follow_up.then for u in plan.routed_usulan() + plan.layak_pokir())  # a re-route
     assert any(r.via_inbox for r in plan.rows) and any(not r.via_inbox and r.sources for r in plan.rows)
-    assert any(p.overlaps is not None for p in plan.pokir)
+    assert any(p.overlaps is not None for p in plan.pokir) and any(not p.layak for p in plan.pokir)
+
+
+def test_the_four_rkpd_versions_appear_in_order_each_assembled_by_the_system(played):
+    result = played.result["versions"]
+    assert list(result) == VERSIONS
+    versions = {v["nomor"]: v for v in played.get(f"/v1/rkpd/{TAHUN}/versions").json["versions"]}
+    numbers = [result[versi]["nomor"] for versi in VERSIONS]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 4
+    for versi in VERSIONS:
+        listed = versions[result[versi]["nomor"]]
+        assert listed["versi"] == versi and listed["content_hash"] == result[versi]["content_hash"]
+    docs = {versi: played.get(f"/v1/rkpd/{TAHUN}/document?nomor={result[versi]['nomor']}").json["document"]
+            for versi in VERSIONS}
+    assert all(docs[v]["versi"] == v and docs[v]["tata_urutan"] == "permendagri_86_2017" for v in VERSIONS)
+    # the demo asks for no assembly: the rancangan comes from the Forum PD closes, the rancangan akhir
+    # from the Musrenbang RKPD close (what each was assembled from is in its inputs)
+    assert "/assemble" not in played.output and "promote" not in played.output
+    assert set(docs["rancangan awal"]["inputs"]) >= {"prioritas", "pagu_indikatif"}
+    assert "forum_pd" in docs["rancangan"]["inputs"] and "musrenbang_rkpd" not in docs["rancangan"]["inputs"]
+    assert "musrenbang_rkpd" in docs["rancangan akhir"]["inputs"]
+    assert docs["penetapan"]["perkada"]["nomor"] == played.plan.perkada_nomor()
+    # the rancangan awal comes before any usulan; the rancangan holds those decided at the Forum PD, the
+    # rancangan akhir the pokir too (reviewed after the Forum PD), as the penetapan
+    assert docs["rancangan awal"]["lampiran"]["usulan"] == [] and docs["rancangan awal"]["lampiran"]["pokir"] == []
+    assert len(docs["rancangan"]["lampiran"]["usulan"]) == len(played.plan.usulan)
+    assert docs["rancangan"]["lampiran"]["pokir"] == []
+    assert len(docs["rancangan akhir"]["lampiran"]["pokir"]) == len(played.plan.pokir)
+
+
+def test_every_accommodated_items_attributable_money_is_inside_its_line(played, document):
+    lines = {line["row_id"]: line for line in document["tabel_v"]["baris"] if line["tingkat"] == "sub_kegiatan"}
+    for line in lines.values():
+        attributed = sum((D(i["attributable"]) for i in line.get("akomodasi") or []), D(0))
+        assert attributed <= D(line["pagu_n"]), line["kode"]
+        assert D(line.get("atribusi") or 0) == attributed, line["kode"]
+    plan, result = played.plan, played.result
+    accommodated = [("usulan", u, result["usulan"][str(u.n)]["id"], u.cost_final) for u in plan.routed_usulan()
+                    if u.follow_up.final.decision == ACCOMMODATE]
+    accommodated += [("pokir", p, result["pokir"][str(p.n)], p.cost) for p in plan.layak_pokir()
+                     if p.follow_up.final.decision == ACCOMMODATE]
+    assert {kind for kind, *_ in accommodated} == {"usulan", "pokir"}
+    modes = set()
+    for kind, x, ident, cost in accommodated:
+        final = x.follow_up.final
+        line = lines[result["rows"][final.row]]
+        entry = [i for i in line["akomodasi"] if i["source_id"] == ident]
+        assert len(entry) == 1 and entry[0]["kind"] == kind, (kind, x.n)
+        assert entry[0]["mode"] == final.mode and D(entry[0]["attributable"]) == D(cost), (kind, x.n)
+        modes.add(final.mode)
+    assert modes == {"baris_baru", "tambah", "sudah_tercakup"}
+
+
+def test_a_pokir_bappeda_found_tidak_layak_reached_no_opd(played, document):
+    inbox = {i["source_id"] for i in played.all(f"/v1/renja/{TAHUN}/inbox")}
+    pokir = {p["id"]: p for p in played.all(f"/v1/pokir/{TAHUN}/pokir")}
+    for planned in played.plan.pokir:
+        ident = played.result["pokir"][str(planned.n)]
+        review = pokir[ident]["review"]
+        assert review["status"] == ("layak" if planned.layak else "tidak_layak"), planned.n
+        assert (ident in inbox) == planned.layak, planned.n
+        if not planned.layak and planned.kajian["duplikat_usulan"] is not None:
+            assert review["kajian"]["duplikat_usulan"] == played.result["usulan"][str(planned.overlaps)]["id"]
+    kajian = {k["pokir_id"]: k for k in document["lampiran"]["kajian_pokir"]}  # the annex's review table
+    assert set(kajian) == set(played.result["pokir"].values())
+    assert all(kajian[played.result["pokir"][str(p.n)]]["status"] == ("layak" if p.layak else "tidak_layak")
+               for p in played.plan.pokir)
 
 
 # -- annexes: every usulan and pokir with its final decision -------------------------------------
@@ -174,13 +263,14 @@ def test_the_demo_played_every_stage_and_the_system_assembled_the_rkpd(played):
 
 def _final_from_services(usulan: dict, inbox: dict[str, list[dict]]) -> str:
     """The final status as the services report it: the last Musrenbang decision, and for an usulan
-    accepted at kabupaten the OPD's (last) inbox decision."""
+    accepted at its kecamatan forum (routed to its OPD when the forum closed) the OPD's (last) inbox
+    decision at the Forum PD."""
     decisions = usulan["decisions"]
     if usulan["status"] == "withdrawn":
         return "ditarik"
-    last = decisions[-1]
-    if last["level"] != "kabupaten" or last["status"] not in ("diterima", "diterima dengan perubahan"):
-        return last["status"]
+    kecamatan = [d for d in decisions if d["level"] == "kecamatan"]
+    if not kecamatan or kecamatan[-1]["status"] not in ("diterima", "diterima dengan perubahan"):
+        return decisions[-1]["status"]
     decided = [i for i in inbox.get(usulan["id"], []) if i["status"] != "menunggu"]
     final = max(decided, key=lambda i: i["decision"]["decided_at"])
     return {"diakomodasi": "diakomodasi", "ditolak": "tidak diakomodasi"}[final["status"]]
@@ -216,8 +306,9 @@ def test_every_pokir_is_in_the_annex_with_its_follow_up(played, document):
         ident = played.result["pokir"][str(planned.n)]
         assert annex[ident]["status"] == pokir[ident]["status"] == planned.status_akhir, planned.n
         assert D(annex[ident]["cost"]) == D(planned.cost)
-        if planned.status_akhir == "tidak diakomodasi":
-            assert annex[ident]["alasan"] == planned.follow_up.final.reason
+        if planned.status_akhir == "tidak diakomodasi":  # the OPD's reason, or Bappeda's kajian
+            expected = planned.follow_up.final.reason if planned.layak else planned.catatan_kajian
+            assert expected in annex[ident]["alasan"], planned.n
     # the pokir that repeat an usulan (same desa, kamus item and text) are flagged with it
     flagged = {o["pokir_id"]: {u["usulan_id"] for u in o["usulan"]}
                for o in played.get(f"/v1/pokir/{TAHUN}/overlaps").json}
@@ -233,6 +324,7 @@ def test_every_pokir_is_in_the_annex_with_its_follow_up(played, document):
 def test_every_accommodated_usulan_traces_to_its_chapter_v_line(played, document):
     accommodated = [u for u in played.plan.routed_usulan() if u.follow_up.final.decision == ACCOMMODATE]
     assert accommodated
+    first = played.result["versions"]["rancangan"]["nomor"]
     for planned in accommodated:
         ident = played.result["usulan"][str(planned.n)]["id"]
         row_id = played.result["rows"][planned.follow_up.final.row]
@@ -244,9 +336,9 @@ def test_every_accommodated_usulan_traces_to_its_chapter_v_line(played, document
         trace = wait_for(traced, timeout=30, interval=0.5, what=f"the trace of usulan {planned.n}")
         assert trace["partial"] is False
         decided = [i for i in trace["renja"]["data"]["inbox"] if i["status"] == "diakomodasi"]
-        assert [i["decision"]["renja_row_id"] for i in decided] == [row_id]
+        assert [i["decision"].get("row_id") or i["decision"]["renja_row_id"] for i in decided] == [row_id]
         rkpd = trace["rkpd"]["data"]
-        assert rkpd["versi"]["nomor"] >= played.result["rkpd"]["nomor"]
+        assert rkpd["versi"]["nomor"] >= first
         assert rkpd["lampiran"]["status_akhir"] == "diakomodasi"
         lines = [line for line in rkpd["baris"] if line["row_id"] == row_id]
         assert len(lines) == 1 and lines[0]["tingkat"] == "sub_kegiatan"
@@ -283,7 +375,7 @@ def test_chapter_v_totals_per_opd_equal_the_renja_rows(played, document):
 def _file(played, fmt: str, nomor: int) -> bytes:
     answer = played.get(f"/v1/rkpd/{TAHUN}/files/{fmt}?nomor={nomor}")
     assert answer.headers["x-content-sha256"] == hashlib.sha256(answer.body).hexdigest()
-    assert answer.headers["x-content-sha256"] == played.result["rkpd"]["files"][fmt]["sha256"]
+    assert answer.headers["x-content-sha256"] == penetapan(played)["files"][fmt]["sha256"]
     return answer.body
 
 
@@ -297,7 +389,7 @@ def _rupiah_text(value: Decimal) -> str:
 
 
 def test_the_xlsx_agrees_with_the_json(played, document):
-    workbook = load_workbook(io.BytesIO(_file(played, "xlsx", played.result["rkpd"]["nomor"])), read_only=True)
+    workbook = load_workbook(io.BytesIO(_file(played, "xlsx", penetapan(played)["nomor"])), read_only=True)
     rows = [list(r) for r in workbook["Tabel V"].iter_rows(values_only=True)]
     header = next(i for i, r in enumerate(rows) if "Pagu Indikatif (Rp)" in r)
     pagu_n = rows[header].index("Pagu Indikatif (Rp)")
@@ -323,7 +415,7 @@ def test_the_xlsx_agrees_with_the_json(played, document):
 
 
 def test_the_pdf_agrees_with_the_json(played, document):
-    reader = PdfReader(io.BytesIO(_file(played, "pdf", played.result["rkpd"]["nomor"])))
+    reader = PdfReader(io.BytesIO(_file(played, "pdf", penetapan(played)["nomor"])))
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     flat = " ".join(text.split())
     for bab in document["bab"]:  # every chapter heading, in order
@@ -340,7 +432,7 @@ def test_the_pdf_agrees_with_the_json(played, document):
         assert record["tracking_code"] in flat
 
 
-def test_the_published_files_are_the_promoted_version(played):
+def test_the_published_files_are_the_penetapan(played):
     published = played.result["published"]
     index = played.get(f"/v1/public/rkpd/{PEMDA}/{TAHUN}", token=None).json
     entry = next(v for v in index["versi"] if v["nomor"] == published["nomor"])
@@ -350,7 +442,7 @@ def test_the_published_files_are_the_promoted_version(played):
         assert hashlib.sha256(answer.body).hexdigest() == meta["sha256"] == published["files"][fmt]["sha256"]
     document = played.get(f"/v1/rkpd/{TAHUN}/document?nomor={entry['nomor']}").json["document"]
     public_json = json.loads(played.get(f"/v1/public/rkpd/{PEMDA}/{TAHUN}/json", token=None).body)
-    assert public_json == document and document["versi"] == "rancangan"
+    assert public_json == document and document["versi"] == "penetapan"
 
 
 # -- determinism: the same seed gives the same document ------------------------------------------
@@ -358,8 +450,8 @@ def test_the_published_files_are_the_promoted_version(played):
 
 def test_same_seed_same_hash(played, amqp_uri, tmp_path_factory):
     """A second run of the same seed on fresh databases gives the same RKPD: the same ids (derived
-    from the Idempotency-Keys), the same content hash, the same files. It stops the first run's
-    stack (the two would share the vhost's queues), so it comes last."""
+    from the Idempotency-Keys), the same content hash of each of the four versions, the same files.
+    It stops the first run's stack (the two would share the vhost's queues), so it comes last."""
     first = played.result
     played.stop()
     tmp = tmp_path_factory.mktemp("e2e-again")
@@ -373,7 +465,9 @@ def test_same_seed_same_hash(played, amqp_uri, tmp_path_factory):
         os.environ["RKPD_OUTPUT_DIR"] = previous
     assert result["usulan"] == first["usulan"] and result["pokir"] == first["pokir"]
     assert result["rows"] == first["rows"]
-    assert result["rkpd"]["content_hash"] == first["rkpd"]["content_hash"]
+    assert {v: x["content_hash"] for v, x in result["versions"].items()} == \
+        {v: x["content_hash"] for v, x in first["versions"].items()}
+    assert list(result["versions"]) == VERSIONS
     assert result["published"]["content_hash"] == first["published"]["content_hash"]
-    assert {f: m["sha256"] for f, m in result["rkpd"]["files"].items()} == \
-        {f: m["sha256"] for f, m in first["rkpd"]["files"].items()}
+    assert {f: m["sha256"] for f, m in result["versions"]["penetapan"]["files"].items()} == \
+        {f: m["sha256"] for f, m in first["versions"]["penetapan"]["files"].items()}

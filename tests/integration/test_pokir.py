@@ -315,7 +315,8 @@ def test_only_a_pokir_bappeda_found_layak_reaches_an_opd(rpc, cycle, pokir_event
     assert good in in_inbox and unreviewed not in in_inbox and refused not in in_inbox
     support.wait_for(lambda: pokir_events(good)[-2:] == ["pokir.reviewed.v1", "pokir.disposed.v1"],
                      what="reviewed, then disposed")
-    assert pokir_events(refused)[-1] == "pokir.reviewed.v1"
+    support.wait_for(lambda: pokir_events(refused)[-2:] == ["pokir.reviewed.v1", "pokir.not_accommodated.v1"],
+                     what="reviewed tidak layak, hence not accommodated")
 
 
 def test_late_entry_is_refused_naming_the_deadline_and_stage_close_has_a_manifest(rpc, cycle, pokir_events):

@@ -195,7 +195,8 @@ def overlap_ids(repo: Repository, p) -> set[str]:
 def review(repo: Repository, actor: Actor, pokir_id: str, data: dict, expected_version: int | None,
            at: datetime) -> dict:
     """Bappeda's kajian of a delivered pokir (domain.review): `layak` lets Bappeda dispose it to an
-    OPD, `tidak_layak` ends it as tidak diakomodasi. Publishes pokir.reviewed.v1."""
+    OPD, `tidak_layak` ends it as tidak diakomodasi. Publishes pokir.reviewed.v1 (and, when the
+    review ended it, pokir.not_accommodated.v1 with the pokir, as any other end of a pokir)."""
     if not isinstance(data, dict):
         raise field_error("body", "Kajian berupa objek JSON: status, kajian, catatan")
     unknown = sorted(set(data) - REVIEW_FIELDS)
@@ -207,4 +208,6 @@ def review(repo: Repository, actor: Actor, pokir_id: str, data: dict, expected_v
                      catatan=data.get("catatan"), overlap_ids=overlap_ids(repo, current))
     version = repo.save_pokir(p, version)
     repo.uow.emit(events.REVIEWED, p.id, events.reviewed_data(p, version), p.pemda, p.tahun)
+    if p.status is not current.status:  # tidak_layak ended it: its follow-up status, as every other end
+        repo.uow.emit(events.NOT_ACCOMMODATED, p.id, events.pokir_data(p, version), p.pemda, p.tahun)
     return pokir_view(p, version)

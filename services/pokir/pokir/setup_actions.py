@@ -11,7 +11,8 @@ from eplanning_common.reference import CsvUnreadable, parse_kamus_csv, read_csv
 
 from . import events
 from eplanning_common.jsoncodec import from_json, to_json
-from .domain import Actor, KamusItem, PaguPolicy, Reses, ResesInput, Role, money_text, new_reses, parse_policy, parse_register_rows
+from .domain import (Actor, KamusItem, PaguPolicy, Reses, ResesInput, Role, money_text, new_reses, parse_policy,
+                     parse_register_rows)
 from .errors import field_error
 from .pokir_actions import RESES_NAMESPACE, id_for, lock_request, request_id_taken
 from .repository import Repository

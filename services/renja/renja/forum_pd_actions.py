@@ -94,7 +94,9 @@ def close(repo: Repository, actor: Actor, tahun: int, opd: str | None, at: datet
     manifest = {"count": len(rows), "pagu_total": money_text(sum((r.pagu_n for r in rows), 0)),
                 "digest": rows_digest(rows)}
     register = repo.opds(actor.pemda)
-    item_records = [_item_record(i) for i in items]
+    # in a fixed order (items arrive by events, in any order): the same forum gives the same berita acara
+    item_records = sorted((_item_record(i) for i in items),
+                          key=lambda r: (r["kind"], r["tracking_code"] or "", r["source_id"], r["opd"], r["item_id"]))
     report = {"pemda": actor.pemda, "tahun": tahun, "tempat": forum.tempat, "tanggal": forum.tanggal,
               "opds": [{"kode": c, "nama": register[c].nama if c in register else c} for c in opds],
               "peserta": [to_json(p) for p in forum.peserta], "kesepakatan": list(forum.kesepakatan),

@@ -22,7 +22,9 @@ def _rupiah(amount: str | None) -> str:
 
 def render(record: dict) -> str:
     """record: {pemda, tahun, opds: [{kode, nama}], tempat, tanggal, peserta, kesepakatan, items,
-    rows_manifest, closed_by, closed_at}."""
+    rows_manifest, closed_by, closed_at}. The text (and so its SHA-256) holds what the forum agreed, not
+    who pressed close nor the instant (both are in the record and the event): the same forum gives the
+    same digest (the demo's same seed, same RKPD hashes)."""
     opds = record["opds"]
     title = (f"OPD {md(opds[0]['nama'].upper())}" if len(opds) == 1 else "GABUNGAN PERANGKAT DAERAH")
     lines = [
@@ -33,7 +35,6 @@ def render(record: dict) -> str:
         *[f"- Perangkat daerah: {md(o['kode'])} {md(o['nama'])}" for o in opds],
         f"- Tanggal: {md(record['tanggal'])}",
         f"- Tempat: {md(record['tempat'])}",
-        f"- Ditutup oleh: {md(record['closed_by'])} pada {md(record['closed_at'])}",
         "",
         "### Peserta",
         "",

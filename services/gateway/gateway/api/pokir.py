@@ -514,7 +514,8 @@ OPERATIONS: list[Operation] = [
               description="If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Only a draft, inside the window; "
                           "all fields are re-validated and the cost recomputed."),
     Operation("POST", _ONE + "/actions", "pokir.actOnPokir",
-              "A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, not_accommodate", TAG, READERS, act_on_pokir, body=ACTION_IN,
+              "A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, not_accommodate",
+              TAG, READERS, act_on_pokir, body=ACTION_IN,
               example={"action": "recommend", "catatan": "Layak, sesuai RPJMD"}, if_match=True, current=get_pokir,
               response=POKIR, response_example=EX_POKIR_RECOMMENDED,
               description="If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Who may take which step is "
