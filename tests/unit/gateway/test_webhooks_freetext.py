@@ -109,7 +109,8 @@ NOT_FREE_TEXT = {
     "reason", "pemda", "closed_by", "pokir_id", "anggota_id", "dapil", "reses_id", "disposisi_opd",
     "alasan_tidak_diakomodasi", "renja_row_id", "tempat", "item_id", "source_id", "lokasi", "row_id",
     "indikator", "kelompok_sasaran", "sumber_dana", "rerouted_to", "location", "versi", "lampiran_id",
-    "reviewed_by", "duplikat_usulan",
+    "reviewed_by", "duplikat_usulan", "opened_by",
+    "nomor",  # a Perkada's number ("17 Tahun 2032"): a public legal reference
 }
 
 
