@@ -639,6 +639,7 @@ class Cycle:
                        lifecycle)
         self.say(f"renja final: {len(plan.opds)} Renja final ({len(plan.rows)} rows), each agreeing with the "
                  "penetapan")
+        self.close_step("renja_final", "Renja seluruh perangkat daerah final, sesuai RKPD penetapan")
 
 
     def _source_id(self, kind: str, x) -> str:

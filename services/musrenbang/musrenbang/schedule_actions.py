@@ -15,6 +15,7 @@ from . import events
 from .access import Caller, require_bappeda
 from .codec import schedule_to_dict, window_to_dict
 from .domain import (TATA_URUTAN_LAMA, Level, Schedule, Step, UsulanStatus, Window, as_step, build_manifest,
+                     closed_steps,
                      close_early, extend, reopen, status_at)
 from .errors import field_error, refuse_text
 from .repository import Repository
@@ -82,12 +83,16 @@ def change_window(repo: Repository, caller: Caller, tahun: int, kind: str, level
         raise Conflict(f"Tahap Musrenbang {caller.pemda} {tahun} sudah ditutup", code="stage_closed")
     if manifest is not None and musrenbang_window:
         return _reopen_closed_stage(repo, caller, tahun, schedule, version, level, reason, closes_at, at)
+    # steps already closed by their owner's act (the penetapan, say) bind no other window any more
+    from .calendar_actions import reported  # (calendar_actions builds on this module)
+    closed = frozenset(closed_steps(schedule, reported(repo, schedule, manifest), at)) if schedule.new_order \
+        else frozenset()
     if kind == "close_early":
-        changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason)
+        changed = close_early(schedule, level, by=caller.sub, at=at, reason=reason, closed=closed)
     elif kind in ("extend", "reopen"):
         until = _moment(closes_at, "closes_at")
         change = extend if kind == "extend" else reopen
-        changed = change(schedule, level, closes_at=until, by=caller.sub, at=at, reason=reason)
+        changed = change(schedule, level, closes_at=until, by=caller.sub, at=at, reason=reason, closed=closed)
     else:
         raise field_error("kind", "Perubahan jadwal: close_early, extend atau reopen")
     version = repo.save_schedule(changed, version)

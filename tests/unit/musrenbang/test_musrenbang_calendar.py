@@ -154,6 +154,19 @@ def test_a_window_cannot_be_closed_early_while_a_window_it_depends_on_is_open():
     assert done.window(Step.MUSRENBANG_RKPD).closes_at == t(3, 17)
 
 
+def test_a_dependency_closed_by_its_owners_act_no_longer_holds_a_window_open():
+    """The penetapan is closed by Bappeda's Perkada (reported by RKPD) while its window may run on:
+    Renja final may then be closed early; before that act it may not."""
+    cal = calendar({Step.PENETAPAN: (t(4, 1), t(6, 30)), Step.RENJA_FINAL: (t(4, 1), t(7, 31))})
+    with pytest.raises(ScheduleChangeRefused) as caught:
+        close_early(cal, Step.RENJA_FINAL, by="bappeda-1", at=t(5, 1), reason="Semua Renja final")
+    assert caught.value.code == "dependency_window_open"
+    done = close_early(cal, Step.RENJA_FINAL, by="bappeda-1", at=t(5, 1), reason="Semua Renja final",
+                       closed=frozenset({Step.PENETAPAN}))
+    assert done.window(Step.RENJA_FINAL).closes_at == t(5, 1)
+    assert done.window(Step.PENETAPAN).closes_at == t(6, 30)  # its own window is not touched
+
+
 def test_close_early_after_the_dependencies_closed_is_audited():
     cal = calendar()
     closed = close_early(cal, Step.FORUM_PD, by="bappeda-1", at=t(3, 1), reason="Semua OPD sudah menutup forum")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from .errors import DomainError, FieldError, ScheduleChangeRefused, ValidationError, raise_if_any
 from .schedule import (STEP_TITLES, STEPS, TATA_URUTAN_BARU, Schedule, Step, Window, as_step,
@@ -206,18 +206,25 @@ def new_calendar(pemda: str, tahun: int, entries: Sequence[StepInput], zona: str
     return Schedule(pemda, tahun, tuple(windows[s] for s in STEPS), tata_urutan=TATA_URUTAN_BARU, zona=zona)
 
 
-def check_change_keeps_order(before: Schedule, after: Schedule, step: Step) -> None:
+def check_change_keeps_order(before: Schedule, after: Schedule, step: Step,
+                             closed: Collection[Step] = frozenset()) -> None:
     """Refuse a change of `step`'s window that breaks an order rule the calendar kept so far:
     closing it while a step it depends on is still open (409), or moving its close past the close
-    of a step that depends on it or past the pokir deadline (a `closes_at` field error)."""
+    of a step that depends on it or past the pokir deadline (a `closes_at` field error). Steps
+    already `closed` (by their owner's act, e.g. the penetapan, whose window may run on) bind no
+    other step's window any more."""
     index = {s: i for i, s in enumerate(STEPS)}
-    old = {e.field for e in order_errors({w.step: w for w in before.windows}, index, before.zona)}
-    new = [e for e in order_errors({w.step: w for w in after.windows}, index, after.zona) if e.field not in old]
+
+    def binding(schedule: Schedule) -> dict[Step, Window]:
+        return {w.step: w for w in schedule.windows if w.step is step or w.step not in closed}
+
+    old = {e.field for e in order_errors(binding(before), index, before.zona)}
+    new = [e for e in order_errors(binding(after), index, after.zona) if e.field not in old]
     if not new:
         return
     changed = after.window(step)
-    deps_open = [d for d in RULES[step].depends_on
-                 if after.window(d) is not None and changed.closes_at < after.window(d).closes_at]
+    deps_open = [d for d in RULES[step].depends_on if d not in closed
+                 and after.window(d) is not None and changed.closes_at < after.window(d).closes_at]
     if deps_open:
         names = ", ".join(step_title(d) for d in deps_open)
         raise ScheduleChangeRefused(f"{step_title(step)} tidak dapat ditutup sebelum {names} ditutup",

@@ -204,7 +204,7 @@ def _reason_errors(reason: str | None) -> list[FieldError]:
 
 
 def _record(schedule: Schedule, kind: ChangeKind, before: Window, after: Window,
-            by: str, at: datetime, reason: str) -> Schedule:
+            by: str, at: datetime, reason: str, closed: frozenset = frozenset()) -> Schedule:
     if not by or not str(by).strip():
         raise ValueError("Pelaku perubahan jadwal wajib diisi")
     change = ScheduleChange(before.step, kind, by, at, reason.strip(), before, after)
@@ -212,23 +212,23 @@ def _record(schedule: Schedule, kind: ChangeKind, before: Window, after: Window,
     changed = replace(schedule, windows=windows, history=schedule.history + (change,))
     if schedule.new_order:
         from .calendar import check_change_keeps_order  # the order rules of the regulation's calendar
-        check_change_keeps_order(schedule, changed, before.step)
+        check_change_keeps_order(schedule, changed, before.step, closed)
     return changed
 
 
 def close_early(schedule: Schedule, level: Level, *, by: str, at: datetime,
-                reason: str) -> Schedule:
+                reason: str, closed: frozenset = frozenset()) -> Schedule:
     """Close an open window now (`at`)."""
     window = _window_or_refuse(schedule, level)
     if not window.is_open(at):
         raise ScheduleChangeRefused(f"{window.label} tidak sedang dibuka; tidak dapat ditutup lebih awal")
     raise_if_any(_reason_errors(reason))
     return _record(schedule, ChangeKind.CLOSE_EARLY, window, replace(window, closes_at=at),
-                   by, at, reason)
+                   by, at, reason, closed)
 
 
 def extend(schedule: Schedule, level: Level, *, closes_at: datetime, by: str, at: datetime,
-           reason: str) -> Schedule:
+           reason: str, closed: frozenset = frozenset()) -> Schedule:
     """Move the close of a window that has not closed yet to a later moment."""
     window = _window_or_refuse(schedule, level)
     if require_aware(at) >= window.closes_at:
@@ -239,11 +239,11 @@ def extend(schedule: Schedule, level: Level, *, closes_at: datetime, by: str, at
                                  "sekarang", "not_later"))
     raise_if_any(errors)
     return _record(schedule, ChangeKind.EXTEND, window, replace(window, closes_at=closes_at),
-                   by, at, reason)
+                   by, at, reason, closed)
 
 
 def reopen(schedule: Schedule, level: Level, *, closes_at: datetime, by: str, at: datetime,
-           reason: str) -> Schedule:
+           reason: str, closed: frozenset = frozenset()) -> Schedule:
     """Open a closed window again, from now until `closes_at`."""
     window = _window_or_refuse(schedule, level)
     if require_aware(at) < window.closes_at:
@@ -254,4 +254,4 @@ def reopen(schedule: Schedule, level: Level, *, closes_at: datetime, by: str, at
                                  "not_later"))
     raise_if_any(errors)
     return _record(schedule, ChangeKind.REOPEN, window, replace(window, closes_at=closes_at),
-                   by, at, reason)
+                   by, at, reason, closed)
