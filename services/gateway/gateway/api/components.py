@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import aggregate, auth_doc, musrenbang, pokir, public, renja, rkpd, webhooks
+from . import aggregate, auth_doc, musrenbang, pokir, public, renja, rkpd, webhooks, wilayah
 
 COMPONENTS: dict[str, dict] = {
     # authentication and users
@@ -84,6 +84,7 @@ COMPONENTS: dict[str, dict] = {
     "PublicPokirRegister": public.POKIR_REGISTER,
     "PublicPokir": public.POKIR_PUBLIC,
     "OpenDataCatalog": public.CATALOG,
+    "Wilayah": wilayah.WILAYAH,
     "OpenDataTabelVRow": public.TABEL_V_ROW,
     "OpenDataUsulanRow": public.USULAN_ROW,
     "OpenDataPokirRow": public.POKIR_ROW,
