@@ -13,6 +13,9 @@ still a 404 problem, never the app. For every other path (GET and HEAD):
 * anything else (client-side routes such as `/lacak/ABC123`): `index.html`, `no-cache`; a path
   whose last segment names a file (`/x.png`) that does not exist is a 404 problem.
 
+A file the build also wrote compressed (`<file>.gz` beside it) is sent compressed to a client that
+accepts gzip (`Content-Encoding: gzip`, `Vary: Accept-Encoding`, its own ETag): the slow-3G budget.
+
 Every answer of the app carries the Content-Security-Policy below (no inline script or style: the
 app ships none), `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`, a
 Permissions-Policy, and HSTS when the request came over TLS (directly, or `X-Forwarded-Proto:
@@ -115,6 +118,14 @@ class WebApp:
         return etag
 
     def _send(self, req: falcon.Request, resp: falcon.Response, file: Path, cache_control: str) -> None:
+        """The file, or the build's gzip copy beside it (`<file>.gz`) when the client accepts gzip."""
+        content_type = CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] \
+            or "application/octet-stream"
+        compressed = file.with_name(file.name + ".gz")
+        resp.vary = ("Accept-Encoding",)
+        if _accepts_gzip(req) and compressed.is_file():
+            file = compressed
+            resp.set_header("Content-Encoding", "gzip")
         stat = file.stat()
         body = file.read_bytes()
         etag = self._etag(file, stat, body)
@@ -124,9 +135,16 @@ class WebApp:
         if matches and etag in [tag.strip().removeprefix("W/") for tag in matches.split(",")]:
             resp.status = falcon.HTTP_304
             return
-        resp.content_type = CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] \
-            or "application/octet-stream"
+        resp.content_type = content_type
         resp.data = body
+
+
+def _accepts_gzip(req: falcon.Request) -> bool:
+    for coding in (req.get_header("Accept-Encoding") or "").split(","):
+        name, _, params = coding.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 def add_sink(app: falcon.App, root: str | Path, trusted_proxy_hops: int = 0) -> WebApp:

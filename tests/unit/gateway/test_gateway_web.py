@@ -96,6 +96,22 @@ def test_files_revalidate_with_their_etag(web):
     assert web.simulate_get("/").headers["etag"] != first.headers["etag"]
 
 
+def test_a_precompressed_copy_is_sent_to_clients_that_accept_gzip(web, web_dir):
+    import gzip
+
+    (web_dir / "assets" / "app-abc123.js.gz").write_bytes(gzip.compress(APP_JS))
+    zipped = web.simulate_get("/assets/app-abc123.js", headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    assert zipped.headers["content-encoding"] == "gzip" and gzip.decompress(zipped.content) == APP_JS
+    assert zipped.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    plain = web.simulate_get("/assets/app-abc123.js")
+    assert plain.content == APP_JS and "content-encoding" not in plain.headers
+    assert plain.headers["etag"] != zipped.headers["etag"]
+    refused = web.simulate_get("/assets/app-abc123.js", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    assert web.simulate_get("/assets/app-abc123.js.gz").status_code == 200  # (a file of the build like any other)
+
+
 def test_head_answers_the_headers_only(web):
     result = web.simulate_head("/assets/app-abc123.js")
     assert result.status_code == 200 and result.content == b""
