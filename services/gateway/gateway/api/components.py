@@ -29,7 +29,8 @@ COMPONENTS: dict[str, dict] = {
     "UsulanDecision": musrenbang.DECISION,
     "TindakLanjut": musrenbang.TINDAK_LANJUT,
     "Pengusul": musrenbang.PENGUSUL_OUT,
-    "Lampiran": musrenbang.LAMPIRAN_ITEM,
+    # the metadata an usulan lists; "Lampiran" is left for the uploaded attachment resource (issue #14)
+    "LampiranMeta": musrenbang.LAMPIRAN_ITEM,
     "MusrenbangWindow": musrenbang.WINDOW,
     "MusrenbangSchedule": musrenbang.SCHEDULE,
     "MusrenbangManifest": musrenbang.MANIFEST,
