@@ -1,10 +1,11 @@
 """Plays a plan (`eplanning_demo.plan`) through the gateway's /v1 API in the order of the
 planning calendar (Permendagri 86/2017, `../shared/docs/domain.md`), never touching a database:
 
- 1. users for every role (the administrator creates them);
+ 1. users for every role (the administrator creates them), except the OPD and DPRD users;
  2. set-up: kamus (Musrenbang and Pokir), scoring criteria, DPRD register, the pokir window and
-    the year's pokir policy, OPD register, nomenclature pin, each OPD's indicative ceiling, and
-    the year's planning calendar (`PUT /v1/kalender/{tahun}`);
+    the year's pokir policy, OPD register, nomenclature pin; then the OPD and DPRD users (the
+    gateway refuses a user whose OPD or member is not in its register yet); each OPD's indicative
+    ceiling, and the year's planning calendar (`PUT /v1/kalender/{tahun}`);
  3. rancangan awal RKPD: Bappeda sets the year's priorities and publishes it (RKPD version 1);
  4. Renja drafts (each OPD's rows against its ceiling) while Musrenbang desa and kecamatan run:
     usulan created, withdrawn, decided by their desa, scored and decided at the kecamatan forums,
@@ -60,6 +61,8 @@ INBOX_DECISION = {ACCOMMODATE: "diakomodasi", REJECT: "ditolak", REROUTE: "diali
 CALENDAR_STEPS = ("rancangan_awal", "renja_draft", "desa", "kecamatan", "forum_pd", "musrenbang_rkpd", "penetapan",
                   "renja_final")
 RKPD_VERSIONS = ("rancangan awal", "rancangan", "rancangan akhir", "penetapan")
+# roles whose scope must be in a register (Renja's OPD list, Pokir's DPRD register) before the user is made
+REGISTER_ROLES = ("opd", "anggota_dprd", "staf_ahli")
 
 
 class DemoError(Exception):
@@ -213,9 +216,14 @@ class Cycle:
                     f"the {self.t} cycle of pemda {self.plan.pemda} already has data on this stack (its calendar "
                     f"exists): a cycle cannot be replayed on the same databases. Run `make demo-reset` "
                     f"(drops and recreates the databases) and then `make demo` again.")
-        others = [u for u in self.plan.users if u is not bappeda]
-        self._parallel("users created", others, self._ensure_user)
-        for user in others:
+        # an OPD or DPRD user is refused until its register holds it (the gateway checks every
+        # scope): those are created in the set-up, once the registers are imported
+        others = [u for u in self.plan.users if u is not bappeda and u.role not in REGISTER_ROLES]
+        self._create_users("users created", others)
+
+    def _create_users(self, label: str, users: list) -> None:
+        self._parallel(label, users, self._ensure_user)
+        for user in users:
             self.api.register(user.username, self.user_password)
 
     def _ensure_user(self, user) -> None:
@@ -266,6 +274,8 @@ class Cycle:
         call("bappeda", "PUT", f"/v1/renja/opd?versi={self.nomenklatur}", raw=plan.opd_csv.encode(),
              content_type="text/csv")
         call("bappeda", "PUT", f"/v1/renja/{t}/nomenklatur", {"versi": self.nomenklatur})
+        self._create_users("setup: OPD and DPRD users created (their registers hold them now)",
+                           [u for u in plan.users if u.role in REGISTER_ROLES])
         self._parallel("setup: OPD indicative ceilings", plan.ceilings, lambda c: call(
             "bappeda", "PUT", f"/v1/renja/{t}/opd/{c.opd}/pagu", {"pagu_n": str(c.pagu_n), "pagu_n1": str(c.pagu_n1)}))
         steps = [{"step": step, "opens_at": opens, "closes_at": closes} for step in CALENDAR_STEPS]

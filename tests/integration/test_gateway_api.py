@@ -48,9 +48,7 @@ def gateway(amqp_uri, tmp_path_factory):
     try:
         admin = gw.login("admin", stack.ADMIN_PASSWORD)
         gw.tokens["admin"] = admin
-        for username, (role, scope) in USERS.items():
-            gw.create_user(admin, username.replace("_", "."), role, **scope)
-            gw.tokens[username] = gw.login(username.replace("_", "."))
+        gw.tokens.update(stack.create_users(gw, admin, USERS, name=lambda key: key.replace("_", ".")))
         yield gw
     finally:
         stack.stop_gateway(gw)
@@ -159,6 +157,44 @@ def test_a_retried_create_makes_one_usulan_and_a_stale_edit_changes_nothing(cycl
     stale = call(gw, "desa_a1", "PATCH", path, {"volume": "999"}, headers={"If-Match": etag})
     assert stale.status == 412 and stale.headers["content-type"] == "application/problem+json"
     assert ok(call(gw, "desa_a1", "GET", path))["volume"] == "120"
+
+
+def test_write_answers_carry_the_etag_the_next_change_needs_without_a_get(cycle):
+    """Issue #14: the ETag of a 201/200 answer is the one a GET gives; If-Match with it succeeds."""
+    gw = cycle
+    created = new_usulan(gw, key="usulan-" + uuid.uuid4().hex, gagasan="Drainase dengan ETag")
+    assert created.status == 201
+    path = f"/v1/musrenbang/usulan/{created.json['id']}"
+    assert created.headers["etag"] == call(gw, "desa_a1", "GET", path).headers["etag"]
+    edited = call(gw, "desa_a1", "PATCH", path, {"volume": "110"}, headers={"If-Match": created.headers["etag"]})
+    assert edited.status == 200, edited.body
+    assert edited.headers["etag"] == call(gw, "desa_a1", "GET", path).headers["etag"]
+    again = call(gw, "desa_a1", "PATCH", path, {"volume": "115"}, headers={"If-Match": edited.headers["etag"]})
+    assert again.status == 200 and again.json["volume"] == "115"
+    submitted = call(gw, "desa_a1", "POST", path + "/submit")
+    assert submitted.status == 200
+    assert submitted.headers["etag"] == call(gw, "desa_a1", "GET", path).headers["etag"]
+
+
+def test_a_user_for_a_territory_opd_or_member_that_does_not_exist_is_refused(gateway):
+    """Issue #14, on the real services: the region data, Renja's OPD register, Pokir's DPRD register."""
+    gw = gateway
+    admin = gw.tokens["admin"]
+    for scope, field, code in (({"role": "operator_desa", "wilayah": "12.21.99.9999"}, "wilayah", "wilayah_unknown"),
+                               ({"role": "operator_kecamatan", "wilayah": "12.21.99"}, "wilayah", "wilayah_unknown"),
+                               ({"role": "opd", "opd": "9.99.0.00.0.00.01.0000"}, "opd", "opd_unknown"),
+                               ({"role": "anggota_dprd", "anggota_id": "A99"}, "anggota_id", "anggota_unknown")):
+        username = "tidak.ada." + uuid.uuid4().hex[:8]
+        answer = gw.request("POST", "/v1/admin/users", {"username": username, "password": stack.USER_PASSWORD,
+                                                        **scope}, token=admin)
+        assert answer.status == 422, (scope, answer.status, answer.body)
+        assert [(e["field"], e["code"]) for e in answer.json["errors"]] == [(field, code)]
+        listed = gw.request("GET", "/v1/admin/users?limit=200", token=admin).json["items"]
+        assert username not in {u["username"] for u in listed}
+    made = gw.request("POST", "/v1/admin/users", {"username": "opd.ada." + uuid.uuid4().hex[:6],
+                                                  "password": stack.USER_PASSWORD, "role": "opd", "opd": PERKIM},
+                      token=admin)
+    assert made.status == 201, made.body
 
 
 def test_field_errors_in_english_and_service_refusals_mapped(cycle):

@@ -351,6 +351,7 @@ OPERATIONS = [
     Operation("POST", f"{BASE}/subscriptions", "webhooks.createSubscription",
               "Register a partner webhook (the signing secret is shown in this answer only)", TAG, ROLES,
               create_subscription, body=CREATE_BODY, response=CREATED, status=201,
+              etag_read=lambda call, answer: {k: v for k, v in answer.items() if k != "secret"},
               description="The subscription receives every event of the caller's pemda whose type matches one of "
                           "`event_types`. Each delivery is a POST of the CloudEvents JSON, signed: "
                           "`Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`. "
@@ -367,6 +368,7 @@ OPERATIONS = [
     Operation("PATCH", f"{BASE}/subscriptions/{_ID}", "webhooks.updateSubscription",
               "Change a subscription's name, URL or event types; pause or resume it", TAG, ROLES,
               update_subscription, body=UPDATE_BODY, response=SUBSCRIPTION,
+              etag_read=lambda call, answer: answer,  # the subscription as getSubscription shows it
               description="`active: true` resumes a paused subscription: the failure count is reset and the "
                           "deliveries held while it was paused are sent, each with a fresh round of attempts. "
                           "`active: false` pauses it: new events are still recorded, nothing is sent.",
