@@ -37,6 +37,7 @@ export const en: Messages = {
     volume: "Volume ({{satuan}})", volumeHint: "A number above 0, at most 3 decimals", volumeInvalid: "Enter a volume above 0 with at most 3 decimals",
     volumeMax: "At most {{max}} {{satuan}} for this activity", estimate: "Estimated cost: {{cost}}", estimateNote: "The official cost is computed by the server from the catalogue price ({{harga}} per {{satuan}}).",
     permasalahan: "Problem", permasalahanHint: "What is wrong, who is affected", gagasan: "Proposal", gagasanHint: "What is proposed to solve it",
+    permasalahanRequired: "Describe the problem (at most 2000 characters)", gagasanRequired: "Describe the proposal (at most 2000 characters)",
     textRequired: "Fill this in (at most 2000 characters)",
     location: "Location", desa: "Village", alamat: "Address or hamlet (optional)", gps: "Use this device's GPS position", gpsBusy: "Getting the position…",
     gpsSet: "Point: {{lat}}, {{lon}}", gpsClear: "Remove the point", gpsFailed: "No GPS position. Allow location in the browser, or skip it (optional).",

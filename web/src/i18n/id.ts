@@ -35,6 +35,7 @@ export const id = {
     volume: "Volume ({{satuan}})", volumeHint: "Angka lebih dari 0, paling banyak 3 desimal", volumeInvalid: "Isi volume berupa angka lebih dari 0, paling banyak 3 angka di belakang koma",
     volumeMax: "Volume paling banyak {{max}} {{satuan}} untuk kegiatan ini", estimate: "Perkiraan biaya: {{cost}}", estimateNote: "Biaya resmi dihitung server dari harga satuan kamus ({{harga}} per {{satuan}}).",
     permasalahan: "Permasalahan", permasalahanHint: "Apa masalahnya, siapa yang terdampak", gagasan: "Gagasan / usulan", gagasanHint: "Apa yang diusulkan untuk mengatasinya",
+    permasalahanRequired: "Tuliskan permasalahannya (paling banyak 2000 karakter)", gagasanRequired: "Tuliskan gagasan usulannya (paling banyak 2000 karakter)",
     textRequired: "Isi bagian ini (paling banyak 2000 karakter)",
     location: "Lokasi", desa: "Desa/kelurahan", alamat: "Alamat atau nama dusun (boleh kosong)", gps: "Ambil titik GPS dari perangkat", gpsBusy: "Mengambil titik…",
     gpsSet: "Titik: {{lat}}, {{lon}}", gpsClear: "Hapus titik", gpsFailed: "Titik GPS tidak didapat. Izinkan lokasi di peramban, atau lewati (tidak wajib).",
