@@ -52,6 +52,14 @@ function publish(next: SessionState): void {
   for (const listener of listeners) listener(next);
 }
 
+/** Call `listener` on every change of the session; returns the unsubscribe. */
+export function onSession(listener: (s: SessionState) => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
 export function sessionState(): SessionState {
   return state;
 }

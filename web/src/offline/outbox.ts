@@ -201,7 +201,7 @@ export function outbox(): Outbox {
 }
 
 /** Send the drafts now and whenever the connection returns or the app comes back to the front. */
-export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncResult) => void): () => void {
+export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncResult) => void): { run: () => void; stop: () => void } {
   const run = () => {
     if (!canSend() || globalThis.navigator?.onLine === false) return;
     void outbox().sync().then((r) => onResult?.(r)).catch(() => undefined);
@@ -211,9 +211,12 @@ export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncRe
   document.addEventListener("visibilitychange", visible);
   const timer = setInterval(run, 60_000);
   run();
-  return () => {
-    globalThis.removeEventListener?.("online", run);
-    document.removeEventListener("visibilitychange", visible);
-    clearInterval(timer);
+  return {
+    run,
+    stop: () => {
+      globalThis.removeEventListener?.("online", run);
+      document.removeEventListener("visibilitychange", visible);
+      clearInterval(timer);
+    },
   };
 }
