@@ -30,9 +30,12 @@ export function isWindowClosed(problem: Problem): boolean {
   return (problem.status === 409 || problem.status === 404) && WINDOW_CLOSED_CODES.has(problem.code ?? "");
 }
 
-/** Worth trying again later with the same request (nothing was decided by the server). */
+/** Worth trying again later with the same request (nothing was decided by the server). The
+ * gateway's 409 `idempotency_in_progress` means the first request with this key is still running
+ * (another tab, or an answer lost on the way): the same key later gets its answer. */
 export function isTransient(problem: Problem): boolean {
-  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500;
+  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500
+    || (problem.status === 409 && problem.code === "idempotency_in_progress");
 }
 
 export function toProblem(status: number, body: unknown): Problem {

@@ -52,7 +52,7 @@ export const en: Messages = {
     local: "Saved on this device", sending: "Sending", sent: "Sent", rejected: "Refused: {{reason}}", window_closed: "Window closed: {{reason}}",
     photos: "{{n}} photos waiting to be sent", rejectedHelp: "Change the proposal as the reason above says and send again, or delete this draft.",
     windowHelp: "The village Musrenbang window closed while this device was offline. The draft is kept: ask Bappeda/the kecamatan whether the window will reopen, then send again.",
-    sendNow: "Send now", edit: "Change", remove: "Delete draft", signIn: "Sign in again to send the drafts.", drafts: "Drafts on this device", none: "No drafts on this device.",
+    sendAgain: "Send again as it is", sendNow: "Send now", edit: "Change", remove: "Delete draft", signIn: "Sign in again to send the drafts.", drafts: "Drafts on this device", none: "No drafts on this device.",
     removeConfirm: "Delete this draft from the device? This cannot be undone.",
   },
   list: { title: "My proposals", empty: "No proposals for {{tahun}} yet.", code: "Tracking code", cost: "Cost", status: "Status", more: "Load more", offline: "Offline: the list from the server cannot be loaded." },

@@ -50,7 +50,7 @@ export const id = {
     local: "Tersimpan di perangkat", sending: "Sedang dikirim", sent: "Terkirim", rejected: "Ditolak: {{reason}}", window_closed: "Jendela ditutup: {{reason}}",
     photos: "{{n}} foto menunggu dikirim", rejectedHelp: "Ubah usulan sesuai alasan di atas lalu kirim lagi, atau hapus draf ini.",
     windowHelp: "Jendela Musrenbang desa ditutup saat perangkat tanpa sinyal. Draf tetap tersimpan: hubungi Bappeda/kecamatan bila jendela dibuka kembali, lalu kirim lagi.",
-    sendNow: "Kirim sekarang", edit: "Ubah", remove: "Hapus draf", signIn: "Masuk lagi untuk mengirim draf.", drafts: "Draf di perangkat ini", none: "Tidak ada draf di perangkat ini.",
+    sendAgain: "Kirim lagi apa adanya", sendNow: "Kirim sekarang", edit: "Ubah", remove: "Hapus draf", signIn: "Masuk lagi untuk mengirim draf.", drafts: "Draf di perangkat ini", none: "Tidak ada draf di perangkat ini.",
     removeConfirm: "Hapus draf ini dari perangkat? Tindakan ini tidak dapat dibatalkan.",
   },
   list: { title: "Usulan saya", empty: "Belum ada usulan tahun {{tahun}}.", code: "Kode lacak", cost: "Biaya", status: "Status", more: "Muat lebih banyak", offline: "Tanpa sinyal: daftar dari server tidak dapat dimuat." },

@@ -51,6 +51,9 @@ export interface Outbox {
   get(id: string): Promise<Draft | undefined>;
   list(): Promise<Draft[]>;
   remove(id: string): Promise<void>;
+  /** Send a refused draft again as it is (e.g. the window was reopened): a new Idempotency-Key,
+   * since the gateway keeps the refusal under the old one and the refused attempt created nothing. */
+  retry(id: string): Promise<Draft>;
   /** Send every draft that waits (one round); the drafts afterwards. */
   sync(): Promise<SyncResult>;
 }
@@ -164,6 +167,12 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
         state: "local", attempts: draft.state === "local" ? draft.attempts : 0, problem: undefined, updatedAt: now(),
       });
     },
+    async retry(id) {
+      const draft = await (await db).get("drafts", id);
+      if (!draft) throw new Error(`draft ${id} not found`);
+      if (draft.state !== "rejected" && draft.state !== "window_closed") return draft;
+      return put({ ...draft, idempotencyKey: newIdempotencyKey(), state: "local", attempts: 0, problem: undefined, updatedAt: now() });
+    },
     async get(id) {
       return (await db).get("drafts", id);
     },
@@ -180,6 +189,7 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
         let needsSignIn = false;
         let offline = false;
         const ids = (await (await db).getAll("drafts"))
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt)) // in the order they were written
           .filter((d) => WAITING.includes(d.state) || (d.state === "sent" && d.photos.some((p) => !p.uploaded && !p.problem)))
           .map((d) => d.id);
         for (const id of ids) {
