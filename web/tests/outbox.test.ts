@@ -83,6 +83,19 @@ describe("offline outbox", () => {
     expect(gateway.posts).toHaveLength(2);
   });
 
+  it("forgets the proposer's personal data on the device once the usulan is sent", async () => {
+    const db = freshDb();
+    const gateway = new FakeGateway();
+    const box = createOutbox({ db, transport: gateway });
+    const draft = await box.add(2027, { ...BODY, pengusul: { nama: "Siti", telepon: "0812", nik: "1221010101010001", kelompok: null } });
+    expect((await box.get(draft.id))!.body.pengusul?.nik).toBe("1221010101010001");
+    await box.sync();
+    const sent = (await box.get(draft.id))!;
+    expect(sent.state).toBe("sent");
+    expect(sent.body.pengusul).toBeUndefined();
+    expect(sent.body.gagasan).toBe(BODY.gagasan);
+  });
+
   it("sends a draft once when two tabs sync at the same time", async () => {
     const db = freshDb();
     const gateway = new FakeGateway();

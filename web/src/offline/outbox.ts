@@ -106,8 +106,10 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
       }
       if (response.ok) {
         const usulan = (await response.json()) as Usulan;
+        // the proposer's personal data (name, phone, NIK) stays on the server only, not on the device
+        const { pengusul: _personal, ...kept } = draft.body;
         draft = await put({
-          ...draft, state: "sent", problem: undefined, updatedAt: now(),
+          ...draft, body: kept as UsulanCreate, state: "sent", problem: undefined, updatedAt: now(),
           usulan: { id: usulan.id, tracking_code: usulan.tracking_code },
         });
       } else {
