@@ -2,12 +2,8 @@
  * message of each field next to that field, and what to do next. */
 import type { components } from "./schema";
 
-type Schemas = components extends { schemas: infer S } ? S : never;
-/** The gateway's problem shape; generated once the document names it (TODO(i14-api): `Problem`). */
-export type ProblemBody = Schemas extends { Problem: infer P } ? P : {
-  type?: string; title?: string; status?: number; detail?: string; code?: string; correlation_id?: string;
-  errors?: { field: string; message: string; code?: string }[];
-};
+/** The gateway's problem+json shape (components/schemas/Problem). */
+export type ProblemBody = components["schemas"]["Problem"];
 
 export interface FieldProblem { field: string; message: string; code?: string | undefined }
 

@@ -915,6 +915,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/wilayah/{pemda}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kecamatan and desa/kelurahan of a pemda, with their names
+         * @description Kemendagri codes and names (data/wilayah_indonesia.csv), sorted by kode. Cacheable: `Cache-Control: public, max-age=86400` and an ETag (If-None-Match -> 304). 404 `pemda_not_found` for a code that is no kabupaten/kota.
+         */
+        get: operations["public.getWilayah"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/renja/inbox/{item_id}/decision": {
         parameters: {
             query?: never;
@@ -2276,6 +2296,54 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        BeritaAcara: {
+            berita_acara: {
+                catatan: string;
+                jumlah_peserta: number;
+                /** @description Kode kecamatan, e.g. 12.21.01 */
+                kecamatan: string;
+                keputusan: {
+                    /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                    cost: string;
+                    /** Format: date-time */
+                    decided_at: string;
+                    /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+                    desa: string;
+                    desa_nama: string | null;
+                    gagasan: string;
+                    /** @enum {string} */
+                    level: "desa" | "kecamatan" | "kabupaten";
+                    merge_target: string | null;
+                    /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                    original_cost: string;
+                    /** @description Angka desimal sebagai teks, mis. 120.5 */
+                    original_volume: string;
+                    reason: string;
+                    /** @enum {string} */
+                    status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                    /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+                    tracking_code: string;
+                    usulan_id: string;
+                    /** @description Angka desimal sebagai teks, mis. 120.5 */
+                    volume: string;
+                }[];
+                manifest: components["schemas"]["MusrenbangManifest"];
+                pimpinan: string;
+                ranking: components["schemas"]["RankRow"][];
+                tahun: number;
+                /** Format: date */
+                tanggal: string;
+                tempat: string;
+            };
+            /** Format: date-time */
+            closed_at: string;
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            /** @description The berita acara; `digest` is the SHA-256 of its UTF-8 text */
+            document: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+        };
         /** @description The envelope every event has; `data` is described per message. */
         CloudEvent: {
             /** @description the request that caused it, for tracing */
@@ -2301,6 +2369,40 @@ export interface components {
             time: string;
             type: string;
         };
+        Criteria: {
+            criteria: {
+                max_score: number;
+                name: string;
+                /** @description Angka desimal sebagai teks, mis. 120.5 */
+                weight: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+        };
+        Dashboard: {
+            bagian: {
+                [key: string]: {
+                    data: unknown;
+                    /** @enum {string} */
+                    status: "ok";
+                } | {
+                    error: {
+                        code: string;
+                        detail: string;
+                        service?: string;
+                        status: number;
+                    };
+                    /** @enum {string} */
+                    status: "error";
+                };
+            };
+            gagal: string[];
+            partial: boolean;
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
         Decision: {
             cost: components["schemas"]["Money"];
             decided_at: components["schemas"]["Timestamp"];
@@ -2314,6 +2416,68 @@ export interface components {
         };
         /** @enum {string} */
         DecisionStatus: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+        DprdRegister: {
+            anggota: {
+                dapil: string;
+                fraksi: string;
+                id: string;
+                nama: string;
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                pagu: string | null;
+            }[];
+            dapil: {
+                kecamatan: string[];
+                kode: string;
+                nama: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            periode: string;
+            staf_ahli: {
+                anggota_id: string;
+                id: string;
+                nama: string;
+            }[];
+        };
+        DprdRegisterSummary: {
+            anggota: number;
+            dapil: number;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            periode: string;
+            staf_ahli: number;
+        };
+        Duplicate: {
+            other_id: string;
+            other_tahun: number;
+            reason: string;
+            score: number;
+            usulan_id: string;
+        };
+        Duplicates: {
+            items: components["schemas"]["Duplicate"][];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            tahun: number;
+        };
+        ForumClosed: {
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            document: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            manifest: components["schemas"]["MusrenbangManifest"];
+        };
+        Identity: {
+            anggota_id?: string | null;
+            opd?: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
+            sub: string;
+            wilayah?: string | null;
+        };
         InboxDecidedData: {
             cost: components["schemas"]["Money"] | null;
             decided_at: components["schemas"]["Timestamp"];
@@ -2332,6 +2496,75 @@ export interface components {
             source_id: string;
             volume: components["schemas"]["Volume"] | null;
         };
+        InboxItem: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            decision: {
+                by: string;
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                reason: string | null;
+                renja_row_id: string | null;
+                rerouted_to: string | null;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string | null;
+            } | null;
+            item_id: string;
+            judul: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            lokasi: string;
+            opd: string;
+            previous_opds: string[];
+            /** @enum {string} */
+            source: "musrenbang" | "pokir";
+            source_id: string;
+            /** @enum {string} */
+            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
+            sub_kegiatan: string | null;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+        };
+        InboxItemDecided: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            decision: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                opd: string;
+                reason: string | null;
+                renja_row_id: string | null;
+                rerouted_to: string | null;
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string | null;
+            };
+            item_id: string;
+            judul: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            lokasi: string;
+            opd: string;
+            previous_opds: string[];
+            /** @enum {string} */
+            source: "musrenbang" | "pokir";
+            source_id: string;
+            /** @enum {string} */
+            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
+            sub_kegiatan: string | null;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+        };
         InboxReceivedData: {
             cost: components["schemas"]["Money"];
             item_id: string;
@@ -2345,6 +2578,21 @@ export interface components {
             sub_kegiatan: string | null;
             volume: components["schemas"]["Volume"];
         };
+        KamusItem: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            harga_satuan: string;
+            id: string;
+            kode: string;
+            nama: string;
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            satuan: string;
+            sub_kegiatan: string;
+            tahun: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume_maks: string | null;
+        };
         KecamatanClosedData: {
             /** @description SHA-256 of the berita acara document text */
             berita_acara_digest: string;
@@ -2353,6 +2601,21 @@ export interface components {
             manifest: components["schemas"]["Manifest"];
             /** @description usulan ids in rank order */
             ranking: string[];
+        };
+        /** @description Metadata lampiran (berkasnya di object storage) */
+        Lampiran: {
+            /** @description Media type, mis. image/jpeg */
+            jenis?: string;
+            nama: string;
+            /** @description SHA-256, 64 digit heksadesimal */
+            sha256?: string;
+            /** @description Ukuran dalam byte */
+            ukuran?: number;
+            /**
+             * Format: uri
+             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
+             */
+            url?: string;
         };
         /** @enum {string} */
         Level: "desa" | "kecamatan" | "kabupaten";
@@ -2373,10 +2636,246 @@ export interface components {
         };
         /** @description rupiah, 2 decimals, e.g. 1125000.00 */
         Money: string;
+        /** @description What a level holds at its close; the digest covers the accepted set */
+        MusrenbangManifest: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            accepted_cost: string;
+            accepted_count: number;
+            counts: {
+                "belum diputuskan": number;
+                digabung: number;
+                ditarik: number;
+                diterima: number;
+                "diterima dengan perubahan": number;
+                ditolak: number;
+                draft: number;
+                "tidak diteruskan": number;
+            };
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            total: number;
+        };
+        MusrenbangSchedule: {
+            /** @description The stage is closed at kabupaten level */
+            closed?: boolean;
+            history: {
+                after: components["schemas"]["MusrenbangWindow"];
+                /** Format: date-time */
+                at: string;
+                before: components["schemas"]["MusrenbangWindow"];
+                by: string;
+                /** @enum {string} */
+                kind: "close_early" | "extend" | "reopen";
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                reason: string;
+            }[];
+            /** @description What a level holds at its close; the digest covers the accepted set */
+            manifest?: {
+                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                accepted_cost: string;
+                accepted_count: number;
+                counts: {
+                    "belum diputuskan": number;
+                    digabung: number;
+                    ditarik: number;
+                    diterima: number;
+                    "diterima dengan perubahan": number;
+                    ditolak: number;
+                    draft: number;
+                    "tidak diteruskan": number;
+                };
+                /** @description SHA-256, 64 digit heksadesimal */
+                digest: string;
+                /** @enum {string} */
+                digest_algorithm: "sha256";
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                pemda: string;
+                tahun: number;
+                total: number;
+            } | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            version: number;
+            windows: components["schemas"]["MusrenbangWindow"][];
+        };
+        MusrenbangStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["MusrenbangManifest"];
+            routed_count: number;
+        };
+        MusrenbangWindow: {
+            /** Format: date-time */
+            closes_at: string;
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            /** Format: date-time */
+            opens_at: string;
+        };
+        Opd: {
+            bidang: string[];
+            kode: string;
+            nama: string;
+        };
+        OpenDataCatalog: {
+            datasets: {
+                columns: string[];
+                /** @enum {string} */
+                dataset: "tabel-v" | "usulan" | "pokir";
+                formats: {
+                    csv: string;
+                    json: string;
+                };
+                judul: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        OpenDataPokirRow: {
+            anggota: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            dapil: string;
+            desa: string;
+            fraksi: string;
+            id: string;
+            judul: string;
+            kecamatan: string;
+            status: string;
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        OpenDataTabelVRow: {
+            indikator: string | null;
+            kelompok_sasaran: string | null;
+            kode: string;
+            lokasi: string | null;
+            opd: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string | null;
+            prioritas_nasional: string | null;
+            satuan: string | null;
+            sumber_dana: string | null;
+            target_n: string | null;
+            target_n1: string | null;
+            /** @enum {string} */
+            tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+            uraian: string;
+        };
+        OpenDataUsulanRow: {
+            alasan_akhir: string | null;
+            alasan_musrenbang: string | null;
+            alasan_opd: string | null;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_akhir: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_awal: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            dialihkan_ke: string | null;
+            digabung_ke: string | null;
+            item: string;
+            kamus_kode: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            /** @enum {string|null} */
+            keputusan_opd: "diakomodasi" | "ditolak" | "dialihkan" | null;
+            opd: string;
+            satuan: string;
+            status_akhir: string;
+            status_desa: string;
+            status_kabupaten: string;
+            status_kecamatan: string;
+            status_musrenbang: string;
+            sub_kegiatan: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            tracking_code: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_akhir: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_awal: string;
+        };
         PaguSetData: {
             opd: string;
             pagu_n: string;
             pagu_n1: string;
+        };
+        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+        Pengusul: {
+            kelompok: string | null;
+            nama: string;
+            nik?: string | null;
+            telepon?: string | null;
+        };
+        Pokir: {
+            akomodasi: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string;
+                opd: string;
+                renja_row_id: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            } | null;
+            alamat: string | null;
+            alasan_tidak_diakomodasi: string | null;
+            anggota_id: string;
+            catatan_setwan: string | null;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            dapil: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            disposisi_opd: string | null;
+            history: components["schemas"]["PokirHistory"][];
+            id: string;
+            judul: string;
+            kamus_item: components["schemas"]["PokirKamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: {
+                /** @enum {string} */
+                media_type: "application/pdf" | "image/jpeg" | "image/png";
+                nama_berkas: string;
+                /** @description SHA-256 of the file, 64 lower-case hex digits */
+                sha256: string;
+                /** @description Bytes, at most 10 MiB */
+                ukuran: number;
+            }[];
+            lat: string | null;
+            lon: string | null;
+            /** @description Musrenbang usulan this pokir duplicates (reads only) */
+            overlaps?: components["schemas"]["PokirOverlap"][];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            permasalahan: string;
+            reses_id: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+            tahun: number;
+            usulan: string;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
         };
         /** @description A pokir as partners may see it (no contact data, no Setwan notes). */
         PokirData: {
@@ -2409,6 +2908,79 @@ export interface components {
             version: number;
             volume: components["schemas"]["Volume"];
         };
+        PokirHistory: {
+            action: string;
+            /** Format: date-time */
+            at: string;
+            by: string;
+            /** @enum {string|null} */
+            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
+            note: string | null;
+            role: string;
+            /** @enum {string} */
+            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+        };
+        PokirKamusItem: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            harga_satuan: string;
+            id: string;
+            kode: string;
+            nama: string;
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            satuan: string;
+            sub_kegiatan: string;
+            tahun: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_maks: string | null;
+        };
+        PokirManifest: {
+            counts: {
+                diajukan: number;
+                diakomodasi: number;
+                didisposisikan: number;
+                direkomendasikan: number;
+                disampaikan: number;
+                ditarik: number;
+                draft: number;
+                "tidak diakomodasi": number;
+            };
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            diakomodasi_cost: string;
+            diakomodasi_count: number;
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            disampaikan_cost: string;
+            disampaikan_count: number;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            total: number;
+        };
+        PokirOverlap: {
+            gagasan: string;
+            reason: string;
+            score: number;
+            tracking_code: string;
+            usulan_id: string;
+        };
+        PokirOverlapRow: {
+            anggota_id: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            judul: string;
+            kamus_kode: string;
+            pokir_id: string;
+            usulan: components["schemas"]["PokirOverlap"][];
+            usulan_pokir: string;
+        };
+        PokirStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["PokirManifest"];
+        };
         PokirStageClosedData: {
             closed_by: string;
             manifest: {
@@ -2430,6 +3002,13 @@ export interface components {
         };
         /** @enum {string} */
         PokirStatus: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+        PokirWindow: {
+            /** Format: date-time */
+            closes_at: string;
+            /** Format: date-time */
+            opens_at: string;
+            source: string;
+        };
         PokirWindowSetData: {
             closes_at: components["schemas"]["Timestamp"];
             opens_at: components["schemas"]["Timestamp"];
@@ -2452,7 +3031,154 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A delivered pokir; anggota is the DPRD member (a public office) */
+        PublicPokir: {
+            anggota: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            dapil: string;
+            desa: string;
+            fraksi: string;
+            id: string;
+            judul: string;
+            kecamatan: string;
+            status: string;
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        PublicPokirRegister: {
+            items: components["schemas"]["PublicPokir"][];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        PublishedRkpd: {
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            pemda_nama: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            terkini: number;
+            /** @description Every published version, oldest first */
+            versi: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                content_hash: string;
+                /** Format: date-time */
+                dipublikasikan_pada: string;
+                /** @description Penetapan: final */
+                ditetapkan: boolean;
+                files: {
+                    html?: components["schemas"]["RkpdFile"];
+                    json?: components["schemas"]["RkpdFile"];
+                    pdf?: components["schemas"]["RkpdFile"];
+                    xlsx?: components["schemas"]["RkpdFile"];
+                };
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor: number;
+                /** @enum {string} */
+                versi: "rancangan" | "rancangan akhir" | "penetapan";
+            }[];
+        };
+        RankRow: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            position: number;
+            /** @enum {string} */
+            status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            total: string;
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            usulan_id: string;
+        };
+        Ranking: {
+            /** @description The forum is closed: the recorded list */
+            frozen: boolean;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            ranking: components["schemas"]["RankRow"][];
+            rule: string;
+        };
         RegionCode: string;
+        RenjaComparison: {
+            /** @description Row ids only in `after` */
+            added: string[];
+            /** @enum {string} */
+            after: "rancangan awal" | "rancangan" | "rancangan akhir";
+            /** @enum {string} */
+            before: "rancangan awal" | "rancangan" | "rancangan akhir";
+            changed: {
+                /** @description {field: [before, after]} */
+                fields: {
+                    [key: string]: string[];
+                };
+                row_id: string;
+            }[];
+            /** @description Row ids only in `before` */
+            removed: string[];
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1_after: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1_before: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n_after: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n_before: string;
+        };
+        RenjaManifest: {
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            rows: number;
+            tahun: number;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1: string;
+            /** @description Per OPD code */
+            totals: {
+                [key: string]: {
+                    rows: number;
+                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                    total_n: string;
+                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                    total_n1: string;
+                };
+            };
+        };
+        RenjaRow: {
+            indikator: string;
+            kelompok_sasaran: string;
+            lokasi: string[];
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string[];
+            prioritas_nasional: string[];
+            row_id: string;
+            satuan: string;
+            sub_kegiatan: string;
+            /** @description The usulan and pokir this row accommodates */
+            sumber: {
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+            }[];
+            sumber_dana: string;
+            tahun: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            target: string;
+            version: number;
+        };
         RenjaRowData: {
             indikator: string;
             kelompok_sasaran: string;
@@ -2475,6 +3201,46 @@ export interface components {
             target: components["schemas"]["Volume"];
             version: number;
         };
+        RenjaRowListed: {
+            indikator: string;
+            kelompok_sasaran: string;
+            lokasi: string[];
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string[];
+            prioritas_nasional: string[];
+            row_id: string;
+            satuan: string;
+            sub_kegiatan: string;
+            /** @description The usulan and pokir this row accommodates */
+            sumber: {
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+            }[];
+            sumber_dana: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            target: string;
+            version: number;
+        };
+        RenjaSnapshot: {
+            /** @enum {string} */
+            nama: "rancangan awal" | "rancangan" | "rancangan akhir";
+            opd: string;
+            rows: number;
+            tahun: number;
+            /** Format: date-time */
+            taken_at: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+        };
+        RenjaStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["RenjaManifest"];
+        };
         RenjaStageClosedData: {
             closed_by: string;
             manifest: {
@@ -2496,6 +3262,29 @@ export interface components {
                 };
             };
         };
+        RenjaState: {
+            /** @description Bappeda's latest return note */
+            catatan: string | null;
+            history: {
+                action: string;
+                /** Format: date-time */
+                at: string;
+                by: string;
+                /** @enum {string|null} */
+                from_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final" | null;
+                note: string | null;
+                role: string;
+                /** @enum {string} */
+                to_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            }[];
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            tahun: number;
+            version: number;
+        };
         RenjaStateData: {
             changed_at: components["schemas"]["Timestamp"] | null;
             note?: string | null;
@@ -2504,6 +3293,37 @@ export interface components {
             status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
             total_n: components["schemas"]["Money"];
             total_n1: components["schemas"]["Money"];
+        };
+        RenjaTotals: {
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            rows: number;
+            /** @description Rupiah as text, negative when over a ceiling */
+            sisa_n: string;
+            /** @description Rupiah as text, negative when over a ceiling */
+            sisa_n1: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1: string;
+        };
+        Reses: {
+            anggota_id: string;
+            catatan: string | null;
+            dapil: string;
+            id: string;
+            jumlah_peserta: number;
+            /**
+             * Format: date
+             * @description ISO 8601 date, e.g. 2027-01-15
+             */
+            tanggal: string;
+            tempat: string;
         };
         ResesRecordedData: {
             anggota_id: string;
@@ -2514,12 +3334,679 @@ export interface components {
             tanggal: string;
             tempat: string;
         };
+        /** @description The version just assembled */
+        RkpdAssembled: {
+            /** @description SHA-256, 64 lower-case hex digits */
+            content_hash: string;
+            diff: {
+                rows_added: number;
+                rows_changed: number;
+                rows_removed: number;
+            } | null;
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+        };
+        /** @description The changes from the previous version */
+        RkpdDiff: {
+            annex: {
+                pokir: {
+                    added: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                    changed: {
+                        anggota: string | null;
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        id: string;
+                    }[];
+                    removed: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                };
+                usulan: {
+                    added: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                    changed: {
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        id: string;
+                        tracking_code: string | null;
+                    }[];
+                    removed: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                };
+            };
+            /** @description Chapters whose content differs */
+            chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
+            from: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                hash: string;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            rows: {
+                added: {
+                    indikator: string | null;
+                    kelompok_sasaran: string | null;
+                    kode: string;
+                    lokasi: string[];
+                    opd: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                    prioritas_daerah: string[];
+                    prioritas_nasional: string[];
+                    row_id: string | null;
+                    satuan: string | null;
+                    sumber_dana: string | null;
+                    target_n: string | null;
+                    target_n1: string | null;
+                    /** @enum {string} */
+                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                    uraian: string;
+                }[];
+                changed: {
+                    /** @description column -> {before, after} */
+                    columns: {
+                        [key: string]: {
+                            /** @description Any JSON value */
+                            after: unknown;
+                            /** @description Any JSON value */
+                            before: unknown;
+                        };
+                    };
+                    kode: string;
+                    opd: string;
+                    row_id: string | null;
+                    uraian: string;
+                }[];
+                removed: {
+                    indikator: string | null;
+                    kelompok_sasaran: string | null;
+                    kode: string;
+                    lokasi: string[];
+                    opd: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                    prioritas_daerah: string[];
+                    prioritas_nasional: string[];
+                    row_id: string | null;
+                    satuan: string | null;
+                    sumber_dana: string | null;
+                    target_n: string | null;
+                    target_n1: string | null;
+                    /** @enum {string} */
+                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                    uraian: string;
+                }[];
+            };
+            to: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                hash: string;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            totals: {
+                pagu_n: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    after: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    before: string;
+                    /** @description Rupiah as text, negative for a decrease */
+                    delta: string;
+                };
+                pagu_n1: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    after: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    before: string;
+                    /** @description Rupiah as text, negative for a decrease */
+                    delta: string;
+                };
+            };
+            unchanged: boolean;
+        };
+        RkpdDocument: {
+            /** @description The RKPD document (schema eplanning.rkpd/1, canonical JSON) */
+            document: {
+                bab: {
+                    bagian: ({
+                        /** @enum {string} */
+                        jenis: "narasi";
+                        judul: string;
+                        teks: string;
+                    } | {
+                        /** @enum {string} */
+                        jenis: "ringkasan_per_urusan" | "tabel_v" | "ringkasan_per_opd" | "ringkasan_per_kecamatan";
+                        judul: string;
+                    })[];
+                    judul: string;
+                    /** @enum {string} */
+                    nomor: "I" | "II" | "III" | "IV" | "V" | "VI" | "VII";
+                }[];
+                grand_total: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                };
+                /** @description Digests of the stage manifests it was built from */
+                inputs: {
+                    musrenbang: string;
+                    pokir: string;
+                    renja: string;
+                };
+                lampiran: {
+                    pokir: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                    usulan: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                };
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                pemda: string;
+                pemda_nama: string;
+                ringkasan: {
+                    per_kecamatan: {
+                        diterima: number;
+                        ditolak: number;
+                        jumlah: number;
+                        kecamatan: string;
+                        lainnya: number;
+                        nama: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        nilai_diterima: string;
+                    }[];
+                    per_opd: {
+                        baris: number;
+                        nama: string;
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        pokir_diakomodasi: number;
+                        usulan_diakomodasi: number;
+                    }[];
+                    per_urusan: {
+                        baris: number;
+                        nama: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        urusan: string;
+                    }[];
+                };
+                /** @enum {string} */
+                schema: "eplanning.rkpd/1";
+                tabel_v: {
+                    baris: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    total_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    total_n1: string;
+                };
+                /** @description Tahun anggaran (the planned year) */
+                tahun: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+        };
+        RkpdFile: {
+            bytes: number;
+            filename: string;
+            /** @enum {string} */
+            format: "json" | "xlsx" | "html" | "pdf";
+            media_type: string;
+            /** @description SHA-256, 64 lower-case hex digits */
+            sha256: string;
+            /** @description Where to download it (the bytes hash to sha256) */
+            url: string;
+        };
+        /** @description The rendered files by format */
+        RkpdFiles: {
+            html?: components["schemas"]["RkpdFile"];
+            json?: components["schemas"]["RkpdFile"];
+            pdf?: components["schemas"]["RkpdFile"];
+            xlsx?: components["schemas"]["RkpdFile"];
+        };
+        RkpdNarrative: {
+            bab: number;
+            /** @description true: the default text of the year's template, not yet edited */
+            bawaan: boolean;
+            sections: {
+                judul: string;
+                teks: string;
+            }[];
+            /** @description 0: never edited (the year's default text) */
+            version: number;
+        };
+        RkpdStatus: {
+            /** @description What the assembly waits for; empty when nothing */
+            menunggu: string[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahap: {
+                musrenbang: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+                pokir: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+                renja: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+            };
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            versi_terkini: {
+                alasan_stale: string | null;
+                /** @description SHA-256, 64 lower-case hex digits */
+                content_hash: string;
+                ditetapkan: boolean;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor: number;
+                stale: boolean;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            } | null;
+        };
         RkpdSupersededData: {
             content_hash: string;
             location: string;
             nomor: number;
             superseded_by: number;
             versi: string;
+        };
+        RkpdVersion: {
+            /** @description SHA-256, 64 lower-case hex digits */
+            content_hash: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The changes from the previous version */
+            diff: {
+                annex: {
+                    pokir: {
+                        added: {
+                            alasan?: string | null;
+                            anggota: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost: string;
+                            dapil: string;
+                            desa?: string | null;
+                            fraksi?: string | null;
+                            id: string;
+                            judul: string;
+                            kecamatan?: string | null;
+                            opd?: string | null;
+                            status: string;
+                        }[];
+                        changed: {
+                            anggota: string | null;
+                            /** @description column -> {before, after} */
+                            columns: {
+                                [key: string]: {
+                                    /** @description Any JSON value */
+                                    after: unknown;
+                                    /** @description Any JSON value */
+                                    before: unknown;
+                                };
+                            };
+                            id: string;
+                        }[];
+                        removed: {
+                            alasan?: string | null;
+                            anggota: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost: string;
+                            dapil: string;
+                            desa?: string | null;
+                            fraksi?: string | null;
+                            id: string;
+                            judul: string;
+                            kecamatan?: string | null;
+                            opd?: string | null;
+                            status: string;
+                        }[];
+                    };
+                    usulan: {
+                        added: {
+                            alasan?: string | null;
+                            alasan_akhir?: string | null;
+                            alasan_opd?: string | null;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_akhir: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_awal: string;
+                            desa: string;
+                            desa_nama?: string | null;
+                            gagasan?: string;
+                            id: string;
+                            kecamatan: string;
+                            kecamatan_nama?: string | null;
+                            keputusan_opd?: string | null;
+                            opd?: string | null;
+                            status_akhir: string;
+                            status_musrenbang: string;
+                            tracking_code: string;
+                        }[];
+                        changed: {
+                            /** @description column -> {before, after} */
+                            columns: {
+                                [key: string]: {
+                                    /** @description Any JSON value */
+                                    after: unknown;
+                                    /** @description Any JSON value */
+                                    before: unknown;
+                                };
+                            };
+                            id: string;
+                            tracking_code: string | null;
+                        }[];
+                        removed: {
+                            alasan?: string | null;
+                            alasan_akhir?: string | null;
+                            alasan_opd?: string | null;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_akhir: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_awal: string;
+                            desa: string;
+                            desa_nama?: string | null;
+                            gagasan?: string;
+                            id: string;
+                            kecamatan: string;
+                            kecamatan_nama?: string | null;
+                            keputusan_opd?: string | null;
+                            opd?: string | null;
+                            status_akhir: string;
+                            status_musrenbang: string;
+                            tracking_code: string;
+                        }[];
+                    };
+                };
+                /** @description Chapters whose content differs */
+                chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
+                from: {
+                    /** @description SHA-256, 64 lower-case hex digits */
+                    hash: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi: number;
+                    /**
+                     * @description Tahap dokumen RKPD
+                     * @enum {string}
+                     */
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                };
+                rows: {
+                    added: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                    changed: {
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        kode: string;
+                        opd: string;
+                        row_id: string | null;
+                        uraian: string;
+                    }[];
+                    removed: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                };
+                to: {
+                    /** @description SHA-256, 64 lower-case hex digits */
+                    hash: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi: number;
+                    /**
+                     * @description Tahap dokumen RKPD
+                     * @enum {string}
+                     */
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                };
+                totals: {
+                    pagu_n: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        after: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        before: string;
+                        /** @description Rupiah as text, negative for a decrease */
+                        delta: string;
+                    };
+                    pagu_n1: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        after: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        before: string;
+                        /** @description Rupiah as text, negative for a decrease */
+                        delta: string;
+                    };
+                };
+                unchanged: boolean;
+            } | null;
+            ditetapkan: boolean;
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            stale_reason: string | null;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
         };
         RkpdVersionData: {
             /** @description SHA-256 of the canonical JSON document; the same inputs give the same hash */
@@ -2541,6 +4028,13 @@ export interface components {
             /** @enum {string} */
             versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
         };
+        RkpdVersions: {
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            versions: components["schemas"]["RkpdVersion"][];
+        };
         ScheduleChangeData: {
             after: components["schemas"]["Window"];
             before: components["schemas"]["Window"];
@@ -2556,6 +4050,14 @@ export interface components {
             tahun: number;
             windows: components["schemas"]["Window"][];
         };
+        Scored: {
+            scores: {
+                [key: string]: number;
+            };
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            total: string;
+            usulan_id: string;
+        };
         StageClosedData: {
             closed_by: string;
             manifest: components["schemas"]["Manifest"];
@@ -2563,6 +4065,150 @@ export interface components {
         };
         /** Format: date-time */
         Timestamp: string;
+        TindakLanjut: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string | null;
+            /** Format: date-time */
+            decided_at: string;
+            /** @enum {string} */
+            decision: "diakomodasi" | "ditolak" | "dialihkan";
+            opd: string;
+            reason: string;
+            renja_row_id: string | null;
+            rerouted_to: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string | null;
+        };
+        TokenGrant: {
+            access_token: string;
+            expires_in: number;
+            refresh_expires_in: number;
+            refresh_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+        };
+        /** @description Status and reasons at every level; kecamatan/desa are names */
+        TrackedUsulan: {
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_awal: string;
+            decisions: {
+                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                cost: string;
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                reason: string;
+                status: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            }[];
+            desa: string;
+            item: string;
+            kecamatan: string;
+            satuan: string;
+            /** @enum {string} */
+            status: "submitted" | "withdrawn";
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            /** @description The OPDs' decisions (Renja), in the order they were made */
+            tindak_lanjut: {
+                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                opd: string;
+                reason: string;
+                rerouted_to: string | null;
+            }[];
+            tracking_code: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_awal: string;
+        };
+        User: {
+            active: boolean;
+            anggota_id?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** @description The user's subject at the external OIDC issuer (shown when set) */
+            external_subject?: string;
+            /** Format: uuid */
+            id: string;
+            opd?: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
+            /** Format: date-time */
+            updated_at?: string;
+            username: string;
+            wilayah?: string | null;
+        };
+        /** @description An usulan as operators see it: the original volume/cost beside the current ones */
+        Usulan: {
+            alamat: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            current_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            current_volume: string;
+            decisions: components["schemas"]["UsulanDecision"][];
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            gagasan: string;
+            id: string;
+            kamus_item: components["schemas"]["KamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: components["schemas"]["Lampiran"][];
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lat: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lon: string | null;
+            merged_from: string[];
+            merged_into: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+            pengusul: {
+                kelompok: string | null;
+                nama: string;
+                nik?: string | null;
+                telepon?: string | null;
+            } | null;
+            permasalahan: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "withdrawn";
+            status_per_level: {
+                /** @enum {string} */
+                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            };
+            /** Format: date-time */
+            submitted_at: string | null;
+            tahun: number;
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            version: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+            withdraw_reason: string | null;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+            withdrawn_by: string | null;
+        };
         /** @description An usulan as partners may see it (no personal data of the proposer). */
         UsulanData: {
             /** @description volume × harga_satuan, computed by the service */
@@ -2610,6 +4256,86 @@ export interface components {
             version: number;
             volume: components["schemas"]["Volume"];
         };
+        UsulanDecision: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            merge_target: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            original_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            original_volume: string;
+            reason: string;
+            /** @enum {string} */
+            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+        };
+        /** @description An usulan with the follow-up decisions of the OPDs' Renja */
+        UsulanDetail: {
+            alamat: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            current_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            current_volume: string;
+            decisions: components["schemas"]["UsulanDecision"][];
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            gagasan: string;
+            id: string;
+            kamus_item: components["schemas"]["KamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: components["schemas"]["Lampiran"][];
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lat: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lon: string | null;
+            merged_from: string[];
+            merged_into: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+            pengusul: {
+                kelompok: string | null;
+                nama: string;
+                nik?: string | null;
+                telepon?: string | null;
+            } | null;
+            permasalahan: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "withdrawn";
+            status_per_level: {
+                /** @enum {string} */
+                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            };
+            /** Format: date-time */
+            submitted_at: string | null;
+            tahun: number;
+            tindak_lanjut: components["schemas"]["TindakLanjut"][];
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            version: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+            withdraw_reason: string | null;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+            withdrawn_by: string | null;
+        };
         UsulanMergedData: {
             kecamatan: components["schemas"]["RegionCode"];
             level: components["schemas"]["Level"];
@@ -2623,6 +4349,54 @@ export interface components {
             decisions: components["schemas"]["Decision"][];
             volume_final: components["schemas"]["Volume"];
         };
+        UsulanTrace: {
+            gagal: string[];
+            musrenbang: {
+                keputusan: {
+                    [key: string]: unknown;
+                }[];
+                merged_into?: string | null;
+                status_per_level: {
+                    [key: string]: unknown;
+                };
+            };
+            partial: boolean;
+            renja: {
+                data: unknown;
+                /** @enum {string} */
+                status: "ok";
+            } | {
+                error: {
+                    code: string;
+                    detail: string;
+                    service?: string;
+                    status: number;
+                };
+                /** @enum {string} */
+                status: "error";
+            };
+            rkpd: {
+                data: unknown;
+                /** @enum {string} */
+                status: "ok";
+            } | {
+                error: {
+                    code: string;
+                    detail: string;
+                    service?: string;
+                    status: number;
+                };
+                /** @enum {string} */
+                status: "error";
+            };
+            tindak_lanjut_opd: {
+                [key: string]: unknown;
+            }[];
+            /** @description The usulan (no personal data of the proposer) */
+            usulan: {
+                [key: string]: unknown;
+            };
+        };
         UsulanWithdrawnData: {
             desa: components["schemas"]["RegionCode"];
             kecamatan: components["schemas"]["RegionCode"];
@@ -2633,9 +4407,111 @@ export interface components {
             withdrawn_at: components["schemas"]["Timestamp"];
         };
         Volume: string;
+        WebhookDelivery: {
+            attempt_count: number;
+            attempts: {
+                attempt_no: number;
+                duration_ms: number | null;
+                error: string | null;
+                /** Format: date-time */
+                finished_at: string | null;
+                http_status: number | null;
+                /** @enum {string} */
+                outcome: "delivered" | "failed" | "unknown";
+                response_excerpt?: string | null;
+                /** Format: date-time */
+                started_at: string;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** Format: uuid */
+            id: string;
+            in_flight: boolean;
+            last_error?: string | null;
+            last_status?: number | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** @enum {string} */
+            status: "pending" | "failed" | "delivered" | "dead";
+            /** Format: uuid */
+            subscription_id: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
         WebhookPingData: {
             message: string;
             subscription_id: string;
+        };
+        WebhookSubscription: {
+            active: boolean;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            event_types: string[];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string|null} */
+            pause_reason: "failures" | "manual" | null;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        WebhookSubscriptionCreated: {
+            active: boolean;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            event_types: string[];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string|null} */
+            pause_reason: "failures" | "manual" | null;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description HMAC-SHA256 key of the Webhook-Signature header: shown in this answer only */
+            secret: string;
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /** @description The region tree of a pemda (Kemendagri codes and names) */
+        Wilayah: {
+            /** @description Sorted by kode */
+            kecamatan: {
+                /** @description Sorted by kode */
+                desa: {
+                    /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+                    kode: string;
+                    nama: string;
+                }[];
+                /** @description Kode kecamatan, e.g. 12.21.01 */
+                kode: string;
+                nama: string;
+            }[];
+            pemda: {
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                kode: string;
+                nama: string;
+            };
         };
         Window: {
             closes_at: components["schemas"]["Timestamp"];
@@ -2646,7 +4522,20 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description How long and by whom the answer may be cached */
+        "Cache-Control": string;
+        /** @description The entity tag of the representation: send it as If-Match with the next change (no GET needed after a create or update), or as If-None-Match to revalidate */
+        ETag: string;
+        /** @description `true`: this is the stored answer of an earlier request with the same Idempotency-Key; nothing was done again */
+        "Idempotent-Replayed": "true";
+        /** @description RFC 8288: `<...>; rel="next"` names the next page */
+        Link: string;
+        /** @description The URL of the created resource */
+        Location: string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2665,6 +4554,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2678,6 +4569,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2752,6 +4644,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2763,6 +4657,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2842,29 +4737,13 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            active: boolean;
-                            anggota_id?: string | null;
-                            /** Format: date-time */
-                            created_at?: string;
-                            /** @description The user's subject at the external OIDC issuer (shown when set) */
-                            external_subject?: string;
-                            /** Format: uuid */
-                            id: string;
-                            opd?: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                            /** Format: date-time */
-                            updated_at?: string;
-                            username: string;
-                            wilayah?: string | null;
-                        }[];
+                        items: components["schemas"]["User"][];
                         limit: number;
                         offset: number;
                         total: number;
@@ -2874,6 +4753,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2989,28 +4869,11 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3121,33 +4984,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3262,25 +5110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3415,14 +5245,7 @@ export interface operations {
                      *       "token_type": "Bearer"
                      *     }
                      */
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3491,6 +5314,7 @@ export interface operations {
             /** @description Too many failed logins for this user from this address, or from all addresses: wait Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3632,26 +5456,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        identity: {
-                            anggota_id?: string | null;
-                            opd?: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                            sub: string;
-                            wilayah?: string | null;
-                        };
+                        identity: components["schemas"]["Identity"];
                     };
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3758,14 +5576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3843,6 +5654,7 @@ export interface operations {
             /** @description Too many wrong current passwords for this user (from this address, or from all): wait Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3904,14 +5716,7 @@ export interface operations {
                      *       "token_type": "Bearer"
                      *     }
                      */
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -4013,6 +5818,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4045,34 +5852,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        bagian: {
-                            [key: string]: {
-                                data: unknown;
-                                /** @enum {string} */
-                                status: "ok";
-                            } | {
-                                error: {
-                                    code: string;
-                                    detail: string;
-                                    service?: string;
-                                    status: number;
-                                };
-                                /** @enum {string} */
-                                status: "error";
-                            };
-                        };
-                        gagal: string[];
-                        partial: boolean;
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4167,6 +5953,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4245,129 +6033,13 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        tindak_lanjut: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string;
-                            renja_row_id: string | null;
-                            rerouted_to: string | null;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string | null;
-                        }[];
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["UsulanDetail"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4515,6 +6187,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,110 +6252,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -4835,6 +6405,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4912,110 +6483,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5172,14 +6640,7 @@ export interface operations {
                      *       "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
                      *     }
                      */
-                    "application/json": {
-                        scores: {
-                            [key: string]: number;
-                        };
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        total: string;
-                        usulan_id: string;
-                    };
+                    "application/json": components["schemas"]["Scored"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5291,6 +6752,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5355,110 +6818,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5564,6 +6924,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5628,110 +6990,7 @@ export interface operations {
                      *       "withdrawn_by": "op-desa-2001"
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5843,6 +7102,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5872,36 +7132,7 @@ export interface operations {
                      *       "routed_count": 13
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                        routed_count: number;
-                    };
+                    "application/json": components["schemas"]["MusrenbangStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -6040,17 +7271,7 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        criteria: {
-                            max_score: number;
-                            name: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            weight: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Criteria"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -6161,6 +7382,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6183,27 +7406,14 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        }[];
+                        items: components["schemas"]["KamusItem"][];
                     };
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6430,6 +7640,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6439,6 +7651,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6534,6 +7747,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6612,97 +7827,13 @@ export interface operations {
                      *       "kecamatan": "12.21.01"
                      *     }
                      */
-                    "application/json": {
-                        berita_acara: {
-                            catatan: string;
-                            jumlah_peserta: number;
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            keputusan: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** Format: date-time */
-                                decided_at: string;
-                                /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                                desa: string;
-                                desa_nama: string | null;
-                                gagasan: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                merge_target: string | null;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                original_cost: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                original_volume: string;
-                                reason: string;
-                                /** @enum {string} */
-                                status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                                tracking_code: string;
-                                usulan_id: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume: string;
-                            }[];
-                            /** @description What a level holds at its close; the digest covers the accepted set */
-                            manifest: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                accepted_cost: string;
-                                accepted_count: number;
-                                counts: {
-                                    "belum diputuskan": number;
-                                    digabung: number;
-                                    ditarik: number;
-                                    diterima: number;
-                                    "diterima dengan perubahan": number;
-                                    ditolak: number;
-                                    draft: number;
-                                    "tidak diteruskan": number;
-                                };
-                                /** @description SHA-256, 64 digit heksadesimal */
-                                digest: string;
-                                /** @enum {string} */
-                                digest_algorithm: "sha256";
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                tahun: number;
-                                total: number;
-                            };
-                            pimpinan: string;
-                            ranking: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                                desa: string;
-                                position: number;
-                                /** @enum {string} */
-                                status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                total: string;
-                                /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                                tracking_code: string;
-                                usulan_id: string;
-                            }[];
-                            tahun: number;
-                            /** Format: date */
-                            tanggal: string;
-                            tempat: string;
-                        };
-                        /** Format: date-time */
-                        closed_at: string;
-                        /** @description SHA-256, 64 digit heksadesimal */
-                        digest: string;
-                        /** @description The berita acara; `digest` is the SHA-256 of its UTF-8 text */
-                        document: string;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                    };
+                    "application/json": components["schemas"]["BeritaAcara"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6798,6 +7929,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6807,6 +7940,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6926,6 +8060,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6956,39 +8091,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 digit heksadesimal */
-                        digest: string;
-                        document: string;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ForumClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -7100,6 +8203,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7118,23 +8223,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        items: {
-                            other_id: string;
-                            other_tahun: number;
-                            reason: string;
-                            score: number;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Duplicates"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7230,6 +8325,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7260,32 +8357,13 @@ export interface operations {
                      *       "rule": "nilai tertimbang tertinggi, lalu biaya terendah, lalu waktu pengajuan paling awal, lalu id usulan (urutan total dan tetap)"
                      *     }
                      */
-                    "application/json": {
-                        /** @description The forum is closed: the recorded list */
-                        frozen: boolean;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        ranking: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            position: number;
-                            /** @enum {string} */
-                            status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            total: string;
-                            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        rule: string;
-                    };
+                    "application/json": components["schemas"]["Ranking"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7380,6 +8458,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7428,79 +8508,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7634,6 +8648,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7662,74 +8678,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -7865,6 +8814,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7913,74 +8864,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8102,6 +8986,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8185,110 +9072,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            alamat: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            current_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            current_volume: string;
-                            decisions: {
-                                /** Format: date-time */
-                                at: string;
-                                by: string;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                merge_target: string | null;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                original_cost: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                original_volume: string;
-                                reason: string;
-                                /** @enum {string} */
-                                status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume: string;
-                            }[];
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            gagasan: string;
-                            id: string;
-                            kamus_item: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                harga_satuan: string;
-                                id: string;
-                                kode: string;
-                                nama: string;
-                                opd: string;
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                satuan: string;
-                                sub_kegiatan: string;
-                                tahun: number;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume_maks: string | null;
-                            };
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            lampiran: {
-                                /** @description Media type, mis. image/jpeg */
-                                jenis?: string;
-                                nama: string;
-                                /** @description SHA-256, 64 digit heksadesimal */
-                                sha256?: string;
-                                /** @description Ukuran dalam byte */
-                                ukuran?: number;
-                                /**
-                                 * Format: uri
-                                 * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                                 */
-                                url?: string;
-                            }[];
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            lat: string | null;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            lon: string | null;
-                            merged_from: string[];
-                            merged_into: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                            pengusul: {
-                                kelompok: string | null;
-                                nama: string;
-                                nik?: string | null;
-                                telepon?: string | null;
-                            } | null;
-                            permasalahan: string;
-                            /** @enum {string} */
-                            status: "draft" | "submitted" | "withdrawn";
-                            status_per_level: {
-                                /** @enum {string} */
-                                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @enum {string} */
-                                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @enum {string} */
-                                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            };
-                            /** Format: date-time */
-                            submitted_at: string | null;
-                            tahun: number;
-                            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                            tracking_code: string;
-                            version: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                            withdraw_reason: string | null;
-                            /** Format: date-time */
-                            withdrawn_at: string | null;
-                            withdrawn_by: string | null;
-                        }[];
+                        items: components["schemas"]["Usulan"][];
                         next_cursor: string | null;
                     };
                 };
@@ -8296,6 +9080,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8461,6 +9246,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8525,110 +9313,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8737,6 +9422,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8748,6 +9435,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8824,6 +9512,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8888,95 +9578,13 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9108,6 +9716,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9163,90 +9772,7 @@ export interface operations {
                      *       "volume": "3"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -9400,6 +9926,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9473,90 +10000,7 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -9683,6 +10127,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9719,34 +10165,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        anggota: {
-                            dapil: string;
-                            fraksi: string;
-                            id: string;
-                            nama: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu: string | null;
-                        }[];
-                        dapil: {
-                            kecamatan: string[];
-                            kode: string;
-                            nama: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        periode: string;
-                        staf_ahli: {
-                            anggota_id: string;
-                            id: string;
-                            nama: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["DprdRegister"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9870,14 +10295,7 @@ export interface operations {
                      *       "staf_ahli": 30
                      *     }
                      */
-                    "application/json": {
-                        anggota: number;
-                        dapil: number;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        periode: string;
-                        staf_ahli: number;
-                    };
+                    "application/json": components["schemas"]["DprdRegisterSummary"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -10015,34 +10433,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        manifest: {
-                            counts: {
-                                diajukan: number;
-                                diakomodasi: number;
-                                didisposisikan: number;
-                                direkomendasikan: number;
-                                disampaikan: number;
-                                ditarik: number;
-                                draft: number;
-                                "tidak diakomodasi": number;
-                            };
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            diakomodasi_cost: string;
-                            diakomodasi_count: number;
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            disampaikan_cost: string;
-                            disampaikan_count: number;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["PokirStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -10267,6 +10658,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10291,27 +10684,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        anggota_id: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        judul: string;
-                        kamus_kode: string;
-                        pokir_id: string;
-                        usulan: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        usulan_pokir: string;
-                    }[];
+                    "application/json": components["schemas"]["PokirOverlapRow"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10414,6 +10793,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10484,90 +10866,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            akomodasi: {
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                cost: string;
-                                opd: string;
-                                renja_row_id: string;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume: string;
-                            } | null;
-                            alamat: string | null;
-                            alasan_tidak_diakomodasi: string | null;
-                            anggota_id: string;
-                            catatan_setwan: string | null;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            dapil: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            disposisi_opd: string | null;
-                            history: {
-                                action: string;
-                                /** Format: date-time */
-                                at: string;
-                                by: string;
-                                /** @enum {string|null} */
-                                from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                                note: string | null;
-                                role: string;
-                                /** @enum {string} */
-                                to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                            }[];
-                            id: string;
-                            judul: string;
-                            kamus_item: {
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                harga_satuan: string;
-                                id: string;
-                                kode: string;
-                                nama: string;
-                                opd: string;
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                satuan: string;
-                                sub_kegiatan: string;
-                                tahun: number;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume_maks: string | null;
-                            };
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            lampiran: {
-                                /** @enum {string} */
-                                media_type: "application/pdf" | "image/jpeg" | "image/png";
-                                nama_berkas: string;
-                                /** @description SHA-256 of the file, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Bytes, at most 10 MiB */
-                                ukuran: number;
-                            }[];
-                            lat: string | null;
-                            lon: string | null;
-                            /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                            overlaps?: {
-                                gagasan: string;
-                                reason: string;
-                                score: number;
-                                tracking_code: string;
-                                usulan_id: string;
-                            }[];
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            permasalahan: string;
-                            reses_id: string;
-                            /** @enum {string} */
-                            status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                            tahun: number;
-                            usulan: string;
-                            version: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
+                        items: components["schemas"]["Pokir"][];
                         next_cursor: string | null;
                     };
                 };
@@ -10575,6 +10874,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10714,6 +11014,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10769,90 +11072,7 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -10987,6 +11207,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11001,19 +11223,7 @@ export interface operations {
                      *       "tempat": "Aula Kecamatan Barumun"
                      *     }
                      */
-                    "application/json": {
-                        anggota_id: string;
-                        catatan: string | null;
-                        dapil: string;
-                        id: string;
-                        jumlah_peserta: number;
-                        /**
-                         * Format: date
-                         * @description ISO 8601 date, e.g. 2027-01-15
-                         */
-                        tanggal: string;
-                        tempat: string;
-                    };
+                    "application/json": components["schemas"]["Reses"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -11153,13 +11363,7 @@ export interface operations {
                      *       "source": "bappeda"
                      *     }
                      */
-                    "application/json": {
-                        /** Format: date-time */
-                        closes_at: string;
-                        /** Format: date-time */
-                        opens_at: string;
-                        source: string;
-                    };
+                    "application/json": components["schemas"]["PokirWindow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -11271,30 +11475,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        datasets: {
-                            columns: string[];
-                            /** @enum {string} */
-                            dataset: "tabel-v" | "usulan" | "pokir";
-                            formats: {
-                                csv: string;
-                                json: string;
-                            };
-                            judul: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["OpenDataCatalog"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11374,6 +11566,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11450,26 +11644,7 @@ export interface operations {
                         dataset: "tabel-v";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            indikator: string | null;
-                            kelompok_sasaran: string | null;
-                            kode: string;
-                            lokasi: string | null;
-                            opd: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            pagu_n: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            pagu_n1: string;
-                            prioritas_daerah: string | null;
-                            prioritas_nasional: string | null;
-                            satuan: string | null;
-                            sumber_dana: string | null;
-                            target_n: string | null;
-                            target_n1: string | null;
-                            /** @enum {string} */
-                            tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                            uraian: string;
-                        }[];
+                        rows: components["schemas"]["OpenDataTabelVRow"][];
                         sumber: {
                             /** @description SHA-256, 64 lower-case hex digits */
                             content_hash: string;
@@ -11487,40 +11662,7 @@ export interface operations {
                         dataset: "usulan";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            alasan_akhir: string | null;
-                            alasan_musrenbang: string | null;
-                            alasan_opd: string | null;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost_akhir: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost_awal: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            dialihkan_ke: string | null;
-                            digabung_ke: string | null;
-                            item: string;
-                            kamus_kode: string;
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            /** @enum {string|null} */
-                            keputusan_opd: "diakomodasi" | "ditolak" | "dialihkan" | null;
-                            opd: string;
-                            satuan: string;
-                            status_akhir: string;
-                            status_desa: string;
-                            status_kabupaten: string;
-                            status_kecamatan: string;
-                            status_musrenbang: string;
-                            sub_kegiatan: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                            tracking_code: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_akhir: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_awal: string;
-                        }[];
+                        rows: components["schemas"]["OpenDataUsulanRow"][];
                         sumber: {
                             /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
                             accepted_cost: string;
@@ -11537,21 +11679,7 @@ export interface operations {
                         dataset: "pokir";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            anggota: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            dapil: string;
-                            desa: string;
-                            fraksi: string;
-                            id: string;
-                            judul: string;
-                            kecamatan: string;
-                            status: string;
-                            status_label: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                        }[];
+                        rows: components["schemas"]["OpenDataPokirRow"][];
                         sumber: {
                             /** @enum {string} */
                             tahap: "pokir";
@@ -11565,6 +11693,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11642,6 +11771,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11666,32 +11797,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        items: {
-                            anggota: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            dapil: string;
-                            desa: string;
-                            fraksi: string;
-                            id: string;
-                            judul: string;
-                            kecamatan: string;
-                            status: string;
-                            status_label: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["PublicPokirRegister"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11769,6 +11881,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11823,79 +11937,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        pemda_nama: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        terkini: number;
-                        /** @description Every published version, oldest first */
-                        versi: {
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            /** Format: date-time */
-                            dipublikasikan_pada: string;
-                            /** @description Penetapan: final */
-                            ditetapkan: boolean;
-                            files: {
-                                html?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                json?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                pdf?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                xlsx?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            /** @enum {string} */
-                            versi: "rancangan" | "rancangan akhir" | "penetapan";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PublishedRkpd"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11976,6 +12024,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11988,6 +12038,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12064,6 +12115,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12109,53 +12162,121 @@ export interface operations {
                      *       "volume_awal": "120"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                        cost: string;
-                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                        cost_awal: string;
-                        decisions: {
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                            status: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
-                        desa: string;
-                        item: string;
-                        kecamatan: string;
-                        satuan: string;
-                        /** @enum {string} */
-                        status: "submitted" | "withdrawn";
-                        status_label: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        /** @description The OPDs' decisions (Renja), in the order they were made */
-                        tindak_lanjut: {
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string;
-                            rerouted_to: string | null;
-                        }[];
-                        tracking_code: string;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume_awal: string;
-                    };
+                    "application/json": components["schemas"]["TrackedUsulan"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "public.getWilayah": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                pemda: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kecamatan": [
+                     *         {
+                     *           "desa": [
+                     *             {
+                     *               "kode": "12.21.01.2001",
+                     *               "nama": "Pagaranbira Jae"
+                     *             }
+                     *           ],
+                     *           "kode": "12.21.01",
+                     *           "nama": "Sosopan"
+                     *         }
+                     *       ],
+                     *       "pemda": {
+                     *         "kode": "12.21",
+                     *         "nama": "Kabupaten Padang Lawas"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Wilayah"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12320,42 +12441,7 @@ export interface operations {
                      *       "volume": "300"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        decision: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string | null;
-                            renja_row_id: string | null;
-                            rerouted_to: string | null;
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string | null;
-                        };
-                        item_id: string;
-                        judul: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        lokasi: string;
-                        opd: string;
-                        previous_opds: string[];
-                        /** @enum {string} */
-                        source: "musrenbang" | "pokir";
-                        source_id: string;
-                        /** @enum {string} */
-                        status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
-                        sub_kegiatan: string | null;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["InboxItemDecided"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -12464,6 +12550,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12478,16 +12566,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        bidang: string[];
-                        kode: string;
-                        nama: string;
-                    }[];
+                    "application/json": components["schemas"]["Opd"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12713,6 +12798,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12740,37 +12827,13 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12997,6 +13060,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13024,32 +13088,7 @@ export interface operations {
                      *       "version": 2
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -13200,32 +13239,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        manifest: {
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            rows: number;
-                            tahun: number;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            total_n: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            total_n1: string;
-                            /** @description Per OPD code */
-                            totals: {
-                                [key: string]: {
-                                    rows: number;
-                                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                    total_n: string;
-                                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                    total_n1: string;
-                                };
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["RenjaStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -13323,6 +13337,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13349,39 +13366,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            decision: {
-                                by: string;
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                cost: string | null;
-                                /** Format: date-time */
-                                decided_at: string;
-                                /** @enum {string} */
-                                decision: "diakomodasi" | "ditolak" | "dialihkan";
-                                reason: string | null;
-                                renja_row_id: string | null;
-                                rerouted_to: string | null;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume: string | null;
-                            } | null;
-                            item_id: string;
-                            judul: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            lokasi: string;
-                            opd: string;
-                            previous_opds: string[];
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                            /** @enum {string} */
-                            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
-                            sub_kegiatan: string | null;
-                            version: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
+                        items: components["schemas"]["InboxItem"][];
                         next_cursor: string | null;
                     };
                 };
@@ -13389,6 +13374,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -13800,6 +13786,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13827,32 +13816,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -13977,6 +13941,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13990,17 +13956,7 @@ export interface operations {
                      *       "total_n": "1900000000.00"
                      *     }
                      */
-                    "application/json": {
-                        /** @enum {string} */
-                        nama: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        opd: string;
-                        rows: number;
-                        tahun: number;
-                        /** Format: date-time */
-                        taken_at: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n: string;
-                    };
+                    "application/json": components["schemas"]["RenjaSnapshot"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14115,6 +14071,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14141,36 +14099,13 @@ export interface operations {
                      *       "total_n_before": "1900000000.00"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Row ids only in `after` */
-                        added: string[];
-                        /** @enum {string} */
-                        after: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        /** @enum {string} */
-                        before: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        changed: {
-                            /** @description {field: [before, after]} */
-                            fields: {
-                                [key: string]: string[];
-                            };
-                            row_id: string;
-                        }[];
-                        /** @description Row ids only in `before` */
-                        removed: string[];
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1_after: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1_before: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n_after: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n_before: string;
-                    };
+                    "application/json": components["schemas"]["RenjaComparison"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14302,29 +14237,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        /** @description Bappeda's latest return note */
-                        catatan: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        }[];
-                        opd: string;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        tahun: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaState"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14440,6 +14353,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14472,31 +14388,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            indikator: string;
-                            kelompok_sasaran: string;
-                            lokasi: string[];
-                            opd: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu_n: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu_n1: string;
-                            prioritas_daerah: string[];
-                            prioritas_nasional: string[];
-                            row_id: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            /** @description The usulan and pokir this row accommodates */
-                            sumber: {
-                                /** @enum {string} */
-                                source: "musrenbang" | "pokir";
-                                source_id: string;
-                            }[];
-                            sumber_dana: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            target: string;
-                            version: number;
-                        }[];
+                        items: components["schemas"]["RenjaRowListed"][];
                         next_cursor: string | null;
                     };
                 };
@@ -14504,6 +14396,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14598,6 +14491,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14616,29 +14511,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        rows: number;
-                        /** @description Rupiah as text, negative when over a ceiling */
-                        sisa_n: string;
-                        /** @description Rupiah as text, negative when over a ceiling */
-                        sisa_n1: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1: string;
-                    }[];
+                    "application/json": components["schemas"]["RenjaTotals"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14734,6 +14613,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14783,113 +14663,7 @@ export interface operations {
                      *       "versi": "rancangan"
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 lower-case hex digits */
-                        content_hash: string;
-                        diff: {
-                            rows_added: number;
-                            rows_changed: number;
-                            rows_removed: number;
-                        } | null;
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    } | {
-                        /** @description What the assembly waits for; empty when nothing */
-                        menunggu: string[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahap: {
-                            musrenbang: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            pokir: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            renja: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                        };
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versi_terkini: {
-                            alasan_stale: string | null;
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            ditetapkan: boolean;
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale: boolean;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["RkpdAssembled"] | components["schemas"]["RkpdStatus"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14984,209 +14758,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The RKPD document (schema eplanning.rkpd/1, canonical JSON) */
-                        document: {
-                            bab: {
-                                bagian: ({
-                                    /** @enum {string} */
-                                    jenis: "narasi";
-                                    judul: string;
-                                    teks: string;
-                                } | {
-                                    /** @enum {string} */
-                                    jenis: "ringkasan_per_urusan" | "tabel_v" | "ringkasan_per_opd" | "ringkasan_per_kecamatan";
-                                    judul: string;
-                                })[];
-                                judul: string;
-                                /** @enum {string} */
-                                nomor: "I" | "II" | "III" | "IV" | "V" | "VI" | "VII";
-                            }[];
-                            grand_total: {
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                pagu_n: string;
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                pagu_n1: string;
-                            };
-                            /** @description Digests of the stage manifests it was built from */
-                            inputs: {
-                                musrenbang: string;
-                                pokir: string;
-                                renja: string;
-                            };
-                            lampiran: {
-                                pokir: {
-                                    alasan?: string | null;
-                                    anggota: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost: string;
-                                    dapil: string;
-                                    desa?: string | null;
-                                    fraksi?: string | null;
-                                    id: string;
-                                    judul: string;
-                                    kecamatan?: string | null;
-                                    opd?: string | null;
-                                    status: string;
-                                }[];
-                                usulan: {
-                                    alasan?: string | null;
-                                    alasan_akhir?: string | null;
-                                    alasan_opd?: string | null;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost_akhir: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost_awal: string;
-                                    desa: string;
-                                    desa_nama?: string | null;
-                                    gagasan?: string;
-                                    id: string;
-                                    kecamatan: string;
-                                    kecamatan_nama?: string | null;
-                                    keputusan_opd?: string | null;
-                                    opd?: string | null;
-                                    status_akhir: string;
-                                    status_musrenbang: string;
-                                    tracking_code: string;
-                                }[];
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor_versi: number;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            pemda_nama: string;
-                            ringkasan: {
-                                per_kecamatan: {
-                                    diterima: number;
-                                    ditolak: number;
-                                    jumlah: number;
-                                    kecamatan: string;
-                                    lainnya: number;
-                                    nama: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    nilai_diterima: string;
-                                }[];
-                                per_opd: {
-                                    baris: number;
-                                    nama: string;
-                                    opd: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    pokir_diakomodasi: number;
-                                    usulan_diakomodasi: number;
-                                }[];
-                                per_urusan: {
-                                    baris: number;
-                                    nama: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    urusan: string;
-                                }[];
-                            };
-                            /** @enum {string} */
-                            schema: "eplanning.rkpd/1";
-                            tabel_v: {
-                                baris: {
-                                    indikator: string | null;
-                                    kelompok_sasaran: string | null;
-                                    kode: string;
-                                    lokasi: string[];
-                                    opd: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    prioritas_daerah: string[];
-                                    prioritas_nasional: string[];
-                                    row_id: string | null;
-                                    satuan: string | null;
-                                    sumber_dana: string | null;
-                                    target_n: string | null;
-                                    target_n1: string | null;
-                                    /** @enum {string} */
-                                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                    uraian: string;
-                                }[];
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                total_n: string;
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                total_n1: string;
-                            };
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        };
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    };
+                    "application/json": components["schemas"]["RkpdDocument"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15284,6 +14867,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15296,6 +14881,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15391,6 +14977,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15411,22 +14999,13 @@ export interface operations {
                      *       "version": 0
                      *     }
                      */
-                    "application/json": {
-                        bab: number;
-                        /** @description true: the default text of the year's template, not yet edited */
-                        bawaan: boolean;
-                        sections: {
-                            judul: string;
-                            teks: string;
-                        }[];
-                        /** @description 0: never edited (the year's default text) */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RkpdNarrative"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15547,6 +15126,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15567,17 +15147,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        bab: number;
-                        /** @description true: the default text of the year's template, not yet edited */
-                        bawaan: boolean;
-                        sections: {
-                            judul: string;
-                            teks: string;
-                        }[];
-                        /** @description 0: never edited (the year's default text) */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RkpdNarrative"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -15722,6 +15292,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15771,69 +15343,7 @@ export interface operations {
                      *       "versi": "rancangan"
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 lower-case hex digits */
-                        content_hash: string;
-                        diff: {
-                            rows_added: number;
-                            rows_changed: number;
-                            rows_removed: number;
-                        } | null;
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    };
+                    "application/json": components["schemas"]["RkpdAssembled"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -15944,6 +15454,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15979,56 +15491,13 @@ export interface operations {
                      *       "versi_terkini": null
                      *     }
                      */
-                    "application/json": {
-                        /** @description What the assembly waits for; empty when nothing */
-                        menunggu: string[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahap: {
-                            musrenbang: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            pokir: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            renja: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                        };
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versi_terkini: {
-                            alasan_stale: string | null;
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            ditetapkan: boolean;
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale: boolean;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["RkpdStatus"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16123,287 +15592,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versions: {
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** @description The changes from the previous version */
-                            diff: {
-                                annex: {
-                                    pokir: {
-                                        added: {
-                                            alasan?: string | null;
-                                            anggota: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost: string;
-                                            dapil: string;
-                                            desa?: string | null;
-                                            fraksi?: string | null;
-                                            id: string;
-                                            judul: string;
-                                            kecamatan?: string | null;
-                                            opd?: string | null;
-                                            status: string;
-                                        }[];
-                                        changed: {
-                                            anggota: string | null;
-                                            /** @description column -> {before, after} */
-                                            columns: {
-                                                [key: string]: {
-                                                    /** @description Any JSON value */
-                                                    after: unknown;
-                                                    /** @description Any JSON value */
-                                                    before: unknown;
-                                                };
-                                            };
-                                            id: string;
-                                        }[];
-                                        removed: {
-                                            alasan?: string | null;
-                                            anggota: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost: string;
-                                            dapil: string;
-                                            desa?: string | null;
-                                            fraksi?: string | null;
-                                            id: string;
-                                            judul: string;
-                                            kecamatan?: string | null;
-                                            opd?: string | null;
-                                            status: string;
-                                        }[];
-                                    };
-                                    usulan: {
-                                        added: {
-                                            alasan?: string | null;
-                                            alasan_akhir?: string | null;
-                                            alasan_opd?: string | null;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_akhir: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_awal: string;
-                                            desa: string;
-                                            desa_nama?: string | null;
-                                            gagasan?: string;
-                                            id: string;
-                                            kecamatan: string;
-                                            kecamatan_nama?: string | null;
-                                            keputusan_opd?: string | null;
-                                            opd?: string | null;
-                                            status_akhir: string;
-                                            status_musrenbang: string;
-                                            tracking_code: string;
-                                        }[];
-                                        changed: {
-                                            /** @description column -> {before, after} */
-                                            columns: {
-                                                [key: string]: {
-                                                    /** @description Any JSON value */
-                                                    after: unknown;
-                                                    /** @description Any JSON value */
-                                                    before: unknown;
-                                                };
-                                            };
-                                            id: string;
-                                            tracking_code: string | null;
-                                        }[];
-                                        removed: {
-                                            alasan?: string | null;
-                                            alasan_akhir?: string | null;
-                                            alasan_opd?: string | null;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_akhir: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_awal: string;
-                                            desa: string;
-                                            desa_nama?: string | null;
-                                            gagasan?: string;
-                                            id: string;
-                                            kecamatan: string;
-                                            kecamatan_nama?: string | null;
-                                            keputusan_opd?: string | null;
-                                            opd?: string | null;
-                                            status_akhir: string;
-                                            status_musrenbang: string;
-                                            tracking_code: string;
-                                        }[];
-                                    };
-                                };
-                                /** @description Chapters whose content differs */
-                                chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
-                                from: {
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    hash: string;
-                                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                                    nomor_versi: number;
-                                    /**
-                                     * @description Tahap dokumen RKPD
-                                     * @enum {string}
-                                     */
-                                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                                };
-                                rows: {
-                                    added: {
-                                        indikator: string | null;
-                                        kelompok_sasaran: string | null;
-                                        kode: string;
-                                        lokasi: string[];
-                                        opd: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n1: string;
-                                        prioritas_daerah: string[];
-                                        prioritas_nasional: string[];
-                                        row_id: string | null;
-                                        satuan: string | null;
-                                        sumber_dana: string | null;
-                                        target_n: string | null;
-                                        target_n1: string | null;
-                                        /** @enum {string} */
-                                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                        uraian: string;
-                                    }[];
-                                    changed: {
-                                        /** @description column -> {before, after} */
-                                        columns: {
-                                            [key: string]: {
-                                                /** @description Any JSON value */
-                                                after: unknown;
-                                                /** @description Any JSON value */
-                                                before: unknown;
-                                            };
-                                        };
-                                        kode: string;
-                                        opd: string;
-                                        row_id: string | null;
-                                        uraian: string;
-                                    }[];
-                                    removed: {
-                                        indikator: string | null;
-                                        kelompok_sasaran: string | null;
-                                        kode: string;
-                                        lokasi: string[];
-                                        opd: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n1: string;
-                                        prioritas_daerah: string[];
-                                        prioritas_nasional: string[];
-                                        row_id: string | null;
-                                        satuan: string | null;
-                                        sumber_dana: string | null;
-                                        target_n: string | null;
-                                        target_n1: string | null;
-                                        /** @enum {string} */
-                                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                        uraian: string;
-                                    }[];
-                                };
-                                to: {
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    hash: string;
-                                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                                    nomor_versi: number;
-                                    /**
-                                     * @description Tahap dokumen RKPD
-                                     * @enum {string}
-                                     */
-                                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                                };
-                                totals: {
-                                    pagu_n: {
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        after: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        before: string;
-                                        /** @description Rupiah as text, negative for a decrease */
-                                        delta: string;
-                                    };
-                                    pagu_n1: {
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        after: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        before: string;
-                                        /** @description Rupiah as text, negative for a decrease */
-                                        delta: string;
-                                    };
-                                };
-                                unchanged: boolean;
-                            } | null;
-                            ditetapkan: boolean;
-                            /** @description The rendered files by format */
-                            files: {
-                                html?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                json?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                pdf?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                xlsx?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale_reason: string | null;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["RkpdVersions"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16498,62 +15698,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        gagal: string[];
-                        musrenbang: {
-                            keputusan: {
-                                [key: string]: unknown;
-                            }[];
-                            merged_into?: string | null;
-                            status_per_level: {
-                                [key: string]: unknown;
-                            };
-                        };
-                        partial: boolean;
-                        renja: {
-                            data: unknown;
-                            /** @enum {string} */
-                            status: "ok";
-                        } | {
-                            error: {
-                                code: string;
-                                detail: string;
-                                service?: string;
-                                status: number;
-                            };
-                            /** @enum {string} */
-                            status: "error";
-                        };
-                        rkpd: {
-                            data: unknown;
-                            /** @enum {string} */
-                            status: "ok";
-                        } | {
-                            error: {
-                                code: string;
-                                detail: string;
-                                service?: string;
-                                status: number;
-                            };
-                            /** @enum {string} */
-                            status: "error";
-                        };
-                        tindak_lanjut_opd: {
-                            [key: string]: unknown;
-                        }[];
-                        /** @description The usulan (no personal data of the proposer) */
-                        usulan: {
-                            [key: string]: unknown;
-                        };
-                    };
+                    "application/json": components["schemas"]["UsulanTrace"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16688,42 +15844,7 @@ export interface operations {
                      *       "updated_at": "2027-01-10T02:00:20+00:00"
                      *     }
                      */
-                    "application/json": {
-                        attempt_count: number;
-                        attempts: {
-                            attempt_no: number;
-                            duration_ms: number | null;
-                            error: string | null;
-                            /** Format: date-time */
-                            finished_at: string | null;
-                            http_status: number | null;
-                            /** @enum {string} */
-                            outcome: "delivered" | "failed" | "unknown";
-                            response_excerpt?: string | null;
-                            /** Format: date-time */
-                            started_at: string;
-                        }[];
-                        /** Format: date-time */
-                        created_at: string;
-                        /** Format: date-time */
-                        delivered_at?: string | null;
-                        /** Format: uuid */
-                        event_id: string;
-                        event_type: string;
-                        /** Format: uuid */
-                        id: string;
-                        in_flight: boolean;
-                        last_error?: string | null;
-                        last_status?: number | null;
-                        /** Format: date-time */
-                        next_attempt_at: string | null;
-                        /** @enum {string} */
-                        status: "pending" | "failed" | "delivered" | "dead";
-                        /** Format: uuid */
-                        subscription_id: string;
-                        /** Format: date-time */
-                        updated_at?: string;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -16817,6 +15938,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16846,28 +15970,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            active: boolean;
-                            consecutive_failures: number;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            event_types: string[];
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @enum {string|null} */
-                            pause_reason: "failures" | "manual" | null;
-                            /** Format: date-time */
-                            paused_at: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            status: "active" | "paused";
-                            /** Format: date-time */
-                            updated_at: string;
-                            url: string;
-                        }[];
+                        items: components["schemas"]["WebhookSubscription"][];
                         next_cursor: string | null;
                     };
                 };
@@ -16875,6 +15978,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16986,6 +16090,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17010,30 +16116,7 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description HMAC-SHA256 key of the Webhook-Signature header: shown in this answer only */
-                        secret: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -17144,6 +16227,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17167,33 +16252,13 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -17419,28 +16484,7 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -17555,6 +16599,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17603,42 +16650,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            attempt_count: number;
-                            attempts: {
-                                attempt_no: number;
-                                duration_ms: number | null;
-                                error: string | null;
-                                /** Format: date-time */
-                                finished_at: string | null;
-                                http_status: number | null;
-                                /** @enum {string} */
-                                outcome: "delivered" | "failed" | "unknown";
-                                response_excerpt?: string | null;
-                                /** Format: date-time */
-                                started_at: string;
-                            }[];
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            delivered_at?: string | null;
-                            /** Format: uuid */
-                            event_id: string;
-                            event_type: string;
-                            /** Format: uuid */
-                            id: string;
-                            in_flight: boolean;
-                            last_error?: string | null;
-                            last_status?: number | null;
-                            /** Format: date-time */
-                            next_attempt_at: string | null;
-                            /** @enum {string} */
-                            status: "pending" | "failed" | "delivered" | "dead";
-                            /** Format: uuid */
-                            subscription_id: string;
-                            /** Format: date-time */
-                            updated_at?: string;
-                        }[];
+                        items: components["schemas"]["WebhookDelivery"][];
                         next_cursor: string | null;
                     };
                 };
@@ -17646,6 +16658,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -17759,42 +16772,7 @@ export interface operations {
                      *       "updated_at": "2027-01-10T02:00:20+00:00"
                      *     }
                      */
-                    "application/json": {
-                        attempt_count: number;
-                        attempts: {
-                            attempt_no: number;
-                            duration_ms: number | null;
-                            error: string | null;
-                            /** Format: date-time */
-                            finished_at: string | null;
-                            http_status: number | null;
-                            /** @enum {string} */
-                            outcome: "delivered" | "failed" | "unknown";
-                            response_excerpt?: string | null;
-                            /** Format: date-time */
-                            started_at: string;
-                        }[];
-                        /** Format: date-time */
-                        created_at: string;
-                        /** Format: date-time */
-                        delivered_at?: string | null;
-                        /** Format: uuid */
-                        event_id: string;
-                        event_type: string;
-                        /** Format: uuid */
-                        id: string;
-                        in_flight: boolean;
-                        last_error?: string | null;
-                        last_status?: number | null;
-                        /** Format: date-time */
-                        next_attempt_at: string | null;
-                        /** @enum {string} */
-                        status: "pending" | "failed" | "delivered" | "dead";
-                        /** Format: uuid */
-                        subscription_id: string;
-                        /** Format: date-time */
-                        updated_at?: string;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
