@@ -48,6 +48,26 @@ export function useOnline(): boolean {
   return online;
 }
 
+interface InstallPrompt extends Event { prompt(): Promise<void> }
+
+/** "Install the app" when the browser offers it (Chromium's beforeinstallprompt). */
+function InstallButton() {
+  const [prompt, setPrompt] = useState<InstallPrompt | null>(null);
+  useEffect(() => {
+    const offered = (event: Event) => {
+      event.preventDefault();
+      setPrompt(event as InstallPrompt);
+    };
+    addEventListener("beforeinstallprompt", offered);
+    return () => removeEventListener("beforeinstallprompt", offered);
+  }, []);
+  if (!prompt) return null;
+  return (
+    <button type="button" class="govuk-button govuk-button--secondary ep-noprint"
+      onClick={() => void prompt.prompt().finally(() => setPrompt(null))}>{t("pwa.install")}</button>
+  );
+}
+
 export function Layout({ children }: { children: ComponentChildren }) {
   const lang = useLang();
   const session = useSession();
@@ -105,6 +125,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
             <p class="govuk-body-s ep-who">{t(`role.${identity.role}`)}{identity.wilayah ? ` · ${regionName(wilayah, identity.wilayah)}` : ""}</p>
           )}
           {children}
+          <InstallButton />
         </main>
       </div>
     </>
