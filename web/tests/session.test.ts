@@ -90,3 +90,23 @@ describe("browser sign-in", () => {
   });
 });
 
+
+describe("an expired access token", () => {
+  it("is renewed once through the refresh cookie and the read is retried", async () => {
+    let meCalls = 0;
+    stubFetch((url) => {
+      if (url.endsWith("/v1/auth/browser/login")) return answer(200, GRANT);
+      if (url.endsWith("/v1/auth/browser/refresh")) return answer(200, { ...GRANT, access_token: "eyJ.renewed.sig" });
+      if (url.endsWith("/v1/auth/me")) return answer(200, { identity: IDENTITY });
+      meCalls += 1;
+      return meCalls === 1 ? answer(401, { status: 401, code: "invalid_token" }) : answer(200, { items: [] });
+    });
+    const session = await import("../src/auth/session");
+    const { api } = await import("../src/api/client");
+    await session.signIn({ username: "desa.12.21.01.2001", password: "rahasia-panjang" });
+    const result = await api.GET("/v1/musrenbang/{tahun}/kamus", { params: { path: { tahun: 2027 } } });
+    expect(result.data).toEqual({ items: [] });
+    const kamus = calls.filter((c) => c.url.includes("/kamus"));
+    expect(kamus.map((c) => c.headers.get("Authorization"))).toEqual(["Bearer eyJ.access.sig", "Bearer eyJ.renewed.sig"]);
+  });
+});
