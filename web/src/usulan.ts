@@ -1,6 +1,6 @@
 /** Reading usulan for the desa screens: the one status a person sees, all pages of the list. */
 import { api, type Usulan, type UsulanPage } from "./api/client";
-import { problemFromResponse, type Problem } from "./api/problem";
+import { problemOf, type Problem } from "./api/problem";
 
 export type ListedUsulan = UsulanPage["items"][number];
 
@@ -39,7 +39,7 @@ export async function listAll(tahun: number, maxPages = 10): Promise<{ items: Li
     } catch {
       return { problem: { status: 0, title: "", detail: "", errors: [] } };
     }
-    if (!answer.data) return { problem: await problemFromResponse(answer.response) };
+    if (!answer.data) return { problem: problemOf(answer) };
     items.push(...answer.data.items);
     if (!answer.data.next_cursor) break;
     cursor = answer.data.next_cursor;

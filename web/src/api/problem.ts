@@ -63,6 +63,11 @@ export async function problemFromResponse(response: Response): Promise<Problem> 
   return toProblem(response.status, body);
 }
 
+/** The problem of an openapi-fetch answer (the client has already read the body into `error`). */
+export function problemOf(answer: { error?: unknown; response: Response }): Problem {
+  return toProblem(answer.response.status, answer.error);
+}
+
 /** The field errors for `field` and its members (`pengusul` also gets `pengusul.nama`). */
 export function fieldMessages(problem: Problem | null | undefined, field: string): string[] {
   if (!problem) return [];

@@ -3,14 +3,11 @@
  * the double-submit CSRF token (cookie `ep_csrf` echoed in `X-CSRF-Token`). After a reload the app
  * asks for a new access token with that cookie; nothing sensitive is ever written to storage. */
 import { useEffect, useState } from "preact/hooks";
-import { api, authHeaders, baseUrl, onUnauthorized, setAccessToken, type BodyOf, type Identity, type ResponseOf } from "../api/client";
-import { NETWORK, problemFromResponse, type Problem } from "../api/problem";
+import { api, onUnauthorized, setAccessToken, type BodyOf, type components, type Identity } from "../api/client";
+import { NETWORK, problemOf, type Problem } from "../api/problem";
 
-// TODO(i14-api): use the generated types of /v1/auth/browser/* once the gateway documents them; until
-// then the JSON grant of /v1/auth/login minus the refresh token (which stays in the cookie).
-type JsonGrant = ResponseOf<"/v1/auth/login", "post", 200>;
-export type BrowserGrant = Omit<JsonGrant, "refresh_token" | "refresh_expires_in"> & { csrf_token: string };
-export type Credentials = BodyOf<"/v1/auth/login", "post">;
+export type BrowserGrant = components["schemas"]["BrowserTokenGrant"];
+export type Credentials = BodyOf<"/v1/auth/browser/login", "post">;
 
 export type SessionState =
   | { status: "unknown" }
@@ -107,22 +104,16 @@ async function accept(grant: BrowserGrant): Promise<SessionState> {
   return state;
 }
 
-async function post(path: string, init: RequestInit): Promise<Response> {
-  return fetch(baseUrl() + path, { credentials: "same-origin", ...init });
-}
-
 /** Sign in; the answer is the session, or the problem to show beside the fields. */
 export async function signIn(credentials: Credentials): Promise<SessionState | Problem> {
-  let response: Response;
+  let answer;
   try {
-    response = await post("/v1/auth/browser/login", {
-      method: "POST", headers: authHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(credentials),
-    });
+    answer = await api.POST("/v1/auth/browser/login", { body: credentials });
   } catch {
     return NETWORK;
   }
-  if (!response.ok) return problemFromResponse(response);
-  return accept((await response.json()) as BrowserGrant);
+  if (!answer.data) return problemOf(answer);
+  return accept(answer.data);
 }
 
 let refreshing: Promise<SessionState> | null = null;
@@ -131,14 +122,14 @@ let refreshing: Promise<SessionState> | null = null;
 export function refresh(): Promise<SessionState> {
   refreshing ??= (async () => {
     try {
-      const response = await post("/v1/auth/browser/refresh", { method: "POST", headers: authHeaders({ "X-CSRF-Token": csrf() }) });
-      if (!response.ok) {
+      const answer = await api.POST("/v1/auth/browser/refresh", { params: { header: { "X-CSRF-Token": csrf() } } });
+      if (!answer.data) {
         setAccessToken(null);
         rememberIdentity(null);
         publish({ status: "signed-out" });
         return state;
       }
-      return await accept((await response.json()) as BrowserGrant);
+      return await accept(answer.data);
     } catch {
       // no connection: keep what we know; after a reload, the identity last signed in here
       if (state.status === "unknown") {
@@ -156,7 +147,7 @@ export function refresh(): Promise<SessionState> {
 export async function signOut(): Promise<void> {
   clearTimeout(refreshTimer);
   try {
-    await post("/v1/auth/browser/logout", { method: "POST", headers: authHeaders({ "X-CSRF-Token": csrf() }) });
+    await api.POST("/v1/auth/browser/logout", { params: { header: { "X-CSRF-Token": csrf() } } });
   } catch {
     // offline: the cookie expires on its own; the token is gone from memory below
   }

@@ -1,7 +1,7 @@
 /** Reference data the desa screens need offline (the catalogue, the region names, the schedule):
  * fetched when there is a connection, kept in IndexedDB, read from there when there is none. */
 import { api, type KamusItem, type ResponseOf, type Schedule } from "../api/client";
-import { NETWORK, problemFromResponse, type Problem } from "../api/problem";
+import { NETWORK, problemOf, type Problem } from "../api/problem";
 import { database, type Database } from "./db";
 
 export interface Loaded<T> { value: T; at: string; cached: boolean }
@@ -30,10 +30,10 @@ export async function cachedLoad<T>(
   return { ok: false, problem };
 }
 
-async function viaClient<T>(call: Promise<{ data?: T; response: Response }>): Promise<{ data?: T; problem?: Problem }> {
-  const { data, response } = await call;
-  if (data !== undefined && response.ok) return { data };
-  return { problem: await problemFromResponse(response) };
+async function viaClient<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<{ data?: T; problem?: Problem }> {
+  const answer = await call;
+  if (answer.data !== undefined && answer.response.ok) return { data: answer.data };
+  return { problem: problemOf(answer) };
 }
 
 export function loadKamus(tahun: number): Promise<Result<KamusItem[]>> {

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { api, newIdempotencyKey, type Usulan } from "../../api/client";
-import { fieldMessages, problemFromResponse, type Problem } from "../../api/problem";
+import { fieldMessages, problemOf, type Problem } from "../../api/problem";
 import { describedBy, ErrorSummary, Field, fieldId } from "../../components/ErrorSummary";
 import { formatDateTime, formatNumber, formatRupiah } from "../../format";
 import { t, useLang } from "../../i18n";
@@ -41,7 +41,7 @@ export default function UsulanDetail() {
 
   useEffect(() => {
     void api.GET("/v1/musrenbang/usulan/{usulan_id}", { params: { path: { usulan_id: id } } })
-      .then(async (r) => { if (r.data) setUsulan(r.data); else setProblem(await problemFromResponse(r.response)); })
+      .then((r) => { if (r.data) setUsulan(r.data); else setProblem(problemOf(r)); })
       .catch(() => setProblem({ status: 0, title: "", detail: "", errors: [] }));
   }, [id]);
   useEffect(() => {
@@ -59,7 +59,7 @@ export default function UsulanDetail() {
         params: { path: { usulan_id: id }, header: { "Idempotency-Key": withdrawKey } },
         body: { reason: reason.trim() || null },
       });
-      if (r.data) { setUsulan({ ...usulan!, ...r.data }); setWithdrawing(false); } else setWithdrawProblem(await problemFromResponse(r.response));
+      if (r.data) { setUsulan({ ...usulan!, ...r.data }); setWithdrawing(false); } else setWithdrawProblem(problemOf(r));
     } catch {
       setWithdrawProblem({ status: 0, title: "", detail: "", errors: [] });
     }
