@@ -59,7 +59,7 @@ export const en: Messages = {
   detail: {
     level: "Level", title: "Proposal {{code}}", levels: "Status at every level", reason: "Reason", noReason: "—", by: "By", at: "Time",
     volume: "Volume", cost: "Cost", original: "Originally: {{volume}} ({{cost}})", kamus: "Activity", opd: "Responsible OPD", location: "Location",
-    pengusul: "Proposer", receipt: "Print the receipt", withdraw: "Withdraw the proposal", withdrawReason: "Reason for withdrawing", withdrawHint: "E.g. already funded by the village budget",
+    pengusul: "Proposer", receipt: "Print the receipt", withdraw: "Withdraw the proposal", withdrawReason: "Reason for withdrawing", withdrawReasonRequired: "Give the reason for withdrawing, e.g. already funded by the village budget", withdrawHint: "E.g. already funded by the village budget",
     withdrawConfirm: "Withdraw the proposal", withdrawn: "Withdrawn on {{at}}. Reason: {{reason}}", withdrawClosed: "The proposal can no longer be withdrawn: the forum has decided or the village window has closed.",
     tindakLanjut: "OPD follow-up", mergedInto: "Merged into another proposal",
   },

@@ -57,7 +57,7 @@ export const id = {
   detail: {
     level: "Tingkat", title: "Usulan {{code}}", levels: "Status di setiap tingkat", reason: "Alasan", noReason: "—", by: "Oleh", at: "Waktu",
     volume: "Volume", cost: "Biaya", original: "Semula: {{volume}} ({{cost}})", kamus: "Kegiatan", opd: "OPD tujuan", location: "Lokasi",
-    pengusul: "Pengusul", receipt: "Cetak bukti usulan", withdraw: "Tarik usulan", withdrawReason: "Alasan penarikan", withdrawHint: "Mis. sudah dibiayai dana desa",
+    pengusul: "Pengusul", receipt: "Cetak bukti usulan", withdraw: "Tarik usulan", withdrawReason: "Alasan penarikan", withdrawReasonRequired: "Tuliskan alasan penarikan, mis. sudah dibiayai dana desa", withdrawHint: "Mis. sudah dibiayai dana desa",
     withdrawConfirm: "Tarik usulan", withdrawn: "Usulan ditarik pada {{at}}. Alasan: {{reason}}", withdrawClosed: "Usulan tidak dapat ditarik lagi: forum sudah memutuskan atau jendela desa ditutup.",
     tindakLanjut: "Tindak lanjut OPD", mergedInto: "Digabung ke usulan lain",
   },

@@ -52,12 +52,17 @@ export default function UsulanDetail() {
 
   async function withdraw(event: Event) {
     event.preventDefault();
+    if (!reason.trim()) {
+      // the API accepts none, but the desa's record (and the citizen tracking page) should say why
+      setWithdrawProblem({ status: 422, title: t("error.summary"), detail: "", errors: [{ field: "reason", message: t("detail.withdrawReasonRequired") }] });
+      return;
+    }
     setBusy(true);
     setWithdrawProblem(null);
     try {
       const r = await api.POST("/v1/musrenbang/usulan/{usulan_id}/withdraw", {
         params: { path: { usulan_id: id }, header: { "Idempotency-Key": withdrawKey } },
-        body: { reason: reason.trim() || null },
+        body: { reason: reason.trim() },
       });
       if (r.data) { setUsulan({ ...usulan!, ...r.data }); setWithdrawing(false); } else setWithdrawProblem(problemOf(r));
     } catch {
