@@ -6,6 +6,7 @@ import { t, useLang } from "../../i18n";
 import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
 import { usePlanYear } from "../../planYear";
+import { cachedLoad } from "../../offline/reference";
 import { listAll, overallStatus, type ListedUsulan } from "../../usulan";
 import { DraftList } from "./Drafts";
 
@@ -15,12 +16,17 @@ export default function UsulanList() {
   const [tahun] = usePlanYear();
   const [items, setItems] = useState<ListedUsulan[] | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [cachedAt, setCachedAt] = useState<string | null>(null);
   const drafts = useDrafts();
   const sentIds = drafts.map((d) => d.usulan?.id).join(",");
 
   useEffect(() => {
-    void listAll(tahun).then((r) => {
-      if ("items" in r) { setItems(r.items); setProblem(null); } else setProblem(r.problem);
+    // the last list seen is kept on the device: with no signal it is shown, dated
+    void cachedLoad(`usulan:${tahun}`, async () => {
+      const r = await listAll(tahun);
+      return "items" in r ? { data: r.items } : { problem: r.problem };
+    }).then((r) => {
+      if (r.ok) { setItems(r.data.value); setCachedAt(r.data.cached ? r.data.at : null); setProblem(null); } else setProblem(r.problem);
     });
   }, [tahun, sentIds]);
 
@@ -35,6 +41,7 @@ export default function UsulanList() {
         </div>
       )}
       {waiting.length > 0 && <DraftList drafts={waiting} />}
+      {cachedAt && <p class="govuk-body-s">{t("home.cached", { when: formatDateTime(cachedAt, lang) })}</p>}
       {problem && <p class="govuk-body">{problem.status === 0 ? t("list.offline") : problem.detail || problem.title}</p>}
       {items && items.length === 0 && <p class="govuk-body">{t("list.empty", { tahun })}</p>}
       {items && items.length > 0 && (
