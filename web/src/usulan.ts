@@ -1,6 +1,7 @@
 /** Reading usulan for the desa screens: the one status a person sees, all pages of the list. */
 import { api, type Usulan, type UsulanPage } from "./api/client";
 import { problemOf, type Problem } from "./api/problem";
+import { cachedLoad, type Result } from "./offline/reference";
 
 export type ListedUsulan = UsulanPage["items"][number];
 
@@ -45,4 +46,13 @@ export async function listAll(tahun: number, maxPages = 10): Promise<{ items: Li
     cursor = answer.data.next_cursor;
   }
   return { items };
+}
+
+/** The caller's usulan of the cycle; the last list seen is kept on the device for when there is
+ * no signal (the answer says it is a stored copy, and from when). */
+export function loadOwnUsulan(tahun: number): Promise<Result<ListedUsulan[]>> {
+  return cachedLoad(`usulan:${tahun}`, async () => {
+    const r = await listAll(tahun);
+    return "items" in r ? { data: r.items } : { problem: r.problem };
+  });
 }

@@ -9,7 +9,7 @@ import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
 import { loadKamus, loadSchedule, loadWilayah, type Loaded } from "../../offline/reference";
 import { identityOf, useSession } from "../../auth/session";
-import { countByStatus, listAll } from "../../usulan";
+import { countByStatus, loadOwnUsulan } from "../../usulan";
 import { usePlanYear } from "../../planYear";
 import { DraftList } from "./Drafts";
 
@@ -37,7 +37,7 @@ export default function DesaHome() {
     void loadSchedule(tahun).then((r) => {
       if (r.ok) { setSchedule(r.data); setScheduleProblem(null); } else { setSchedule(null); setScheduleProblem(r.problem); }
     });
-    void listAll(tahun).then((r) => setCounts("items" in r ? countByStatus(r.items) : null));
+    void loadOwnUsulan(tahun).then((r) => setCounts(r.ok ? countByStatus(r.data.value) : null));
     // kept on the device for the form, so an usulan can be written later with no signal
     void loadKamus(tahun);
     if (identity?.pemda) void loadWilayah(identity.pemda);

@@ -6,8 +6,7 @@ import { t, useLang } from "../../i18n";
 import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
 import { usePlanYear } from "../../planYear";
-import { cachedLoad } from "../../offline/reference";
-import { listAll, overallStatus, type ListedUsulan } from "../../usulan";
+import { loadOwnUsulan, overallStatus, type ListedUsulan } from "../../usulan";
 import { DraftList } from "./Drafts";
 
 export default function UsulanList() {
@@ -22,10 +21,7 @@ export default function UsulanList() {
 
   useEffect(() => {
     // the last list seen is kept on the device: with no signal it is shown, dated
-    void cachedLoad(`usulan:${tahun}`, async () => {
-      const r = await listAll(tahun);
-      return "items" in r ? { data: r.items } : { problem: r.problem };
-    }).then((r) => {
+    void loadOwnUsulan(tahun).then((r) => {
       if (r.ok) { setItems(r.data.value); setCachedAt(r.data.cached ? r.data.at : null); setProblem(null); } else setProblem(r.problem);
     });
   }, [tahun, sentIds]);
