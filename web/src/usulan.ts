@@ -49,10 +49,11 @@ export async function listAll(tahun: number, maxPages = 10): Promise<{ items: Li
 }
 
 /** The caller's usulan of the cycle; the last list seen is kept on the device for when there is
- * no signal (the answer says it is a stored copy, and from when). */
+ * no signal (the answer says it is a stored copy, and from when). `pengusul` is left out. */
 export function loadOwnUsulan(tahun: number): Promise<Result<ListedUsulan[]>> {
   return cachedLoad(`usulan:${tahun}`, async () => {
     const r = await listAll(tahun);
-    return "items" in r ? { data: r.items } : { problem: r.problem };
+    // kept on the device without the proposer's personal data (the list does not show it)
+    return "items" in r ? { data: r.items.map((u) => ({ ...u, pengusul: null })) } : { problem: r.problem };
   });
 }
