@@ -1,10 +1,11 @@
 import { render } from "preact";
 import { App } from "./app";
-import { onSession, refresh, sessionState } from "./auth/session";
-import { startAutoSync } from "./offline/outbox";
+import { identityOf, onSession, refresh, sessionState } from "./auth/session";
+import { setOutboxOwner, startAutoSync } from "./offline/outbox";
 import "./styles/app.scss";
 
 document.body.classList.add("govuk-frontend-supported", "js-enabled");
+setOutboxOwner(() => identityOf(sessionState())?.sub ?? null);
 // after a reload: a new access token from the refresh cookie (the token itself is never stored)
 void refresh();
 render(<App />, document.getElementById("app")!);

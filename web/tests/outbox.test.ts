@@ -227,3 +227,26 @@ describe("offline outbox: sending again", () => {
     expect(gateway.posts).toEqual([draft.idempotencyKey, draft.idempotencyKey]);
   });
 });
+
+describe("offline outbox on a shared device", () => {
+  it("lists and sends each operator's drafts only for that operator", async () => {
+    const db = freshDb();
+    const gateway = new FakeGateway();
+    let who: string | null = "op-desa-2001";
+    const box = createOutbox({ db, transport: gateway, owner: () => who });
+    const first = await box.add(2027, BODY);
+    expect(first.owner).toBe("op-desa-2001");
+    who = "op-desa-2002"; // another operator signs in on the same phone
+    expect(await box.list()).toEqual([]);
+    expect(await box.get(first.id)).toBeUndefined();
+    await box.sync();
+    expect(gateway.posts).toEqual([]); // never sent with the other operator's token
+    await box.remove(first.id);
+    who = "op-desa-2001";
+    expect((await box.list()).map((d) => d.id)).toEqual([first.id]); // still there for its writer
+    await box.sync();
+    expect(gateway.posts).toEqual([first.idempotencyKey]);
+    who = null;
+    await expect(box.add(2027, BODY)).rejects.toThrow(/nobody/);
+  });
+});

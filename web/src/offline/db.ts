@@ -18,6 +18,8 @@ export interface DraftPhoto {
 
 export interface Draft {
   id: string;
+  /** The user (`sub`) who wrote it: only they see it and only their token sends it. */
+  owner: string;
   /** Set when the draft is created and kept for every retry (a reload or another tab included). */
   idempotencyKey: string;
   tahun: number;

@@ -78,8 +78,19 @@ export function needsAttention(draft: Draft): boolean {
   return draft.state !== "sent" || draft.photos.some((p) => !p.uploaded);
 }
 
-export function createOutbox(options: { db?: Promise<Database>; transport?: Transport; now?: () => Date } = {}): Outbox {
+export interface OutboxOptions {
+  db?: Promise<Database>;
+  transport?: Transport;
+  now?: () => Date;
+  /** Who is using the app (`sub`; null: nobody). A device shared by two operators keeps each one's
+   * drafts apart: listed for and sent with the token of the one who wrote them only. */
+  owner?: () => string | null;
+}
+
+export function createOutbox(options: OutboxOptions = {}): Outbox {
   const db = options.db ?? database();
+  const owner = options.owner ?? (() => "");
+  const mine = (draft: Draft) => draft.owner === owner();
   const transport = options.transport ?? fetchTransport;
   const now = () => (options.now?.() ?? new Date()).toISOString();
 
@@ -158,14 +169,16 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
   return {
     async add(tahun, body, photos) {
       const at = now();
+      const who = owner();
+      if (who === null) throw new Error("nobody is signed in on this device");
       return put({
-        id: newIdempotencyKey(), idempotencyKey: newIdempotencyKey(), tahun, body, photos: photoRecords(photos),
+        id: newIdempotencyKey(), owner: who, idempotencyKey: newIdempotencyKey(), tahun, body, photos: photoRecords(photos),
         state: "local", attempts: 0, createdAt: at, updatedAt: at,
       });
     },
     async update(id, body, photos) {
       const draft = await (await db).get("drafts", id);
-      if (!draft) throw new Error(`draft ${id} not found`);
+      if (!draft || !mine(draft)) throw new Error(`draft ${id} not found`);
       if (!editable(draft)) throw new Error(`draft ${id} may no longer be changed`);
       // the refused attempt created nothing: the changed usulan is a new request with a new key
       const fresh = draft.state === "local" ? draft.idempotencyKey : newIdempotencyKey();
@@ -176,18 +189,21 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
     },
     async retry(id) {
       const draft = await (await db).get("drafts", id);
-      if (!draft) throw new Error(`draft ${id} not found`);
+      if (!draft || !mine(draft)) throw new Error(`draft ${id} not found`);
       if (draft.state !== "rejected" && draft.state !== "window_closed") return draft;
       return put({ ...draft, idempotencyKey: newIdempotencyKey(), state: "local", attempts: 0, problem: undefined, updatedAt: now() });
     },
     async get(id) {
-      return (await db).get("drafts", id);
+      const draft = await (await db).get("drafts", id);
+      return draft && mine(draft) ? draft : undefined;
     },
     async list() {
-      const drafts = await (await db).getAll("drafts");
+      const drafts = (await (await db).getAll("drafts")).filter(mine);
       return drafts.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
     async remove(id) {
+      const draft = await (await db).get("drafts", id);
+      if (!draft || !mine(draft)) return;
       await (await db).delete("drafts", id);
       announce();
     },
@@ -197,6 +213,7 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
         let offline = false;
         const ids = (await (await db).getAll("drafts"))
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt)) // in the order they were written
+          .filter(mine)
           .filter((d) => WAITING.includes(d.state) || (d.state === "sent" && d.photos.some((p) => !p.uploaded && !p.problem)))
           .map((d) => d.id);
         for (const id of ids) {
@@ -211,9 +228,16 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
 }
 
 let shared: Outbox | null = null;
-/** The app's outbox (IndexedDB `eplanning`, fetch to the gateway). */
+let currentOwner: () => string | null = () => null;
+
+/** Tell the outbox who uses the app (the session module's identity). */
+export function setOutboxOwner(owner: () => string | null): void {
+  currentOwner = owner;
+}
+
+/** The app's outbox (IndexedDB `eplanning`, fetch to the gateway), for whoever is signed in. */
 export function outbox(): Outbox {
-  shared ??= createOutbox();
+  shared ??= createOutbox({ owner: () => currentOwner() });
   return shared;
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { onSession } from "../auth/session";
 import { onAnnounce } from "./lock";
 import { outbox, type Draft } from "./outbox";
 
@@ -10,7 +11,8 @@ export function useDrafts(): Draft[] {
     const load = () => void outbox().list().then((d) => { if (alive) set(d); }).catch(() => undefined);
     load();
     const stop = onAnnounce(load);
-    return () => { alive = false; stop(); };
+    const stopSession = onSession(load); // another operator signed in: their drafts
+    return () => { alive = false; stop(); stopSession(); };
   }, []);
   return drafts;
 }
