@@ -30,7 +30,7 @@ function rememberIdentity(identity: Identity | null): void {
   }
 }
 
-function rememberedIdentity(): Identity | null {
+export function rememberedIdentity(): Identity | null {
   try {
     const raw = globalThis.localStorage?.getItem(IDENTITY_KEY);
     return raw ? (JSON.parse(raw) as Identity) : null;
