@@ -70,7 +70,14 @@ const auth: Middleware = {
 export const api = createClient<paths>({ baseUrl: baseUrl(), fetch: (request: Request) => globalThis.fetch(request) });
 api.use(auth);
 
-/** A fresh Idempotency-Key (RFC draft: a unique value per logical request). */
+/** A fresh Idempotency-Key (a random UUID, one per logical request). `randomUUID` exists only in
+ * secure contexts (HTTPS, localhost); a plain-HTTP address on a LAN still has getRandomValues. */
 export function newIdempotencyKey(): string {
-  return crypto.randomUUID();
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") return c.randomUUID();
+  const bytes = c.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // variant 10
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
