@@ -13,6 +13,10 @@ still a 404 problem, never the app. For every other path (GET and HEAD):
 * anything else (client-side routes such as `/lacak/ABC123`): `index.html`, `no-cache`; a path
   whose last segment names a file (`/x.png`) that does not exist is a 404 problem.
 
+Text files (JS, CSS, HTML, SVG, manifest) are sent gzipped to a client that accepts gzip when the
+build wrote a `.gz` sibling (web/vite.config.ts, `precompress`): `Content-Encoding: gzip`, `Vary:
+Accept-Encoding`, an ETag of its own. A slow connection then carries what the size budget counts.
+
 Every answer of the app carries the Content-Security-Policy below (no inline script or style: the
 app ships none), `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`, a
 Permissions-Policy, and HSTS when the request came over TLS (directly, or `X-Forwarded-Proto:
@@ -47,6 +51,7 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000"
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+GZIP_SUFFIXES = frozenset({".js", ".mjs", ".css", ".html", ".svg", ".webmanifest", ".json"})
 # paths that are never the app (they route, or answered 404, before the app existed)
 NOT_THE_APP = ("/v1/", "/metrics")
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
@@ -114,10 +119,34 @@ class WebApp:
                 self._etags[key] = etag
         return etag
 
+    @staticmethod
+    def _gzipped(req: falcon.Request, file: Path) -> Path | None:
+        """The build's `.gz` sibling of `file` when the client accepts gzip (q > 0), else None."""
+        if file.suffix.lower() not in GZIP_SUFFIXES:
+            return None
+        accepted = False
+        for part in (req.get_header("Accept-Encoding") or "").lower().split(","):
+            coding, _, params = part.strip().partition(";")
+            if coding.strip() in ("gzip", "x-gzip"):
+                q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+                try:
+                    accepted = float(q) > 0
+                except ValueError:
+                    accepted = False
+        sibling = file.with_name(file.name + ".gz")
+        return sibling if accepted and sibling.is_file() else None
+
     def _send(self, req: falcon.Request, resp: falcon.Response, file: Path, cache_control: str) -> None:
-        stat = file.stat()
-        body = file.read_bytes()
-        etag = self._etag(file, stat, body)
+        content_file = file
+        if file.suffix.lower() in GZIP_SUFFIXES:
+            resp.set_header("Vary", "Accept-Encoding")
+            gzipped = self._gzipped(req, file)
+            if gzipped is not None:
+                content_file = gzipped
+                resp.set_header("Content-Encoding", "gzip")
+        stat = content_file.stat()
+        body = content_file.read_bytes()
+        etag = self._etag(content_file, stat, body)
         resp.set_header("Cache-Control", cache_control)
         resp.etag = etag
         matches = req.get_header("If-None-Match")
