@@ -7,8 +7,7 @@ import { formatDateTime, formatRelative } from "../../format";
 import { t, useLang } from "../../i18n";
 import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
-import { loadKamus, loadSchedule, loadWilayah, type Loaded } from "../../offline/reference";
-import { identityOf, useSession } from "../../auth/session";
+import { loadKamus, loadSchedule, type Loaded } from "../../offline/reference";
 import { countByStatus, loadOwnUsulan } from "../../usulan";
 import { usePlanYear } from "../../planYear";
 import { DraftList } from "./Drafts";
@@ -31,16 +30,18 @@ export default function DesaHome() {
   const [counts, setCounts] = useState<Map<string, number> | null>(null);
   const drafts = useDrafts();
   const [now, setNow] = useState(new Date());
-  const identity = identityOf(useSession());
 
   useEffect(() => {
     void loadSchedule(tahun).then((r) => {
       if (r.ok) { setSchedule(r.data); setScheduleProblem(null); } else { setSchedule(null); setScheduleProblem(r.problem); }
     });
-    void loadOwnUsulan(tahun).then((r) => setCounts(r.ok ? countByStatus(r.data.value) : null));
-    // kept on the device for the form, so an usulan can be written later with no signal
-    void loadKamus(tahun);
-    if (identity?.pemda) void loadWilayah(identity.pemda);
+    void loadOwnUsulan(tahun).then((r) => {
+      setCounts(r.ok ? countByStatus(r.data.value) : null);
+      // then (not competing with what this page shows on a slow line) the catalogue, kept on the
+      // device for the form so an usulan can be written later with no signal; the region names
+      // are kept by the shell (Layout)
+      void loadKamus(tahun);
+    });
     const timer = setInterval(() => setNow(new Date()), 60_000);
     return () => clearInterval(timer);
   }, [tahun]);
