@@ -1,16 +1,10 @@
 import { render } from "preact";
 import { App } from "./app";
-import { identityOf, onSession, refresh, rememberedIdentity, sessionState } from "./auth/session";
-import { setOutboxOwner, startAutoSync } from "./offline/outbox";
+import { onSession, refresh, sessionState } from "./auth/session";
+import { startAutoSync } from "./offline/outbox";
 import "./styles/app.scss";
 
 document.body.classList.add("govuk-frontend-supported", "js-enabled");
-// whose drafts: the signed-in operator; while the session is still being restored after a reload,
-// the one last signed in on this device (so the drafts show at once, also with no signal)
-setOutboxOwner(() => {
-  const s = sessionState();
-  return (s.status === "unknown" ? rememberedIdentity() : identityOf(s))?.sub ?? null;
-});
 // after a reload: a new access token from the refresh cookie (the token itself is never stored)
 void refresh();
 render(<App />, document.getElementById("app")!);

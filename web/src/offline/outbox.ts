@@ -11,6 +11,7 @@
  * `local` for the next try; a 401 stops the round until the operator signs in again. */
 import { authHeaders, baseUrl, newIdempotencyKey, type Usulan, type UsulanCreate } from "../api/client";
 import { isTransient, isWindowClosed, NETWORK, problemFromResponse, type Problem } from "../api/problem";
+import { identityOf, rememberedIdentity, sessionState } from "../auth/session";
 import { database, type Database, type Draft, type DraftPhoto, type SyncState } from "./db";
 import { announce, withLock } from "./lock";
 
@@ -228,16 +229,17 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
 }
 
 let shared: Outbox | null = null;
-let currentOwner: () => string | null = () => null;
 
-/** Tell the outbox who uses the app (the session module's identity). */
-export function setOutboxOwner(owner: () => string | null): void {
-  currentOwner = owner;
+/** Whose drafts: the signed-in operator; while the session is still being restored after a reload,
+ * the one last signed in on this device (so the drafts show at once, also with no signal). */
+export function sessionOwner(): string | null {
+  const s = sessionState();
+  return (s.status === "unknown" ? rememberedIdentity() : identityOf(s))?.sub ?? null;
 }
 
 /** The app's outbox (IndexedDB `eplanning`, fetch to the gateway), for whoever is signed in. */
 export function outbox(): Outbox {
-  shared ??= createOutbox({ owner: () => currentOwner() });
+  shared ??= createOutbox({ owner: sessionOwner });
   return shared;
 }
 
