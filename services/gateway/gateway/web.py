@@ -122,10 +122,11 @@ class WebApp:
         content_type = CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] \
             or "application/octet-stream"
         compressed = file.with_name(file.name + ".gz")
-        resp.vary = ("Accept-Encoding",)
-        if _accepts_gzip(req) and compressed.is_file():
-            file = compressed
-            resp.set_header("Content-Encoding", "gzip")
+        if compressed.is_file():  # the answer depends on Accept-Encoding only when a gzip copy exists
+            resp.vary = ("Accept-Encoding",)
+            if _accepts_gzip(req):
+                file = compressed
+                resp.set_header("Content-Encoding", "gzip")
         stat = file.stat()
         body = file.read_bytes()
         etag = self._etag(file, stat, body)

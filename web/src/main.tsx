@@ -1,0 +1,26 @@
+import { render } from "preact";
+import { App } from "./app";
+import { onSession, refresh, sessionState } from "./auth/session";
+import { startAutoSync } from "./offline/outbox";
+import "./styles/app.scss";
+
+document.body.classList.add("govuk-frontend-supported", "js-enabled");
+// after a reload: a new access token from the refresh cookie (the token itself is never stored)
+void refresh();
+render(<App />, document.getElementById("app")!);
+let lastRenewal = 0;
+const autoSync = startAutoSync(() => sessionState().status === "signed-in", (result) => {
+  // the token expired while drafts waited: renew it (at most once a minute), then they go out
+  if (result.needsSignIn && Date.now() - lastRenewal > 60_000) {
+    lastRenewal = Date.now();
+    void refresh();
+  }
+});
+// signed in (again): the drafts written meanwhile go out now, not at the next timer tick
+onSession((s) => {
+  if (s.status === "signed-in") autoSync.run();
+});
+
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  addEventListener("load", () => void navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined));
+}
