@@ -1,7 +1,7 @@
 """What the web app's end-to-end journeys need, put in through the gateway's public API only.
 
 1. The previous cycle (plan year CYCLE_YEAR) played whole by the demo (`eplanning_demo`) on a small
-   territory (two kecamatan, three desa each, four OPD): users for every role, usulan decided at
+   territory (two kecamatan, three desa each): users for every role, usulan decided at
    every level, pokir, Renja, the RKPD assembled and published. The citizen pages (journey 4) track
    one of its usulan and download its RKPD.
 2. The current cycle (plan year CURRENT_YEAR, the one the desa operator's home shows): the kamus
@@ -26,13 +26,16 @@ from eplanning_demo.cycle import Cycle
 from eplanning_demo.plan import Territory, build_plan, load_reference
 
 PEMDA = "12.21"
-CYCLE_YEAR = 2026  # the published RKPD the citizen pages show
-CURRENT_YEAR = 2027  # the cycle the operators work in (windows open now)
+# the cycle the operators work in (windows open now): next calendar year in WIB, the app's default
+# plan year (web/src/format.ts currentPlanYear); the published RKPD the citizen pages show is the
+# previous one
+CURRENT_YEAR = (datetime.now(timezone.utc) + timedelta(hours=7)).year + 1
+CYCLE_YEAR = CURRENT_YEAR - 1
 JOURNEY_KECAMATAN = "12.21.01"
 FORUM_KECAMATAN = "12.21.02"
-TERRITORY = Territory(kecamatan=(JOURNEY_KECAMATAN, FORUM_KECAMATAN), desa_per_kecamatan=3,
-                      opd=("1.03.0.00.0.00.01.0000", "1.02.0.00.0.00.01.0000", "1.02.0.00.0.00.02.0000",
-                           "1.04.2.10.0.00.01.0000"))
+# every OPD of the register (`make up` loads all of them, and the Renja stage closes only when each
+# OPD's Renja is final)
+TERRITORY = Territory(kecamatan=(JOURNEY_KECAMATAN, FORUM_KECAMATAN), desa_per_kecamatan=3)
 SEED = 3
 SCALE = 0.5
 
