@@ -15,12 +15,14 @@ PYTEST_DURATIONS ?= --durations=15
 # rerun is reported as R in the summary, so it stays visible. `make test PYTEST_RERUNS=` turns it off.
 PYTEST_RERUNS ?= --reruns 1 --reruns-delay 2
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard e2e e2e-deps chromium
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard web web-types web-test node e2e e2e-deps chromium
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
 	@echo "make compose-env  .env with random credentials for docker compose (also done by make up)"
 	@echo "make test   the whole test suite (starts what it needs)"
 	@echo "make down   stop the services and the gateway"
+	@echo "make web    build the web app (web/dist: Node.js/npm from the OS packages when missing, npm ci, API types)"
+	@echo "make web-types  regenerate web/openapi.json and web/src/api/schema.d.ts from the gateway's catalogue"
 	@echo "make e2e    the web app's end-to-end journeys (Playwright + Debian's Chromium) on a stack of their own;"
 	@echo "            screenshots, axe results and the slow-3G figure in web/e2e/artifacts (E2E_ARGS=... for playwright)"
 	@echo "make fuzz   schemathesis against /v1 on its own stack: every role, more examples (FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES))"
@@ -51,11 +53,39 @@ $(VENV)/.installed: $(BIN)/python requirements/constraints.txt $(PYPROJECTS)
 # the AsyncAPI tools the suite checks contracts/asyncapi.yaml with, from the committed lockfile
 # (tests/unit/common/test_asyncapi_tools.py; Node 20 and npm, no network once installed)
 CONTRACT_TOOLS := contracts/tools
-$(CONTRACT_TOOLS)/node_modules/.installed: $(CONTRACT_TOOLS)/package-lock.json
+$(CONTRACT_TOOLS)/node_modules/.installed: $(CONTRACT_TOOLS)/package-lock.json | node
 	npm ci --prefix $(CONTRACT_TOOLS) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.installed $(CONTRACT_TOOLS)/node_modules/.installed
+# Node.js and npm (the contract tools and the web app): from the OS packages when missing (Debian:
+# apt-get as root, non-interactive). web/README.md says which Node.js version (20; 18.20 works).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "Node.js/npm missing: installing them from the OS packages (apt-get install nodejs npm)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	fi
+
+# The web app (web/README.md): dependencies from the committed lockfile, the API types generated
+# from the gateway's OpenAPI document, the build (fails when the desa home's first-load JS is over
+# 200 KB gzipped). `make up` builds it; the gateway serves web/dist at /.
+WEB := web
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json | node
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-types: $(VENV)/.installed $(WEB)/node_modules/.installed
+	cd $(WEB) && PYTHON=$(CURDIR)/$(BIN)/python npm run --silent types
+
+web: web-types
+	cd $(WEB) && npm run --silent build
+
+# the web unit tests alone (Vitest; `make test` runs them through tests/unit/web)
+web-test: $(WEB)/node_modules/.installed
+	cd $(WEB) && npx vitest run
+
+install: $(VENV)/.installed $(CONTRACT_TOOLS)/node_modules/.installed $(WEB)/node_modules/.installed
 
 infra:
 	@deploy/local/infra.sh
@@ -73,8 +103,10 @@ refdata: migrate
 	$(BIN)/rkpd-refdata --pemda $(DEMO_PEMDA)
 	$(BIN)/renja-refdata --versi $(NOMENKLATUR_VERSI) --pemda $(DEMO_PEMDA) --tahun $(DEMO_TAHUN)
 
-up: refdata compose-env
+up: refdata compose-env web
 	@deploy/local/stack.sh start
+	@echo "E-Planning app: http://127.0.0.1:$(or $(GATEWAY_PORT),8080)/  (sign in as '$(or $(GATEWAY_ADMIN_USERNAME),admin)'" \
+		"with the password in var/admin-password.txt; after \`make demo\`: desa.12.21.01.2001 / kec.12.21.01, password in README.md)"
 
 # .env: random RabbitMQ/PostgreSQL credentials and the gateway's JWT key for docker compose
 # (eplanning_common.cli.compose_env); created once, never overwritten. The local stack ignores it.
@@ -192,7 +224,7 @@ chaos: install infra
 # seeds through the API. `make test` runs the short version (tests/integration/test_web_e2e.py).
 E2E_DIR := web/e2e
 E2E_ARGS ?=
-$(E2E_DIR)/node_modules/.installed: $(E2E_DIR)/package-lock.json
+$(E2E_DIR)/node_modules/.installed: $(E2E_DIR)/package-lock.json | node
 	npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -1,0 +1,2 @@
+export function buildDocument(): string;
+export function buildTypes(documentText: string): Promise<string>;

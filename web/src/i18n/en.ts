@@ -1,0 +1,70 @@
+import type { Messages } from "./id";
+
+/** English, the second language. Same keys as id.ts (the type checker enforces it). */
+export const en: Messages = {
+  app: { name: "E-Planning", skip: "Skip to main content", menu: "Menu", language: "Language", offline: "Offline: proposals are kept on this device and sent when the connection returns." },
+  nav: { home: "Home", newUsulan: "New proposal", myUsulan: "My proposals", forum: "Kecamatan forum", track: "Track a proposal", signIn: "Sign in", signOut: "Sign out" },
+  role: { operator_desa: "Village operator", operator_kecamatan: "Kecamatan operator", bappeda: "Bappeda", opd: "OPD", anggota_dprd: "DPRD member", staf_ahli: "DPRD expert staff", setwan: "DPRD secretariat", admin: "Administrator" },
+  signIn: {
+    title: "Sign in to E-Planning", username: "Username", usernameHint: "For example: desa.12.21.01.2001", password: "Password",
+    submit: "Sign in", busy: "Signing in…", failed: "Could not sign in",
+    usernameRequired: "Enter your username", passwordRequired: "Enter your password",
+    offline: "No connection. Signing in needs a connection; proposals saved on this device are safe.",
+  },
+  error: {
+    summary: "There is a problem", fixField: "Correct this field and send again.", correlation: "Reference to quote when reporting: {{id}}",
+    network: "No connection to the server. Check your signal and try again.", retry: "Try again",
+    notFound: "Page not found", notFoundHelp: "Check the address, or go back to the home page.",
+    forbidden: "Your role may not open this page.",
+  },
+  home: {
+    title: "Village home", window: "Village Musrenbang window {{tahun}}", opens: "Opens", closes: "Closes",
+    open: "The window is open: it closes {{left}}.", notYet: "The window is not open yet: it opens {{left}}.",
+    closed: "The window is closed. New proposals cannot be sent.", noSchedule: "Bappeda has not set the Musrenbang schedule for {{tahun}} yet.",
+    counts: "Your village's proposals", drafts: "Saved on this device, not sent yet", start: "Write a new proposal", planYear: "Plan year",
+    cached: "Last data from {{when}} (offline).",
+  },
+  status: {
+    draft: "Draft", submitted: "Submitted", withdrawn: "Withdrawn", ditarik: "Withdrawn", "tidak diteruskan": "Not forwarded",
+    "belum diputuskan": "Not decided yet", diterima: "Accepted", "diterima dengan perubahan": "Accepted with changes",
+    digabung: "Merged", ditolak: "Rejected",
+  },
+  level: { desa: "Village", kecamatan: "Kecamatan", kabupaten: "Regency" },
+  form: {
+    title: "New proposal", kamus: "Kind of activity (catalogue)", kamusHint: "Type to search, e.g. drainage or road",
+    kamusSearch: "Search the catalogue", kamusNone: "No activity matches. Try another word.", kamusRequired: "Choose an activity from the catalogue",
+    kamusOffline: "The catalogue is not on this device yet. Open this page once while connected.",
+    volume: "Volume ({{satuan}})", volumeHint: "A number above 0, at most 3 decimals", volumeInvalid: "Enter a volume above 0 with at most 3 decimals",
+    volumeMax: "At most {{max}} {{satuan}} for this activity", estimate: "Estimated cost: {{cost}}", estimateNote: "The official cost is computed by the server from the catalogue price ({{harga}} per {{satuan}}).",
+    permasalahan: "Problem", permasalahanHint: "What is wrong, who is affected", gagasan: "Proposal", gagasanHint: "What is proposed to solve it",
+    textRequired: "Fill this in (at most 2000 characters)",
+    location: "Location", desa: "Village", alamat: "Address or hamlet (optional)", gps: "Use this device's GPS position", gpsBusy: "Getting the position…",
+    gpsSet: "Point: {{lat}}, {{lon}}", gpsClear: "Remove the point", gpsFailed: "No GPS position. Allow location in the browser, or skip it (optional).",
+    pengusul: "Proposer", pengusulHint: "The proposer's personal data is never public. The NIK is seen by the village operator only; the phone by village and kecamatan operators.",
+    nama: "Proposer's name", namaRequired: "Enter the proposer's name, or leave all proposer fields empty", telepon: "Phone (optional)", nik: "NIK (optional)", kelompok: "Community group (optional)",
+    photos: "Photos of the site", photosHint: "Take photos with the camera. They are shrunk on the device before sending (at most {{max}}).",
+    photoRemove: "Remove photo {{n}}", photoTooMany: "At most {{max}} photos", photoFailed: "This file is not a readable photo. Choose a JPEG, PNG or WebP photo.",
+    submit: "Send proposal", saveOffline: "Save on this device", sending: "Sending…",
+    savedOffline: "The proposal is saved on this device and will be sent automatically when the connection returns.",
+  },
+  sync: {
+    local: "Saved on this device", sending: "Sending", sent: "Sent", rejected: "Refused: {{reason}}", window_closed: "Window closed: {{reason}}",
+    photos: "{{n}} photos waiting to be sent", rejectedHelp: "Change the proposal as the reason above says and send again, or delete this draft.",
+    windowHelp: "The village Musrenbang window closed while this device was offline. The draft is kept: ask Bappeda/the kecamatan whether the window will reopen, then send again.",
+    sendNow: "Send now", edit: "Change", remove: "Delete draft", signIn: "Sign in again to send the drafts.", drafts: "Drafts on this device", none: "No drafts on this device.",
+    removeConfirm: "Delete this draft from the device? This cannot be undone.",
+  },
+  list: { title: "My proposals", empty: "No proposals for {{tahun}} yet.", code: "Tracking code", cost: "Cost", status: "Status", more: "Load more", offline: "Offline: the list from the server cannot be loaded." },
+  detail: {
+    level: "Level", title: "Proposal {{code}}", levels: "Status at every level", reason: "Reason", noReason: "—", by: "By", at: "Time",
+    volume: "Volume", cost: "Cost", original: "Originally: {{volume}} ({{cost}})", kamus: "Activity", opd: "Responsible OPD", location: "Location",
+    pengusul: "Proposer", receipt: "Print the receipt", withdraw: "Withdraw the proposal", withdrawReason: "Reason for withdrawing", withdrawHint: "E.g. already funded by the village budget",
+    withdrawConfirm: "Withdraw the proposal", withdrawn: "Withdrawn on {{at}}. Reason: {{reason}}", withdrawClosed: "The proposal can no longer be withdrawn: the forum has decided or the village window has closed.",
+    tindakLanjut: "OPD follow-up", mergedInto: "Merged into another proposal",
+  },
+  receipt: {
+    title: "Proposal receipt", intro: "Keep this receipt. Track the proposal any time with its code or by scanning the QR code.", code: "Tracking code",
+    trackAt: "Track at {{url}}", print: "Print", submittedAt: "Submitted", qr: "QR code to the tracking page of proposal {{code}}",
+  },
+  pwa: { install: "Install the app on this device" },
+};

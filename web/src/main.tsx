@@ -1,0 +1,15 @@
+import { render } from "preact";
+import { App } from "./app";
+import { refresh, sessionState } from "./auth/session";
+import { startAutoSync } from "./offline/outbox";
+import "./styles/app.scss";
+
+document.body.classList.add("govuk-frontend-supported", "js-enabled");
+// after a reload: a new access token from the refresh cookie (the token itself is never stored)
+void refresh();
+render(<App />, document.getElementById("app")!);
+startAutoSync(() => sessionState().status === "signed-in");
+
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  addEventListener("load", () => void navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined));
+}
