@@ -1,5 +1,7 @@
 import { render } from "preact";
 import { App } from "./app";
+import "./pages/publik/routes";
+import "./pages/kecamatan/routes";
 import { refresh, sessionState } from "./auth/session";
 import { startAutoSync } from "./offline/outbox";
 import "./styles/app.scss";

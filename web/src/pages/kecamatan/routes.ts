@@ -1,0 +1,2 @@
+import { extraRoutes } from "../../app";
+void extraRoutes;
