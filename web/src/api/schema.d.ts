@@ -336,7 +336,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The cycle's weighted scoring criteria
+         * @description What the kecamatan forum scores each usulan on. 404 `no_criteria` until Bappeda sets them.
+         *
+         *     Roles: bappeda, operator_desa, operator_kecamatan. The service checks the caller's territory again.
+         */
+        get: operations["musrenbang.getCriteria"];
         /**
          * Set the cycle's weighted scoring criteria
          * @description Refused (409) once scoring has started.
@@ -5941,6 +5947,137 @@ export interface operations {
                 };
             };
             /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "musrenbang.getCriteria": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "criteria": [
+                     *         {
+                     *           "max_score": 5,
+                     *           "name": "urgensi",
+                     *           "weight": "0.6"
+                     *         },
+                     *         {
+                     *           "max_score": 5,
+                     *           "name": "manfaat",
+                     *           "weight": "0.4"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        criteria: {
+                            max_score: number;
+                            name: string;
+                            /** @description Angka desimal sebagai teks, mis. 120.5 */
+                            weight: string;
+                        }[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
