@@ -3,7 +3,7 @@
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
 import type { ComponentType } from "preact";
 import { useEffect } from "preact/hooks";
-import { useSession } from "./auth/session";
+import { identityOf, useSession } from "./auth/session";
 import { Layout } from "./components/Layout";
 import { t, useLang } from "./i18n";
 import DesaHome from "./pages/desa/Home";
@@ -35,20 +35,21 @@ function Guard({ roles, component: Component }: { roles?: string[] | undefined; 
   useEffect(() => {
     if (session.status === "signed-out") route(`/masuk?next=${encodeURIComponent(url)}`, true);
   }, [session.status]);
-  if (session.status !== "signed-in") return <p class="govuk-body" role="status">…</p>;
-  if (roles && !roles.includes(session.identity.role)) return <p class="govuk-body">{t("error.forbidden")}</p>;
+  const identity = identityOf(session);
+  if (!identity) return <p class="govuk-body" role="status">…</p>;
+  if (roles && !roles.includes(identity.role)) return <p class="govuk-body">{t("error.forbidden")}</p>;
   return <Component />;
 }
 
 function Home() {
-  const session = useSession();
-  if (session.status === "signed-in" && session.identity.role !== "operator_desa") {
-    const other = extraRoutes.find((r) => r.path === "/home/" + session.identity.role);
+  const identity = identityOf(useSession());
+  if (identity && identity.role !== "operator_desa") {
+    const other = extraRoutes.find((r) => r.path === "/home/" + identity.role);
     if (other) {
       const Other = other.component;
       return <Other />;
     }
-    return <p class="govuk-body">{t(`role.${session.identity.role}`)}</p>;
+    return <p class="govuk-body">{t(`role.${identity.role}`)}</p>;
   }
   return <Guard roles={["operator_desa"]} component={DesaHome} />;
 }

@@ -2,7 +2,7 @@ import { render } from "preact";
 import { App } from "./app";
 import "./pages/publik/routes";
 import "./pages/kecamatan/routes";
-import { refresh, sessionState } from "./auth/session";
+import { onSession, refresh, sessionState } from "./auth/session";
 import { startAutoSync } from "./offline/outbox";
 import "./styles/app.scss";
 
@@ -10,7 +10,11 @@ document.body.classList.add("govuk-frontend-supported", "js-enabled");
 // after a reload: a new access token from the refresh cookie (the token itself is never stored)
 void refresh();
 render(<App />, document.getElementById("app")!);
-startAutoSync(() => sessionState().status === "signed-in");
+const autoSync = startAutoSync(() => sessionState().status === "signed-in");
+// signed in (again): the drafts written meanwhile go out now, not at the next timer tick
+onSession((s) => {
+  if (s.status === "signed-in") autoSync.run();
+});
 
 if ("serviceWorker" in navigator && import.meta.env.PROD) {
   addEventListener("load", () => void navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined));

@@ -83,6 +83,19 @@ describe("offline outbox", () => {
     expect(gateway.posts).toHaveLength(2);
   });
 
+  it("forgets the proposer's personal data on the device once the usulan is sent", async () => {
+    const db = freshDb();
+    const gateway = new FakeGateway();
+    const box = createOutbox({ db, transport: gateway });
+    const draft = await box.add(2027, { ...BODY, pengusul: { nama: "Siti", telepon: "0812", nik: "1221010101010001", kelompok: null } });
+    expect((await box.get(draft.id))!.body.pengusul?.nik).toBe("1221010101010001");
+    await box.sync();
+    const sent = (await box.get(draft.id))!;
+    expect(sent.state).toBe("sent");
+    expect(sent.body.pengusul).toBeUndefined();
+    expect(sent.body.gagasan).toBe(BODY.gagasan);
+  });
+
   it("sends a draft once when two tabs sync at the same time", async () => {
     const db = freshDb();
     const gateway = new FakeGateway();
@@ -123,7 +136,8 @@ describe("offline outbox", () => {
   it("keeps a draft whose desa window closed while offline, reported as window_closed", async () => {
     const db = freshDb();
     const gateway = new FakeGateway();
-    const box = createOutbox({ db, transport: gateway });
+    let clock = Date.parse("2027-02-01T00:00:00+07:00");
+    const box = createOutbox({ db, transport: gateway, now: () => new Date((clock += 1000)) });
     const a = await box.add(2027, BODY);
     const b = await box.add(2027, { ...BODY, gagasan: "Kedua" });
     gateway.plan = [
@@ -180,5 +194,36 @@ describe("offline outbox", () => {
     expect(after.photos[1]!.problem?.status).toBe(415);
     await box.sync();
     expect(gateway.uploads).toHaveLength(3); // a refused photo is not resent
+  });
+});
+
+describe("offline outbox: sending again", () => {
+  it("sends a window-closed draft again with a new key once the window is reopened", async () => {
+    const db = freshDb();
+    const gateway = new FakeGateway();
+    const box = createOutbox({ db, transport: gateway });
+    const draft = await box.add(2027, BODY);
+    gateway.plan = [problem(409, { code: "schedule_closed", detail: "Jadwal Musrenbang desa sudah ditutup" })];
+    await box.sync();
+    expect((await box.get(draft.id))!.state).toBe("window_closed");
+    const again = await box.retry(draft.id);
+    expect(again.state).toBe("local");
+    expect(again.idempotencyKey).not.toBe(draft.idempotencyKey); // the gateway keeps the 409 under the old key
+    await box.sync();
+    expect((await box.get(draft.id))!.state).toBe("sent");
+    expect(gateway.created.size).toBe(1);
+  });
+
+  it("waits (same key) when the gateway says the first request with the key is still running", async () => {
+    const db = freshDb();
+    const gateway = new FakeGateway();
+    const box = createOutbox({ db, transport: gateway });
+    const draft = await box.add(2027, BODY);
+    gateway.plan = [problem(409, { code: "idempotency_in_progress" })];
+    await box.sync();
+    expect((await box.get(draft.id))!.state).toBe("local");
+    await box.sync();
+    expect((await box.get(draft.id))!.state).toBe("sent");
+    expect(gateway.posts).toEqual([draft.idempotencyKey, draft.idempotencyKey]);
   });
 });

@@ -2,12 +2,8 @@
  * message of each field next to that field, and what to do next. */
 import type { components } from "./schema";
 
-type Schemas = components extends { schemas: infer S } ? S : never;
-/** The gateway's problem shape; generated once the document names it (TODO(i14-api): `Problem`). */
-export type ProblemBody = Schemas extends { Problem: infer P } ? P : {
-  type?: string; title?: string; status?: number; detail?: string; code?: string; correlation_id?: string;
-  errors?: { field: string; message: string; code?: string }[];
-};
+/** The gateway's problem+json shape (components/schemas/Problem). */
+export type ProblemBody = components["schemas"]["Problem"];
 
 export interface FieldProblem { field: string; message: string; code?: string | undefined }
 
@@ -30,9 +26,12 @@ export function isWindowClosed(problem: Problem): boolean {
   return (problem.status === 409 || problem.status === 404) && WINDOW_CLOSED_CODES.has(problem.code ?? "");
 }
 
-/** Worth trying again later with the same request (nothing was decided by the server). */
+/** Worth trying again later with the same request (nothing was decided by the server). The
+ * gateway's 409 `idempotency_in_progress` means the first request with this key is still running
+ * (another tab, or an answer lost on the way): the same key later gets its answer. */
 export function isTransient(problem: Problem): boolean {
-  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500;
+  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500
+    || (problem.status === 409 && problem.code === "idempotency_in_progress");
 }
 
 export function toProblem(status: number, body: unknown): Problem {

@@ -921,6 +921,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/wilayah/{pemda}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kecamatan and desa/kelurahan of a pemda, with their names
+         * @description Kemendagri codes and names (data/wilayah_indonesia.csv), sorted by kode. Cacheable: `Cache-Control: public, max-age=86400` and an ETag (If-None-Match -> 304). 404 `pemda_not_found` for a code that is no kabupaten/kota.
+         */
+        get: operations["public.getWilayah"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/renja/inbox/{item_id}/decision": {
         parameters: {
             query?: never;
@@ -2282,6 +2302,54 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        BeritaAcara: {
+            berita_acara: {
+                catatan: string;
+                jumlah_peserta: number;
+                /** @description Kode kecamatan, e.g. 12.21.01 */
+                kecamatan: string;
+                keputusan: {
+                    /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                    cost: string;
+                    /** Format: date-time */
+                    decided_at: string;
+                    /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+                    desa: string;
+                    desa_nama: string | null;
+                    gagasan: string;
+                    /** @enum {string} */
+                    level: "desa" | "kecamatan" | "kabupaten";
+                    merge_target: string | null;
+                    /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                    original_cost: string;
+                    /** @description Angka desimal sebagai teks, mis. 120.5 */
+                    original_volume: string;
+                    reason: string;
+                    /** @enum {string} */
+                    status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                    /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+                    tracking_code: string;
+                    usulan_id: string;
+                    /** @description Angka desimal sebagai teks, mis. 120.5 */
+                    volume: string;
+                }[];
+                manifest: components["schemas"]["MusrenbangManifest"];
+                pimpinan: string;
+                ranking: components["schemas"]["RankRow"][];
+                tahun: number;
+                /** Format: date */
+                tanggal: string;
+                tempat: string;
+            };
+            /** Format: date-time */
+            closed_at: string;
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            /** @description The berita acara; `digest` is the SHA-256 of its UTF-8 text */
+            document: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+        };
         /** @description The envelope every event has; `data` is described per message. */
         CloudEvent: {
             /** @description the request that caused it, for tracing */
@@ -2307,6 +2375,40 @@ export interface components {
             time: string;
             type: string;
         };
+        Criteria: {
+            criteria: {
+                max_score: number;
+                name: string;
+                /** @description Angka desimal sebagai teks, mis. 120.5 */
+                weight: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+        };
+        Dashboard: {
+            bagian: {
+                [key: string]: {
+                    data: unknown;
+                    /** @enum {string} */
+                    status: "ok";
+                } | {
+                    error: {
+                        code: string;
+                        detail: string;
+                        service?: string;
+                        status: number;
+                    };
+                    /** @enum {string} */
+                    status: "error";
+                };
+            };
+            gagal: string[];
+            partial: boolean;
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
         Decision: {
             cost: components["schemas"]["Money"];
             decided_at: components["schemas"]["Timestamp"];
@@ -2320,6 +2422,68 @@ export interface components {
         };
         /** @enum {string} */
         DecisionStatus: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+        DprdRegister: {
+            anggota: {
+                dapil: string;
+                fraksi: string;
+                id: string;
+                nama: string;
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                pagu: string | null;
+            }[];
+            dapil: {
+                kecamatan: string[];
+                kode: string;
+                nama: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            periode: string;
+            staf_ahli: {
+                anggota_id: string;
+                id: string;
+                nama: string;
+            }[];
+        };
+        DprdRegisterSummary: {
+            anggota: number;
+            dapil: number;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            periode: string;
+            staf_ahli: number;
+        };
+        Duplicate: {
+            other_id: string;
+            other_tahun: number;
+            reason: string;
+            score: number;
+            usulan_id: string;
+        };
+        Duplicates: {
+            items: components["schemas"]["Duplicate"][];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            tahun: number;
+        };
+        ForumClosed: {
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            document: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            manifest: components["schemas"]["MusrenbangManifest"];
+        };
+        Identity: {
+            anggota_id?: string | null;
+            opd?: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
+            sub: string;
+            wilayah?: string | null;
+        };
         InboxDecidedData: {
             cost: components["schemas"]["Money"] | null;
             decided_at: components["schemas"]["Timestamp"];
@@ -2338,6 +2502,75 @@ export interface components {
             source_id: string;
             volume: components["schemas"]["Volume"] | null;
         };
+        InboxItem: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            decision: {
+                by: string;
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                reason: string | null;
+                renja_row_id: string | null;
+                rerouted_to: string | null;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string | null;
+            } | null;
+            item_id: string;
+            judul: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            lokasi: string;
+            opd: string;
+            previous_opds: string[];
+            /** @enum {string} */
+            source: "musrenbang" | "pokir";
+            source_id: string;
+            /** @enum {string} */
+            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
+            sub_kegiatan: string | null;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+        };
+        InboxItemDecided: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            decision: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                opd: string;
+                reason: string | null;
+                renja_row_id: string | null;
+                rerouted_to: string | null;
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string | null;
+            };
+            item_id: string;
+            judul: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            lokasi: string;
+            opd: string;
+            previous_opds: string[];
+            /** @enum {string} */
+            source: "musrenbang" | "pokir";
+            source_id: string;
+            /** @enum {string} */
+            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
+            sub_kegiatan: string | null;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+        };
         InboxReceivedData: {
             cost: components["schemas"]["Money"];
             item_id: string;
@@ -2351,6 +2584,21 @@ export interface components {
             sub_kegiatan: string | null;
             volume: components["schemas"]["Volume"];
         };
+        KamusItem: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            harga_satuan: string;
+            id: string;
+            kode: string;
+            nama: string;
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            satuan: string;
+            sub_kegiatan: string;
+            tahun: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume_maks: string | null;
+        };
         KecamatanClosedData: {
             /** @description SHA-256 of the berita acara document text */
             berita_acara_digest: string;
@@ -2359,6 +2607,21 @@ export interface components {
             manifest: components["schemas"]["Manifest"];
             /** @description usulan ids in rank order */
             ranking: string[];
+        };
+        /** @description Metadata lampiran (berkasnya di object storage) */
+        Lampiran: {
+            /** @description Media type, mis. image/jpeg */
+            jenis?: string;
+            nama: string;
+            /** @description SHA-256, 64 digit heksadesimal */
+            sha256?: string;
+            /** @description Ukuran dalam byte */
+            ukuran?: number;
+            /**
+             * Format: uri
+             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
+             */
+            url?: string;
         };
         /** @enum {string} */
         Level: "desa" | "kecamatan" | "kabupaten";
@@ -2379,10 +2642,246 @@ export interface components {
         };
         /** @description rupiah, 2 decimals, e.g. 1125000.00 */
         Money: string;
+        /** @description What a level holds at its close; the digest covers the accepted set */
+        MusrenbangManifest: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            accepted_cost: string;
+            accepted_count: number;
+            counts: {
+                "belum diputuskan": number;
+                digabung: number;
+                ditarik: number;
+                diterima: number;
+                "diterima dengan perubahan": number;
+                ditolak: number;
+                draft: number;
+                "tidak diteruskan": number;
+            };
+            /** @description SHA-256, 64 digit heksadesimal */
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            total: number;
+        };
+        MusrenbangSchedule: {
+            /** @description The stage is closed at kabupaten level */
+            closed?: boolean;
+            history: {
+                after: components["schemas"]["MusrenbangWindow"];
+                /** Format: date-time */
+                at: string;
+                before: components["schemas"]["MusrenbangWindow"];
+                by: string;
+                /** @enum {string} */
+                kind: "close_early" | "extend" | "reopen";
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                reason: string;
+            }[];
+            /** @description What a level holds at its close; the digest covers the accepted set */
+            manifest?: {
+                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+                accepted_cost: string;
+                accepted_count: number;
+                counts: {
+                    "belum diputuskan": number;
+                    digabung: number;
+                    ditarik: number;
+                    diterima: number;
+                    "diterima dengan perubahan": number;
+                    ditolak: number;
+                    draft: number;
+                    "tidak diteruskan": number;
+                };
+                /** @description SHA-256, 64 digit heksadesimal */
+                digest: string;
+                /** @enum {string} */
+                digest_algorithm: "sha256";
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                pemda: string;
+                tahun: number;
+                total: number;
+            } | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            version: number;
+            windows: components["schemas"]["MusrenbangWindow"][];
+        };
+        MusrenbangStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["MusrenbangManifest"];
+            routed_count: number;
+        };
+        MusrenbangWindow: {
+            /** Format: date-time */
+            closes_at: string;
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            /** Format: date-time */
+            opens_at: string;
+        };
+        Opd: {
+            bidang: string[];
+            kode: string;
+            nama: string;
+        };
+        OpenDataCatalog: {
+            datasets: {
+                columns: string[];
+                /** @enum {string} */
+                dataset: "tabel-v" | "usulan" | "pokir";
+                formats: {
+                    csv: string;
+                    json: string;
+                };
+                judul: string;
+            }[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        OpenDataPokirRow: {
+            anggota: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            dapil: string;
+            desa: string;
+            fraksi: string;
+            id: string;
+            judul: string;
+            kecamatan: string;
+            status: string;
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        OpenDataTabelVRow: {
+            indikator: string | null;
+            kelompok_sasaran: string | null;
+            kode: string;
+            lokasi: string | null;
+            opd: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string | null;
+            prioritas_nasional: string | null;
+            satuan: string | null;
+            sumber_dana: string | null;
+            target_n: string | null;
+            target_n1: string | null;
+            /** @enum {string} */
+            tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+            uraian: string;
+        };
+        OpenDataUsulanRow: {
+            alasan_akhir: string | null;
+            alasan_musrenbang: string | null;
+            alasan_opd: string | null;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_akhir: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_awal: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            dialihkan_ke: string | null;
+            digabung_ke: string | null;
+            item: string;
+            kamus_kode: string;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            /** @enum {string|null} */
+            keputusan_opd: "diakomodasi" | "ditolak" | "dialihkan" | null;
+            opd: string;
+            satuan: string;
+            status_akhir: string;
+            status_desa: string;
+            status_kabupaten: string;
+            status_kecamatan: string;
+            status_musrenbang: string;
+            sub_kegiatan: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            tracking_code: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_akhir: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_awal: string;
+        };
         PaguSetData: {
             opd: string;
             pagu_n: string;
             pagu_n1: string;
+        };
+        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+        Pengusul: {
+            kelompok: string | null;
+            nama: string;
+            nik?: string | null;
+            telepon?: string | null;
+        };
+        Pokir: {
+            akomodasi: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                cost: string;
+                opd: string;
+                renja_row_id: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            } | null;
+            alamat: string | null;
+            alasan_tidak_diakomodasi: string | null;
+            anggota_id: string;
+            catatan_setwan: string | null;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            dapil: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            disposisi_opd: string | null;
+            history: components["schemas"]["PokirHistory"][];
+            id: string;
+            judul: string;
+            kamus_item: components["schemas"]["PokirKamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: {
+                /** @enum {string} */
+                media_type: "application/pdf" | "image/jpeg" | "image/png";
+                nama_berkas: string;
+                /** @description SHA-256 of the file, 64 lower-case hex digits */
+                sha256: string;
+                /** @description Bytes, at most 10 MiB */
+                ukuran: number;
+            }[];
+            lat: string | null;
+            lon: string | null;
+            /** @description Musrenbang usulan this pokir duplicates (reads only) */
+            overlaps?: components["schemas"]["PokirOverlap"][];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            permasalahan: string;
+            reses_id: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+            tahun: number;
+            usulan: string;
+            version: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
         };
         /** @description A pokir as partners may see it (no contact data, no Setwan notes). */
         PokirData: {
@@ -2415,6 +2914,79 @@ export interface components {
             version: number;
             volume: components["schemas"]["Volume"];
         };
+        PokirHistory: {
+            action: string;
+            /** Format: date-time */
+            at: string;
+            by: string;
+            /** @enum {string|null} */
+            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
+            note: string | null;
+            role: string;
+            /** @enum {string} */
+            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+        };
+        PokirKamusItem: {
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            harga_satuan: string;
+            id: string;
+            kode: string;
+            nama: string;
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            satuan: string;
+            sub_kegiatan: string;
+            tahun: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_maks: string | null;
+        };
+        PokirManifest: {
+            counts: {
+                diajukan: number;
+                diakomodasi: number;
+                didisposisikan: number;
+                direkomendasikan: number;
+                disampaikan: number;
+                ditarik: number;
+                draft: number;
+                "tidak diakomodasi": number;
+            };
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            diakomodasi_cost: string;
+            diakomodasi_count: number;
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            disampaikan_cost: string;
+            disampaikan_count: number;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahun: number;
+            total: number;
+        };
+        PokirOverlap: {
+            gagasan: string;
+            reason: string;
+            score: number;
+            tracking_code: string;
+            usulan_id: string;
+        };
+        PokirOverlapRow: {
+            anggota_id: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            judul: string;
+            kamus_kode: string;
+            pokir_id: string;
+            usulan: components["schemas"]["PokirOverlap"][];
+            usulan_pokir: string;
+        };
+        PokirStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["PokirManifest"];
+        };
         PokirStageClosedData: {
             closed_by: string;
             manifest: {
@@ -2436,6 +3008,13 @@ export interface components {
         };
         /** @enum {string} */
         PokirStatus: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+        PokirWindow: {
+            /** Format: date-time */
+            closes_at: string;
+            /** Format: date-time */
+            opens_at: string;
+            source: string;
+        };
         PokirWindowSetData: {
             closes_at: components["schemas"]["Timestamp"];
             opens_at: components["schemas"]["Timestamp"];
@@ -2458,7 +3037,154 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A delivered pokir; anggota is the DPRD member (a public office) */
+        PublicPokir: {
+            anggota: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            dapil: string;
+            desa: string;
+            fraksi: string;
+            id: string;
+            judul: string;
+            kecamatan: string;
+            status: string;
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        PublicPokirRegister: {
+            items: components["schemas"]["PublicPokir"][];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+        };
+        PublishedRkpd: {
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            pemda_nama: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            terkini: number;
+            /** @description Every published version, oldest first */
+            versi: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                content_hash: string;
+                /** Format: date-time */
+                dipublikasikan_pada: string;
+                /** @description Penetapan: final */
+                ditetapkan: boolean;
+                files: {
+                    html?: components["schemas"]["RkpdFile"];
+                    json?: components["schemas"]["RkpdFile"];
+                    pdf?: components["schemas"]["RkpdFile"];
+                    xlsx?: components["schemas"]["RkpdFile"];
+                };
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor: number;
+                /** @enum {string} */
+                versi: "rancangan" | "rancangan akhir" | "penetapan";
+            }[];
+        };
+        RankRow: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            position: number;
+            /** @enum {string} */
+            status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            total: string;
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            usulan_id: string;
+        };
+        Ranking: {
+            /** @description The forum is closed: the recorded list */
+            frozen: boolean;
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            ranking: components["schemas"]["RankRow"][];
+            rule: string;
+        };
         RegionCode: string;
+        RenjaComparison: {
+            /** @description Row ids only in `after` */
+            added: string[];
+            /** @enum {string} */
+            after: "rancangan awal" | "rancangan" | "rancangan akhir";
+            /** @enum {string} */
+            before: "rancangan awal" | "rancangan" | "rancangan akhir";
+            changed: {
+                /** @description {field: [before, after]} */
+                fields: {
+                    [key: string]: string[];
+                };
+                row_id: string;
+            }[];
+            /** @description Row ids only in `before` */
+            removed: string[];
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1_after: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1_before: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n_after: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n_before: string;
+        };
+        RenjaManifest: {
+            digest: string;
+            /** @enum {string} */
+            digest_algorithm: "sha256";
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            rows: number;
+            tahun: number;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1: string;
+            /** @description Per OPD code */
+            totals: {
+                [key: string]: {
+                    rows: number;
+                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                    total_n: string;
+                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                    total_n1: string;
+                };
+            };
+        };
+        RenjaRow: {
+            indikator: string;
+            kelompok_sasaran: string;
+            lokasi: string[];
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string[];
+            prioritas_nasional: string[];
+            row_id: string;
+            satuan: string;
+            sub_kegiatan: string;
+            /** @description The usulan and pokir this row accommodates */
+            sumber: {
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+            }[];
+            sumber_dana: string;
+            tahun: number;
+            /** @description A decimal number as text, e.g. 1.5 */
+            target: string;
+            version: number;
+        };
         RenjaRowData: {
             indikator: string;
             kelompok_sasaran: string;
@@ -2481,6 +3207,46 @@ export interface components {
             target: components["schemas"]["Volume"];
             version: number;
         };
+        RenjaRowListed: {
+            indikator: string;
+            kelompok_sasaran: string;
+            lokasi: string[];
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            prioritas_daerah: string[];
+            prioritas_nasional: string[];
+            row_id: string;
+            satuan: string;
+            sub_kegiatan: string;
+            /** @description The usulan and pokir this row accommodates */
+            sumber: {
+                /** @enum {string} */
+                source: "musrenbang" | "pokir";
+                source_id: string;
+            }[];
+            sumber_dana: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            target: string;
+            version: number;
+        };
+        RenjaSnapshot: {
+            /** @enum {string} */
+            nama: "rancangan awal" | "rancangan" | "rancangan akhir";
+            opd: string;
+            rows: number;
+            tahun: number;
+            /** Format: date-time */
+            taken_at: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+        };
+        RenjaStageClosed: {
+            closed_by: string;
+            manifest: components["schemas"]["RenjaManifest"];
+        };
         RenjaStageClosedData: {
             closed_by: string;
             manifest: {
@@ -2502,6 +3268,29 @@ export interface components {
                 };
             };
         };
+        RenjaState: {
+            /** @description Bappeda's latest return note */
+            catatan: string | null;
+            history: {
+                action: string;
+                /** Format: date-time */
+                at: string;
+                by: string;
+                /** @enum {string|null} */
+                from_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final" | null;
+                note: string | null;
+                role: string;
+                /** @enum {string} */
+                to_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            }[];
+            opd: string;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            tahun: number;
+            version: number;
+        };
         RenjaStateData: {
             changed_at: components["schemas"]["Timestamp"] | null;
             note?: string | null;
@@ -2510,6 +3299,37 @@ export interface components {
             status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
             total_n: components["schemas"]["Money"];
             total_n1: components["schemas"]["Money"];
+        };
+        RenjaTotals: {
+            opd: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            pagu_n1: string;
+            rows: number;
+            /** @description Rupiah as text, negative when over a ceiling */
+            sisa_n: string;
+            /** @description Rupiah as text, negative when over a ceiling */
+            sisa_n1: string;
+            /** @enum {string} */
+            status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n: string;
+            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+            total_n1: string;
+        };
+        Reses: {
+            anggota_id: string;
+            catatan: string | null;
+            dapil: string;
+            id: string;
+            jumlah_peserta: number;
+            /**
+             * Format: date
+             * @description ISO 8601 date, e.g. 2027-01-15
+             */
+            tanggal: string;
+            tempat: string;
         };
         ResesRecordedData: {
             anggota_id: string;
@@ -2520,12 +3340,679 @@ export interface components {
             tanggal: string;
             tempat: string;
         };
+        /** @description The version just assembled */
+        RkpdAssembled: {
+            /** @description SHA-256, 64 lower-case hex digits */
+            content_hash: string;
+            diff: {
+                rows_added: number;
+                rows_changed: number;
+                rows_removed: number;
+            } | null;
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+        };
+        /** @description The changes from the previous version */
+        RkpdDiff: {
+            annex: {
+                pokir: {
+                    added: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                    changed: {
+                        anggota: string | null;
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        id: string;
+                    }[];
+                    removed: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                };
+                usulan: {
+                    added: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                    changed: {
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        id: string;
+                        tracking_code: string | null;
+                    }[];
+                    removed: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                };
+            };
+            /** @description Chapters whose content differs */
+            chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
+            from: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                hash: string;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            rows: {
+                added: {
+                    indikator: string | null;
+                    kelompok_sasaran: string | null;
+                    kode: string;
+                    lokasi: string[];
+                    opd: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                    prioritas_daerah: string[];
+                    prioritas_nasional: string[];
+                    row_id: string | null;
+                    satuan: string | null;
+                    sumber_dana: string | null;
+                    target_n: string | null;
+                    target_n1: string | null;
+                    /** @enum {string} */
+                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                    uraian: string;
+                }[];
+                changed: {
+                    /** @description column -> {before, after} */
+                    columns: {
+                        [key: string]: {
+                            /** @description Any JSON value */
+                            after: unknown;
+                            /** @description Any JSON value */
+                            before: unknown;
+                        };
+                    };
+                    kode: string;
+                    opd: string;
+                    row_id: string | null;
+                    uraian: string;
+                }[];
+                removed: {
+                    indikator: string | null;
+                    kelompok_sasaran: string | null;
+                    kode: string;
+                    lokasi: string[];
+                    opd: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                    prioritas_daerah: string[];
+                    prioritas_nasional: string[];
+                    row_id: string | null;
+                    satuan: string | null;
+                    sumber_dana: string | null;
+                    target_n: string | null;
+                    target_n1: string | null;
+                    /** @enum {string} */
+                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                    uraian: string;
+                }[];
+            };
+            to: {
+                /** @description SHA-256, 64 lower-case hex digits */
+                hash: string;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            totals: {
+                pagu_n: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    after: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    before: string;
+                    /** @description Rupiah as text, negative for a decrease */
+                    delta: string;
+                };
+                pagu_n1: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    after: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    before: string;
+                    /** @description Rupiah as text, negative for a decrease */
+                    delta: string;
+                };
+            };
+            unchanged: boolean;
+        };
+        RkpdDocument: {
+            /** @description The RKPD document (schema eplanning.rkpd/1, canonical JSON) */
+            document: {
+                bab: {
+                    bagian: ({
+                        /** @enum {string} */
+                        jenis: "narasi";
+                        judul: string;
+                        teks: string;
+                    } | {
+                        /** @enum {string} */
+                        jenis: "ringkasan_per_urusan" | "tabel_v" | "ringkasan_per_opd" | "ringkasan_per_kecamatan";
+                        judul: string;
+                    })[];
+                    judul: string;
+                    /** @enum {string} */
+                    nomor: "I" | "II" | "III" | "IV" | "V" | "VI" | "VII";
+                }[];
+                grand_total: {
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    pagu_n1: string;
+                };
+                /** @description Digests of the stage manifests it was built from */
+                inputs: {
+                    musrenbang: string;
+                    pokir: string;
+                    renja: string;
+                };
+                lampiran: {
+                    pokir: {
+                        alasan?: string | null;
+                        anggota: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost: string;
+                        dapil: string;
+                        desa?: string | null;
+                        fraksi?: string | null;
+                        id: string;
+                        judul: string;
+                        kecamatan?: string | null;
+                        opd?: string | null;
+                        status: string;
+                    }[];
+                    usulan: {
+                        alasan?: string | null;
+                        alasan_akhir?: string | null;
+                        alasan_opd?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_akhir: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost_awal: string;
+                        desa: string;
+                        desa_nama?: string | null;
+                        gagasan?: string;
+                        id: string;
+                        kecamatan: string;
+                        kecamatan_nama?: string | null;
+                        keputusan_opd?: string | null;
+                        opd?: string | null;
+                        status_akhir: string;
+                        status_musrenbang: string;
+                        tracking_code: string;
+                    }[];
+                };
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor_versi: number;
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                pemda: string;
+                pemda_nama: string;
+                ringkasan: {
+                    per_kecamatan: {
+                        diterima: number;
+                        ditolak: number;
+                        jumlah: number;
+                        kecamatan: string;
+                        lainnya: number;
+                        nama: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        nilai_diterima: string;
+                    }[];
+                    per_opd: {
+                        baris: number;
+                        nama: string;
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        pokir_diakomodasi: number;
+                        usulan_diakomodasi: number;
+                    }[];
+                    per_urusan: {
+                        baris: number;
+                        nama: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        urusan: string;
+                    }[];
+                };
+                /** @enum {string} */
+                schema: "eplanning.rkpd/1";
+                tabel_v: {
+                    baris: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    total_n: string;
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    total_n1: string;
+                };
+                /** @description Tahun anggaran (the planned year) */
+                tahun: number;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            };
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+        };
+        RkpdFile: {
+            bytes: number;
+            filename: string;
+            /** @enum {string} */
+            format: "json" | "xlsx" | "html" | "pdf";
+            media_type: string;
+            /** @description SHA-256, 64 lower-case hex digits */
+            sha256: string;
+            /** @description Where to download it (the bytes hash to sha256) */
+            url: string;
+        };
+        /** @description The rendered files by format */
+        RkpdFiles: {
+            html?: components["schemas"]["RkpdFile"];
+            json?: components["schemas"]["RkpdFile"];
+            pdf?: components["schemas"]["RkpdFile"];
+            xlsx?: components["schemas"]["RkpdFile"];
+        };
+        RkpdNarrative: {
+            bab: number;
+            /** @description true: the default text of the year's template, not yet edited */
+            bawaan: boolean;
+            sections: {
+                judul: string;
+                teks: string;
+            }[];
+            /** @description 0: never edited (the year's default text) */
+            version: number;
+        };
+        RkpdStatus: {
+            /** @description What the assembly waits for; empty when nothing */
+            menunggu: string[];
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            tahap: {
+                musrenbang: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+                pokir: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+                renja: {
+                    ditutup: boolean;
+                    /** @description The stage's close manifest (counts, totals, digest) */
+                    manifest: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+            };
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            versi_terkini: {
+                alasan_stale: string | null;
+                /** @description SHA-256, 64 lower-case hex digits */
+                content_hash: string;
+                ditetapkan: boolean;
+                /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                nomor: number;
+                stale: boolean;
+                /**
+                 * @description Tahap dokumen RKPD
+                 * @enum {string}
+                 */
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            } | null;
+        };
         RkpdSupersededData: {
             content_hash: string;
             location: string;
             nomor: number;
             superseded_by: number;
             versi: string;
+        };
+        RkpdVersion: {
+            /** @description SHA-256, 64 lower-case hex digits */
+            content_hash: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The changes from the previous version */
+            diff: {
+                annex: {
+                    pokir: {
+                        added: {
+                            alasan?: string | null;
+                            anggota: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost: string;
+                            dapil: string;
+                            desa?: string | null;
+                            fraksi?: string | null;
+                            id: string;
+                            judul: string;
+                            kecamatan?: string | null;
+                            opd?: string | null;
+                            status: string;
+                        }[];
+                        changed: {
+                            anggota: string | null;
+                            /** @description column -> {before, after} */
+                            columns: {
+                                [key: string]: {
+                                    /** @description Any JSON value */
+                                    after: unknown;
+                                    /** @description Any JSON value */
+                                    before: unknown;
+                                };
+                            };
+                            id: string;
+                        }[];
+                        removed: {
+                            alasan?: string | null;
+                            anggota: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost: string;
+                            dapil: string;
+                            desa?: string | null;
+                            fraksi?: string | null;
+                            id: string;
+                            judul: string;
+                            kecamatan?: string | null;
+                            opd?: string | null;
+                            status: string;
+                        }[];
+                    };
+                    usulan: {
+                        added: {
+                            alasan?: string | null;
+                            alasan_akhir?: string | null;
+                            alasan_opd?: string | null;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_akhir: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_awal: string;
+                            desa: string;
+                            desa_nama?: string | null;
+                            gagasan?: string;
+                            id: string;
+                            kecamatan: string;
+                            kecamatan_nama?: string | null;
+                            keputusan_opd?: string | null;
+                            opd?: string | null;
+                            status_akhir: string;
+                            status_musrenbang: string;
+                            tracking_code: string;
+                        }[];
+                        changed: {
+                            /** @description column -> {before, after} */
+                            columns: {
+                                [key: string]: {
+                                    /** @description Any JSON value */
+                                    after: unknown;
+                                    /** @description Any JSON value */
+                                    before: unknown;
+                                };
+                            };
+                            id: string;
+                            tracking_code: string | null;
+                        }[];
+                        removed: {
+                            alasan?: string | null;
+                            alasan_akhir?: string | null;
+                            alasan_opd?: string | null;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_akhir: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            cost_awal: string;
+                            desa: string;
+                            desa_nama?: string | null;
+                            gagasan?: string;
+                            id: string;
+                            kecamatan: string;
+                            kecamatan_nama?: string | null;
+                            keputusan_opd?: string | null;
+                            opd?: string | null;
+                            status_akhir: string;
+                            status_musrenbang: string;
+                            tracking_code: string;
+                        }[];
+                    };
+                };
+                /** @description Chapters whose content differs */
+                chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
+                from: {
+                    /** @description SHA-256, 64 lower-case hex digits */
+                    hash: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi: number;
+                    /**
+                     * @description Tahap dokumen RKPD
+                     * @enum {string}
+                     */
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                };
+                rows: {
+                    added: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                    changed: {
+                        /** @description column -> {before, after} */
+                        columns: {
+                            [key: string]: {
+                                /** @description Any JSON value */
+                                after: unknown;
+                                /** @description Any JSON value */
+                                before: unknown;
+                            };
+                        };
+                        kode: string;
+                        opd: string;
+                        row_id: string | null;
+                        uraian: string;
+                    }[];
+                    removed: {
+                        indikator: string | null;
+                        kelompok_sasaran: string | null;
+                        kode: string;
+                        lokasi: string[];
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                        prioritas_daerah: string[];
+                        prioritas_nasional: string[];
+                        row_id: string | null;
+                        satuan: string | null;
+                        sumber_dana: string | null;
+                        target_n: string | null;
+                        target_n1: string | null;
+                        /** @enum {string} */
+                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
+                        uraian: string;
+                    }[];
+                };
+                to: {
+                    /** @description SHA-256, 64 lower-case hex digits */
+                    hash: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi: number;
+                    /**
+                     * @description Tahap dokumen RKPD
+                     * @enum {string}
+                     */
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                };
+                totals: {
+                    pagu_n: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        after: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        before: string;
+                        /** @description Rupiah as text, negative for a decrease */
+                        delta: string;
+                    };
+                    pagu_n1: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        after: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        before: string;
+                        /** @description Rupiah as text, negative for a decrease */
+                        delta: string;
+                    };
+                };
+                unchanged: boolean;
+            } | null;
+            ditetapkan: boolean;
+            files: components["schemas"]["RkpdFiles"];
+            /** @description Nomor versi (1, 2, 3, ... across the stages) */
+            nomor: number;
+            stale_reason: string | null;
+            /**
+             * @description Tahap dokumen RKPD
+             * @enum {string}
+             */
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
         };
         RkpdVersionData: {
             /** @description SHA-256 of the canonical JSON document; the same inputs give the same hash */
@@ -2547,6 +4034,13 @@ export interface components {
             /** @enum {string} */
             versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
         };
+        RkpdVersions: {
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            versions: components["schemas"]["RkpdVersion"][];
+        };
         ScheduleChangeData: {
             after: components["schemas"]["Window"];
             before: components["schemas"]["Window"];
@@ -2562,6 +4056,14 @@ export interface components {
             tahun: number;
             windows: components["schemas"]["Window"][];
         };
+        Scored: {
+            scores: {
+                [key: string]: number;
+            };
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            total: string;
+            usulan_id: string;
+        };
         StageClosedData: {
             closed_by: string;
             manifest: components["schemas"]["Manifest"];
@@ -2569,6 +4071,150 @@ export interface components {
         };
         /** Format: date-time */
         Timestamp: string;
+        TindakLanjut: {
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string | null;
+            /** Format: date-time */
+            decided_at: string;
+            /** @enum {string} */
+            decision: "diakomodasi" | "ditolak" | "dialihkan";
+            opd: string;
+            reason: string;
+            renja_row_id: string | null;
+            rerouted_to: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string | null;
+        };
+        TokenGrant: {
+            access_token: string;
+            expires_in: number;
+            refresh_expires_in: number;
+            refresh_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+        };
+        /** @description Status and reasons at every level; kecamatan/desa are names */
+        TrackedUsulan: {
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost: string;
+            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+            cost_awal: string;
+            decisions: {
+                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                cost: string;
+                /** @enum {string} */
+                level: "desa" | "kecamatan" | "kabupaten";
+                reason: string;
+                status: string;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            }[];
+            desa: string;
+            item: string;
+            kecamatan: string;
+            satuan: string;
+            /** @enum {string} */
+            status: "submitted" | "withdrawn";
+            status_label: string;
+            /** @description Tahun anggaran (the planned year) */
+            tahun: number;
+            /** @description The OPDs' decisions (Renja), in the order they were made */
+            tindak_lanjut: {
+                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                cost: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "diakomodasi" | "ditolak" | "dialihkan";
+                opd: string;
+                reason: string;
+                rerouted_to: string | null;
+            }[];
+            tracking_code: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume: string;
+            /** @description A decimal number as text, e.g. 1.5 */
+            volume_awal: string;
+        };
+        User: {
+            active: boolean;
+            anggota_id?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** @description The user's subject at the external OIDC issuer (shown when set) */
+            external_subject?: string;
+            /** Format: uuid */
+            id: string;
+            opd?: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
+            /** Format: date-time */
+            updated_at?: string;
+            username: string;
+            wilayah?: string | null;
+        };
+        /** @description An usulan as operators see it: the original volume/cost beside the current ones */
+        Usulan: {
+            alamat: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            current_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            current_volume: string;
+            decisions: components["schemas"]["UsulanDecision"][];
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            gagasan: string;
+            id: string;
+            kamus_item: components["schemas"]["KamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: components["schemas"]["Lampiran"][];
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lat: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lon: string | null;
+            merged_from: string[];
+            merged_into: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+            pengusul: {
+                kelompok: string | null;
+                nama: string;
+                nik?: string | null;
+                telepon?: string | null;
+            } | null;
+            permasalahan: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "withdrawn";
+            status_per_level: {
+                /** @enum {string} */
+                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            };
+            /** Format: date-time */
+            submitted_at: string | null;
+            tahun: number;
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            version: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+            withdraw_reason: string | null;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+            withdrawn_by: string | null;
+        };
         /** @description An usulan as partners may see it (no personal data of the proposer). */
         UsulanData: {
             /** @description volume × harga_satuan, computed by the service */
@@ -2616,6 +4262,86 @@ export interface components {
             version: number;
             volume: components["schemas"]["Volume"];
         };
+        UsulanDecision: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** @enum {string} */
+            level: "desa" | "kecamatan" | "kabupaten";
+            merge_target: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            original_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            original_volume: string;
+            reason: string;
+            /** @enum {string} */
+            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+        };
+        /** @description An usulan with the follow-up decisions of the OPDs' Renja */
+        UsulanDetail: {
+            alamat: string | null;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            cost: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
+            current_cost: string;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            current_volume: string;
+            decisions: components["schemas"]["UsulanDecision"][];
+            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+            desa: string;
+            gagasan: string;
+            id: string;
+            kamus_item: components["schemas"]["KamusItem"];
+            /** @description Kode kecamatan, e.g. 12.21.01 */
+            kecamatan: string;
+            lampiran: components["schemas"]["Lampiran"][];
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lat: string | null;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            lon: string | null;
+            merged_from: string[];
+            merged_into: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
+            pengusul: {
+                kelompok: string | null;
+                nama: string;
+                nik?: string | null;
+                telepon?: string | null;
+            } | null;
+            permasalahan: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "withdrawn";
+            status_per_level: {
+                /** @enum {string} */
+                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+                /** @enum {string} */
+                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
+            };
+            /** Format: date-time */
+            submitted_at: string | null;
+            tahun: number;
+            tindak_lanjut: components["schemas"]["TindakLanjut"][];
+            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
+            tracking_code: string;
+            version: number;
+            /** @description Angka desimal sebagai teks, mis. 120.5 */
+            volume: string;
+            withdraw_reason: string | null;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+            withdrawn_by: string | null;
+        };
         UsulanMergedData: {
             kecamatan: components["schemas"]["RegionCode"];
             level: components["schemas"]["Level"];
@@ -2629,6 +4355,54 @@ export interface components {
             decisions: components["schemas"]["Decision"][];
             volume_final: components["schemas"]["Volume"];
         };
+        UsulanTrace: {
+            gagal: string[];
+            musrenbang: {
+                keputusan: {
+                    [key: string]: unknown;
+                }[];
+                merged_into?: string | null;
+                status_per_level: {
+                    [key: string]: unknown;
+                };
+            };
+            partial: boolean;
+            renja: {
+                data: unknown;
+                /** @enum {string} */
+                status: "ok";
+            } | {
+                error: {
+                    code: string;
+                    detail: string;
+                    service?: string;
+                    status: number;
+                };
+                /** @enum {string} */
+                status: "error";
+            };
+            rkpd: {
+                data: unknown;
+                /** @enum {string} */
+                status: "ok";
+            } | {
+                error: {
+                    code: string;
+                    detail: string;
+                    service?: string;
+                    status: number;
+                };
+                /** @enum {string} */
+                status: "error";
+            };
+            tindak_lanjut_opd: {
+                [key: string]: unknown;
+            }[];
+            /** @description The usulan (no personal data of the proposer) */
+            usulan: {
+                [key: string]: unknown;
+            };
+        };
         UsulanWithdrawnData: {
             desa: components["schemas"]["RegionCode"];
             kecamatan: components["schemas"]["RegionCode"];
@@ -2639,9 +4413,111 @@ export interface components {
             withdrawn_at: components["schemas"]["Timestamp"];
         };
         Volume: string;
+        WebhookDelivery: {
+            attempt_count: number;
+            attempts: {
+                attempt_no: number;
+                duration_ms: number | null;
+                error: string | null;
+                /** Format: date-time */
+                finished_at: string | null;
+                http_status: number | null;
+                /** @enum {string} */
+                outcome: "delivered" | "failed" | "unknown";
+                response_excerpt?: string | null;
+                /** Format: date-time */
+                started_at: string;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** Format: uuid */
+            id: string;
+            in_flight: boolean;
+            last_error?: string | null;
+            last_status?: number | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** @enum {string} */
+            status: "pending" | "failed" | "delivered" | "dead";
+            /** Format: uuid */
+            subscription_id: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
         WebhookPingData: {
             message: string;
             subscription_id: string;
+        };
+        WebhookSubscription: {
+            active: boolean;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            event_types: string[];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string|null} */
+            pause_reason: "failures" | "manual" | null;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        WebhookSubscriptionCreated: {
+            active: boolean;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            event_types: string[];
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string|null} */
+            pause_reason: "failures" | "manual" | null;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description Kode pemda Kemendagri, e.g. 12.21 */
+            pemda: string;
+            /** @description HMAC-SHA256 key of the Webhook-Signature header: shown in this answer only */
+            secret: string;
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /** @description The region tree of a pemda (Kemendagri codes and names) */
+        Wilayah: {
+            /** @description Sorted by kode */
+            kecamatan: {
+                /** @description Sorted by kode */
+                desa: {
+                    /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
+                    kode: string;
+                    nama: string;
+                }[];
+                /** @description Kode kecamatan, e.g. 12.21.01 */
+                kode: string;
+                nama: string;
+            }[];
+            pemda: {
+                /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                kode: string;
+                nama: string;
+            };
         };
         Window: {
             closes_at: components["schemas"]["Timestamp"];
@@ -2652,7 +4528,20 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description How long and by whom the answer may be cached */
+        "Cache-Control": string;
+        /** @description The entity tag of the representation: send it as If-Match with the next change (no GET needed after a create or update), or as If-None-Match to revalidate */
+        ETag: string;
+        /** @description `true`: this is the stored answer of an earlier request with the same Idempotency-Key; nothing was done again */
+        "Idempotent-Replayed": "true";
+        /** @description RFC 8288: `<...>; rel="next"` names the next page */
+        Link: string;
+        /** @description The URL of the created resource */
+        Location: string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2671,6 +4560,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2684,6 +4575,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2758,6 +4650,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2769,6 +4663,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2848,29 +4743,13 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            active: boolean;
-                            anggota_id?: string | null;
-                            /** Format: date-time */
-                            created_at?: string;
-                            /** @description The user's subject at the external OIDC issuer (shown when set) */
-                            external_subject?: string;
-                            /** Format: uuid */
-                            id: string;
-                            opd?: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                            /** Format: date-time */
-                            updated_at?: string;
-                            username: string;
-                            wilayah?: string | null;
-                        }[];
+                        items: components["schemas"]["User"][];
                         limit: number;
                         offset: number;
                         total: number;
@@ -2880,6 +4759,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2995,28 +4875,11 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3127,33 +4990,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3268,25 +5116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        active: boolean;
-                        anggota_id?: string | null;
-                        /** Format: date-time */
-                        created_at?: string;
-                        /** @description The user's subject at the external OIDC issuer (shown when set) */
-                        external_subject?: string;
-                        /** Format: uuid */
-                        id: string;
-                        opd?: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                        /** Format: date-time */
-                        updated_at?: string;
-                        username: string;
-                        wilayah?: string | null;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3421,14 +5251,7 @@ export interface operations {
                      *       "token_type": "Bearer"
                      *     }
                      */
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3497,6 +5320,7 @@ export interface operations {
             /** @description Too many failed logins for this user from this address, or from all addresses: wait Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3638,26 +5462,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        identity: {
-                            anggota_id?: string | null;
-                            opd?: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            role: "bappeda" | "operator_desa" | "operator_kecamatan" | "opd" | "anggota_dprd" | "staf_ahli" | "setwan" | "admin";
-                            sub: string;
-                            wilayah?: string | null;
-                        };
+                        identity: components["schemas"]["Identity"];
                     };
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3764,14 +5582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -3849,6 +5660,7 @@ export interface operations {
             /** @description Too many wrong current passwords for this user (from this address, or from all): wait Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3910,14 +5722,7 @@ export interface operations {
                      *       "token_type": "Bearer"
                      *     }
                      */
-                    "application/json": {
-                        access_token: string;
-                        expires_in: number;
-                        refresh_expires_in: number;
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenGrant"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -4019,6 +5824,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4051,34 +5858,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        bagian: {
-                            [key: string]: {
-                                data: unknown;
-                                /** @enum {string} */
-                                status: "ok";
-                            } | {
-                                error: {
-                                    code: string;
-                                    detail: string;
-                                    service?: string;
-                                    status: number;
-                                };
-                                /** @enum {string} */
-                                status: "error";
-                            };
-                        };
-                        gagal: string[];
-                        partial: boolean;
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4173,6 +5959,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4251,129 +6039,13 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        tindak_lanjut: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string;
-                            renja_row_id: string | null;
-                            rerouted_to: string | null;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string | null;
-                        }[];
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["UsulanDetail"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4521,6 +6193,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4585,110 +6258,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -4841,6 +6411,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4918,110 +6489,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5178,14 +6646,7 @@ export interface operations {
                      *       "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
                      *     }
                      */
-                    "application/json": {
-                        scores: {
-                            [key: string]: number;
-                        };
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        total: string;
-                        usulan_id: string;
-                    };
+                    "application/json": components["schemas"]["Scored"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5297,6 +6758,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5361,110 +6824,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5570,6 +6930,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5634,110 +6996,7 @@ export interface operations {
                      *       "withdrawn_by": "op-desa-2001"
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -5849,6 +7108,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5878,36 +7138,7 @@ export interface operations {
                      *       "routed_count": 13
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                        routed_count: number;
-                    };
+                    "application/json": components["schemas"]["MusrenbangStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -6177,17 +7408,7 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        criteria: {
-                            max_score: number;
-                            name: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            weight: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Criteria"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -6298,6 +7519,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6320,27 +7543,14 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        }[];
+                        items: components["schemas"]["KamusItem"][];
                     };
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6567,6 +7777,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6576,6 +7788,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6671,6 +7884,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6749,97 +7964,13 @@ export interface operations {
                      *       "kecamatan": "12.21.01"
                      *     }
                      */
-                    "application/json": {
-                        berita_acara: {
-                            catatan: string;
-                            jumlah_peserta: number;
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            keputusan: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** Format: date-time */
-                                decided_at: string;
-                                /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                                desa: string;
-                                desa_nama: string | null;
-                                gagasan: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                merge_target: string | null;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                original_cost: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                original_volume: string;
-                                reason: string;
-                                /** @enum {string} */
-                                status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                                tracking_code: string;
-                                usulan_id: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume: string;
-                            }[];
-                            /** @description What a level holds at its close; the digest covers the accepted set */
-                            manifest: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                accepted_cost: string;
-                                accepted_count: number;
-                                counts: {
-                                    "belum diputuskan": number;
-                                    digabung: number;
-                                    ditarik: number;
-                                    diterima: number;
-                                    "diterima dengan perubahan": number;
-                                    ditolak: number;
-                                    draft: number;
-                                    "tidak diteruskan": number;
-                                };
-                                /** @description SHA-256, 64 digit heksadesimal */
-                                digest: string;
-                                /** @enum {string} */
-                                digest_algorithm: "sha256";
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                tahun: number;
-                                total: number;
-                            };
-                            pimpinan: string;
-                            ranking: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                                desa: string;
-                                position: number;
-                                /** @enum {string} */
-                                status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                total: string;
-                                /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                                tracking_code: string;
-                                usulan_id: string;
-                            }[];
-                            tahun: number;
-                            /** Format: date */
-                            tanggal: string;
-                            tempat: string;
-                        };
-                        /** Format: date-time */
-                        closed_at: string;
-                        /** @description SHA-256, 64 digit heksadesimal */
-                        digest: string;
-                        /** @description The berita acara; `digest` is the SHA-256 of its UTF-8 text */
-                        document: string;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                    };
+                    "application/json": components["schemas"]["BeritaAcara"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6935,6 +8066,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6944,6 +8077,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7063,6 +8197,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7093,39 +8228,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 digit heksadesimal */
-                        digest: string;
-                        document: string;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ForumClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -7237,6 +8340,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7255,23 +8360,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        items: {
-                            other_id: string;
-                            other_tahun: number;
-                            reason: string;
-                            score: number;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Duplicates"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7367,6 +8462,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7397,32 +8494,13 @@ export interface operations {
                      *       "rule": "nilai tertimbang tertinggi, lalu biaya terendah, lalu waktu pengajuan paling awal, lalu id usulan (urutan total dan tetap)"
                      *     }
                      */
-                    "application/json": {
-                        /** @description The forum is closed: the recorded list */
-                        frozen: boolean;
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        ranking: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            position: number;
-                            /** @enum {string} */
-                            status: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            total: string;
-                            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        rule: string;
-                    };
+                    "application/json": components["schemas"]["Ranking"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7517,6 +8595,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7565,79 +8645,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7771,6 +8785,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7799,74 +8815,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8002,6 +8951,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8050,74 +9001,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description The stage is closed at kabupaten level */
-                        closed?: boolean;
-                        history: {
-                            after: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            /** Format: date-time */
-                            at: string;
-                            before: {
-                                /** Format: date-time */
-                                closes_at: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                /** Format: date-time */
-                                opens_at: string;
-                            };
-                            by: string;
-                            /** @enum {string} */
-                            kind: "close_early" | "extend" | "reopen";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                        }[];
-                        /** @description What a level holds at its close; the digest covers the accepted set */
-                        manifest?: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            accepted_cost: string;
-                            accepted_count: number;
-                            counts: {
-                                "belum diputuskan": number;
-                                digabung: number;
-                                ditarik: number;
-                                diterima: number;
-                                "diterima dengan perubahan": number;
-                                ditolak: number;
-                                draft: number;
-                                "tidak diteruskan": number;
-                            };
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        } | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                        version: number;
-                        windows: {
-                            /** Format: date-time */
-                            closes_at: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            /** Format: date-time */
-                            opens_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MusrenbangSchedule"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8239,6 +9123,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8322,110 +9209,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            alamat: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            current_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            current_volume: string;
-                            decisions: {
-                                /** Format: date-time */
-                                at: string;
-                                by: string;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                cost: string;
-                                /** @enum {string} */
-                                level: "desa" | "kecamatan" | "kabupaten";
-                                merge_target: string | null;
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                original_cost: string;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                original_volume: string;
-                                reason: string;
-                                /** @enum {string} */
-                                status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume: string;
-                            }[];
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            gagasan: string;
-                            id: string;
-                            kamus_item: {
-                                /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                                harga_satuan: string;
-                                id: string;
-                                kode: string;
-                                nama: string;
-                                opd: string;
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                satuan: string;
-                                sub_kegiatan: string;
-                                tahun: number;
-                                /** @description Angka desimal sebagai teks, mis. 120.5 */
-                                volume_maks: string | null;
-                            };
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            lampiran: {
-                                /** @description Media type, mis. image/jpeg */
-                                jenis?: string;
-                                nama: string;
-                                /** @description SHA-256, 64 digit heksadesimal */
-                                sha256?: string;
-                                /** @description Ukuran dalam byte */
-                                ukuran?: number;
-                                /**
-                                 * Format: uri
-                                 * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                                 */
-                                url?: string;
-                            }[];
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            lat: string | null;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            lon: string | null;
-                            merged_from: string[];
-                            merged_into: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                            pengusul: {
-                                kelompok: string | null;
-                                nama: string;
-                                nik?: string | null;
-                                telepon?: string | null;
-                            } | null;
-                            permasalahan: string;
-                            /** @enum {string} */
-                            status: "draft" | "submitted" | "withdrawn";
-                            status_per_level: {
-                                /** @enum {string} */
-                                desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @enum {string} */
-                                kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                                /** @enum {string} */
-                                kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            };
-                            /** Format: date-time */
-                            submitted_at: string | null;
-                            tahun: number;
-                            /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                            tracking_code: string;
-                            version: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                            withdraw_reason: string | null;
-                            /** Format: date-time */
-                            withdrawn_at: string | null;
-                            withdrawn_by: string | null;
-                        }[];
+                        items: components["schemas"]["Usulan"][];
                         next_cursor: string | null;
                     };
                 };
@@ -8433,6 +9217,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8598,6 +9383,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8662,110 +9450,7 @@ export interface operations {
                      *       "withdrawn_by": null
                      *     }
                      */
-                    "application/json": {
-                        alamat: string | null;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                        current_cost: string;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        current_volume: string;
-                        decisions: {
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            merge_target: string | null;
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            original_cost: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            original_volume: string;
-                            reason: string;
-                            /** @enum {string} */
-                            status: "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume: string;
-                        }[];
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        gagasan: string;
-                        id: string;
-                        kamus_item: {
-                            /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @description Media type, mis. image/jpeg */
-                            jenis?: string;
-                            nama: string;
-                            /** @description SHA-256, 64 digit heksadesimal */
-                            sha256?: string;
-                            /** @description Ukuran dalam byte */
-                            ukuran?: number;
-                            /**
-                             * Format: uri
-                             * @description URL https:// lengkap (http:, javascript:, file:, data: ditolak)
-                             */
-                            url?: string;
-                        }[];
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lat: string | null;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        lon: string | null;
-                        merged_from: string[];
-                        merged_into: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description The proposer, cut to the reader's role (UU PDP data minimisation): telepon for the desa and kecamatan operators, nik for the desa operator only; a member the role may not see is absent (null: not recorded) */
-                        pengusul: {
-                            kelompok: string | null;
-                            nama: string;
-                            nik?: string | null;
-                            telepon?: string | null;
-                        } | null;
-                        permasalahan: string;
-                        /** @enum {string} */
-                        status: "draft" | "submitted" | "withdrawn";
-                        status_per_level: {
-                            /** @enum {string} */
-                            desa: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kabupaten: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                            /** @enum {string} */
-                            kecamatan: "draft" | "ditarik" | "tidak diteruskan" | "belum diputuskan" | "diterima" | "diterima dengan perubahan" | "digabung" | "ditolak";
-                        };
-                        /** Format: date-time */
-                        submitted_at: string | null;
-                        tahun: number;
-                        /** @description Kode lacak 8 karakter, mis. K7Q2M9XA */
-                        tracking_code: string;
-                        version: number;
-                        /** @description Angka desimal sebagai teks, mis. 120.5 */
-                        volume: string;
-                        withdraw_reason: string | null;
-                        /** Format: date-time */
-                        withdrawn_at: string | null;
-                        withdrawn_by: string | null;
-                    };
+                    "application/json": components["schemas"]["Usulan"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8874,6 +9559,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8885,6 +9572,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8961,6 +9649,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9025,95 +9715,13 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9245,6 +9853,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9300,90 +9909,7 @@ export interface operations {
                      *       "volume": "3"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -9537,6 +10063,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9610,90 +10137,7 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -9820,6 +10264,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9856,34 +10302,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        anggota: {
-                            dapil: string;
-                            fraksi: string;
-                            id: string;
-                            nama: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu: string | null;
-                        }[];
-                        dapil: {
-                            kecamatan: string[];
-                            kode: string;
-                            nama: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        periode: string;
-                        staf_ahli: {
-                            anggota_id: string;
-                            id: string;
-                            nama: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["DprdRegister"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10007,14 +10432,7 @@ export interface operations {
                      *       "staf_ahli": 30
                      *     }
                      */
-                    "application/json": {
-                        anggota: number;
-                        dapil: number;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        periode: string;
-                        staf_ahli: number;
-                    };
+                    "application/json": components["schemas"]["DprdRegisterSummary"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -10152,34 +10570,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        manifest: {
-                            counts: {
-                                diajukan: number;
-                                diakomodasi: number;
-                                didisposisikan: number;
-                                direkomendasikan: number;
-                                disampaikan: number;
-                                ditarik: number;
-                                draft: number;
-                                "tidak diakomodasi": number;
-                            };
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            diakomodasi_cost: string;
-                            diakomodasi_count: number;
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            disampaikan_cost: string;
-                            disampaikan_count: number;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            tahun: number;
-                            total: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["PokirStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -10404,6 +10795,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10428,27 +10821,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        anggota_id: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        judul: string;
-                        kamus_kode: string;
-                        pokir_id: string;
-                        usulan: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        usulan_pokir: string;
-                    }[];
+                    "application/json": components["schemas"]["PokirOverlapRow"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10551,6 +10930,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10621,90 +11003,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            akomodasi: {
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                cost: string;
-                                opd: string;
-                                renja_row_id: string;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume: string;
-                            } | null;
-                            alamat: string | null;
-                            alasan_tidak_diakomodasi: string | null;
-                            anggota_id: string;
-                            catatan_setwan: string | null;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            dapil: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            disposisi_opd: string | null;
-                            history: {
-                                action: string;
-                                /** Format: date-time */
-                                at: string;
-                                by: string;
-                                /** @enum {string|null} */
-                                from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                                note: string | null;
-                                role: string;
-                                /** @enum {string} */
-                                to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                            }[];
-                            id: string;
-                            judul: string;
-                            kamus_item: {
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                harga_satuan: string;
-                                id: string;
-                                kode: string;
-                                nama: string;
-                                opd: string;
-                                /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                                pemda: string;
-                                satuan: string;
-                                sub_kegiatan: string;
-                                tahun: number;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume_maks: string | null;
-                            };
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            lampiran: {
-                                /** @enum {string} */
-                                media_type: "application/pdf" | "image/jpeg" | "image/png";
-                                nama_berkas: string;
-                                /** @description SHA-256 of the file, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Bytes, at most 10 MiB */
-                                ukuran: number;
-                            }[];
-                            lat: string | null;
-                            lon: string | null;
-                            /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                            overlaps?: {
-                                gagasan: string;
-                                reason: string;
-                                score: number;
-                                tracking_code: string;
-                                usulan_id: string;
-                            }[];
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            permasalahan: string;
-                            reses_id: string;
-                            /** @enum {string} */
-                            status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                            tahun: number;
-                            usulan: string;
-                            version: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
+                        items: components["schemas"]["Pokir"][];
                         next_cursor: string | null;
                     };
                 };
@@ -10712,6 +11011,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10851,6 +11151,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10906,90 +11209,7 @@ export interface operations {
                      *       "volume": "2"
                      *     }
                      */
-                    "application/json": {
-                        akomodasi: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            opd: string;
-                            renja_row_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        } | null;
-                        alamat: string | null;
-                        alasan_tidak_diakomodasi: string | null;
-                        anggota_id: string;
-                        catatan_setwan: string | null;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        dapil: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        desa: string;
-                        disposisi_opd: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        }[];
-                        id: string;
-                        judul: string;
-                        kamus_item: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            harga_satuan: string;
-                            id: string;
-                            kode: string;
-                            nama: string;
-                            opd: string;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            tahun: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_maks: string | null;
-                        };
-                        /** @description Kode kecamatan, e.g. 12.21.01 */
-                        kecamatan: string;
-                        lampiran: {
-                            /** @enum {string} */
-                            media_type: "application/pdf" | "image/jpeg" | "image/png";
-                            nama_berkas: string;
-                            /** @description SHA-256 of the file, 64 lower-case hex digits */
-                            sha256: string;
-                            /** @description Bytes, at most 10 MiB */
-                            ukuran: number;
-                        }[];
-                        lat: string | null;
-                        lon: string | null;
-                        /** @description Musrenbang usulan this pokir duplicates (reads only) */
-                        overlaps?: {
-                            gagasan: string;
-                            reason: string;
-                            score: number;
-                            tracking_code: string;
-                            usulan_id: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        permasalahan: string;
-                        reses_id: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
-                        tahun: number;
-                        usulan: string;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["Pokir"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -11124,6 +11344,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11138,19 +11360,7 @@ export interface operations {
                      *       "tempat": "Aula Kecamatan Barumun"
                      *     }
                      */
-                    "application/json": {
-                        anggota_id: string;
-                        catatan: string | null;
-                        dapil: string;
-                        id: string;
-                        jumlah_peserta: number;
-                        /**
-                         * Format: date
-                         * @description ISO 8601 date, e.g. 2027-01-15
-                         */
-                        tanggal: string;
-                        tempat: string;
-                    };
+                    "application/json": components["schemas"]["Reses"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -11290,13 +11500,7 @@ export interface operations {
                      *       "source": "bappeda"
                      *     }
                      */
-                    "application/json": {
-                        /** Format: date-time */
-                        closes_at: string;
-                        /** Format: date-time */
-                        opens_at: string;
-                        source: string;
-                    };
+                    "application/json": components["schemas"]["PokirWindow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -11408,30 +11612,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        datasets: {
-                            columns: string[];
-                            /** @enum {string} */
-                            dataset: "tabel-v" | "usulan" | "pokir";
-                            formats: {
-                                csv: string;
-                                json: string;
-                            };
-                            judul: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["OpenDataCatalog"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11511,6 +11703,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11587,26 +11781,7 @@ export interface operations {
                         dataset: "tabel-v";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            indikator: string | null;
-                            kelompok_sasaran: string | null;
-                            kode: string;
-                            lokasi: string | null;
-                            opd: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            pagu_n: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            pagu_n1: string;
-                            prioritas_daerah: string | null;
-                            prioritas_nasional: string | null;
-                            satuan: string | null;
-                            sumber_dana: string | null;
-                            target_n: string | null;
-                            target_n1: string | null;
-                            /** @enum {string} */
-                            tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                            uraian: string;
-                        }[];
+                        rows: components["schemas"]["OpenDataTabelVRow"][];
                         sumber: {
                             /** @description SHA-256, 64 lower-case hex digits */
                             content_hash: string;
@@ -11624,40 +11799,7 @@ export interface operations {
                         dataset: "usulan";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            alasan_akhir: string | null;
-                            alasan_musrenbang: string | null;
-                            alasan_opd: string | null;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost_akhir: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost_awal: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            desa: string;
-                            dialihkan_ke: string | null;
-                            digabung_ke: string | null;
-                            item: string;
-                            kamus_kode: string;
-                            /** @description Kode kecamatan, e.g. 12.21.01 */
-                            kecamatan: string;
-                            /** @enum {string|null} */
-                            keputusan_opd: "diakomodasi" | "ditolak" | "dialihkan" | null;
-                            opd: string;
-                            satuan: string;
-                            status_akhir: string;
-                            status_desa: string;
-                            status_kabupaten: string;
-                            status_kecamatan: string;
-                            status_musrenbang: string;
-                            sub_kegiatan: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                            tracking_code: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_akhir: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume_awal: string;
-                        }[];
+                        rows: components["schemas"]["OpenDataUsulanRow"][];
                         sumber: {
                             /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
                             accepted_cost: string;
@@ -11674,21 +11816,7 @@ export interface operations {
                         dataset: "pokir";
                         /** @description Kode pemda Kemendagri, e.g. 12.21 */
                         pemda: string;
-                        rows: {
-                            anggota: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            dapil: string;
-                            desa: string;
-                            fraksi: string;
-                            id: string;
-                            judul: string;
-                            kecamatan: string;
-                            status: string;
-                            status_label: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                        }[];
+                        rows: components["schemas"]["OpenDataPokirRow"][];
                         sumber: {
                             /** @enum {string} */
                             tahap: "pokir";
@@ -11702,6 +11830,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11779,6 +11908,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11803,32 +11934,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        items: {
-                            anggota: string;
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            dapil: string;
-                            desa: string;
-                            fraksi: string;
-                            id: string;
-                            judul: string;
-                            kecamatan: string;
-                            status: string;
-                            status_label: string;
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["PublicPokirRegister"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11906,6 +12018,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11960,79 +12074,13 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        pemda_nama: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        terkini: number;
-                        /** @description Every published version, oldest first */
-                        versi: {
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            /** Format: date-time */
-                            dipublikasikan_pada: string;
-                            /** @description Penetapan: final */
-                            ditetapkan: boolean;
-                            files: {
-                                html?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                json?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                pdf?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                xlsx?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            /** @enum {string} */
-                            versi: "rancangan" | "rancangan akhir" | "penetapan";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PublishedRkpd"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12113,6 +12161,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12125,6 +12175,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12201,6 +12252,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12246,53 +12299,121 @@ export interface operations {
                      *       "volume_awal": "120"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                        cost: string;
-                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                        cost_awal: string;
-                        decisions: {
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string;
-                            /** @enum {string} */
-                            level: "desa" | "kecamatan" | "kabupaten";
-                            reason: string;
-                            status: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
-                        desa: string;
-                        item: string;
-                        kecamatan: string;
-                        satuan: string;
-                        /** @enum {string} */
-                        status: "submitted" | "withdrawn";
-                        status_label: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        /** @description The OPDs' decisions (Renja), in the order they were made */
-                        tindak_lanjut: {
-                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string;
-                            rerouted_to: string | null;
-                        }[];
-                        tracking_code: string;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume_awal: string;
-                    };
+                    "application/json": components["schemas"]["TrackedUsulan"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "public.getWilayah": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                pemda: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kecamatan": [
+                     *         {
+                     *           "desa": [
+                     *             {
+                     *               "kode": "12.21.01.2001",
+                     *               "nama": "Pagaranbira Jae"
+                     *             }
+                     *           ],
+                     *           "kode": "12.21.01",
+                     *           "nama": "Sosopan"
+                     *         }
+                     *       ],
+                     *       "pemda": {
+                     *         "kode": "12.21",
+                     *         "nama": "Kabupaten Padang Lawas"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Wilayah"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12457,42 +12578,7 @@ export interface operations {
                      *       "volume": "300"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        cost: string;
-                        decision: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string | null;
-                            /** Format: date-time */
-                            decided_at: string;
-                            /** @enum {string} */
-                            decision: "diakomodasi" | "ditolak" | "dialihkan";
-                            opd: string;
-                            reason: string | null;
-                            renja_row_id: string | null;
-                            rerouted_to: string | null;
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string | null;
-                        };
-                        item_id: string;
-                        judul: string;
-                        /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                        lokasi: string;
-                        opd: string;
-                        previous_opds: string[];
-                        /** @enum {string} */
-                        source: "musrenbang" | "pokir";
-                        source_id: string;
-                        /** @enum {string} */
-                        status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
-                        sub_kegiatan: string | null;
-                        version: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        volume: string;
-                    };
+                    "application/json": components["schemas"]["InboxItemDecided"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -12601,6 +12687,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12615,16 +12703,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        bidang: string[];
-                        kode: string;
-                        nama: string;
-                    }[];
+                    "application/json": components["schemas"]["Opd"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12850,6 +12935,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12877,37 +12964,13 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -13134,6 +13197,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13161,32 +13225,7 @@ export interface operations {
                      *       "version": 2
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -13337,32 +13376,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": {
-                        closed_by: string;
-                        manifest: {
-                            digest: string;
-                            /** @enum {string} */
-                            digest_algorithm: "sha256";
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            rows: number;
-                            tahun: number;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            total_n: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            total_n1: string;
-                            /** @description Per OPD code */
-                            totals: {
-                                [key: string]: {
-                                    rows: number;
-                                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                    total_n: string;
-                                    /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                    total_n1: string;
-                                };
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["RenjaStageClosed"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -13460,6 +13474,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13486,39 +13503,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            cost: string;
-                            decision: {
-                                by: string;
-                                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                                cost: string | null;
-                                /** Format: date-time */
-                                decided_at: string;
-                                /** @enum {string} */
-                                decision: "diakomodasi" | "ditolak" | "dialihkan";
-                                reason: string | null;
-                                renja_row_id: string | null;
-                                rerouted_to: string | null;
-                                /** @description A decimal number as text, e.g. 1.5 */
-                                volume: string | null;
-                            } | null;
-                            item_id: string;
-                            judul: string;
-                            /** @description Kode desa/kelurahan, e.g. 12.21.01.2001 */
-                            lokasi: string;
-                            opd: string;
-                            previous_opds: string[];
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                            /** @enum {string} */
-                            status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
-                            sub_kegiatan: string | null;
-                            version: number;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            volume: string;
-                        }[];
+                        items: components["schemas"]["InboxItem"][];
                         next_cursor: string | null;
                     };
                 };
@@ -13526,6 +13511,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -13937,6 +13923,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13964,32 +13953,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        indikator: string;
-                        kelompok_sasaran: string;
-                        lokasi: string[];
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        prioritas_daerah: string[];
-                        prioritas_nasional: string[];
-                        row_id: string;
-                        satuan: string;
-                        sub_kegiatan: string;
-                        /** @description The usulan and pokir this row accommodates */
-                        sumber: {
-                            /** @enum {string} */
-                            source: "musrenbang" | "pokir";
-                            source_id: string;
-                        }[];
-                        sumber_dana: string;
-                        tahun: number;
-                        /** @description A decimal number as text, e.g. 1.5 */
-                        target: string;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaRow"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14114,6 +14078,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14127,17 +14093,7 @@ export interface operations {
                      *       "total_n": "1900000000.00"
                      *     }
                      */
-                    "application/json": {
-                        /** @enum {string} */
-                        nama: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        opd: string;
-                        rows: number;
-                        tahun: number;
-                        /** Format: date-time */
-                        taken_at: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n: string;
-                    };
+                    "application/json": components["schemas"]["RenjaSnapshot"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14252,6 +14208,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14278,36 +14236,13 @@ export interface operations {
                      *       "total_n_before": "1900000000.00"
                      *     }
                      */
-                    "application/json": {
-                        /** @description Row ids only in `after` */
-                        added: string[];
-                        /** @enum {string} */
-                        after: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        /** @enum {string} */
-                        before: "rancangan awal" | "rancangan" | "rancangan akhir";
-                        changed: {
-                            /** @description {field: [before, after]} */
-                            fields: {
-                                [key: string]: string[];
-                            };
-                            row_id: string;
-                        }[];
-                        /** @description Row ids only in `before` */
-                        removed: string[];
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1_after: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1_before: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n_after: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n_before: string;
-                    };
+                    "application/json": components["schemas"]["RenjaComparison"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14439,29 +14374,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        /** @description Bappeda's latest return note */
-                        catatan: string | null;
-                        history: {
-                            action: string;
-                            /** Format: date-time */
-                            at: string;
-                            by: string;
-                            /** @enum {string|null} */
-                            from_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final" | null;
-                            note: string | null;
-                            role: string;
-                            /** @enum {string} */
-                            to_status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        }[];
-                        opd: string;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        tahun: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RenjaState"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -14577,6 +14490,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14609,31 +14525,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            indikator: string;
-                            kelompok_sasaran: string;
-                            lokasi: string[];
-                            opd: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu_n: string;
-                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                            pagu_n1: string;
-                            prioritas_daerah: string[];
-                            prioritas_nasional: string[];
-                            row_id: string;
-                            satuan: string;
-                            sub_kegiatan: string;
-                            /** @description The usulan and pokir this row accommodates */
-                            sumber: {
-                                /** @enum {string} */
-                                source: "musrenbang" | "pokir";
-                                source_id: string;
-                            }[];
-                            sumber_dana: string;
-                            /** @description A decimal number as text, e.g. 1.5 */
-                            target: string;
-                            version: number;
-                        }[];
+                        items: components["schemas"]["RenjaRowListed"][];
                         next_cursor: string | null;
                     };
                 };
@@ -14641,6 +14533,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14735,6 +14628,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14753,29 +14648,13 @@ export interface operations {
                      *       }
                      *     ]
                      */
-                    "application/json": {
-                        opd: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        pagu_n1: string;
-                        rows: number;
-                        /** @description Rupiah as text, negative when over a ceiling */
-                        sisa_n: string;
-                        /** @description Rupiah as text, negative when over a ceiling */
-                        sisa_n1: string;
-                        /** @enum {string} */
-                        status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n: string;
-                        /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
-                        total_n1: string;
-                    }[];
+                    "application/json": components["schemas"]["RenjaTotals"][];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14871,6 +14750,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14920,113 +14800,7 @@ export interface operations {
                      *       "versi": "rancangan"
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 lower-case hex digits */
-                        content_hash: string;
-                        diff: {
-                            rows_added: number;
-                            rows_changed: number;
-                            rows_removed: number;
-                        } | null;
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    } | {
-                        /** @description What the assembly waits for; empty when nothing */
-                        menunggu: string[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahap: {
-                            musrenbang: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            pokir: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            renja: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                        };
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versi_terkini: {
-                            alasan_stale: string | null;
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            ditetapkan: boolean;
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale: boolean;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["RkpdAssembled"] | components["schemas"]["RkpdStatus"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -15121,209 +14895,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The RKPD document (schema eplanning.rkpd/1, canonical JSON) */
-                        document: {
-                            bab: {
-                                bagian: ({
-                                    /** @enum {string} */
-                                    jenis: "narasi";
-                                    judul: string;
-                                    teks: string;
-                                } | {
-                                    /** @enum {string} */
-                                    jenis: "ringkasan_per_urusan" | "tabel_v" | "ringkasan_per_opd" | "ringkasan_per_kecamatan";
-                                    judul: string;
-                                })[];
-                                judul: string;
-                                /** @enum {string} */
-                                nomor: "I" | "II" | "III" | "IV" | "V" | "VI" | "VII";
-                            }[];
-                            grand_total: {
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                pagu_n: string;
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                pagu_n1: string;
-                            };
-                            /** @description Digests of the stage manifests it was built from */
-                            inputs: {
-                                musrenbang: string;
-                                pokir: string;
-                                renja: string;
-                            };
-                            lampiran: {
-                                pokir: {
-                                    alasan?: string | null;
-                                    anggota: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost: string;
-                                    dapil: string;
-                                    desa?: string | null;
-                                    fraksi?: string | null;
-                                    id: string;
-                                    judul: string;
-                                    kecamatan?: string | null;
-                                    opd?: string | null;
-                                    status: string;
-                                }[];
-                                usulan: {
-                                    alasan?: string | null;
-                                    alasan_akhir?: string | null;
-                                    alasan_opd?: string | null;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost_akhir: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    cost_awal: string;
-                                    desa: string;
-                                    desa_nama?: string | null;
-                                    gagasan?: string;
-                                    id: string;
-                                    kecamatan: string;
-                                    kecamatan_nama?: string | null;
-                                    keputusan_opd?: string | null;
-                                    opd?: string | null;
-                                    status_akhir: string;
-                                    status_musrenbang: string;
-                                    tracking_code: string;
-                                }[];
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor_versi: number;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            pemda_nama: string;
-                            ringkasan: {
-                                per_kecamatan: {
-                                    diterima: number;
-                                    ditolak: number;
-                                    jumlah: number;
-                                    kecamatan: string;
-                                    lainnya: number;
-                                    nama: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    nilai_diterima: string;
-                                }[];
-                                per_opd: {
-                                    baris: number;
-                                    nama: string;
-                                    opd: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    pokir_diakomodasi: number;
-                                    usulan_diakomodasi: number;
-                                }[];
-                                per_urusan: {
-                                    baris: number;
-                                    nama: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    urusan: string;
-                                }[];
-                            };
-                            /** @enum {string} */
-                            schema: "eplanning.rkpd/1";
-                            tabel_v: {
-                                baris: {
-                                    indikator: string | null;
-                                    kelompok_sasaran: string | null;
-                                    kode: string;
-                                    lokasi: string[];
-                                    opd: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n: string;
-                                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                    pagu_n1: string;
-                                    prioritas_daerah: string[];
-                                    prioritas_nasional: string[];
-                                    row_id: string | null;
-                                    satuan: string | null;
-                                    sumber_dana: string | null;
-                                    target_n: string | null;
-                                    target_n1: string | null;
-                                    /** @enum {string} */
-                                    tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                    uraian: string;
-                                }[];
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                total_n: string;
-                                /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                total_n1: string;
-                            };
-                            /** @description Tahun anggaran (the planned year) */
-                            tahun: number;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        };
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    };
+                    "application/json": components["schemas"]["RkpdDocument"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15421,6 +15004,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15433,6 +15018,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15528,6 +15114,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15548,22 +15136,13 @@ export interface operations {
                      *       "version": 0
                      *     }
                      */
-                    "application/json": {
-                        bab: number;
-                        /** @description true: the default text of the year's template, not yet edited */
-                        bawaan: boolean;
-                        sections: {
-                            judul: string;
-                            teks: string;
-                        }[];
-                        /** @description 0: never edited (the year's default text) */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RkpdNarrative"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -15684,6 +15263,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15704,17 +15284,7 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": {
-                        bab: number;
-                        /** @description true: the default text of the year's template, not yet edited */
-                        bawaan: boolean;
-                        sections: {
-                            judul: string;
-                            teks: string;
-                        }[];
-                        /** @description 0: never edited (the year's default text) */
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["RkpdNarrative"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -15859,6 +15429,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15908,69 +15480,7 @@ export interface operations {
                      *       "versi": "rancangan"
                      *     }
                      */
-                    "application/json": {
-                        /** @description SHA-256, 64 lower-case hex digits */
-                        content_hash: string;
-                        diff: {
-                            rows_added: number;
-                            rows_changed: number;
-                            rows_removed: number;
-                        } | null;
-                        /** @description The rendered files by format */
-                        files: {
-                            html?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            json?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            pdf?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                            xlsx?: {
-                                bytes: number;
-                                filename: string;
-                                /** @enum {string} */
-                                format: "json" | "xlsx" | "html" | "pdf";
-                                media_type: string;
-                                /** @description SHA-256, 64 lower-case hex digits */
-                                sha256: string;
-                                /** @description Where to download it (the bytes hash to sha256) */
-                                url: string;
-                            };
-                        };
-                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                        nomor: number;
-                        /**
-                         * @description Tahap dokumen RKPD
-                         * @enum {string}
-                         */
-                        versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                    };
+                    "application/json": components["schemas"]["RkpdAssembled"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -16081,6 +15591,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16116,56 +15628,13 @@ export interface operations {
                      *       "versi_terkini": null
                      *     }
                      */
-                    "application/json": {
-                        /** @description What the assembly waits for; empty when nothing */
-                        menunggu: string[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahap: {
-                            musrenbang: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            pokir: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                            renja: {
-                                ditutup: boolean;
-                                /** @description The stage's close manifest (counts, totals, digest) */
-                                manifest: {
-                                    [key: string]: unknown;
-                                } | null;
-                            };
-                        };
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versi_terkini: {
-                            alasan_stale: string | null;
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            ditetapkan: boolean;
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale: boolean;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["RkpdStatus"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16260,287 +15729,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description Tahun anggaran (the planned year) */
-                        tahun: number;
-                        versions: {
-                            /** @description SHA-256, 64 lower-case hex digits */
-                            content_hash: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** @description The changes from the previous version */
-                            diff: {
-                                annex: {
-                                    pokir: {
-                                        added: {
-                                            alasan?: string | null;
-                                            anggota: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost: string;
-                                            dapil: string;
-                                            desa?: string | null;
-                                            fraksi?: string | null;
-                                            id: string;
-                                            judul: string;
-                                            kecamatan?: string | null;
-                                            opd?: string | null;
-                                            status: string;
-                                        }[];
-                                        changed: {
-                                            anggota: string | null;
-                                            /** @description column -> {before, after} */
-                                            columns: {
-                                                [key: string]: {
-                                                    /** @description Any JSON value */
-                                                    after: unknown;
-                                                    /** @description Any JSON value */
-                                                    before: unknown;
-                                                };
-                                            };
-                                            id: string;
-                                        }[];
-                                        removed: {
-                                            alasan?: string | null;
-                                            anggota: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost: string;
-                                            dapil: string;
-                                            desa?: string | null;
-                                            fraksi?: string | null;
-                                            id: string;
-                                            judul: string;
-                                            kecamatan?: string | null;
-                                            opd?: string | null;
-                                            status: string;
-                                        }[];
-                                    };
-                                    usulan: {
-                                        added: {
-                                            alasan?: string | null;
-                                            alasan_akhir?: string | null;
-                                            alasan_opd?: string | null;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_akhir: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_awal: string;
-                                            desa: string;
-                                            desa_nama?: string | null;
-                                            gagasan?: string;
-                                            id: string;
-                                            kecamatan: string;
-                                            kecamatan_nama?: string | null;
-                                            keputusan_opd?: string | null;
-                                            opd?: string | null;
-                                            status_akhir: string;
-                                            status_musrenbang: string;
-                                            tracking_code: string;
-                                        }[];
-                                        changed: {
-                                            /** @description column -> {before, after} */
-                                            columns: {
-                                                [key: string]: {
-                                                    /** @description Any JSON value */
-                                                    after: unknown;
-                                                    /** @description Any JSON value */
-                                                    before: unknown;
-                                                };
-                                            };
-                                            id: string;
-                                            tracking_code: string | null;
-                                        }[];
-                                        removed: {
-                                            alasan?: string | null;
-                                            alasan_akhir?: string | null;
-                                            alasan_opd?: string | null;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_akhir: string;
-                                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                            cost_awal: string;
-                                            desa: string;
-                                            desa_nama?: string | null;
-                                            gagasan?: string;
-                                            id: string;
-                                            kecamatan: string;
-                                            kecamatan_nama?: string | null;
-                                            keputusan_opd?: string | null;
-                                            opd?: string | null;
-                                            status_akhir: string;
-                                            status_musrenbang: string;
-                                            tracking_code: string;
-                                        }[];
-                                    };
-                                };
-                                /** @description Chapters whose content differs */
-                                chapters: ("I" | "II" | "III" | "IV" | "V" | "VI" | "VII")[];
-                                from: {
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    hash: string;
-                                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                                    nomor_versi: number;
-                                    /**
-                                     * @description Tahap dokumen RKPD
-                                     * @enum {string}
-                                     */
-                                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                                };
-                                rows: {
-                                    added: {
-                                        indikator: string | null;
-                                        kelompok_sasaran: string | null;
-                                        kode: string;
-                                        lokasi: string[];
-                                        opd: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n1: string;
-                                        prioritas_daerah: string[];
-                                        prioritas_nasional: string[];
-                                        row_id: string | null;
-                                        satuan: string | null;
-                                        sumber_dana: string | null;
-                                        target_n: string | null;
-                                        target_n1: string | null;
-                                        /** @enum {string} */
-                                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                        uraian: string;
-                                    }[];
-                                    changed: {
-                                        /** @description column -> {before, after} */
-                                        columns: {
-                                            [key: string]: {
-                                                /** @description Any JSON value */
-                                                after: unknown;
-                                                /** @description Any JSON value */
-                                                before: unknown;
-                                            };
-                                        };
-                                        kode: string;
-                                        opd: string;
-                                        row_id: string | null;
-                                        uraian: string;
-                                    }[];
-                                    removed: {
-                                        indikator: string | null;
-                                        kelompok_sasaran: string | null;
-                                        kode: string;
-                                        lokasi: string[];
-                                        opd: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        pagu_n1: string;
-                                        prioritas_daerah: string[];
-                                        prioritas_nasional: string[];
-                                        row_id: string | null;
-                                        satuan: string | null;
-                                        sumber_dana: string | null;
-                                        target_n: string | null;
-                                        target_n1: string | null;
-                                        /** @enum {string} */
-                                        tingkat: "opd" | "urusan" | "bidang" | "program" | "kegiatan" | "sub_kegiatan";
-                                        uraian: string;
-                                    }[];
-                                };
-                                to: {
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    hash: string;
-                                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                                    nomor_versi: number;
-                                    /**
-                                     * @description Tahap dokumen RKPD
-                                     * @enum {string}
-                                     */
-                                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                                };
-                                totals: {
-                                    pagu_n: {
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        after: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        before: string;
-                                        /** @description Rupiah as text, negative for a decrease */
-                                        delta: string;
-                                    };
-                                    pagu_n1: {
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        after: string;
-                                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
-                                        before: string;
-                                        /** @description Rupiah as text, negative for a decrease */
-                                        delta: string;
-                                    };
-                                };
-                                unchanged: boolean;
-                            } | null;
-                            ditetapkan: boolean;
-                            /** @description The rendered files by format */
-                            files: {
-                                html?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                json?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                pdf?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                                xlsx?: {
-                                    bytes: number;
-                                    filename: string;
-                                    /** @enum {string} */
-                                    format: "json" | "xlsx" | "html" | "pdf";
-                                    media_type: string;
-                                    /** @description SHA-256, 64 lower-case hex digits */
-                                    sha256: string;
-                                    /** @description Where to download it (the bytes hash to sha256) */
-                                    url: string;
-                                };
-                            };
-                            /** @description Nomor versi (1, 2, 3, ... across the stages) */
-                            nomor: number;
-                            stale_reason: string | null;
-                            /**
-                             * @description Tahap dokumen RKPD
-                             * @enum {string}
-                             */
-                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["RkpdVersions"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16635,62 +15835,18 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        gagal: string[];
-                        musrenbang: {
-                            keputusan: {
-                                [key: string]: unknown;
-                            }[];
-                            merged_into?: string | null;
-                            status_per_level: {
-                                [key: string]: unknown;
-                            };
-                        };
-                        partial: boolean;
-                        renja: {
-                            data: unknown;
-                            /** @enum {string} */
-                            status: "ok";
-                        } | {
-                            error: {
-                                code: string;
-                                detail: string;
-                                service?: string;
-                                status: number;
-                            };
-                            /** @enum {string} */
-                            status: "error";
-                        };
-                        rkpd: {
-                            data: unknown;
-                            /** @enum {string} */
-                            status: "ok";
-                        } | {
-                            error: {
-                                code: string;
-                                detail: string;
-                                service?: string;
-                                status: number;
-                            };
-                            /** @enum {string} */
-                            status: "error";
-                        };
-                        tindak_lanjut_opd: {
-                            [key: string]: unknown;
-                        }[];
-                        /** @description The usulan (no personal data of the proposer) */
-                        usulan: {
-                            [key: string]: unknown;
-                        };
-                    };
+                    "application/json": components["schemas"]["UsulanTrace"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -16825,42 +15981,7 @@ export interface operations {
                      *       "updated_at": "2027-01-10T02:00:20+00:00"
                      *     }
                      */
-                    "application/json": {
-                        attempt_count: number;
-                        attempts: {
-                            attempt_no: number;
-                            duration_ms: number | null;
-                            error: string | null;
-                            /** Format: date-time */
-                            finished_at: string | null;
-                            http_status: number | null;
-                            /** @enum {string} */
-                            outcome: "delivered" | "failed" | "unknown";
-                            response_excerpt?: string | null;
-                            /** Format: date-time */
-                            started_at: string;
-                        }[];
-                        /** Format: date-time */
-                        created_at: string;
-                        /** Format: date-time */
-                        delivered_at?: string | null;
-                        /** Format: uuid */
-                        event_id: string;
-                        event_type: string;
-                        /** Format: uuid */
-                        id: string;
-                        in_flight: boolean;
-                        last_error?: string | null;
-                        last_status?: number | null;
-                        /** Format: date-time */
-                        next_attempt_at: string | null;
-                        /** @enum {string} */
-                        status: "pending" | "failed" | "delivered" | "dead";
-                        /** Format: uuid */
-                        subscription_id: string;
-                        /** Format: date-time */
-                        updated_at?: string;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -16954,6 +16075,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16983,28 +16107,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            active: boolean;
-                            consecutive_failures: number;
-                            /** Format: date-time */
-                            created_at: string;
-                            created_by: string;
-                            event_types: string[];
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @enum {string|null} */
-                            pause_reason: "failures" | "manual" | null;
-                            /** Format: date-time */
-                            paused_at: string | null;
-                            /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                            pemda: string;
-                            /** @enum {string} */
-                            status: "active" | "paused";
-                            /** Format: date-time */
-                            updated_at: string;
-                            url: string;
-                        }[];
+                        items: components["schemas"]["WebhookSubscription"][];
                         next_cursor: string | null;
                     };
                 };
@@ -17012,6 +16115,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -17123,6 +16227,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17147,30 +16253,7 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @description HMAC-SHA256 key of the Webhook-Signature header: shown in this answer only */
-                        secret: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -17281,6 +16364,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17304,33 +16389,13 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -17556,28 +16621,7 @@ export interface operations {
                      *       "url": "https://partner.example.org/eplanning/webhook"
                      *     }
                      */
-                    "application/json": {
-                        active: boolean;
-                        consecutive_failures: number;
-                        /** Format: date-time */
-                        created_at: string;
-                        created_by: string;
-                        event_types: string[];
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** @enum {string|null} */
-                        pause_reason: "failures" | "manual" | null;
-                        /** Format: date-time */
-                        paused_at: string | null;
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        /** @enum {string} */
-                        status: "active" | "paused";
-                        /** Format: date-time */
-                        updated_at: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -17692,6 +16736,9 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17740,42 +16787,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        items: {
-                            attempt_count: number;
-                            attempts: {
-                                attempt_no: number;
-                                duration_ms: number | null;
-                                error: string | null;
-                                /** Format: date-time */
-                                finished_at: string | null;
-                                http_status: number | null;
-                                /** @enum {string} */
-                                outcome: "delivered" | "failed" | "unknown";
-                                response_excerpt?: string | null;
-                                /** Format: date-time */
-                                started_at: string;
-                            }[];
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            delivered_at?: string | null;
-                            /** Format: uuid */
-                            event_id: string;
-                            event_type: string;
-                            /** Format: uuid */
-                            id: string;
-                            in_flight: boolean;
-                            last_error?: string | null;
-                            last_status?: number | null;
-                            /** Format: date-time */
-                            next_attempt_at: string | null;
-                            /** @enum {string} */
-                            status: "pending" | "failed" | "delivered" | "dead";
-                            /** Format: uuid */
-                            subscription_id: string;
-                            /** Format: date-time */
-                            updated_at?: string;
-                        }[];
+                        items: components["schemas"]["WebhookDelivery"][];
                         next_cursor: string | null;
                     };
                 };
@@ -17783,6 +16795,7 @@ export interface operations {
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -17896,42 +16909,7 @@ export interface operations {
                      *       "updated_at": "2027-01-10T02:00:20+00:00"
                      *     }
                      */
-                    "application/json": {
-                        attempt_count: number;
-                        attempts: {
-                            attempt_no: number;
-                            duration_ms: number | null;
-                            error: string | null;
-                            /** Format: date-time */
-                            finished_at: string | null;
-                            http_status: number | null;
-                            /** @enum {string} */
-                            outcome: "delivered" | "failed" | "unknown";
-                            response_excerpt?: string | null;
-                            /** Format: date-time */
-                            started_at: string;
-                        }[];
-                        /** Format: date-time */
-                        created_at: string;
-                        /** Format: date-time */
-                        delivered_at?: string | null;
-                        /** Format: uuid */
-                        event_id: string;
-                        event_type: string;
-                        /** Format: uuid */
-                        id: string;
-                        in_flight: boolean;
-                        last_error?: string | null;
-                        last_status?: number | null;
-                        /** Format: date-time */
-                        next_attempt_at: string | null;
-                        /** @enum {string} */
-                        status: "pending" | "failed" | "delivered" | "dead";
-                        /** Format: uuid */
-                        subscription_id: string;
-                        /** Format: date-time */
-                        updated_at?: string;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */

@@ -15,7 +15,32 @@ export type Credentials = BodyOf<"/v1/auth/login", "post">;
 export type SessionState =
   | { status: "unknown" }
   | { status: "signed-out" }
-  | { status: "signed-in"; identity: Identity };
+  | { status: "signed-in"; identity: Identity }
+  /** No connection after a reload: the last identity on this device, so drafts can still be
+   * written; they are sent once a refresh succeeds (the refresh cookie is still there). */
+  | { status: "offline"; identity: Identity };
+
+// who was signed in on this device last (role and territory, never a token): lets a desa operator
+// who reloads the app with no signal keep writing drafts
+const IDENTITY_KEY = "eplanning.identity";
+
+function rememberIdentity(identity: Identity | null): void {
+  try {
+    if (identity) globalThis.localStorage?.setItem(IDENTITY_KEY, JSON.stringify(identity));
+    else globalThis.localStorage?.removeItem(IDENTITY_KEY);
+  } catch {
+    // no storage: offline drafting after a reload is not available
+  }
+}
+
+function rememberedIdentity(): Identity | null {
+  try {
+    const raw = globalThis.localStorage?.getItem(IDENTITY_KEY);
+    return raw ? (JSON.parse(raw) as Identity) : null;
+  } catch {
+    return null;
+  }
+}
 
 let state: SessionState = { status: "unknown" };
 let csrfToken: string | null = null;
@@ -25,6 +50,14 @@ const listeners = new Set<(s: SessionState) => void>();
 function publish(next: SessionState): void {
   state = next;
   for (const listener of listeners) listener(next);
+}
+
+/** Call `listener` on every change of the session; returns the unsubscribe. */
+export function onSession(listener: (s: SessionState) => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
 }
 
 export function sessionState(): SessionState {
@@ -69,6 +102,7 @@ async function accept(grant: BrowserGrant): Promise<SessionState> {
     publish({ status: "signed-out" });
     return state;
   }
+  rememberIdentity(me.data.identity);
   publish({ status: "signed-in", identity: me.data.identity });
   return state;
 }
@@ -100,13 +134,17 @@ export function refresh(): Promise<SessionState> {
       const response = await post("/v1/auth/browser/refresh", { method: "POST", headers: authHeaders({ "X-CSRF-Token": csrf() }) });
       if (!response.ok) {
         setAccessToken(null);
+        rememberIdentity(null);
         publish({ status: "signed-out" });
         return state;
       }
       return await accept((await response.json()) as BrowserGrant);
     } catch {
-      // offline: keep what we know (signed in with an expired token counts as signed out for sending)
-      if (state.status === "unknown") publish({ status: "signed-out" });
+      // no connection: keep what we know; after a reload, the identity last signed in here
+      if (state.status === "unknown") {
+        const identity = rememberedIdentity();
+        publish(identity ? { status: "offline", identity } : { status: "signed-out" });
+      }
       return state;
     } finally {
       refreshing = null;
@@ -124,5 +162,16 @@ export async function signOut(): Promise<void> {
   }
   setAccessToken(null);
   csrfToken = null;
+  rememberIdentity(null);
   publish({ status: "signed-out" });
 }
+
+/** The identity to show screens for: signed in, or offline with the device's last identity. */
+export function identityOf(s: SessionState): Identity | null {
+  return s.status === "signed-in" || s.status === "offline" ? s.identity : null;
+}
+
+// the connection is back: get a token (then the outbox can send)
+globalThis.addEventListener?.("online", () => {
+  if (state.status === "offline") void refresh();
+});

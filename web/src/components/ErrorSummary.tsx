@@ -28,7 +28,7 @@ export function ErrorSummary({ problem, items = [], known = [] }: { problem?: Pr
   }, [problem, items.length]);
   if (!all.length) return null;
   return (
-    <div class="govuk-error-summary" data-module="govuk-error-summary" ref={ref} tabIndex={-1} role="alert" aria-labelledby="error-summary-title">
+    <div class="govuk-error-summary" data-module="govuk-error-summary" ref={ref} tabIndex={-1} aria-labelledby="error-summary-title">
       <div role="alert">
         <h2 class="govuk-error-summary__title" id="error-summary-title">{problem?.title || t("error.summary")}</h2>
         <div class="govuk-error-summary__body">

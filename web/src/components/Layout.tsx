@@ -4,7 +4,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { setLang, t, useLang } from "../i18n";
-import { signOut, useSession } from "../auth/session";
+import { identityOf, signOut, useSession } from "../auth/session";
 
 export interface NavItem { href: string; label: string }
 
@@ -20,6 +20,16 @@ export function navFor(role: string | null): NavItem[] {
   }
   items.push({ href: "/lacak", label: t("nav.track") }, { href: "/publik", label: t("nav.publik") });
   return items;
+}
+
+/** The navigation item a path belongs to: the longest href that is the path or a parent of it. */
+export function activeHref(items: NavItem[], path: string): string | null {
+  let best: string | null = null;
+  for (const { href } of items) {
+    const match = href === "/" ? path === "/" : path === href || path.startsWith(href + "/");
+    if (match && (best === null || href.length > best.length)) best = href;
+  }
+  return best;
 }
 
 export function useOnline(): boolean {
@@ -42,7 +52,8 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const session = useSession();
   const online = useOnline();
   const { path } = useLocation();
-  const role = session.status === "signed-in" ? session.identity.role : null;
+  const identity = identityOf(session);
+  const role = identity?.role ?? null;
   const items = navFor(role);
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -63,17 +74,17 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <div class="govuk-width-container">
           <ul class="govuk-service-navigation__list ep-nav">
             {items.map((item) => {
-              const active = item.href === "/" ? path === "/" : path === item.href || path.startsWith(item.href + "/");
+              const active = item.href === activeHref(items, path);
               return (
                 <li class={"govuk-service-navigation__item" + (active ? " govuk-service-navigation__item--active" : "")} key={item.href}>
                   <a class="govuk-service-navigation__link" href={item.href} aria-current={active ? "page" : undefined}>{item.label}</a>
                 </li>
               );
             })}
-            {session.status === "signed-in" ? (
+            {identity ? (
               <li class="govuk-service-navigation__item">
                 <button type="button" class="govuk-service-navigation__link ep-linkbtn" onClick={() => void signOut()}>
-                  {t("nav.signOut")} <span class="govuk-visually-hidden">({session.identity.sub})</span>
+                  {t("nav.signOut")} <span class="govuk-visually-hidden">({identity.sub})</span>
                 </button>
               </li>
             ) : (
@@ -84,8 +95,8 @@ export function Layout({ children }: { children: ComponentChildren }) {
       </nav>
       <div class="govuk-width-container">
         {!online && <div class="govuk-inset-text ep-offline" role="status">{t("app.offline")}</div>}
-        {session.status === "signed-in" && (
-          <p class="govuk-body-s ep-who">{t(`role.${session.identity.role}`)}{session.identity.wilayah ? ` · ${session.identity.wilayah}` : ""}</p>
+        {identity && (
+          <p class="govuk-body-s ep-who">{t(`role.${identity.role}`)}{identity.wilayah ? ` · ${identity.wilayah}` : ""}</p>
         )}
         <main class="govuk-main-wrapper" id="main" role="main" tabIndex={-1}>{children}</main>
       </div>

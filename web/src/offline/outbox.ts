@@ -51,6 +51,9 @@ export interface Outbox {
   get(id: string): Promise<Draft | undefined>;
   list(): Promise<Draft[]>;
   remove(id: string): Promise<void>;
+  /** Send a refused draft again as it is (e.g. the window was reopened): a new Idempotency-Key,
+   * since the gateway keeps the refusal under the old one and the refused attempt created nothing. */
+  retry(id: string): Promise<Draft>;
   /** Send every draft that waits (one round); the drafts afterwards. */
   sync(): Promise<SyncResult>;
 }
@@ -103,8 +106,10 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
       }
       if (response.ok) {
         const usulan = (await response.json()) as Usulan;
+        // the proposer's personal data (name, phone, NIK) stays on the server only, not on the device
+        const { pengusul: _personal, ...kept } = draft.body;
         draft = await put({
-          ...draft, state: "sent", problem: undefined, updatedAt: now(),
+          ...draft, body: kept as UsulanCreate, state: "sent", problem: undefined, updatedAt: now(),
           usulan: { id: usulan.id, tracking_code: usulan.tracking_code },
         });
       } else {
@@ -164,6 +169,12 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
         state: "local", attempts: draft.state === "local" ? draft.attempts : 0, problem: undefined, updatedAt: now(),
       });
     },
+    async retry(id) {
+      const draft = await (await db).get("drafts", id);
+      if (!draft) throw new Error(`draft ${id} not found`);
+      if (draft.state !== "rejected" && draft.state !== "window_closed") return draft;
+      return put({ ...draft, idempotencyKey: newIdempotencyKey(), state: "local", attempts: 0, problem: undefined, updatedAt: now() });
+    },
     async get(id) {
       return (await db).get("drafts", id);
     },
@@ -180,6 +191,7 @@ export function createOutbox(options: { db?: Promise<Database>; transport?: Tran
         let needsSignIn = false;
         let offline = false;
         const ids = (await (await db).getAll("drafts"))
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt)) // in the order they were written
           .filter((d) => WAITING.includes(d.state) || (d.state === "sent" && d.photos.some((p) => !p.uploaded && !p.problem)))
           .map((d) => d.id);
         for (const id of ids) {
@@ -201,7 +213,7 @@ export function outbox(): Outbox {
 }
 
 /** Send the drafts now and whenever the connection returns or the app comes back to the front. */
-export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncResult) => void): () => void {
+export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncResult) => void): { run: () => void; stop: () => void } {
   const run = () => {
     if (!canSend() || globalThis.navigator?.onLine === false) return;
     void outbox().sync().then((r) => onResult?.(r)).catch(() => undefined);
@@ -211,9 +223,12 @@ export function startAutoSync(canSend: () => boolean, onResult?: (result: SyncRe
   document.addEventListener("visibilitychange", visible);
   const timer = setInterval(run, 60_000);
   run();
-  return () => {
-    globalThis.removeEventListener?.("online", run);
-    document.removeEventListener("visibilitychange", visible);
-    clearInterval(timer);
+  return {
+    run,
+    stop: () => {
+      globalThis.removeEventListener?.("online", run);
+      document.removeEventListener("visibilitychange", visible);
+      clearInterval(timer);
+    },
   };
 }

@@ -1,6 +1,6 @@
 /** Reference data the desa screens need offline (the catalogue, the region names, the schedule):
  * fetched when there is a connection, kept in IndexedDB, read from there when there is none. */
-import { api, baseUrl, authHeaders, type KamusItem, type Schedule } from "../api/client";
+import { api, type KamusItem, type ResponseOf, type Schedule } from "../api/client";
 import { NETWORK, problemFromResponse, type Problem } from "../api/problem";
 import { database, type Database } from "./db";
 
@@ -47,18 +47,10 @@ export function loadSchedule(tahun: number): Promise<Result<Schedule>> {
   return cachedLoad(`schedule:${tahun}`, () => viaClient(api.GET("/v1/musrenbang/{tahun}/schedule", { params: { path: { tahun } } })));
 }
 
-// TODO(i14-api): the generated type of GET /v1/public/wilayah/{pemda} once the gateway serves it.
-export interface Wilayah {
-  pemda: { kode: string; nama: string };
-  kecamatan: { kode: string; nama: string; desa: { kode: string; nama: string }[] }[];
-}
+export type Wilayah = ResponseOf<"/v1/public/wilayah/{pemda}", "get", 200>;
 
 export function loadWilayah(pemda: string): Promise<Result<Wilayah>> {
-  return cachedLoad(`wilayah:${pemda}`, async () => {
-    const response = await fetch(`${baseUrl()}/v1/public/wilayah/${encodeURIComponent(pemda)}`, { headers: authHeaders() });
-    if (!response.ok) return { problem: await problemFromResponse(response) };
-    return { data: (await response.json()) as Wilayah };
-  });
+  return cachedLoad(`wilayah:${pemda}`, () => viaClient(api.GET("/v1/public/wilayah/{pemda}", { params: { path: { pemda } } })));
 }
 
 /** The name of a region code (desa or kecamatan), or the code itself when the names are unknown. */

@@ -199,6 +199,7 @@ def _check_if_match(op: Operation, call: Call, if_match: str | None) -> None:
     current = op.current(call)
     if not _etag_matches(if_match, etag_of(canonical_json(current))):
         raise PreconditionFailed()
+    call.before = current
     version = current.get("version") if isinstance(current, dict) else None
     call.expected_version = version if isinstance(version, int) else None
 
@@ -242,6 +243,30 @@ def _render(op: Operation, result: Any, call: Call, req: falcon.Request, resp: f
         resp.append_link(f"{req.path}?{urlencode(next_query)}", "next")
     if req.method == "GET":
         _etag(req, resp, canonical_json(result), op.public)
+    elif op.etag_read is not None:
+        _answer_etag(op, call, result, resp)
+
+
+def same_state(answer: Any, representation: Any) -> bool:
+    """The answer of a write and the GET's representation describe the same state: every member
+    both hold is equal (a GET may add members, e.g. the follow-ups of an usulan, and an answer may
+    hold what a GET never shows, e.g. a webhook secret)."""
+    if not isinstance(answer, dict) or not isinstance(representation, dict):
+        return canonical_json(answer) == canonical_json(representation)
+    shared = set(answer) & set(representation)
+    return bool(shared) and all(canonical_json(answer[k]) == canonical_json(representation[k]) for k in shared)
+
+
+def _answer_etag(op: Operation, call: Call, result: Any, resp: falcon.Response) -> None:
+    """The ETag a GET of the written resource would give, on the write's answer (201/200)."""
+    try:
+        representation = op.etag_read(call, result)
+    except Exception:  # the write is done: a failed read only costs the client a GET
+        log.warning("no ETag for the answer of %s: the resource could not be read back", op.operation_id,
+                    exc_info=True)
+        return
+    if same_state(result, representation):
+        resp.etag = etag_of(canonical_json(representation))
 
 
 def _etag(req: falcon.Request, resp: falcon.Response, representation: bytes, public: bool = False) -> None:

@@ -539,6 +539,18 @@ def _op(method: str, path: str, operation_id: str, summary: str, roles: frozense
     return Operation(method, path, "musrenbang." + operation_id, summary, TAG, roles, handler, **more)
 
 
+def _as_read(call: Call, answer: dict) -> dict:
+    """An usulan as getUsulan shows it, from the answer of a create, submit or withdraw: with its
+    OPD follow-ups, which only come after the stage closed, when these acts are refused."""
+    return {**answer, "tindak_lanjut": answer.get("tindak_lanjut", [])}
+
+
+def _schedule_as_read(call: Call, answer: dict) -> dict:
+    """The schedule as getSchedule shows it, from the answer of setting or changing it: an open
+    stage (a closed one takes no change but a reopening, which withdraws the close)."""
+    return {"closed": False, "manifest": None, **answer}
+
+
 _CYCLE = "/v1/musrenbang/{tahun:int}"
 _USULAN = "/v1/musrenbang/usulan/{usulan_id}"
 _FORUM = _CYCLE + "/kecamatan/{kecamatan}"
@@ -547,6 +559,7 @@ OPERATIONS: list[Operation] = [
     # usulan
     _op("POST", _CYCLE + "/usulan", "createUsulan", "Create an usulan (desa operator); submitted unless submit=false",
         AUTHORS, create_usulan, body=USULAN_CREATE, example=EXAMPLE_CREATE, status=201, idempotent=True,
+        etag_read=_as_read,
         query={"submit": boolean(default=True, description="false: keep it as a draft, submit later")},
         response=USULAN, response_example=EXAMPLE_CREATED,
         description="Only while the desa window is open. The service computes the cost from the kamus item "
@@ -578,10 +591,10 @@ OPERATIONS: list[Operation] = [
                     "lat, lon, alamat, pengusul, lampiran) onto the usulan whose ETag is in If-Match; the cost is "
                     "recomputed. Only while the desa window is open and no level has decided."),
     _op("POST", _USULAN + "/submit", "submitUsulan", "Submit a draft usulan (desa operator)", AUTHORS, submit_usulan,
-        idempotent=True, response=USULAN, response_example=EXAMPLE_CREATED),
+        idempotent=True, etag_read=_as_read, response=USULAN, response_example=EXAMPLE_CREATED),
     _op("POST", _USULAN + "/withdraw", "withdrawUsulan", "Withdraw an usulan (desa operator), before the kecamatan "
         "decides", AUTHORS, withdraw_usulan, body=WITHDRAW_IN, example={"reason": "Sudah dibiayai dana desa"},
-        idempotent=True, response=USULAN,
+        idempotent=True, etag_read=_as_read, response=USULAN,
         response_example={**EXAMPLE_CREATED, "status": "withdrawn", "withdrawn_at": "2027-01-18T08:00:00+07:00",
                           "withdrawn_by": "op-desa-2001", "withdraw_reason": "Sudah dibiayai dana desa", "version": 2,
                           "status_per_level": {level: "ditarik" for level in LEVELS}}),
@@ -612,6 +625,7 @@ OPERATIONS: list[Operation] = [
     # schedule and stage
     _op("PUT", _CYCLE + "/schedule", "setSchedule", "Publish the cycle's schedule (once)", STAGE_OWNER, set_schedule,
         body=SCHEDULE_IN, example={"windows": _WINDOWS}, status=201, response=SCHEDULE,
+        etag_read=_schedule_as_read,
         response_example={"pemda": "12.21", "tahun": 2027, "windows": _WINDOWS, "history": [], "version": 1},
         description="One window per level (desa, kecamatan, kabupaten). Later changes go through "
                     "POST .../schedule/changes (close early, extend, reopen), each with a reason."),
@@ -619,6 +633,7 @@ OPERATIONS: list[Operation] = [
         OPERATORS, get_schedule, response=SCHEDULE, response_example=EXAMPLE_SCHEDULE),
     _op("POST", _CYCLE + "/schedule/changes", "changeSchedule", "Close a window early, extend it, or reopen it",
         STAGE_OWNER, change_schedule, body=SCHEDULE_CHANGE_IN, example=EXAMPLE_SCHEDULE_CHANGE, idempotent=True,
+        etag_read=_schedule_as_read,
         response=SCHEDULE, response_example=EXAMPLE_SCHEDULE,
         description="An audited act of the stage owner with a reason. Reopening (level kabupaten) also reopens a "
                     "closed stage: its close and manifest are withdrawn."),

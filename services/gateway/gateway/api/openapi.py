@@ -6,7 +6,7 @@ app serves is documented."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import falcon
 
@@ -45,7 +45,42 @@ def _problem(description: str) -> dict:
         "schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _operation(op: Operation) -> dict:
+# response headers, documented once (components/headers) and referred to by each answer that sets them
+HEADERS = {
+    "ETag": {"description": "The entity tag of the representation: send it as If-Match with the next change "
+                            "(no GET needed after a create or update), or as If-None-Match to revalidate",
+             "schema": {"type": "string"}},
+    "Location": {"description": "The URL of the created resource", "schema": {"type": "string"}},
+    "Link": {"description": "RFC 8288: `<...>; rel=\"next\"` names the next page", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {"description": "`true`: this is the stored answer of an earlier request with the same "
+                                           "Idempotency-Key; nothing was done again",
+                            "schema": {"type": "string", "enum": ["true"]}},
+    "Cache-Control": {"description": "How long and by whom the answer may be cached", "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}},
+}
+
+
+def _header(name: str) -> dict:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def success_headers(op: Operation) -> list[str]:
+    """The headers a success answer of `op` carries (documented on it)."""
+    names = []
+    if op.method == "GET" or op.etag_read is not None:
+        names.append("ETag")
+    if op.status == 201:
+        names.append("Location")
+    if op.paged:
+        names.append("Link")
+    if op.idempotent:
+        names.append("Idempotent-Replayed")
+    if op.method == "GET":
+        names.append("Cache-Control")
+    return names
+
+
+def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema) -> dict:
     doc: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
     description = op.description
     if op.roles is not None:
@@ -87,16 +122,19 @@ def _operation(op: Operation) -> dict:
         content = {}
         for media_type in op.produces:
             if media_type == "application/json":
-                entry: dict[str, Any] = {"schema": op.response or {}}
+                entry: dict[str, Any] = {"schema": refs(op.response or {})}
                 if op.response_example is not None:
                     entry["example"] = op.response_example
                 content[media_type] = entry
             else:
                 content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
         ok["content"] = content
+    headers = success_headers(op)
+    if headers:
+        ok["headers"] = {name: _header(name) for name in headers}
     responses: dict[str, Any] = {str(op.status): ok}
     if op.method == "GET":
-        responses["304"] = {"description": "Not modified (If-None-Match)"}
+        responses["304"] = {"description": "Not modified (If-None-Match)", "headers": {"ETag": _header("ETag")}}
     # any request can be unreadable: malformed JSON, an invalid header or request line (gunicorn
     # answers those itself, also as problem+json: gateway.gunicorn_errors)
     responses["400"] = _problem("The request cannot be read: malformed JSON body, invalid header or request line")
@@ -121,6 +159,8 @@ def _operation(op: Operation) -> dict:
     responses["404"] = _problem("Not found")
     for status, meaning in sorted(op.problems.items()):
         responses[str(status)] = _problem(meaning)
+    if "429" in responses:
+        responses["429"] = {**responses["429"], "headers": {"Retry-After": _header("Retry-After")}}
     responses["503"] = _problem("A service is unavailable")
     responses["504"] = _problem("A service did not answer in time")
     doc["responses"] = responses
@@ -138,10 +178,13 @@ def build(operations: Iterable[Operation], *, title: str = "E-Planning API", ver
         from .openapi_webhooks import from_contract
 
         webhooks = from_contract()
+    from .components import COMPONENTS, References
+
+    refs = References({"Problem": PROBLEM_SCHEMA, **COMPONENTS})
     paths: dict[str, dict] = {}
     tags = []
     for op in operations:
-        paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op)
+        paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op, refs)
         if op.tag not in tags:
             tags.append(op.tag)
     doc = {
@@ -158,7 +201,8 @@ def build(operations: Iterable[Operation], *, title: str = "E-Planning API", ver
         "tags": [{"name": tag} for tag in tags],
         "paths": paths,
         "components": {
-            "schemas": {"Problem": PROBLEM_SCHEMA},
+            "schemas": refs.schemas(),
+            "headers": HEADERS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

@@ -11,7 +11,7 @@ XLSX, PDF), or a `Created` (201 with a Location).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 # every role of domain.md, as the gateway's users carry them (gateway.auth.users.ROLES)
@@ -50,6 +50,7 @@ class Call:
     body: Any  # the validated JSON body, or None
     raw_body: bytes | None = None  # for operations that take a file (text/csv)
     expected_version: int | None = None  # from If-Match, for updates
+    before: Any = None  # the representation If-Match was checked against (`current`), for updates
     # the Idempotency-Key of an idempotent operation (None without one): create handlers pass it on
     # as the RPC's request_id, so the service itself makes the same object for the same key
     request_id: str | None = None
@@ -85,6 +86,11 @@ class Operation:
     if_match: an update of a versioned object: `If-Match` is required; `current(call)` returns
         the object as the matching GET shows it (its ETag is compared, its `version` handed over).
     idempotent: POST that honours `Idempotency-Key`.
+    etag_read: for a write that answers with a resource: `f(call, answer)` -> the resource as its
+        GET shows it (by default, for an `if_match` update, `as_read_before`: the answer over what
+        `current` showed before the write). The answer then carries that representation's ETag, so
+        the next If-Match needs no GET. Should the two ever differ, the ETag only fails to match
+        (a 412, never a lost update): an ETag is the hash of a whole representation.
     example / response_example: documented in OpenAPI, and checked against the schemas by a test.
     problems: {status: meaning} of error answers beyond those every operation of its kind documents
         (e.g. 401 and 429 of a public login).
@@ -109,6 +115,7 @@ class Operation:
     if_match: bool = False
     current: Callable[[Call], Any] | None = None
     idempotent: bool = False
+    etag_read: Callable[[Call, Any], Any] | None = None
     example: Any = None
     response_example: Any = None
     description: str = ""
@@ -124,6 +131,8 @@ class Operation:
         object.__setattr__(self, "path_params", {name: with_text_rule(s) for name, s in self.path_params.items()})
         if self.if_match and self.current is None:
             raise ValueError(f"{self.operation_id}: if_match needs current()")
+        if self.etag_read is None and self.if_match and self.response is not None and self.method != "GET":
+            object.__setattr__(self, "etag_read", as_read_before)
         if self.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             raise ValueError(f"{self.operation_id}: method {self.method}")
 
@@ -133,3 +142,22 @@ class Operation:
 
     def allows(self, role: str | None) -> bool:
         return self.roles is None or role in self.roles
+
+
+def read_by_id(get: Callable[[Call], Any], param: str, member: str = "id") -> Callable[[Call, Any], Any]:
+    """An `etag_read` for a create: `get` (the GET handler) for the object the answer names
+    (`answer[member]` as the path parameter `param`)."""
+
+    def read(call: Call, answer: Any) -> Any:
+        return get(replace(call, params={**call.params, param: answer[member]}, query={}, body=None))
+
+    return read
+
+
+def as_read_before(call: Call, answer: Any) -> Any:
+    """The representation after an update, as the GET shows it: the members of the one before
+    (`call.before`), each taken from the answer where it holds it (a GET may add members the
+    write does not answer with, e.g. an usulan's follow-ups)."""
+    if not isinstance(answer, dict) or not isinstance(call.before, dict):
+        return answer
+    return {name: answer.get(name, value) for name, value in call.before.items()}

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..auth.errors import FieldError, InputInvalid
 from ..exceptions import ValidationError, row_number
-from .operation import ANGGOTA, BAPPEDA, SETWAN, STAF_AHLI, Call, Created, Operation
+from .operation import ANGGOTA, BAPPEDA, SETWAN, STAF_AHLI, Call, Created, Operation, read_by_id
 from .schemas import (
     DATETIME, DESA, FILE, KECAMATAN, PEMDA, TAHUN, TEXT_KIND, arr, check, enum, integer, multiline, nullable, obj,
     page_of, string,
@@ -434,7 +434,7 @@ OPERATIONS: list[Operation] = [
     Operation("POST", "/v1/pokir/{tahun:int}/pokir", "pokir.createPokir",
               "Create a draft pokir of the caller's member (the cost is computed from the catalogue)",
               TAG, MEMBERS, create_pokir, body=POKIR_IN, example=EX_POKIR_IN, response=POKIR,
-              response_example=EX_POKIR, status=201, idempotent=True,
+              response_example=EX_POKIR, status=201, idempotent=True, etag_read=read_by_id(get_pokir, "pokir_id"),
               description="Refused after the deadline (409 `deadline_passed`), outside the member's dapil or above "
                           "the member's pagu (422, field errors)."),
     Operation("GET", "/v1/pokir/{tahun:int}/pokir", "pokir.listPokir",
@@ -450,6 +450,7 @@ OPERATIONS: list[Operation] = [
               "Change a draft pokir (merge patch: the fields given; null clears lat, lon, alamat)",
               TAG, MEMBERS, update_pokir, body=POKIR_PATCH, example={"volume": "3", "alamat": None},
               if_match=True, current=get_pokir, response=POKIR,
+              etag_read=lambda call, answer: get_pokir(call),  # the change may change its overlaps
               response_example={**EX_POKIR, "volume": "3", "cost": "285000000.00", "alamat": None, "version": 2},
               description="If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Only a draft, inside the window; "
                           "all fields are re-validated and the cost recomputed."),

@@ -319,6 +319,7 @@ OPERATIONS: list[Operation] = [
     Operation("POST", _OPD_YEAR + "/rows", "renja.createRow",
               "Add a row to the OPD's renja (its own operator; while draft or returned)", TAG, OPD_ONLY, create_row,
               body=ROW_IN, example=EX_ROW_IN, response=ROW, response_example=EX_ROW, status=201, idempotent=True,
+              etag_read=lambda call, answer: answer,
               description="Refused with field errors: a code not in the pinned version (`unknown_code`) or outside "
                           "the OPD's bidang (`outside_bidang`), a location outside the pemda, a total above the "
                           "ceiling (`above_ceiling`, naming the total, the ceiling and the overrun)."),

@@ -351,6 +351,7 @@ OPERATIONS = [
     Operation("POST", f"{BASE}/subscriptions", "webhooks.createSubscription",
               "Register a partner webhook (the signing secret is shown in this answer only)", TAG, ROLES,
               create_subscription, body=CREATE_BODY, response=CREATED, status=201,
+              etag_read=lambda call, answer: {k: v for k, v in answer.items() if k != "secret"},
               description="The subscription receives every event of the caller's pemda whose type matches one of "
                           "`event_types`. Each delivery is a POST of the CloudEvents JSON, signed: "
                           "`Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`. "

@@ -24,8 +24,9 @@ export function DraftList({ drafts }: { drafts: Draft[] }) {
   const [busy, setBusy] = useState(false);
   const [needsSignIn, setNeedsSignIn] = useState(false);
   if (!drafts.length) return <p class="govuk-body">{t("sync.none")}</p>;
-  async function sendNow() {
+  async function sendNow(draft: Draft) {
     setBusy(true);
+    if (draft.state === "rejected" || draft.state === "window_closed") await outbox().retry(draft.id);
     const result = await outbox().sync().catch(() => null);
     setNeedsSignIn(Boolean(result?.needsSignIn) || sessionState().status !== "signed-in");
     setBusy(false);
@@ -55,7 +56,7 @@ export function DraftList({ drafts }: { drafts: Draft[] }) {
               {draft.state === "window_closed" && <p class="govuk-body-s">{t("sync.windowHelp")}</p>}
               <div class="govuk-button-group">
                 {draft.state !== "sent" && (
-                  <button type="button" class="govuk-button govuk-button--secondary" disabled={busy} onClick={() => void sendNow()}>{t("sync.sendNow")}</button>
+                  <button type="button" class="govuk-button govuk-button--secondary" disabled={busy} onClick={() => void sendNow(draft)}>{draft.state === "rejected" || draft.state === "window_closed" ? t("sync.sendAgain") : t("sync.sendNow")}</button>
                 )}
                 {editable(draft) && <a class="govuk-link" href={`/usulan/baru?draf=${draft.id}`}>{t("sync.edit")}</a>}
                 {draft.state !== "sending" && (

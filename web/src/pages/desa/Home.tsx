@@ -6,7 +6,8 @@ import type { Problem } from "../../api/problem";
 import { formatDateTime, formatRelative } from "../../format";
 import { t, useLang } from "../../i18n";
 import { useDrafts } from "../../offline/useDrafts";
-import { loadSchedule, type Loaded } from "../../offline/reference";
+import { loadKamus, loadSchedule, loadWilayah, type Loaded } from "../../offline/reference";
+import { identityOf, useSession } from "../../auth/session";
 import { countByStatus, listAll } from "../../usulan";
 import { usePlanYear } from "../../planYear";
 import { DraftList } from "./Drafts";
@@ -29,12 +30,16 @@ export default function DesaHome() {
   const [counts, setCounts] = useState<Map<string, number> | null>(null);
   const drafts = useDrafts();
   const [now, setNow] = useState(new Date());
+  const identity = identityOf(useSession());
 
   useEffect(() => {
     void loadSchedule(tahun).then((r) => {
       if (r.ok) { setSchedule(r.data); setScheduleProblem(null); } else { setSchedule(null); setScheduleProblem(r.problem); }
     });
     void listAll(tahun).then((r) => setCounts("items" in r ? countByStatus(r.items) : null));
+    // kept on the device for the form, so an usulan can be written later with no signal
+    void loadKamus(tahun);
+    if (identity?.pemda) void loadWilayah(identity.pemda);
     const timer = setInterval(() => setNow(new Date()), 60_000);
     return () => clearInterval(timer);
   }, [tahun]);

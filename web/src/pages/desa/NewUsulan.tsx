@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { KamusItem, UsulanCreate } from "../../api/client";
 import { fieldMessages, type Problem } from "../../api/problem";
-import { sessionState, useSession } from "../../auth/session";
+import { identityOf, sessionState, useSession } from "../../auth/session";
 import { describedBy, ErrorSummary, Field, fieldId, type SummaryItem } from "../../components/ErrorSummary";
 import { estimateCost, exceedsMaximum, normalizeVolume } from "../../cost";
 import { formatNumber, formatRupiah } from "../../format";
@@ -35,7 +35,7 @@ export default function NewUsulan() {
   const session = useSession();
   const { route, query } = useLocation();
   const [tahun] = usePlanYear();
-  const identity = session.status === "signed-in" ? session.identity : null;
+  const identity = identityOf(session);
   const desa = identity?.wilayah ?? "";
   const [kamus, setKamus] = useState<KamusItem[] | null>(null);
   const [kamusProblem, setKamusProblem] = useState<Problem | null>(null);
@@ -123,8 +123,8 @@ export default function NewUsulan() {
     if (!item) items.push({ field: "kamus_item_id", message: t("form.kamusRequired") });
     if (normalizeVolume(volume) === null) items.push({ field: "volume", message: t("form.volumeInvalid") });
     else if (item && overMax) items.push({ field: "volume", message: t("form.volumeMax", { max: formatNumber(item.volume_maks ?? "0", lang), satuan: item.satuan }) });
-    if (!permasalahan.trim() || permasalahan.length > 2000) items.push({ field: "permasalahan", message: t("form.textRequired") });
-    if (!gagasan.trim() || gagasan.length > 2000) items.push({ field: "gagasan", message: t("form.textRequired") });
+    if (!permasalahan.trim() || permasalahan.length > 2000) items.push({ field: "permasalahan", message: t("form.permasalahanRequired") });
+    if (!gagasan.trim() || gagasan.length > 2000) items.push({ field: "gagasan", message: t("form.gagasanRequired") });
     const anyPengusul = pengusul.telepon.trim() || pengusul.nik.trim() || pengusul.kelompok.trim();
     if (anyPengusul && !pengusul.nama.trim()) items.push({ field: "pengusul.nama", message: t("form.namaRequired") });
     return items;

@@ -24,7 +24,7 @@ export function Receipt({ usulan, desaName }: { usulan: Usulan; desaName: string
       <p class="govuk-body govuk-!-margin-bottom-1">{t("receipt.code")}</p>
       <p class="ep-receipt__code" data-testid="receipt-code">{usulan.tracking_code}</p>
       {svg && <div class="ep-qr" role="img" aria-label={t("receipt.qr", { code: usulan.tracking_code })} dangerouslySetInnerHTML={{ __html: svg }} />}
-      <p class="govuk-body">{t("receipt.trackAt", { url })}</p>
+      <p class="govuk-body ep-wrap">{t("receipt.trackAt", { url })}</p>
       <dl class="govuk-summary-list">
         <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{t("detail.kamus")}</dt><dd class="govuk-summary-list__value">{usulan.kamus_item.nama}</dd></div>
         <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{t("form.desa")}</dt><dd class="govuk-summary-list__value">{desaName}</dd></div>

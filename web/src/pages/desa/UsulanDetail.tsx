@@ -81,7 +81,7 @@ export default function UsulanDetail() {
           <div class="govuk-panel__body">{t("list.code")}<br /><strong class="ep-receipt__code" data-testid="tracking-code">{u.tracking_code}</strong></div>
         </div>
       )}
-      <span class="govuk-caption-l">{t("list.code")}: <span class="ep-code" data-testid={query.baru ? undefined : "tracking-code"}>{u.tracking_code}</span></span>
+      {!query.baru && <span class="govuk-caption-l">{t("list.code")}: <span class="ep-code" data-testid="tracking-code">{u.tracking_code}</span></span>}
       <h1 class="govuk-heading-l">{u.kamus_item.nama}</h1>
       <dl class="govuk-summary-list">
         <Row k={t("detail.kamus")} v={`${u.kamus_item.nama} (${u.kamus_item.kode})`} />
@@ -96,7 +96,7 @@ export default function UsulanDetail() {
       </dl>
 
       <h2 class="govuk-heading-m">{t("detail.levels")}</h2>
-      <table class="govuk-table" data-testid="levels">
+      <div class="ep-scroll"><table class="govuk-table" data-testid="levels">
         <thead class="govuk-table__head"><tr class="govuk-table__row">
           <th scope="col" class="govuk-table__header">{t("detail.level")}</th>
           <th scope="col" class="govuk-table__header">{t("list.status")}</th>
@@ -117,7 +117,7 @@ export default function UsulanDetail() {
             );
           })}
         </tbody>
-      </table>
+      </table></div>
       {u.status === "withdrawn" && (
         <p class="govuk-body">{t("detail.withdrawn", { at: u.withdrawn_at ? formatDateTime(u.withdrawn_at, lang) : "", reason: u.withdraw_reason || t("detail.noReason") })}</p>
       )}
