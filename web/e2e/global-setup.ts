@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
   const url = BASE_URL;
   if (process.env.E2E_STACK === 'reuse' && fs.existsSync(SEED_FILE) && (await answers(url))) {
     console.log(`e2e: reusing the stack at ${url} (E2E_STACK=reuse)`);
+    await servesTheApp(url);
     return;
   }
   execFileSync(python(), [path.join(ROOT, 'web/e2e/harness/e2e_stack.py'), 'up'], {
@@ -30,4 +31,14 @@ export default async function globalSetup(): Promise<void> {
     env: { ...process.env, E2E_SEED_FILE: SEED_FILE },
     timeout: 40 * 60_000,
   });
+  await servesTheApp(url);
+}
+
+/** The gateway serves the built app at `/` (an HTML page), or the run stops here saying why. */
+async function servesTheApp(url: string): Promise<void> {
+  const r = await fetch(`${url}/`);
+  const type = r.headers.get('content-type') ?? '';
+  if (!type.startsWith('text/html')) {
+    throw new Error(`the gateway at ${url}/ does not serve the web app (HTTP ${r.status}, ${type}): ${(await r.text()).slice(0, 300)}`);
+  }
 }
