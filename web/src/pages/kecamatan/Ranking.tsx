@@ -35,7 +35,7 @@ function RankingView({ forum }: { forum: ForumContext }) {
         <>
           <p class="govuk-body">{data.frozen ? t("forum.frozen") : t("forum.live")}</p>
           <p class="govuk-body-s">{t("forum.rule", { rule: data.rule })}</p>
-          <div class="ep-scroll">
+          <div class="ep-scroll" tabIndex={0} role="region" aria-label={t("forum.ranking")}>
             <table class="govuk-table ep-table-s" data-testid="ranking">
               <thead class="govuk-table__head"><tr class="govuk-table__row">
                 <th scope="col" class="govuk-table__header govuk-table__header--numeric">{t("forum.position")}</th>

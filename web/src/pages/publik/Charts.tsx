@@ -107,7 +107,7 @@ function Figure({ id, title, spec, chart, lang, empty, loading, headers }: {
           </div>
           <details class="govuk-details">
             <summary class="govuk-details__summary"><span class="govuk-details__summary-text">{t("charts.table")}</span></summary>
-            <div class="govuk-details__text ep-scroll">
+            <div class="govuk-details__text ep-scroll" tabIndex={0} role="region" aria-label={`${t("charts.table")}: ${title}`}>
               <table class="govuk-table ep-table-s">
                 <thead class="govuk-table__head"><tr class="govuk-table__row">
                   {headers.map((h, i) => <th scope="col" key={i} class={"govuk-table__header" + (i ? " govuk-table__header--numeric" : "")}>{h}</th>)}

@@ -101,7 +101,7 @@ function TrackedView({ u, lang, opdName }: { u: Tracked; lang: "id" | "en"; opdN
         <Row k={t("list.status")} v={u.status_label} />
       </dl>
       <h3 class="govuk-heading-s">{t("track.levels")}</h3>
-      <div class="ep-scroll"><table class="govuk-table ep-table-s" data-testid="track-levels">
+      <div class="ep-scroll" tabIndex={0} role="region" aria-label={t("track.levels")}><table class="govuk-table ep-table-s" data-testid="track-levels">
         <thead class="govuk-table__head"><tr class="govuk-table__row">
           <th scope="col" class="govuk-table__header">{t("track.level")}</th>
           <th scope="col" class="govuk-table__header">{t("track.decision")}</th>

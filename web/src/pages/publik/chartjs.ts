@@ -15,6 +15,9 @@ export interface Bars {
 }
 
 export function drawBars(canvas: HTMLCanvasElement, spec: Bars): { destroy(): void } {
+  // a phone's narrow canvas leaves the category axis little room: shorter labels there
+  const narrow = (canvas.parentElement?.clientWidth ?? 800) < 600;
+  const longest = narrow ? 15 : 28;
   return new Chart(canvas, {
     type: "bar",
     data: {
@@ -35,10 +38,11 @@ export function drawBars(canvas: HTMLCanvasElement, spec: Bars): { destroy(): vo
         [spec.horizontal ? "y" : "x"]: {
           ticks: {
             color: "#0b0c0c",
+            font: { size: narrow ? 11 : 12 },
             // long urusan names: cut on the axis, whole in the table and the tooltip
             callback(value) {
               const label = String(this.getLabelForValue(Number(value)));
-              return label.length > 28 ? label.slice(0, 27) + "…" : label;
+              return label.length > longest ? label.slice(0, longest - 1) + "…" : label;
             },
           },
         },
