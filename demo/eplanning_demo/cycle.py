@@ -1,9 +1,10 @@
 """Plays a plan (`eplanning_demo.plan`) through the gateway's /v1 API, stage by stage, never
 touching a database:
 
- 1. users for every role (the administrator creates them);
+ 1. users for every role (the administrator creates them), except the OPD and DPRD users;
  2. Bappeda's set-up: kamus (Musrenbang and Pokir), schedule, scoring criteria, pokir window, OPD
-    register, nomenclature pin, ceilings; Setwan imports the DPRD register;
+    register, nomenclature pin, ceilings; Setwan imports the DPRD register; then the OPD and DPRD
+    users (the gateway refuses a user whose OPD or member is not in its register yet);
  3. Musrenbang desa: every usulan created (an Idempotency-Key each), a few withdrawn, each decided
     by its desa;
  4. Pokir: reses, pokir, submitted by the member or staf ahli, recommended and delivered by Setwan
@@ -42,6 +43,8 @@ WITHDRAW_REASON = "Sudah tertampung dalam APBDes tahun berjalan"
 POKIR_DELIVERED = ("disampaikan", "didisposisikan", "diakomodasi", "tidak diakomodasi")
 POKIR_FINAL = ("diakomodasi", "tidak diakomodasi")
 INBOX_DECISION = {ACCOMMODATE: "diakomodasi", REJECT: "ditolak", REROUTE: "dialihkan"}
+# roles whose scope must be in a register (Renja's OPD list, Pokir's DPRD register) before the user is made
+REGISTER_ROLES = ("opd", "anggota_dprd", "staf_ahli")
 
 
 class DemoError(Exception):
@@ -193,9 +196,14 @@ class Cycle:
                 f"the {self.t} cycle of pemda {self.plan.pemda} already has data on this stack (its Musrenbang "
                 f"schedule exists): a cycle cannot be replayed on the same databases. Run `make demo-reset` "
                 f"(drops and recreates the databases) and then `make demo` again.")
-        others = [u for u in self.plan.users if u is not bappeda]
-        self._parallel("users created", others, self._ensure_user)
-        for user in others:
+        # an OPD or DPRD user is refused until its register holds it (the gateway checks every
+        # scope): those are created in the set-up, once the registers are imported
+        others = [u for u in self.plan.users if u is not bappeda and u.role not in REGISTER_ROLES]
+        self._create_users("users created", others)
+
+    def _create_users(self, label: str, users: list) -> None:
+        self._parallel(label, users, self._ensure_user)
+        for user in users:
             self.api.register(user.username, self.user_password)
 
     def _ensure_user(self, user) -> None:
@@ -248,6 +256,8 @@ class Cycle:
              content_type="text/csv")
         call("bappeda", "PUT", f"/v1/renja/{t}/nomenklatur", {"versi": self.nomenklatur})
         self.say("setup: schedule, criteria, DPRD register, pokir window, OPD register and nomenclature set")
+        self._create_users("setup: OPD and DPRD users created (their registers hold them now)",
+                           [u for u in plan.users if u.role in REGISTER_ROLES])
         self._parallel("setup: OPD ceilings", plan.ceilings, lambda c: call(
             "bappeda", "PUT", f"/v1/renja/{t}/opd/{c.opd}/pagu", {"pagu_n": str(c.pagu_n), "pagu_n1": str(c.pagu_n1)}))
 

@@ -138,6 +138,39 @@ class Gateway:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+# roles whose scope the gateway checks against a service's register (gateway.auth.territory)
+REGISTER_ROLES = ("opd", "anggota_dprd", "staf_ahli")
+
+
+def import_registers(gw: Gateway, bappeda_token: str, setwan_token: str) -> None:
+    """The demo pemda's DPRD register (Setwan) and OPD register (Bappeda), through the API."""
+    from eplanning_common.config import data_dir
+
+    demo = data_dir() / "demo"
+    answer = gw.request("PUT", "/v1/pokir/register", {
+        "periode": "2024-2029", **{f"{n}_csv": (demo / f"dprd_{n}_12.21.csv").read_text()
+                                   for n in ("dapil", "anggota", "staf_ahli")}}, token=setwan_token)
+    assert answer.status == 200, (answer.status, answer.body)
+    answer = gw.request("PUT", "/v1/renja/opd?versi=sipd-2027", raw=(demo / "opd_12.21.csv").read_bytes(),
+                        content_type="text/csv", token=bappeda_token)
+    assert answer.status == 200, (answer.status, answer.body)
+
+
+def create_users(gw: Gateway, admin_token: str, users: dict[str, tuple[str, dict]], name=lambda key: key) -> dict:
+    """Every user of `users` ({key: (role, scope)}, with a `bappeda` and a `setwan`), signed in:
+    {key: access token}. An OPD or DPRD user is made once the registers hold it (the gateway refuses
+    a scope that does not exist), so the registers are imported in between."""
+    tokens = {}
+    for later in (False, True):
+        if later:
+            import_registers(gw, tokens["bappeda"], tokens["setwan"])
+        for key, (role, scope) in users.items():
+            if (role in REGISTER_ROLES) == later:
+                gw.create_user(admin_token, name(key), role, **scope)
+                tokens[key] = gw.login(name(key))
+    return tokens
+
+
 def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra_env: dict | None = None) -> Gateway:
     port, metrics_port = free_port(), free_port()
     while metrics_port == port:

@@ -74,9 +74,7 @@ def prepare_data(gw) -> dict[str, str]:
     """Users of every role and a small 2027 cycle, through the API; returns username -> token."""
     admin = gw.login("admin", stack.ADMIN_PASSWORD)
     tokens = {"admin": admin}
-    for username, (role, scope) in USERS.items():
-        gw.create_user(admin, f"fuzz.{username}", role, **scope)
-        tokens[username] = gw.login(f"fuzz.{username}")
+    tokens.update(stack.create_users(gw, admin, USERS, name=lambda key: f"fuzz.{key}"))
 
     def call(who, method, path, body=None, **kwargs):
         return gw.request(method, path, body, token=tokens[who], **kwargs)

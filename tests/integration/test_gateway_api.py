@@ -48,9 +48,7 @@ def gateway(amqp_uri, tmp_path_factory):
     try:
         admin = gw.login("admin", stack.ADMIN_PASSWORD)
         gw.tokens["admin"] = admin
-        for username, (role, scope) in USERS.items():
-            gw.create_user(admin, username.replace("_", "."), role, **scope)
-            gw.tokens[username] = gw.login(username.replace("_", "."))
+        gw.tokens.update(stack.create_users(gw, admin, USERS, name=lambda key: key.replace("_", ".")))
         yield gw
     finally:
         stack.stop_gateway(gw)

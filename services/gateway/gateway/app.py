@@ -20,10 +20,12 @@ from .api.openapi import OpenApiDocument
 from .auth import resources as auth_resources
 from .auth.middleware import Authenticated
 from .auth.service import AuthService
+from .auth.territory import TerritoryCheck
 from .health import Health, Readiness
 from .metrics import RequestMetrics
 from .middleware import AccessLog, BodyLimit, CorrelationId
 from .problems import handle_error
+from .regions import default_index
 from .rpc import NamekoRpc, broker_reachable
 
 
@@ -38,6 +40,7 @@ def create_app(
     trusted_proxy_hops: int | None = None,
     idempotency_store: Any = None,
     deps: dict[str, Any] | None = None,
+    territory: Any = None,
 ) -> falcon.App:
     """Build the gateway.
 
@@ -49,6 +52,8 @@ def create_app(
     trusted_proxy_hops: reverse proxies whose X-Forwarded-For is believed (GATEWAY_TRUSTED_PROXY_HOPS).
     idempotency_store: where Idempotency-Key answers are kept (default: the gateway database).
     deps: gateway-side stores handed to the operations (`call.deps`), e.g. {"webhooks": ...}.
+    territory: checks that a user's desa/kecamatan, OPD or DPRD member exists (default: the region
+        data and the services' registers through `rpc`: gateway.auth.territory).
     """
     if rpc is None:  # the gateway's signing key is read now: a gateway without it does not start
         rpc = NamekoRpc(signer=IdentitySigner.from_keys_dir(GATEWAY))
@@ -66,6 +71,9 @@ def create_app(
         idempotency_store = SqlIdempotencyStore.from_url(settings.database_url())
     if deps is None:
         deps = default_deps()
+    if territory is None:
+        territory = TerritoryCheck(rpc, default_index())
+    auth.users.territory = territory
 
     app = falcon.App(middleware=[CorrelationId(), RequestMetrics(), AccessLog(), BodyLimit(max_body_bytes),
                                  Authenticated(auth.authenticate)])

@@ -1,4 +1,6 @@
 """Reads: one pokir (with its Musrenbang overlaps), filtered listing, overlaps, the public register."""
+from eplanning_common.errors import NotFound
+
 from .domain import Action, Actor, authorize, find_overlaps, public_register, public_view
 from .domain.access import MEMBER_ROLES
 from .errors import field_error
@@ -82,3 +84,13 @@ def register_view(repo: Repository, actor: Actor) -> dict:
             "anggota": [{"id": a.id, "nama": a.nama, "fraksi": a.fraksi, "dapil": a.dapil,
                          "pagu": None if a.pagu is None else str(a.pagu)} for a in reg.anggota],
             "staf_ahli": [{"id": s.id, "nama": s.nama, "anggota_id": s.anggota_id} for s in reg.staf_ahli]}
+
+
+def anggota_ids(repo: Repository, pemda: str) -> list[str]:
+    """The ids of the members of the pemda's current DPRD register, sorted; [] before it is imported
+    (members are public office holders: their ids and names are in the public register too)."""
+    try:
+        reg = repo.register(pemda)
+    except NotFound:
+        return []
+    return sorted(a.id for a in reg.anggota)

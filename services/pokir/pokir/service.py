@@ -120,6 +120,13 @@ class PokirService:
         with self._work(public=True) as (repo, _):
             return queries.public_pokir(repo, pemda, tahun)
 
+    @rpc(public=True)
+    def public_anggota_ids(self, pemda):
+        """Public: the member ids of the pemda's current DPRD register (the gateway refuses a user for
+        a member not in it); [] before the register is imported."""
+        with self._work(public=True) as (repo, _):
+            return queries.anggota_ids(repo, pemda)
+
     @rpc
     def close_stage(self, tahun):
         with self._work() as (repo, actor):

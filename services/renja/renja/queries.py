@@ -88,6 +88,11 @@ def inbox(repo: Repository, actor: Actor, tahun: int, opd: str | None, status: s
             "next_cursor": str(page[-1][0]) if len(items) > limit else None}
 
 
+def opd_codes(repo: Repository, pemda: str) -> list[str]:
+    """The codes of the pemda's OPD register, sorted (public: OPD codes and names are published)."""
+    return sorted(repo.opds(pemda))
+
+
 def list_opd(repo: Repository, actor: Actor) -> list[dict]:
     authorize(actor, Action.VIEW, pemda=actor.pemda, opd=actor.opd)
     return [to_json(o) for o in repo.opds(actor.pemda).values()]

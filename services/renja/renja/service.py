@@ -59,6 +59,12 @@ class RenjaService:
         with self._work() as (repo, actor):
             return queries.list_opd(repo, actor)
 
+    @rpc(public=True)
+    def public_opd_codes(self, pemda):
+        """Public: the OPD codes of the pemda's register (the gateway refuses a user for an OPD not in it)."""
+        with translated(), self.db.unit() as uow:
+            return queries.opd_codes(Repository(uow), pemda)
+
     @rpc
     def pin_cycle(self, tahun, versi):
         with self._work() as (repo, actor):

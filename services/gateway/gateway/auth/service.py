@@ -281,10 +281,13 @@ class UserAdmin:
     """The admin API's use cases. The actor is the caller's identity; an administrator manages
     the users of its own pemda only (others are invisible to it: 404)."""
 
-    def __init__(self, store: Any, passwords: Passwords, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, store: Any, passwords: Passwords, clock: Callable[[], datetime] = utcnow,
+                 territory: Any = None):
         self.store = store
         self.passwords = passwords
         self.clock = clock
+        # `errors(pemda, scopes)`: whether a scope exists (gateway.auth.territory); create_app sets it
+        self.territory = territory
 
     def list(self, actor: dict[str, Any], *, role: str | None = None, active: bool | None = None,
              limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
@@ -307,6 +310,7 @@ class UserAdmin:
         errors = scope_errors(data["role"], pemda, scopes) + password_errors(data["password"], data["username"])
         if errors:
             raise InputInvalid(errors)
+        self._check_territory(pemda, scopes)
         now = self.clock()
         external_subject = data.get("external_subject")
         self._check_external_subject(external_subject, None)
@@ -337,6 +341,8 @@ class UserAdmin:
             errors += password_errors(data["password"], target.username)
         if errors:
             raise InputInvalid(errors)
+        self._check_territory(target.pemda, {name: value for name, value in scopes.items()
+                                             if value != getattr(target, name)})
         changes: dict[str, Any] = {name: value for name, value in scopes.items() if value != getattr(target, name)}
         if role != target.role:
             changes["role"] = role
@@ -359,6 +365,13 @@ class UserAdmin:
                                                  "fields": sorted(k for k in changes if k != "password_hash")
                                                  + (["password"] if "password_hash" in changes else [])})
         return updated
+
+    def _check_territory(self, pemda: str, scopes: dict[str, str | None]) -> None:
+        """A field error for a desa, kecamatan, OPD or DPRD member that does not exist."""
+        if self.territory is not None:
+            errors = self.territory.errors(pemda, scopes)
+            if errors:
+                raise InputInvalid(errors)
 
     def _check_external_subject(self, subject: str | None, user_id: str | None) -> None:
         """A clear 422 when another user has this subject (the unique index catches races)."""
