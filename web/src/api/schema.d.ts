@@ -7231,6 +7231,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7252,22 +7254,13 @@ export interface operations {
                      *       "tahun": 2027
                      *     }
                      */
-                    "application/json": {
-                        criteria: {
-                            max_score: number;
-                            name: string;
-                            /** @description Angka desimal sebagai teks, mis. 120.5 */
-                            weight: string;
-                        }[];
-                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                        pemda: string;
-                        tahun: number;
-                    };
+                    "application/json": components["schemas"]["Criteria"];
                 };
             };
             /** @description Not modified (If-None-Match) */
             304: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
