@@ -16,8 +16,13 @@ test('journey 2: three usulan written offline are sent once each when the connec
 
   await signIn(page, s.users.desa_offline);
   await page.getByRole('link', { name: 'Usulan baru' }).first().click();
-  // the form once online: the kamus and region names are now on the device
+  // the form once online: the kamus and region names are now on the device, and the app's
+  // service worker has precached the app shell (every screen's code) before the signal goes
   await expect(page.locator('#kamus-list button').first()).toBeVisible();
+  expect(await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active?.state;
+  })).toBe('activated');
 
   await context.setOffline(true);
   const gagasan = [1, 2, 3].map((n) => `Usulan tanpa sinyal ${n} (e2e ${run})`);

@@ -48,7 +48,7 @@ export function Frame({ children }: { children: (forum: ForumContext) => Compone
   } : null;
   return (
     <>
-      <span class="govuk-caption-l">{t("forum.title", { nama: kecamatan ? regionName(wilayah, kecamatan) : "", tahun })}</span>
+      <span class="govuk-caption-l govuk-!-margin-bottom-3 ep-noprint">{t("forum.title", { nama: kecamatan ? regionName(wilayah, kecamatan) : "", tahun })}</span>
       {identity.role === "bappeda" && (
         <form class="ep-noprint" onSubmit={(e) => {
           e.preventDefault();
