@@ -647,3 +647,133 @@ def test_the_verified_identity_reaches_the_service_over_the_broker(make_user, au
     assert seen.json["seen"] == {"sub": user.id, "role": "operator_desa", "pemda": "12.21",
                                  "wilayah": "12.21.01.2001", "opd": None, "anggota_id": None}
     assert anonymous.status_code == 401
+
+
+# -- browser sign-in (issue #14): refresh token in an HttpOnly cookie, double-submit CSRF ------------
+
+def browser_login(client, username="bappeda1", password=PASSWORD, **kwargs):
+    return client.simulate_post("/v1/auth/browser/login", json={"username": username, "password": password},
+                                **kwargs)
+
+
+def session_of(result):
+    return {"ep_refresh": result.cookies["ep_refresh"].value, "ep_csrf": result.cookies["ep_csrf"].value}
+
+
+def browser_post(client, route, session, csrf=..., headers=None, **kwargs):
+    headers = {**(headers or {}), **({} if csrf is None else {"X-CSRF-Token": session["ep_csrf"] if csrf is ...
+                                                             else csrf})}
+    return client.simulate_post(f"/v1/auth/browser/{route}", cookies=session, headers=headers, **kwargs)
+
+
+def test_browser_login_sets_the_refresh_token_in_an_httponly_cookie_and_answers_no_refresh_token(make_user, client,
+                                                                                                  engine):
+    user = make_user("bappeda1")
+    result = browser_login(client)
+    assert result.status_code == 200, result.text
+    assert set(result.json) == {"access_token", "token_type", "expires_in", "csrf_token"}
+    assert result.json["token_type"] == "Bearer" and result.json["expires_in"] == 900
+    refresh, csrf = result.cookies["ep_refresh"], result.cookies["ep_csrf"]
+    assert refresh.http_only and refresh.same_site == "Strict" and refresh.path == "/v1/auth/browser"
+    assert refresh.max_age == 3600 and not refresh.secure  # plain HTTP here
+    assert not csrf.http_only and csrf.same_site == "Strict" and csrf.path == "/"
+    assert csrf.value == result.json["csrf_token"] and len(csrf.value) >= 32
+    assert result.headers["cache-control"] == "no-store"
+    # the cookie holds a refresh token of the ordinary machinery (stored hashed), the body none
+    assert [r["token_hash"] for r in token_rows(engine, user.id)] == [hash_refresh_token(refresh.value)]
+    assert refresh.value not in result.text
+    me = client.simulate_get("/v1/auth/me", headers={"Authorization": f"Bearer {result.json['access_token']}"})
+    assert me.status_code == 200 and me.json["identity"]["sub"] == user.id
+
+
+def test_browser_refresh_with_the_csrf_header_rotates_both_cookies_and_the_old_one_is_then_reuse(make_user, client,
+                                                                                                  engine):
+    user = make_user("bappeda1")
+    session = session_of(browser_login(client))
+    refreshed = browser_post(client, "refresh", session)
+    assert refreshed.status_code == 200, refreshed.text
+    rotated = session_of(refreshed)
+    assert rotated["ep_refresh"] != session["ep_refresh"] and rotated["ep_csrf"] != session["ep_csrf"]
+    assert refreshed.json["csrf_token"] == rotated["ep_csrf"] and refreshed.json["access_token"]
+    assert browser_post(client, "refresh", rotated).status_code == 200
+    # the first cookie again: reuse of a rotated token revokes the whole family
+    reused = browser_post(client, "refresh", session)
+    assert reused.status_code == 401 and reused.json["code"] == "invalid_refresh_token"
+    assert reused.cookies["ep_refresh"].value == "" and reused.cookies["ep_refresh"].max_age == 0
+    assert all(r["revoked_at"] is not None for r in token_rows(engine, user.id))
+
+
+@pytest.mark.parametrize("csrf", [None, "", "not-the-cookie", "x" * 300])
+def test_browser_refresh_without_the_right_csrf_header_is_403_and_rotates_nothing(make_user, client, engine, csrf):
+    user = make_user("bappeda1")
+    session = session_of(browser_login(client))
+    refused = browser_post(client, "refresh", session, csrf=csrf)
+    assert refused.status_code == 403 and refused.json["code"] == "csrf"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "ep_refresh" not in refused.cookies
+    assert [r["revoked_at"] for r in token_rows(engine, user.id)] == [None]
+    assert browser_post(client, "refresh", session).status_code == 200  # the session still works
+
+
+def test_browser_refresh_without_a_cookie_or_with_an_expired_one_is_401(make_user, client, clock):
+    make_user("bappeda1")
+    nothing = client.simulate_post("/v1/auth/browser/refresh", headers={"X-CSRF-Token": "abc"})
+    assert nothing.status_code == 401 and nothing.json["code"] == "invalid_refresh_token"
+    session = session_of(browser_login(client))
+    clock.advance(3601)
+    expired = browser_post(client, "refresh", session)
+    assert expired.status_code == 401
+
+
+def test_browser_refresh_takes_no_body(make_user, client):
+    make_user("bappeda1")
+    session = session_of(browser_login(client))
+    result = browser_post(client, "refresh", session, json={"refresh_token": session["ep_refresh"]})
+    assert result.status_code == 422
+
+
+def test_browser_logout_revokes_the_session_and_clears_both_cookies(make_user, client, engine):
+    user = make_user("bappeda1")
+    session = session_of(browser_login(client))
+    refused = browser_post(client, "logout", session, csrf="wrong")
+    assert refused.status_code == 403 and refused.json["code"] == "csrf"
+    assert [r["revoked_at"] for r in token_rows(engine, user.id)] == [None]
+    out = browser_post(client, "logout", session)
+    assert out.status_code == 204
+    for name, path in (("ep_refresh", "/v1/auth/browser"), ("ep_csrf", "/")):
+        assert out.cookies[name].value == "" and out.cookies[name].max_age == 0 and out.cookies[name].path == path
+    assert token_rows(engine, user.id)[0]["revoked_reason"] == "logout"
+    assert browser_post(client, "refresh", session).status_code == 401
+    # again, and without any cookie: nothing to revoke, still 204 (idempotent)
+    assert client.simulate_post("/v1/auth/browser/logout").status_code == 204
+
+
+def test_browser_cookies_are_secure_over_tls_and_behind_a_trusted_proxy_saying_https(make_user, store, clock,
+                                                                                     passwords):
+    make_user("bappeda1")
+    direct = client_for(make_auth(store, clock, passwords))
+    assert browser_login(direct, protocol="https").cookies["ep_refresh"].secure
+    # without trusted proxies X-Forwarded-Proto is anyone's to send: ignored
+    spoofed = browser_login(direct, headers={"X-Forwarded-Proto": "https"}, remote_addr="192.0.2.9")
+    assert not spoofed.cookies["ep_refresh"].secure and not spoofed.cookies["ep_csrf"].secure
+    proxied = testing.TestClient(create_app(rpc=NoRpc(), broker_check=lambda timeout: True,
+                                            auth=make_auth(store, clock, passwords), trusted_proxy_hops=1))
+    behind = browser_login(proxied, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.9"},
+                           remote_addr="10.0.0.1")
+    assert behind.cookies["ep_refresh"].secure and behind.cookies["ep_csrf"].secure
+    plain = browser_login(proxied, headers={"X-Forwarded-Proto": "http"}, remote_addr="10.0.0.1")
+    assert not plain.cookies["ep_refresh"].secure
+    out = browser_post(proxied, "logout", session_of(behind), headers={"X-Forwarded-Proto": "https"},
+                       remote_addr="10.0.0.1")
+    assert out.status_code == 204 and out.cookies["ep_refresh"].secure
+
+
+def test_browser_login_shares_the_login_rate_limits(make_user, client):
+    make_user("bappeda1")
+    for _ in range(3):
+        assert login(client, "bappeda1", "salah-salah-salah").status_code == 401
+    for _ in range(2):
+        assert browser_login(client, password="salah-salah-salah").status_code == 401
+    limited = browser_login(client)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert "ep_refresh" not in limited.cookies

@@ -10,7 +10,14 @@ document.body.classList.add("govuk-frontend-supported", "js-enabled");
 // after a reload: a new access token from the refresh cookie (the token itself is never stored)
 void refresh();
 render(<App />, document.getElementById("app")!);
-const autoSync = startAutoSync(() => sessionState().status === "signed-in");
+let lastRenewal = 0;
+const autoSync = startAutoSync(() => sessionState().status === "signed-in", (result) => {
+  // the token expired while drafts waited: renew it (at most once a minute), then they go out
+  if (result.needsSignIn && Date.now() - lastRenewal > 60_000) {
+    lastRenewal = Date.now();
+    void refresh();
+  }
+});
 // signed in (again): the drafts written meanwhile go out now, not at the next timer tick
 onSession((s) => {
   if (s.status === "signed-in") autoSync.run();

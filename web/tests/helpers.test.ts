@@ -66,3 +66,12 @@ describe("usulan status and window", () => {
     expect(trackingUrl("K7Q2M9XA", "https://eplanning.example")).toBe("https://eplanning.example/lacak/K7Q2M9XA");
   });
 });
+
+describe("photos shrunk on the device", () => {
+  it("fits the long side within 1600 px, never enlarges", async () => {
+    const { fitWithin } = await import("../src/offline/photo");
+    expect(fitWithin(4000, 3000)).toEqual({ width: 1600, height: 1200 });
+    expect(fitWithin(3000, 4000)).toEqual({ width: 1200, height: 1600 });
+    expect(fitWithin(800, 600)).toEqual({ width: 800, height: 600 });
+  });
+});

@@ -43,12 +43,27 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
   return headers;
 }
 
+let renewToken: (() => Promise<boolean>) | null = null;
+
+/** What to do when the access token is refused (expired while the phone slept): the session
+ * module registers its refresh here; a read is then tried once more with the new token. */
+export function onUnauthorized(handler: () => Promise<boolean>): void {
+  renewToken = handler;
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
     for (const [name, value] of Object.entries(authHeaders())) {
       if (!request.headers.has(name)) request.headers.set(name, value);
     }
     return request;
+  },
+  async onResponse({ request, response }) {
+    if (response.status !== 401 || request.method !== "GET" || !renewToken || request.url.includes("/v1/auth/")) return response;
+    if (!(await renewToken())) return response;
+    const retry = new Request(request);
+    retry.headers.set("Authorization", `Bearer ${accessToken ?? ""}`);
+    return globalThis.fetch(retry);
   },
 };
 

@@ -3,7 +3,7 @@
  * the double-submit CSRF token (cookie `ep_csrf` echoed in `X-CSRF-Token`). After a reload the app
  * asks for a new access token with that cookie; nothing sensitive is ever written to storage. */
 import { useEffect, useState } from "preact/hooks";
-import { api, authHeaders, baseUrl, setAccessToken, type BodyOf, type Identity, type ResponseOf } from "../api/client";
+import { api, authHeaders, baseUrl, onUnauthorized, setAccessToken, type BodyOf, type Identity, type ResponseOf } from "../api/client";
 import { NETWORK, problemFromResponse, type Problem } from "../api/problem";
 
 // TODO(i14-api): use the generated types of /v1/auth/browser/* once the gateway documents them; until
@@ -170,6 +170,9 @@ export async function signOut(): Promise<void> {
 export function identityOf(s: SessionState): Identity | null {
   return s.status === "signed-in" || s.status === "offline" ? s.identity : null;
 }
+
+// an access token refused by the gateway (it expired while the phone slept): one refresh, then retry
+onUnauthorized(async () => (await refresh()).status === "signed-in");
 
 // the connection is back: get a token (then the outbox can send)
 globalThis.addEventListener?.("online", () => {

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { setLang, t, useLang } from "../i18n";
 import { identityOf, signOut, useSession } from "../auth/session";
+import { loadWilayah, regionName, type Wilayah } from "../offline/reference";
 
 export interface NavItem { href: string; label: string }
 
@@ -47,6 +48,26 @@ export function useOnline(): boolean {
   return online;
 }
 
+interface InstallPrompt extends Event { prompt(): Promise<void> }
+
+/** "Install the app" when the browser offers it (Chromium's beforeinstallprompt). */
+function InstallButton() {
+  const [prompt, setPrompt] = useState<InstallPrompt | null>(null);
+  useEffect(() => {
+    const offered = (event: Event) => {
+      event.preventDefault();
+      setPrompt(event as InstallPrompt);
+    };
+    addEventListener("beforeinstallprompt", offered);
+    return () => removeEventListener("beforeinstallprompt", offered);
+  }, []);
+  if (!prompt) return null;
+  return (
+    <button type="button" class="govuk-button govuk-button--secondary ep-noprint"
+      onClick={() => void prompt.prompt().finally(() => setPrompt(null))}>{t("pwa.install")}</button>
+  );
+}
+
 export function Layout({ children }: { children: ComponentChildren }) {
   const lang = useLang();
   const session = useSession();
@@ -55,6 +76,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const identity = identityOf(session);
   const role = identity?.role ?? null;
   const items = navFor(role);
+  const [wilayah, setWilayah] = useState<Wilayah | null>(null);
+  useEffect(() => {
+    if (identity?.pemda && identity.wilayah) void loadWilayah(identity.pemda).then((r) => setWilayah(r.ok ? r.data.value : null));
+  }, [identity?.pemda, identity?.wilayah]);
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
@@ -94,11 +119,14 @@ export function Layout({ children }: { children: ComponentChildren }) {
         </div>
       </nav>
       <div class="govuk-width-container">
-        {!online && <div class="govuk-inset-text ep-offline" role="status">{t("app.offline")}</div>}
-        {identity && (
-          <p class="govuk-body-s ep-who">{t(`role.${identity.role}`)}{identity.wilayah ? ` · ${identity.wilayah}` : ""}</p>
-        )}
-        <main class="govuk-main-wrapper" id="main" role="main" tabIndex={-1}>{children}</main>
+        <main class="govuk-main-wrapper" id="main" role="main" tabIndex={-1}>
+          {!online && <div class="govuk-inset-text ep-offline" role="status">{t("app.offline")}</div>}
+          {identity && (
+            <p class="govuk-body-s ep-who">{t(`role.${identity.role}`)}{identity.wilayah ? ` · ${regionName(wilayah, identity.wilayah)}` : ""}</p>
+          )}
+          {children}
+          <InstallButton />
+        </main>
       </div>
     </>
   );

@@ -73,6 +73,11 @@ export function editable(draft: Draft): boolean {
   return draft.state === "rejected" || draft.state === "window_closed" || (draft.state === "local" && draft.attempts === 0);
 }
 
+/** Still worth showing on the device: not sent yet, or a photo not sent (waiting or refused). */
+export function needsAttention(draft: Draft): boolean {
+  return draft.state !== "sent" || draft.photos.some((p) => !p.uploaded);
+}
+
 export function createOutbox(options: { db?: Promise<Database>; transport?: Transport; now?: () => Date } = {}): Outbox {
   const db = options.db ?? database();
   const transport = options.transport ?? fetchTransport;

@@ -31,6 +31,17 @@ EXTERNAL_SUBJECT = {"external_subject": nullable(string(minLength=1, maxLength=2
 SECRET = {TEXT_KIND: OPAQUE}  # never shown or written out: no text rule beyond the gateway's own
 PASSWORD = string(minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX, **SECRET)
 REFRESH = obj({"refresh_token": string(maxLength=256, **SECRET)}, ["refresh_token"])
+BROWSER_GRANT = obj({"access_token": string(), "token_type": enum("Bearer"), "expires_in": integer(),
+                     "csrf_token": string(description="The double-submit token: send it as X-CSRF-Token to "
+                                                      "/v1/auth/browser/refresh and /logout (also in the ep_csrf "
+                                                      "cookie)")},
+                    ["access_token", "token_type", "expires_in", "csrf_token"],
+                    description="The refresh token is not here: it is in the HttpOnly ep_refresh cookie")
+CSRF_HEADER = {"X-CSRF-Token": string(maxLength=256, description="The value of the ep_csrf cookie", **SECRET)}
+BROWSER_COOKIES = ("Sets `ep_refresh` (the refresh token; HttpOnly, SameSite=Strict, Path=/v1/auth/browser) and "
+                   "`ep_csrf` (the CSRF token, readable by the app; SameSite=Strict, Path=/), both `Secure` when "
+                   "the request came over TLS (or X-Forwarded-Proto: https from a trusted proxy). The access "
+                   "token is kept in memory only; after a reload the app calls /v1/auth/browser/refresh.")
 EXAMPLE_GRANT = {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer", "expires_in": 900,
                  "refresh_token": "r1.8f3c0d", "refresh_expires_in": 604800}
 
@@ -61,6 +72,30 @@ AUTH_OPERATIONS = [
                         "(invalid_refresh_token: its whole family is revoked)"}),
     _doc("POST", "/v1/auth/logout", "auth.logout", "Revoke the refresh token (and its rotations)", PUBLIC,
          body=REFRESH, example={"refresh_token": "r1.8f3c0d"}, status=204),
+    _doc("POST", "/v1/auth/browser/login", "auth.browserLogin",
+         "Sign in a browser: an access token, the refresh token in an HttpOnly cookie", PUBLIC,
+         body=obj({"username": string(maxLength=64), "password": string(maxLength=1024, **SECRET),
+                   "pemda": PEMDA}, ["username", "password"]),
+         example={"username": "desa.12.21.01.2001", "password": "kata-sandi-rahasia", "pemda": "12.21"},
+         response=BROWSER_GRANT, description=BROWSER_COOKIES + " Rate limits as /v1/auth/login.",
+         response_example={"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer",
+                           "expires_in": 900, "csrf_token": "pX3w9c0Rk2o"},
+         problems={401: "Wrong username or password, or the user is inactive (invalid_credentials)",
+                   429: "Too many failed logins for this user from this address, or from all addresses: "
+                        "wait Retry-After seconds"}),
+    _doc("POST", "/v1/auth/browser/refresh", "auth.browserRefresh",
+         "Rotate the browser's refresh cookie; a new access token", PUBLIC, header_params=CSRF_HEADER,
+         response=BROWSER_GRANT, description="No body. The ep_refresh cookie and the X-CSRF-Token header (equal "
+                                             "to the ep_csrf cookie) are required; both cookies are rotated. "
+                                             + BROWSER_COOKIES,
+         problems={401: "No refresh cookie, or its token is unknown, expired, revoked or already used "
+                        "(invalid_refresh_token; the cookies are cleared)",
+                   403: "X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was rotated"}),
+    _doc("POST", "/v1/auth/browser/logout", "auth.browserLogout",
+         "Sign a browser out: the session is revoked and both cookies cleared", PUBLIC, header_params=CSRF_HEADER,
+         status=204, description="No body. With a refresh cookie, X-CSRF-Token must equal the ep_csrf cookie. "
+                                 "Idempotent: without a cookie there is nothing to revoke (204).",
+         problems={403: "X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was revoked"}),
     _doc("GET", "/v1/auth/me", "auth.me", "The caller's identity as the services see it", ALL_ROLES,
          response=obj({"identity": IDENTITY}, ["identity"])),
     _doc("POST", "/v1/auth/password", "auth.changePassword", "Change one's password (other sessions end)",

@@ -19,6 +19,7 @@ from . import aggregate, auth_doc, musrenbang, pokir, public, renja, rkpd, webho
 COMPONENTS: dict[str, dict] = {
     # authentication and users
     "TokenGrant": auth_doc.GRANT,
+    "BrowserTokenGrant": auth_doc.BROWSER_GRANT,
     "Identity": auth_doc.IDENTITY,
     "User": auth_doc.USER,
     # musrenbang

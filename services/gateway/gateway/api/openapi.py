@@ -57,6 +57,8 @@ HEADERS = {
                             "schema": {"type": "string", "enum": ["true"]}},
     "Cache-Control": {"description": "How long and by whom the answer may be cached", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}},
+    "Set-Cookie": {"description": "The browser session's cookies (ep_refresh, ep_csrf): see the operation",
+                   "schema": {"type": "string"}},
 }
 
 
@@ -77,6 +79,8 @@ def success_headers(op: Operation) -> list[str]:
         names.append("Idempotent-Replayed")
     if op.method == "GET":
         names.append("Cache-Control")
+    if op.path.startswith("/v1/auth/browser/"):
+        names.append("Set-Cookie")
     return names
 
 
@@ -94,6 +98,8 @@ def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema
     parameters = _path_parameters(op)
     for name, schema in query_schemas(op).items():
         parameters.append({"name": name, "in": "query", "required": name in op.required_query, "schema": schema})
+    for name, schema in op.header_params.items():
+        parameters.append({"name": name, "in": "header", "required": True, "schema": schema})
     if op.if_match:
         parameters.append({"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
                            "description": "The ETag of the representation this change is based on."})
@@ -144,6 +150,8 @@ def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema
     if takes_body:
         responses["413"] = _problem("The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES)")
         responses["415"] = _problem(f"The body is not {op.body_media or 'application/json'}")
+    if op.header_params:
+        responses["422"] = _problem("Invalid input, field by field")
     if op.roles is not None:
         responses["401"] = _problem("No valid access token")
         responses["403"] = _problem("The caller's role or territory does not allow this")

@@ -107,6 +107,7 @@ class Operation:
     body_media: str | None = None
     path_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    header_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # documented request headers
     required_query: frozenset[str] = frozenset()
     response: dict[str, Any] | None = None
     produces: tuple[str, ...] = ("application/json",)

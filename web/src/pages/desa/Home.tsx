@@ -5,6 +5,7 @@ import type { Schedule } from "../../api/client";
 import type { Problem } from "../../api/problem";
 import { formatDateTime, formatRelative } from "../../format";
 import { t, useLang } from "../../i18n";
+import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
 import { loadKamus, loadSchedule, loadWilayah, type Loaded } from "../../offline/reference";
 import { identityOf, useSession } from "../../auth/session";
@@ -46,7 +47,7 @@ export default function DesaHome() {
 
   const windowDesa = schedule?.value.windows.find((w) => w.level === "desa");
   const state = windowState(schedule?.value ?? null, now);
-  const waiting = drafts.filter((d) => d.state !== "sent");
+  const waiting = drafts.filter(needsAttention);
   return (
     <>
       <h1 class="govuk-heading-l">{t("home.title")}</h1>
@@ -85,7 +86,7 @@ export default function DesaHome() {
           </li>
         ))}
         <li class="ep-count" key="device">
-          <span class="ep-count__n">{waiting.length}</span>
+          <span class="ep-count__n">{drafts.filter((d) => d.state !== "sent").length}</span>
           {t("home.drafts")}
         </li>
       </ul>

@@ -7,6 +7,7 @@ import type { KamusItem, UsulanCreate } from "../../api/client";
 import { fieldMessages, type Problem } from "../../api/problem";
 import { identityOf, sessionState, useSession } from "../../auth/session";
 import { describedBy, ErrorSummary, Field, fieldId, type SummaryItem } from "../../components/ErrorSummary";
+import { useOnline } from "../../components/Layout";
 import { estimateCost, exceedsMaximum, normalizeVolume } from "../../cost";
 import { formatNumber, formatRupiah } from "../../format";
 import { t, useLang } from "../../i18n";
@@ -36,6 +37,7 @@ export default function NewUsulan() {
   const { route, query } = useLocation();
   const [tahun] = usePlanYear();
   const identity = identityOf(session);
+  const online = useOnline();
   const desa = identity?.wilayah ?? "";
   const [kamus, setKamus] = useState<KamusItem[] | null>(null);
   const [kamusProblem, setKamusProblem] = useState<Problem | null>(null);
@@ -290,7 +292,7 @@ export default function NewUsulan() {
           </Field>
 
           <button type="submit" class="govuk-button" disabled={busy}>
-            {busy ? t("form.sending") : navigator.onLine === false ? t("form.saveOffline") : t("form.submit")}
+            {busy ? t("form.sending") : !online || session.status !== "signed-in" ? t("form.saveOffline") : t("form.submit")}
           </button>
         </form>
       </div>

@@ -96,7 +96,7 @@ export default function UsulanDetail() {
       </dl>
 
       <h2 class="govuk-heading-m">{t("detail.levels")}</h2>
-      <div class="ep-scroll"><table class="govuk-table" data-testid="levels">
+      <div class="ep-scroll" tabIndex={0} role="region" aria-label={t("detail.levels")}><table class="govuk-table" data-testid="levels">
         <thead class="govuk-table__head"><tr class="govuk-table__row">
           <th scope="col" class="govuk-table__header">{t("detail.level")}</th>
           <th scope="col" class="govuk-table__header">{t("list.status")}</th>

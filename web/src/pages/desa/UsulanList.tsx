@@ -3,6 +3,7 @@ import { useLocation } from "preact-iso";
 import type { Problem } from "../../api/problem";
 import { formatDateTime, formatRupiah } from "../../format";
 import { t, useLang } from "../../i18n";
+import { needsAttention } from "../../offline/outbox";
 import { useDrafts } from "../../offline/useDrafts";
 import { usePlanYear } from "../../planYear";
 import { listAll, overallStatus, type ListedUsulan } from "../../usulan";
@@ -23,7 +24,7 @@ export default function UsulanList() {
     });
   }, [tahun, sentIds]);
 
-  const waiting = drafts.filter((d) => d.state !== "sent" || d.photos.some((p) => !p.uploaded && !p.problem));
+  const waiting = drafts.filter(needsAttention);
   return (
     <>
       <h1 class="govuk-heading-l">{t("list.title")}</h1>
