@@ -44,8 +44,10 @@ test('journey 2: three usulan written offline are sent once each when the connec
   expect((await allPages<{ id: string }>(api, path)).length).toBe(before);
 
   await context.setOffline(false);
+  // sent: each leaves the device's drafts and is listed from the server with its tracking code
+  await expect(page.locator('[data-testid="draft"]')).toHaveCount(0, { timeout: 150_000 });
   for (const text of gagasan) {
-    await expect(page.locator('[data-testid="draft"]', { hasText: text })).toHaveAttribute('data-state', 'sent', { timeout: 90_000 });
+    await expect(page.getByTestId('usulan-list').locator('li', { hasText: text })).toHaveCount(1, { timeout: 60_000 });
   }
   await screen(page, testInfo, '2-03-draf-terkirim');
 
