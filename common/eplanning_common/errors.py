@@ -1,6 +1,7 @@
 """Errors a service raises across RPC. nameko sends only the class name and the arguments, so the
 names are the contract with the gateway (ValidationError→422, NotFound→404, Forbidden→403,
-Conflict→409) and the one argument is a JSON-safe dict: {"detail", "code", "errors": [...]}."""
+Conflict→409, PayloadTooLarge→413, UnsupportedMediaType→415) and the one argument is a JSON-safe
+dict: {"detail", "code", "errors": [...]}."""
 import json
 
 
@@ -38,3 +39,14 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
 
+
+class PayloadTooLarge(ServiceError):
+    """A file (an attachment) larger than the service keeps: the detail says the limit."""
+
+    code = "too_large"
+
+
+class UnsupportedMediaType(ServiceError):
+    """A file whose content (sniffed, never its name) is not of a type the service keeps."""
+
+    code = "unsupported_media_type"

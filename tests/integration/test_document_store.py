@@ -108,6 +108,19 @@ def test_a_missing_object_is_named(backend):
     assert backend.store.head("rkpd/12.21/2027/v9/rkpd.pdf") is None
 
 
+def test_delete_removes_the_object_once_and_is_idempotent(backend):
+    backend.store.put(KEY, PDF, "application/pdf")
+    other = KEY.rsplit("/", 1)[0] + "/other.pdf"
+    backend.store.put(other, PDF, "application/pdf")
+    assert backend.store.delete(KEY) is True
+    assert backend.store.head(KEY) is None
+    with pytest.raises(ObjectMissing):
+        backend.store.get(KEY)
+    assert backend.store.delete(KEY) is False  # nothing left: no error, nothing else touched
+    assert backend.store.get(other) == PDF
+    assert backend.store.list(KEY.rsplit("/", 1)[0]) == [other]
+
+
 def test_listing_by_prefix_is_sorted_and_stops_at_the_prefix(backend):
     for key in ("rkpd/12.21/2027/v2/b/rkpd.json", "rkpd/12.21/2027/v1/a/rkpd.json", "rkpd/12.21/2028/v1/c/rkpd.json",
                 "lampiran/12.21/x.pdf"):

@@ -32,6 +32,9 @@ class MemoryStore:
         check_prefix(prefix)
         return sorted(k for k in self.objects if k.startswith(prefix))
 
+    def delete(self, key: str) -> bool:
+        return self.objects.pop(check_key(key), None) is not None
+
     def corrupt(self, key: str, content: bytes) -> None:
         """Test helper: replace the bytes behind the record (what a disk or an operator might do)."""
         recorded, _ = self.objects[key]

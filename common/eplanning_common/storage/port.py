@@ -7,6 +7,9 @@
   recorded at `put` and, when given, to the caller's own `sha256`; else `ObjectCorrupt`. A key
   that was never written (or is gone) is `ObjectMissing`.
 - `head(key)` the recorded `StoredObject` or None; `list(prefix)` the keys under a prefix, sorted.
+- `delete(key)` removes the object (True) or finds nothing to remove (False): idempotent. Only for
+  what its owner may take back (an usulan's attachment, a photo that shows a person); a published
+  document (an RKPD version's files) is never deleted.
 """
 from __future__ import annotations
 
@@ -64,6 +67,8 @@ class DocumentStore(Protocol):
     def head(self, key: str) -> StoredObject | None: ...
 
     def list(self, prefix: str = "") -> list[str]: ...
+
+    def delete(self, key: str) -> bool: ...
 
 
 def check_key(key: object) -> str:

@@ -85,3 +85,8 @@ class PostgresStore:
             query = query.where(sa.func.starts_with(stored_object.c.key, prefix))
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
+
+    def delete(self, key: str) -> bool:
+        check_key(key)
+        with self.engine.begin() as conn:
+            return conn.execute(stored_object.delete().where(stored_object.c.key == key)).rowcount > 0

@@ -98,3 +98,9 @@ class S3Store:
                                                                           Prefix=self.prefix + prefix):
             keys.extend(item["Key"][len(self.prefix):] for item in page.get("Contents", []))
         return sorted(keys)
+
+    def delete(self, key: str) -> bool:
+        if self.head(key) is None:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        return True

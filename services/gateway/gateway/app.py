@@ -75,7 +75,8 @@ def create_app(
         territory = TerritoryCheck(rpc, default_index())
     auth.users.territory = territory
 
-    app = falcon.App(middleware=[CorrelationId(), RequestMetrics(), AccessLog(), BodyLimit(max_body_bytes),
+    uploads = max((op.max_body_bytes or 0 for op in catalog.OPERATIONS), default=0)
+    app = falcon.App(middleware=[CorrelationId(), RequestMetrics(), AccessLog(), BodyLimit(max_body_bytes, uploads),
                                  Authenticated(auth.authenticate)])
     # one handler for everything; registering HTTPError too replaces Falcon's own (not problem+json)
     app.add_error_handler(Exception, handle_error)

@@ -102,6 +102,14 @@ class Conflict(RemoteServiceError):
     """The object's state (or version) does not allow the change."""
 
 
+class PayloadTooLarge(RemoteServiceError):
+    """The service refused a file for its size (413)."""
+
+
+class UnsupportedMediaType(RemoteServiceError):
+    """The service refused a file for what its content is (415)."""
+
+
 class RemoteUnavailable(RemoteServiceError):
     """The service could not reach its own database (connection refused or lost, too many clients,
     pool exhausted, a deadlock): transient, a retry is the right answer (503)."""
@@ -112,13 +120,15 @@ class RemoteUnavailable(RemoteServiceError):
 # InterfaceError and DisconnectionError, and the pool's TimeoutError.
 TRANSIENT_REMOTE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError")
 
-# Remote exception class name -> local type. Services signal these four outcomes by raising an
+# Remote exception class name -> local type. Services signal these outcomes by raising an
 # exception with exactly this class name (nameko sends only the name, its args and str()).
 REMOTE_ERRORS: dict[str, type[RemoteServiceError]] = {
     "ValidationError": ValidationError,
     "NotFound": NotFound,
     "Forbidden": Forbidden,
     "Conflict": Conflict,
+    "PayloadTooLarge": PayloadTooLarge,
+    "UnsupportedMediaType": UnsupportedMediaType,
     **{name: RemoteUnavailable for name in TRANSIENT_REMOTE_ERRORS},
 }
 

@@ -72,14 +72,19 @@ class AccessLog:
 class BodyLimit:
     """Refuses bodies over `max_bytes` (413) before anything reads them.
 
+    A route may accept more (a file upload: its resource's `max_body_bytes`, at most
+    `ceiling_bytes`): a body over the ceiling is refused as the request arrives, one over its
+    route's own limit once the route is known (`process_resource`, still before any read).
+
     A body without Content-Length (chunked) is refused with 411: Falcon reads such a body as
     empty, which would surface as a confusing validation error instead.
     """
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, ceiling_bytes: int | None = None):
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         self.max_bytes = max_bytes
+        self.ceiling_bytes = max(max_bytes, ceiling_bytes or 0)
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         length = req.content_length  # an invalid header raises falcon's 400
@@ -87,6 +92,15 @@ class BodyLimit:
             if req.get_header("Transfer-Encoding"):
                 raise Problem(411)
             return
-        if length > self.max_bytes:
-            raise Problem(413, f"Ukuran isi permintaan {length} byte melebihi batas {self.max_bytes} byte.",
-                          max_bytes=self.max_bytes)
+        self._check(length, self.ceiling_bytes)
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params) -> None:
+        length = req.content_length
+        if length is not None:
+            self._check(length, getattr(resource, "max_body_bytes", None) or self.max_bytes)
+
+    @staticmethod
+    def _check(length: int, limit: int) -> None:
+        if length > limit:
+            raise Problem(413, f"Ukuran isi permintaan {length} byte melebihi batas {limit} byte.",
+                          max_bytes=limit)

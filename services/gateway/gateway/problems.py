@@ -18,8 +18,8 @@ from eplanning_common.logs import get_correlation_id
 from .auth.errors import AuthError, InputInvalid, RateLimited
 from .auth.messages import MESSAGES, preferred_language, text, title
 from .exceptions import (
-    Conflict, DatabaseUnavailable, Forbidden, NotFound, RemoteServiceError, RemoteUnavailable, ServiceTimeout,
-    ServiceUnavailable, ValidationError,
+    Conflict, DatabaseUnavailable, Forbidden, NotFound, PayloadTooLarge, RemoteServiceError, RemoteUnavailable,
+    ServiceTimeout, ServiceUnavailable, UnsupportedMediaType, ValidationError,
 )
 
 log = logging.getLogger(__name__)
@@ -205,6 +205,8 @@ ERROR_TABLE: tuple[tuple[type[Exception], Any], ...] = (
     (NotFound, _remote_status(404)),
     (Forbidden, _remote_status(403)),
     (Conflict, _remote_status(409)),
+    (PayloadTooLarge, _remote_status(413)),
+    (UnsupportedMediaType, _remote_status(415)),
     (ServiceTimeout, _timeout),
     (ServiceUnavailable, _unavailable),
     (AuthError, _auth),

@@ -2,7 +2,9 @@
 
 Roles: `operator_desa` acts on usulan of the desa in `wilayah`; `operator_kecamatan` on those of
 the kecamatan in `wilayah`; `bappeda` on every usulan of its pemda and owns the schedule, the
-catalogue and the stage close. Anyone else is refused. A refusal changes nothing.
+catalogue and the stage close. `opd` (its code in `opd`) only reads the attachments of usulan
+routed to it (the entrypoints that let it in say so: `Caller.from_context(..., roles=READERS)`).
+Anyone else is refused. A refusal changes nothing.
 """
 from dataclasses import dataclass
 
@@ -12,6 +14,8 @@ from .domain import Level, OperatorScope
 
 DESA, KECAMATAN, BAPPEDA = "operator_desa", "operator_kecamatan", "bappeda"
 ROLES = (DESA, KECAMATAN, BAPPEDA)
+OPD = "opd"
+LAMPIRAN_READERS = (*ROLES, OPD)  # who may call the attachment reads (each then checked per usulan)
 
 
 @dataclass(frozen=True)
@@ -20,14 +24,18 @@ class Caller:
     role: str
     pemda: str
     wilayah: str | None = None
+    opd: str | None = None
 
     @classmethod
-    def from_context(cls, identity: dict | None) -> "Caller":
-        if not identity or not identity.get("sub") or identity.get("role") not in ROLES or not identity.get("pemda"):
+    def from_context(cls, identity: dict | None, roles: tuple[str, ...] = ROLES) -> "Caller":
+        if not identity or not identity.get("sub") or identity.get("role") not in roles or not identity.get("pemda"):
             raise Forbidden("Akses ditolak: identitas pengguna tidak dikenal", code="unauthenticated")
-        caller = cls(identity["sub"], identity["role"], identity["pemda"], identity.get("wilayah"))
+        caller = cls(identity["sub"], identity["role"], identity["pemda"], identity.get("wilayah"),
+                     identity.get("opd") if identity["role"] == OPD else None)
         if caller.role in (DESA, KECAMATAN) and not caller.wilayah:
             raise Forbidden("Akses ditolak: operator tanpa wilayah", code="no_territory")
+        if caller.role == OPD and not caller.opd:
+            raise Forbidden("Akses ditolak: pengguna OPD tanpa kode OPD", code="no_opd")
         return caller
 
     def scope(self) -> OperatorScope:
@@ -47,6 +55,8 @@ def can_see(caller: Caller, pemda: str, desa: str) -> bool:
         return False
     if caller.role == BAPPEDA:
         return True
+    if caller.role not in (DESA, KECAMATAN):
+        return False
     return _within(desa, caller.wilayah)
 
 
@@ -92,3 +102,19 @@ def require_kecamatan_forum(caller: Caller, pemda: str, kecamatan: str) -> None:
     if caller.role == BAPPEDA or (caller.role == KECAMATAN and caller.wilayah == kecamatan):
         return
     raise Forbidden(f"Akses ditolak: bukan operator kecamatan {kecamatan}", code="not_forum_owner")
+
+
+def require_lampiran_writer(caller: Caller, pemda: str, desa: str) -> None:
+    """Adding and removing an usulan's attachments: the operator of that usulan's desa."""
+    require_author_role(caller)
+    require_usulan_access(caller, pemda, desa)
+
+
+def require_lampiran_reader(caller: Caller, pemda: str, desa: str, routed_to: frozenset[str]) -> None:
+    """Reading an usulan's attachments: whoever may see the usulan, and the OPD it was routed to
+    (domain.lampiran.routed_to)."""
+    if caller.role == OPD:
+        if caller.pemda == pemda and caller.opd in routed_to:
+            return
+        raise Forbidden("Akses ditolak: usulan ini tidak diteruskan ke OPD Anda", code="not_routed_to_opd")
+    require_usulan_access(caller, pemda, desa)

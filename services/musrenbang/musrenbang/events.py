@@ -14,14 +14,16 @@ WITHDRAWN = "usulan.withdrawn.v1"
 DECIDED = "usulan.decided.v1"
 MERGED = "usulan.merged.v1"
 ROUTED = "usulan.routed.v1"
+LAMPIRAN_ADDED = "usulan.lampiran_added.v1"
+LAMPIRAN_REMOVED = "usulan.lampiran_removed.v1"
 KECAMATAN_CLOSED = "kecamatan.closed.v1"
 STAGE_OPENED = "stage.opened.v1"
 STAGE_WINDOW_CHANGED = "stage.window_changed.v1"
 STAGE_REOPENED = "stage.reopened.v1"
 STAGE_CLOSED = "stage.closed.v1"
 
-ALL = (SUBMITTED, UPDATED, WITHDRAWN, DECIDED, MERGED, ROUTED, KECAMATAN_CLOSED, STAGE_OPENED,
-       STAGE_WINDOW_CHANGED, STAGE_REOPENED, STAGE_CLOSED)
+ALL = (SUBMITTED, UPDATED, WITHDRAWN, DECIDED, MERGED, ROUTED, LAMPIRAN_ADDED, LAMPIRAN_REMOVED,
+       KECAMATAN_CLOSED, STAGE_OPENED, STAGE_WINDOW_CHANGED, STAGE_REOPENED, STAGE_CLOSED)
 
 
 def usulan_data(u: Usulan, version: int) -> dict:
@@ -63,6 +65,19 @@ def routed_data(u: Usulan, version: int) -> dict:
     return {**usulan_data(u, version),
             "volume_final": decimal_text(u.current_volume), "cost_final": money_text(u.current_cost),
             "decisions": [decision_data(d) for d in u.decisions]}
+
+
+def lampiran_added_data(u: Usulan, row: dict) -> dict:
+    """What was attached: its kind, type, size and digest; never the bytes, the file name or who."""
+    return {"usulan_id": u.id, "tracking_code": u.tracking_code, "kecamatan": u.kecamatan, "desa": u.desa,
+            "lampiran_id": row["id"], "jenis": row["jenis"], "content_type": row["content_type"],
+            "ukuran": row["ukuran"], "sha256": row["sha256"], "lokasi_disimpan": row["lokasi_disimpan"],
+            "added_at": row["created_at"].isoformat()}
+
+
+def lampiran_removed_data(u: Usulan, row: dict, at) -> dict:
+    return {"usulan_id": u.id, "tracking_code": u.tracking_code, "kecamatan": u.kecamatan, "desa": u.desa,
+            "lampiran_id": row["id"], "sha256": row["sha256"], "removed_at": at.isoformat()}
 
 
 def schedule_change_data(change: ScheduleChange) -> dict:

@@ -12,7 +12,8 @@ from eplanning_common.errors import Conflict, NotFound
 
 from . import codec
 from .domain import InMemoryRegionDirectory, KamusItem, Level, Schedule, Usulan, status_at
-from .tables import forum_kecamatan, jadwal, kamus_item, skema_penilaian, skor, usulan
+from .tables import forum_kecamatan, jadwal, kamus_item, skema_penilaian, skor, tindak_lanjut, usulan
+from .tables import lampiran as lampiran_table
 from eplanning_common.wilayah import wilayah
 
 
@@ -173,6 +174,37 @@ class Repository:
         query = query.order_by(*(column.desc() if descending else column.asc() for column in order))
         rows = self._x(query.limit(limit)).all()
         return [(r.seq, r.sort_key, codec.usulan_from_dict(r.doc), r.version, r.lampiran) for r in rows]
+
+    # -- attachments (the rows; the bytes are in the document store) ---------------------------
+    def lampiran_rows(self, usulan_id: str) -> list[dict]:
+        rows = self._x(sa.select(lampiran_table).where(lampiran_table.c.usulan_id == usulan_id)
+                       .order_by(lampiran_table.c.created_at, lampiran_table.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def lampiran_row(self, lampiran_id: str, lock: bool = False) -> dict:
+        if not isinstance(lampiran_id, str) or not lampiran_id:
+            raise NotFound("Lampiran tidak ditemukan", code="lampiran_not_found")
+        query = sa.select(lampiran_table).where(lampiran_table.c.id == lampiran_id)
+        row = self._x(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise NotFound(f"Lampiran {lampiran_id} tidak ditemukan", code="lampiran_not_found")
+        return dict(row._mapping)
+
+    def lampiran_count(self, usulan_id: str) -> int:
+        return self._x(sa.select(sa.func.count()).select_from(lampiran_table)
+                       .where(lampiran_table.c.usulan_id == usulan_id)).scalar_one()
+
+    def insert_lampiran(self, row: dict) -> None:
+        self._x(lampiran_table.insert().values(**row))
+
+    def delete_lampiran(self, lampiran_id: str) -> None:
+        self._x(lampiran_table.delete().where(lampiran_table.c.id == lampiran_id))
+
+    def rerouted_to(self, usulan_id: str) -> set[str]:
+        """The OPDs a Renja passed the usulan on to (its follow-up records)."""
+        rows = self._x(sa.select(tindak_lanjut.c.rerouted_to).where(
+            tindak_lanjut.c.usulan_id == usulan_id, tindak_lanjut.c.rerouted_to.is_not(None))).all()
+        return {r.rerouted_to for r in rows}
 
     # -- forum -----------------------------------------------------------------------------
     def scoring_scheme(self, pemda: str, tahun: int) -> list[dict] | None:

@@ -3,6 +3,8 @@ work (one transaction, events in the outbox) and hands over to a use-case module
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from eventlet.semaphore import Semaphore
+
 from eplanning_common.rpc import rpc
 
 from eplanning_common.consumer import event_handler
@@ -11,16 +13,30 @@ from eplanning_common.dependencies import CallerIdentity, Correlation, Database
 from eplanning_common.health import health_report
 from eplanning_common.metrics.exporter import Metrics, outbox_backlog
 from eplanning_common.relay import OutboxRelay
+from eplanning_common.storage.dependency import DocumentStorage
 
 from . import follow_up, forum_actions, kamus_actions, queries, schedule_actions, summary, usulan_actions
-from . import open_data
-from .access import Caller
+from . import lampiran_actions, lampiran_content, open_data
+from .access import LAMPIRAN_READERS, ROLES, Caller
 from .errors import translated
 from .repository import Repository
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+_PREPARING = Semaphore(2)  # photos decoded at once per process: each may take a few hundred MB
+
+
+def _prepare_off_hub(content: bytes, keep_location: bool):
+    """lampiran_content.prepare in a native thread: decoding and re-encoding a photo is CPU work
+    (Pillow releases the GIL), so the eventlet hub keeps serving other workers meanwhile; at most
+    two at a time, so that concurrent uploads cannot take the process's memory."""
+    from eventlet import tpool
+
+    with _PREPARING:
+        return tpool.execute(lampiran_content.prepare, content, keep_location)
 
 
 class MusrenbangService:
@@ -31,12 +47,13 @@ class MusrenbangService:
     relay = OutboxRelay()
     metrics = Metrics(outbox_backlog)
     identity = CallerIdentity()
+    documents = DocumentStorage()  # attachments' bytes (DOCUMENT_STORE: this database by default)
 
     @contextmanager
-    def _work(self, public: bool = False):
+    def _work(self, public: bool = False, roles: tuple[str, ...] = ROLES):
         """(repository, caller) inside one transaction; domain refusals become RPC errors."""
         with translated():
-            caller = None if public else Caller.from_context(self.identity)
+            caller = None if public else Caller.from_context(self.identity, roles)
             with self.db.unit() as uow:
                 yield Repository(uow), caller
 
@@ -123,6 +140,32 @@ class MusrenbangService:
         """Counts and amounts per kecamatan, status and decision (the dashboard), in the caller's scope."""
         with self._work() as (repo, caller):
             return summary.cycle_summary(repo.uow, caller, tahun)
+
+    # -- attachments (photos, a PDF; lampiran_actions) ------------------------------------------
+    @rpc
+    def add_lampiran(self, usulan_id, content_b64, simpan_lokasi=False, request_id=None):
+        """content_b64: the file's bytes as base64; request_id: as create_usulan's."""
+        with self._work() as (repo, caller):
+            return lampiran_actions.add(repo, self.documents, caller, usulan_id, content_b64, simpan_lokasi,
+                                        _now(), request_id=request_id, prepare=_prepare_off_hub)
+
+    @rpc
+    def list_lampiran(self, usulan_id):
+        with self._work(roles=LAMPIRAN_READERS) as (repo, caller):
+            return lampiran_actions.list_for(repo, caller, usulan_id)
+
+    @rpc
+    def get_lampiran(self, lampiran_id):
+        """{"lampiran": metadata, "content_b64": the bytes as base64}."""
+        with self._work(roles=LAMPIRAN_READERS) as (repo, caller):
+            return lampiran_actions.read(repo, self.documents, caller, lampiran_id)
+
+    @rpc
+    def delete_lampiran(self, lampiran_id):
+        with self._work() as (repo, caller):
+            removed = lampiran_actions.remove(repo, caller, lampiran_id, _now())
+        lampiran_actions.forget_bytes(self.documents, removed)  # after the commit
+        return lampiran_actions.lampiran_view(removed)
 
     @rpc(public=True)
     def track_usulan(self, tracking_code):

@@ -92,3 +92,20 @@ tindak_lanjut = sa.Table(  # follow-up: what the OPDs' Renja decided on a routed
     sa.Column("rerouted_to", sa.Text),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+lampiran = sa.Table(  # attachments (photos, a PDF) of an usulan; the bytes are in the document store
+    "lampiran", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("usulan_id", sa.Text, sa.ForeignKey("usulan.id"), nullable=False),
+    sa.Column("pemda", sa.Text, nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("jenis", sa.Text, nullable=False),  # foto | dokumen
+    sa.Column("content_type", sa.Text, nullable=False),  # image/jpeg | application/pdf (sniffed)
+    sa.Column("ukuran", sa.BigInteger, nullable=False),  # bytes as stored (after re-encoding)
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("storage_key", sa.Text, nullable=False, unique=True),
+    sa.Column("lokasi_disimpan", sa.Boolean, nullable=False),  # a photo kept its GPS position
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("lampiran_usulan", "usulan_id", "created_at"),
+)

@@ -108,7 +108,7 @@ NOT_FREE_TEXT = {
     "usulan_id", "tracking_code", "kamus_kode", "sub_kegiatan", "opd", "satuan", "merge_target", "merged_into",
     "reason", "pemda", "closed_by", "pokir_id", "anggota_id", "dapil", "reses_id", "disposisi_opd",
     "alasan_tidak_diakomodasi", "renja_row_id", "tempat", "item_id", "source_id", "lokasi", "row_id",
-    "indikator", "kelompok_sasaran", "sumber_dana", "rerouted_to", "location", "versi",
+    "indikator", "kelompok_sasaran", "sumber_dana", "rerouted_to", "location", "versi", "lampiran_id",
 }
 
 

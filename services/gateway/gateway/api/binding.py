@@ -23,7 +23,7 @@ from . import idempotency
 from .errors import (
     IdempotencyInProgress, IdempotencyKeyReused, PreconditionFailed, PreconditionRequired, UnsupportedMedia,
 )
-from .operation import Call, Created, Operation, Raw
+from .operation import FORM_MEDIA, Call, Created, FormFile, Operation, Raw
 from .schemas import CURSOR, KECAMATAN, PEMDA, TAHUN, coerce_query, field_errors, text_errors, with_text_rule
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ class PathResource:
         self._binding = binding
         self.operations = {op.method: op for op in operations}
         self.public = all(op.public for op in self.operations.values())
+        # read by middleware.BodyLimit: a path with a file upload accepts that operation's larger body
+        limits = [op.max_body_bytes for op in self.operations.values() if op.max_body_bytes]
+        self.max_body_bytes = max(limits) if limits else None
         for method, op in self.operations.items():
             setattr(self, "on_" + method.lower(), self._responder(op))
 
@@ -152,8 +155,13 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
     if op.paged:
         query["limit"] = min(query.get("limit", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
 
-    body, raw_body = None, None
-    if op.body is not None:
+    body, raw_body, form = None, None, None
+    if op.body_media == FORM_MEDIA:
+        if (req.content_type or "").split(";")[0].strip().lower() != FORM_MEDIA:
+            raise UnsupportedMedia(media=FORM_MEDIA)
+        form, form_errors = read_form(req, op)
+        errors += form_errors
+    elif op.body is not None:
         body = req.get_media(default_when_empty=None)
         if body is None:
             errors.append(FieldError("", "not_object"))
@@ -170,7 +178,7 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
 
     key = req.get_header("Idempotency-Key") if op.idempotent else None
     call = Call(rpc=binding.rpc, identity=identity, params=params, query=query, body=body, raw_body=raw_body,
-                language=preferred_language(req.get_header("Accept-Language")),
+                form=form, language=preferred_language(req.get_header("Accept-Language")),
                 base_url=req.prefix, deps=binding.deps, request_id=key)
 
     if op.if_match:
@@ -180,6 +188,54 @@ def respond(binding: Binding, op: Operation, req: falcon.Request, resp: falcon.R
         _idempotent(binding, op, call, req, resp, key)
     else:
         _run(op, call, req, resp)
+
+
+def is_file_part(schema: dict) -> bool:
+    return schema.get("format") == "binary"
+
+
+def read_form(req: falcon.Request, op: Operation) -> tuple[dict[str, Any], list[FieldError]]:
+    """The parts of a multipart/form-data body: file parts (schema `format: binary`) as FormFile,
+    the others as text; then the form is checked against `op.form` (a file counts as a string
+    there): required parts, no unknown part, no part twice, the text rule and enums of text parts.
+    A body that is not well-formed multipart is Falcon's 400."""
+    from falcon.media.multipart import MultipartFormHandler, MultipartParseOptions
+
+    properties = op.form.get("properties", {})
+    options = MultipartParseOptions()
+    options.max_body_part_count = len(properties) + 2
+    options.max_body_part_headers_size = 8192
+    handler = MultipartFormHandler(options)
+    parts: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for part in handler.deserialize(req.bounded_stream, req.content_type, req.content_length):
+        name = part.name or ""
+        if name in parts:
+            errors.append(FieldError(name, "duplicate_part"))
+            part.stream.read()
+            continue
+        if is_file_part(properties.get(name, {})):
+            parts[name] = FormFile(part.stream.read(), part.filename or None,
+                                   part.content_type)
+            continue
+        raw = part.stream.read()
+        try:
+            parts[name] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(FieldError(name, "invalid_character"))
+            parts[name] = ""
+    shown = {name: ("" if isinstance(value, FormFile) else value) for name, value in parts.items()}
+    errors += text_errors({n: v for n, v in shown.items() if not isinstance(parts[n], FormFile)})
+    errors += field_errors(shown, op.form)
+    return parts, errors
+
+
+def form_fingerprint(form: dict[str, Any]) -> bytes:
+    """What identifies a form for Idempotency-Key: its fields and the SHA-256 of each file (not the
+    multipart framing: a client's retry draws a new boundary)."""
+    return canonical_json({name: ({"sha256": hashlib.sha256(value.data).hexdigest()}
+                                  if isinstance(value, FormFile) else value)
+                           for name, value in sorted(form.items())})
 
 
 def _bad_file_text(raw: bytes) -> bool:
@@ -287,7 +343,10 @@ def _idempotent(binding: Binding, op: Operation, call: Call, req: falcon.Request
     if not idempotency.KEY_PATTERN.fullmatch(key):
         raise InputInvalid([FieldError("Idempotency-Key", "idempotency_key_format")])
     owner = (call.identity or {}).get("sub") or "public"
-    body = canonical_json(call.body) if call.body is not None else (call.raw_body or b"")
+    if call.form is not None:
+        body = form_fingerprint(call.form)
+    else:
+        body = canonical_json(call.body) if call.body is not None else (call.raw_body or b"")
     fp = idempotency.fingerprint(req.method, req.path, req.query_string or "", body)
     now = binding.clock()
     stored = binding.idempotency.claim(owner, key, fp, now, now - idempotency.STALE_AFTER, now - idempotency.TTL)

@@ -2,13 +2,13 @@
 hand-written routes). Routes, OpenAPI and the authorization matrix are all built from this."""
 from __future__ import annotations
 
-from . import aggregate, musrenbang, pokir, public, renja, rkpd, webhooks, wilayah
+from . import aggregate, lampiran, musrenbang, pokir, public, renja, rkpd, webhooks, wilayah
 from .auth_doc import AUTH_OPERATIONS
 from .operation import Operation
 
 # served through gateway.api.binding
 OPERATIONS: list[Operation] = [
-    *musrenbang.OPERATIONS, *pokir.OPERATIONS, *renja.OPERATIONS, *rkpd.OPERATIONS,
+    *musrenbang.OPERATIONS, *lampiran.OPERATIONS, *pokir.OPERATIONS, *renja.OPERATIONS, *rkpd.OPERATIONS,
     *aggregate.OPERATIONS, *public.OPERATIONS, *wilayah.OPERATIONS, *webhooks.OPERATIONS,
 ]
 

@@ -117,6 +117,10 @@ def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema
         if op.example is not None:
             media["example"] = op.example
         doc["requestBody"] = {"required": True, "content": {"application/json": media}}
+    elif op.form is not None:
+        files = [name for name, schema in op.form.get("properties", {}).items() if schema.get("format") == "binary"]
+        media = {"schema": op.form, "encoding": {name: {"contentType": "application/octet-stream"} for name in files}}
+        doc["requestBody"] = {"required": True, "content": {op.body_media: media}}
     elif op.body_media is not None:
         media = {"schema": {"type": "string"}}
         if op.example is not None:
@@ -134,6 +138,8 @@ def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema
                 content[media_type] = entry
             else:
                 content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
+                if not media_type.startswith("text/"):
+                    content[media_type]["schema"]["format"] = "binary"
         ok["content"] = content
     headers = success_headers(op)
     if headers:
@@ -148,7 +154,9 @@ def _operation(op: Operation, refs: Callable[[Any], Any] = lambda schema: schema
     if takes_body or parameters:
         responses["422"] = _problem("Invalid input, field by field (path and query parameters, body)")
     if takes_body:
-        responses["413"] = _problem("The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES)")
+        responses["413"] = _problem(f"The body is larger than the gateway accepts ({op.max_body_bytes} bytes)"
+                                    if op.max_body_bytes else
+                                    "The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES)")
         responses["415"] = _problem(f"The body is not {op.body_media or 'application/json'}")
     if op.header_params:
         responses["422"] = _problem("Invalid input, field by field")

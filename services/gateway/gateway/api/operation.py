@@ -19,6 +19,7 @@ BAPPEDA, DESA, KECAMATAN, OPD, ANGGOTA, STAF_AHLI, SETWAN, ADMIN = (
     "bappeda", "operator_desa", "operator_kecamatan", "opd", "anggota_dprd", "staf_ahli", "setwan", "admin")
 ALL_ROLES = frozenset({BAPPEDA, DESA, KECAMATAN, OPD, ANGGOTA, STAF_AHLI, SETWAN, ADMIN})
 PUBLIC = None  # roles=PUBLIC: no login
+FORM_MEDIA = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,16 @@ class Raw:
     content_type: str
     filename: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A file part of a multipart/form-data body. `filename` and `content_type` are what the client
+    said: never trusted for what the bytes are."""
+
+    data: bytes
+    filename: str | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class Call:
     query: dict[str, Any]  # validated query parameters (defaults applied)
     body: Any  # the validated JSON body, or None
     raw_body: bytes | None = None  # for operations that take a file (text/csv)
+    form: dict[str, Any] | None = None  # multipart/form-data: {name: FormFile | str} (binding.read_form)
     expected_version: int | None = None  # from If-Match, for updates
     before: Any = None  # the representation If-Match was checked against (`current`), for updates
     # the Idempotency-Key of an idempotent operation (None without one): create handlers pass it on
@@ -75,7 +87,10 @@ class Operation:
     body: JSON Schema of the JSON body (None: no body); every string in it (and in `query` and
         `path_params`) gets the text rule of its kind (`schemas.with_text_rule`); `body_media`:
         another request media type
-        (e.g. "text/csv") taken raw into `call.raw_body`.
+        (e.g. "text/csv") taken raw into `call.raw_body`; "multipart/form-data" parsed into
+        `call.form` (`form`: the JSON Schema of its parts, for validation and OpenAPI).
+    max_body_bytes: this operation's own body limit (a file upload), instead of GATEWAY_MAX_BODY_BYTES;
+        refused with 413 before the body is read.
     path_params: {name: JSON Schema} of path parameters beyond the common ones (`tahun`, `pemda`,
         `kecamatan`: binding.PATH_PARAMS); checked before the handler runs (422) and documented.
     query: {name: JSON Schema}; `required_query`: the names that must be given.
@@ -105,6 +120,8 @@ class Operation:
     handler: Callable[[Call], Any]
     body: dict[str, Any] | None = None
     body_media: str | None = None
+    form: dict[str, Any] | None = None
+    max_body_bytes: int | None = None
     path_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     header_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # documented request headers
@@ -132,6 +149,8 @@ class Operation:
         object.__setattr__(self, "path_params", {name: with_text_rule(s) for name, s in self.path_params.items()})
         if self.if_match and self.current is None:
             raise ValueError(f"{self.operation_id}: if_match needs current()")
+        if (self.form is not None) != (self.body_media == FORM_MEDIA):
+            raise ValueError(f"{self.operation_id}: a form schema goes with body_media {FORM_MEDIA}")
         if self.etag_read is None and self.if_match and self.response is not None and self.method != "GET":
             object.__setattr__(self, "etag_read", as_read_before)
         if self.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
