@@ -185,6 +185,9 @@ def start_gateway(amqp_uri: str, suffix: str, tmp: Path, workers: int = 2, extra
         "RPC_TIMEOUT_SECONDS": "20", "LOG_LEVEL": "WARNING", "GATEWAY_WEBHOOKS_ALLOW_PRIVATE": "1",
         "EPLANNING_CONTRACT_CHECK": os.environ.get("EPLANNING_CONTRACT_CHECK", "strict"),
         "GATEWAY_METRICS_BIND": f"127.0.0.1:{metrics_port}",
+        # no web app unless a test gives one: a local `make web` build must not change what
+        # unknown paths answer (tests/integration/test_gateway_web.py serves a fake build)
+        "GATEWAY_WEB_DIR": str(tmp / "no-web-app"),
         **(extra_env or {}),
     }
     log_path = tmp / "gunicorn.log"

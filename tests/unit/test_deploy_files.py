@@ -7,6 +7,7 @@ The Compose file is validated against the Compose Specification schema
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -182,6 +183,22 @@ def test_images_build_from_the_one_dockerfile(compose):
     for package in ("./common", *(f"./services/{n}" for n in NAMEKO_SERVICES), "./services/gateway"):
         assert package in dockerfile, package
     assert "\nUSER " in dockerfile
+
+
+def test_the_image_builds_the_web_app_in_a_node_stage_and_keeps_only_its_output(compose):
+    """Issue #14: Compose and Kubernetes serve the web app: `npm ci` from the committed lockfile and
+    `npm run build` in a Node stage; the Python image gets web/dist only (no Node.js, no node_modules)."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?$", dockerfile, re.M)
+    assert [name for _, name in stages] == ["web", ""] and stages[0][0].startswith("node:")
+    node_stage, python_stage = dockerfile.split("\nFROM python:", 1)
+    assert "COPY web/package.json web/package-lock.json ./" in node_stage
+    assert node_stage.index("RUN npm ci") < node_stage.index("COPY web/ ./") < node_stage.index("RUN npm run build")
+    assert "COPY --from=web /web/dist web/dist" in python_stage
+    assert "npm" not in python_stage and "node_modules" not in python_stage
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "web/dist" in ignored and "**/node_modules" in ignored
+    assert compose["services"]["gateway"]["environment"]["GATEWAY_WEB_DIR"] == "/app/web/dist"
 
 
 # --- (c) Kubernetes manifests ----------------------------------------------------------------

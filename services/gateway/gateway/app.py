@@ -5,6 +5,7 @@ real ones built from the environment, tests pass fakes.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import falcon
@@ -13,7 +14,7 @@ from eplanning_common import config
 from eplanning_common.identity_tokens import IdentitySigner
 from eplanning_common.service_grants import GATEWAY
 
-from . import json_body, settings
+from . import json_body, settings, web
 from .api import binding, catalog, openapi
 from .api.idempotency import SqlIdempotencyStore
 from .api.openapi import OpenApiDocument
@@ -41,6 +42,7 @@ def create_app(
     idempotency_store: Any = None,
     deps: dict[str, Any] | None = None,
     territory: Any = None,
+    web_dir: str | Path | None = None,
 ) -> falcon.App:
     """Build the gateway.
 
@@ -54,6 +56,7 @@ def create_app(
     deps: gateway-side stores handed to the operations (`call.deps`), e.g. {"webhooks": ...}.
     territory: checks that a user's desa/kecamatan, OPD or DPRD member exists (default: the region
         data and the services' registers through `rpc`: gateway.auth.territory).
+    web_dir: the built web app served at `/` (default GATEWAY_WEB_DIR: gateway.web).
     """
     if rpc is None:  # the gateway's signing key is read now: a gateway without it does not start
         rpc = NamekoRpc(signer=IdentitySigner.from_keys_dir(GATEWAY))
@@ -89,6 +92,8 @@ def create_app(
     catalog.check_unique(catalog.DOCUMENTED)
     binding.add_routes(app, binding.Binding(rpc, idempotency_store, deps=deps), catalog.OPERATIONS)
     app.add_route("/v1/openapi.json", OpenApiDocument(openapi.build(catalog.DOCUMENTED)))
+    # every path no route takes: the web app (unknown /v1 paths stay 404 problems)
+    web.add_sink(app, web_dir if web_dir is not None else settings.web_dir(), trusted_proxy_hops)
     return app
 
 

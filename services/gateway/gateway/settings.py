@@ -17,6 +17,11 @@ gunicorn (deploy/gateway/gunicorn.conf.py):
     PROMETHEUS_MULTIPROC_DIR  where the workers' metric files are kept (default: a fresh temporary
                             folder per gunicorn master; if set, it is emptied at start)
 
+The web application (gateway.web):
+
+    GATEWAY_WEB_DIR         the built web app served at / (default <repo>/web/dist: the `web/dist`
+                            folder found upward from the working directory; /app/web/dist in the image)
+
 Authentication (see services/gateway/README.md):
 
     GATEWAY_DATABASE_URL    the gateway's own database (default <PG_URI>/eplanning_gateway; the
@@ -181,6 +186,19 @@ def graceful_timeout() -> int:
 
 def pidfile() -> str | None:
     return os.environ.get("GATEWAY_PIDFILE") or None
+
+
+def web_dir() -> Path:
+    """GATEWAY_WEB_DIR, else `web/dist` of the first folder upward from the working directory (or
+    from this package, in an editable install) that has a `web/` folder; else ./web/dist."""
+    explicit = (os.environ.get("GATEWAY_WEB_DIR") or "").strip()
+    if explicit:
+        return Path(explicit)
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "web" / "package.json").is_file() or (folder / "web" / "dist").is_dir():
+                return folder / "web" / "dist"
+    return Path.cwd() / "web" / "dist"
 
 
 def max_body_bytes() -> int:

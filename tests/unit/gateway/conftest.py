@@ -18,6 +18,13 @@ from gateway_fakes import (
 )
 
 
+@pytest.fixture(autouse=True)
+def no_web_app(monkeypatch, tmp_path):
+    """No web app build unless a test gives one (a local `make web` must not change what unknown
+    paths answer here: tests/unit/gateway/test_gateway_web.py serves a fake build)."""
+    monkeypatch.setenv("GATEWAY_WEB_DIR", str(tmp_path / "no-web-app"))
+
+
 @pytest.fixture
 def rpc():
     return FakeRpc({(name, "health"): healthy(name) for name in SERVICES})

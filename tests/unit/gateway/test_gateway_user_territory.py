@@ -99,3 +99,12 @@ def test_an_update_checks_the_scope_it_changes_only(client, as_admin, registers)
     assert off.status_code == 200, off.text
     ok = client.simulate_patch(url, json={"role": "operator_kecamatan", "wilayah": "12.21.01"}, headers=as_admin)
     assert ok.status_code == 200 and ok.json["wilayah"] == "12.21.01"
+
+
+def test_a_created_or_updated_user_carries_the_etag_of_its_get(client, as_admin, registers):
+    created = create(client, as_admin, role="operator_desa", wilayah="12.21.01.2001")
+    url = f"/v1/admin/users/{created.json['id']}"
+    assert created.headers["etag"] == client.simulate_get(url, headers=as_admin).headers["etag"]
+    updated = client.simulate_patch(url, json={"active": False}, headers=as_admin)
+    assert updated.headers["etag"] == client.simulate_get(url, headers=as_admin).headers["etag"]
+    assert updated.headers["etag"] != created.headers["etag"]

@@ -10,6 +10,10 @@ from .operation import ADMIN, ALL_ROLES, PUBLIC, Operation
 from .schemas import OPAQUE, PEMDA, TEXT_KIND, arr, boolean, enum, integer, nullable, obj, open_obj, string
 
 
+def _SAME(call, answer):  # pragma: no cover - documentation only: the answer is the GET's representation
+    return answer
+
+
 def _served_elsewhere(call):  # pragma: no cover - documentation only
     raise NotImplementedError("served by a gateway.auth resource")
 
@@ -117,15 +121,19 @@ AUTH_OPERATIONS = [
                   ["username", "password", "role"]),
          example={"username": "operator.sosopan", "password": "kata-sandi-rahasia", "role": "operator_kecamatan",
                   "wilayah": "12.21.01"},
-         response=USER,
+         response=USER, etag_read=_SAME,
          problems={409: "The username is taken in the administrator's pemda (username_taken); usernames are "
-                        "unique per pemda, so another pemda's users are neither visible nor in the way"}),
+                        "unique per pemda, so another pemda's users are neither visible nor in the way",
+                   422: "Invalid input, field by field; a wilayah, opd or anggota_id that does not exist in the "
+                        "pemda (wilayah_unknown, opd_unknown, anggota_unknown)"}),
     _doc("GET", "/v1/admin/users/{user_id:uuid}", "admin.getUser", "One user", frozenset({ADMIN}), tag="admin",
          response=USER),
     _doc("PATCH", "/v1/admin/users/{user_id:uuid}", "admin.updateUser",
          "Merge-patch a user: role, scope, active, password (revokes their sessions)", frozenset({ADMIN}),
          tag="admin", body=obj({"role": enum(*ROLES), **SCOPES, **EXTERNAL_SUBJECT, "active": boolean(),
                                 "password": PASSWORD}),
-         example={"active": False}, response=USER),
+         example={"active": False}, response=USER, etag_read=_SAME,
+         problems={422: "Invalid input, field by field; a changed wilayah, opd or anggota_id that does not exist "
+                        "in the pemda (wilayah_unknown, opd_unknown, anggota_unknown)"}),
     _doc("GET", "/v1/openapi.json", "meta.openapi", "This document", PUBLIC, tag="meta", response=open_obj()),
 ]

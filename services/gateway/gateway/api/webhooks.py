@@ -368,6 +368,7 @@ OPERATIONS = [
     Operation("PATCH", f"{BASE}/subscriptions/{_ID}", "webhooks.updateSubscription",
               "Change a subscription's name, URL or event types; pause or resume it", TAG, ROLES,
               update_subscription, body=UPDATE_BODY, response=SUBSCRIPTION,
+              etag_read=lambda call, answer: answer,  # the subscription as getSubscription shows it
               description="`active: true` resumes a paused subscription: the failure count is reset and the "
                           "deliveries held while it was paused are sent, each with a fresh round of attempts. "
                           "`active: false` pauses it: new events are still recorded, nothing is sent.",

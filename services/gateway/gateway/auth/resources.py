@@ -37,6 +37,15 @@ def client_address(req: falcon.Request, trusted_proxy_hops: int) -> str | None:
     return req.remote_addr
 
 
+def _user_answer(resp: falcon.Response, user) -> None:
+    """A user, with its ETag (the same for GET, the create's 201 and an update's 200)."""
+    from ..api.binding import canonical_json, etag_of
+
+    body = user.public()
+    resp.media = body
+    resp.etag = etag_of(canonical_json(body))
+
+
 def _no_store(resp: falcon.Response) -> None:
     resp.set_header("Cache-Control", "no-store")
     resp.set_header("Pragma", "no-cache")
@@ -121,7 +130,7 @@ class AdminUsers:
         user = self._admin.create(req.context.identity, validate(read_json(req), CREATE_USER))
         resp.status = falcon.HTTP_201
         resp.location = f"/v1/admin/users/{user.id}"
-        resp.media = user.public()
+        _user_answer(resp, user)
 
 
 @falcon.before(require_roles(ADMIN))
@@ -131,13 +140,13 @@ class AdminUser:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, user_id) -> None:
         _no_store(resp)
-        resp.media = self._admin.get(req.context.identity, str(user_id)).public()
+        _user_answer(resp, self._admin.get(req.context.identity, str(user_id)))
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, user_id) -> None:
         """Merge-patch (RFC 7396): role, wilayah, opd, anggota_id, active, password."""
         _no_store(resp)
         data = validate(read_json(req), UPDATE_USER)
-        resp.media = self._admin.update(req.context.identity, str(user_id), data).public()
+        _user_answer(resp, self._admin.update(req.context.identity, str(user_id), data))
 
 
 def add_routes(app: falcon.App, auth: AuthService, trusted_proxy_hops: int = 0) -> None:
