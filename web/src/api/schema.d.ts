@@ -5074,6 +5074,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
@@ -5144,7 +5145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input, field by field (path and query parameters, body) */
+            /** @description Invalid input, field by field; a wilayah, opd or anggota_id that does not exist in the pemda (wilayah_unknown, opd_unknown, anggota_unknown) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,6 +5313,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5381,7 +5383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input, field by field (path and query parameters, body) */
+            /** @description Invalid input, field by field; a changed wilayah, opd or anggota_id that does not exist in the pemda (wilayah_unknown, opd_unknown, anggota_unknown) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -17615,6 +17617,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
