@@ -2,6 +2,7 @@
 
     python web/e2e/harness/e2e_stack.py up      # fresh databases, `make up`, seed; writes the seed file
     python web/e2e/harness/e2e_stack.py down    # stop what `up` started
+    python web/e2e/harness/e2e_stack.py restart # same data, current code (web app rebuilt)
 
 `up` starts the real stack the way `make up` does (migrate, reference data, the four services, the
 webhooks worker and the gateway serving the built app at `/`), isolated from a developer's own
@@ -111,11 +112,24 @@ def down() -> int:
     return 0
 
 
+def restart() -> int:
+    """The same stack on the same data with the current code (the web app rebuilt): a developer
+    changing code between runs with E2E_STACK=reuse."""
+    s = settings()
+    env = stack_env(s)
+    run(["deploy/local/stack.sh", "stop"], env, 120)
+    run(["make", "--no-print-directory", "web"], env, 900)
+    run(["deploy/local/stack.sh", "start"], env, 600)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[1:] == ["up"]:
         return up()
     if argv[1:] == ["down"]:
         return down()
+    if argv[1:] == ["restart"]:
+        return restart()
     if argv[1:] == ["env"]:
         print(json.dumps(settings()))
         return 0
