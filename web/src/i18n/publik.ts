@@ -81,7 +81,7 @@ const id = {
     ba: "Berita acara", baIntro: "Berita acara forum Musrenbang kecamatan. SHA-256 di bawah adalah sidik teksnya.",
     baNotYet: "Berita acara terbit setelah forum ditutup.", print: "Cetak", downloadMd: "Unduh berita acara (.md)",
     digest: "SHA-256 berita acara", closedAt: "Ditutup {{at}}",
-    baVerify: "Periksa berkas unduhan dengan `sha256sum {{file}}` (Windows: `certutil -hashfile {{file}} SHA256`); hasilnya harus sama dengan kode di atas.",
+    baVerify: "Periksa berkas unduhan dengan perintah berikut (Linux/macOS, lalu Windows); hasilnya harus sama dengan kode di atas.",
   },
 };
 
@@ -164,7 +164,7 @@ const en: typeof id = {
     ba: "Minutes", baIntro: "The minutes (berita acara) of the sub-district Musrenbang forum. The SHA-256 below is the fingerprint of its text.",
     baNotYet: "The minutes are issued when the forum closes.", print: "Print", downloadMd: "Download the minutes (.md)",
     digest: "SHA-256 of the minutes", closedAt: "Closed {{at}}",
-    baVerify: "Check the downloaded file with `sha256sum {{file}}` (Windows: `certutil -hashfile {{file}} SHA256`); the result must equal the code above.",
+    baVerify: "Check the downloaded file with these commands (Linux/macOS, then Windows); the result must equal the code above.",
   },
 };
 

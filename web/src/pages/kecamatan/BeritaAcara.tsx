@@ -103,7 +103,10 @@ function Document({ forum }: { forum: ForumContext }) {
         </table>
         <h2>{t("forum.digest")}</h2>
         <p><code class="ep-hash" data-testid="ba-digest">{data.digest}</code></p>
-        <p class="ep-noprint">{t("forum.baVerify", { file })}</p>
+        <div class="ep-noprint">
+          <p>{t("forum.baVerify")}</p>
+          <pre class="ep-pre"><code>sha256sum {file}{"\n"}certutil -hashfile {file} SHA256</code></pre>
+        </div>
       </article>
     </>
   );
