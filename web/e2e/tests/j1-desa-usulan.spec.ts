@@ -50,14 +50,22 @@ test.describe('journey 1: desa usulan with a photo, found by its tracking code @
       return r.status() === 200 ? (await r.json()).items.length : `HTTP ${r.status()}`;
     }, { timeout: 60_000, message: 'the photo reaches the usulan' }).toBe(1);
 
-    // a citizen, not signed in, finds it by the code
+    // the receipt ("bukti usulan") with its QR code to the public tracking page
+    await page.getByRole('link', { name: 'Cetak bukti usulan' }).click();
+    await expect(page.getByTestId('receipt-code')).toHaveText(code);
+    const trackAt = (await page.getByText(/Lacak di /).textContent())!;
+    const url = trackAt.slice(trackAt.indexOf('http')).trim();
+    expect(url).toMatch(new RegExp(`/lacak/${code}$`));
+    await screen(page, testInfo, '1-05-bukti-usulan');
+
+    // a citizen, not signed in, opens the receipt's tracking address (what the QR code holds)
     const citizen = await browser.newContext();
     const c = await citizen.newPage();
-    await c.goto(`/lacak/${code}`);
+    await c.goto(url);
     await expect(c.getByRole('heading', { name: `Usulan ${code}` })).toBeVisible();
     await expect(c.getByTestId('track-levels')).toContainText('Desa');
     await expect(c.getByTestId('tracked')).not.toContainText('Komite Sekolah Dusun Tiga'); // no personal data
-    await screen(c, testInfo, '1-05-lacak-warga');
+    await screen(c, testInfo, '1-06-lacak-warga');
     await citizen.close();
   });
 

@@ -50,18 +50,26 @@ test.describe('journey 4: citizen pages @short', () => {
       expect(sha256(fs.readFileSync(saved)), `${fmt} hashes to the SHA-256 shown`).toBe(shown);
     }
 
+    // the citizens' entry page: pick the regency and the year
+    await page.getByRole('link', { name: 'Data publik' }).click();
+    await expect(page.getByRole('heading', { name: 'Data perencanaan untuk warga' })).toBeVisible();
+    await screen(page, testInfo, '4-04-data-publik');
+    await page.getByLabel('Tahun rencana').fill(String(year));
+    await page.getByRole('button', { name: 'Tampilkan' }).click();
+    await expect(page.getByTestId(`rkpd-version-${nomor}`)).toBeVisible();
+
     // the pokir register: every delivered pokir of the year
     await page.getByRole('link', { name: 'Pokir DPRD' }).click();
     const api = await request.newContext({ baseURL: BASE_URL });
     const register = await (await api.get(`/v1/public/pokir/${s.pemda}/${year}`)).json();
     expect(register.items.length).toBeGreaterThan(0);
     await expect(page.getByTestId('pokir-table').locator('tbody tr')).toHaveCount(register.items.length);
-    await screen(page, testInfo, '4-04-pokir');
+    await screen(page, testInfo, '4-05-pokir');
 
     // open data: the CSV downloads, with a header line
     await page.getByRole('link', { name: 'Data terbuka' }).click();
     await expect(page.getByTestId('open-usulan-csv')).toBeVisible();
-    await screen(page, testInfo, '4-05-data-terbuka');
+    await screen(page, testInfo, '4-06-data-terbuka');
     const csv = page.waitForEvent('download');
     await page.getByTestId('open-usulan-csv').click();
     const csvFile = await csv;
@@ -84,7 +92,7 @@ test.describe('journey 4: citizen pages @short', () => {
         return painted;
       }), { message: `chart ${id} has bars drawn` }).toBeGreaterThan(1000);
     }
-    await screen(page, testInfo, '4-06-grafik');
+    await screen(page, testInfo, '4-07-grafik');
     await api.dispose();
   });
 });
