@@ -15,7 +15,7 @@ PYTEST_DURATIONS ?= --durations=15
 # rerun is reported as R in the summary, so it stays visible. `make test PYTEST_RERUNS=` turns it off.
 PYTEST_RERUNS ?= --reruns 1 --reruns-delay 2
 
-.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard web web-types web-test node
+.PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard web web-types web-test node e2e e2e-deps chromium
 help:
 	@echo "make up     install, start RabbitMQ/PostgreSQL, migrate, load reference data, start the stack"
 	@echo "make compose-env  .env with random credentials for docker compose (also done by make up)"
@@ -23,6 +23,8 @@ help:
 	@echo "make down   stop the services and the gateway"
 	@echo "make web    build the web app (web/dist: Node.js/npm from the OS packages when missing, npm ci, API types)"
 	@echo "make web-types  regenerate web/openapi.json and web/src/api/schema.d.ts from the gateway's catalogue"
+	@echo "make e2e    the web app's end-to-end journeys (Playwright + Debian's Chromium) on a stack of their own;"
+	@echo "            screenshots, axe results and the slow-3G figure in web/e2e/artifacts (E2E_ARGS=... for playwright)"
 	@echo "make fuzz   schemathesis against /v1 on its own stack: every role, more examples (FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES))"
 	@echo "make audit-verify  check the hash-chained audit log of every service and the gateway"
 	@echo "make backup  one dated archive in var/backups: the five databases, the RKPD files, the audit heads, a manifest"
@@ -114,7 +116,7 @@ compose-env: install
 down:
 	@deploy/local/stack.sh stop
 
-test: install infra
+test: install infra e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_DURATIONS) $(PYTEST_RERUNS) $(PYTEST_ARGS)
 
 unit: install
@@ -214,3 +216,24 @@ chaos: install infra
 	@mkdir -p var/chaos
 	$(BIN)/python tests/chaos/chaos.py --seed $(SEED) --scale $(SCALE) --tahun $(DEMO_TAHUN) \
 		--json-out var/chaos/report.json $(CHAOS_ARGS)
+
+# The web app's end-to-end journeys (web/e2e, README "Web app: end-to-end tests"): Playwright from the
+# committed lockfile driving Debian's Chromium (installed with apt when missing; Playwright's own
+# browser download is never used), against a stack of their own that the global setup starts the
+# way `make up` does (own vhost, databases, ports and var/e2e; web/e2e/harness/e2e_stack.py) and
+# seeds through the API. `make test` runs the short version (tests/integration/test_web_e2e.py).
+E2E_DIR := web/e2e
+E2E_ARGS ?=
+$(E2E_DIR)/node_modules/.installed: $(E2E_DIR)/package-lock.json | node
+	npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium with apt"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+e2e-deps: $(E2E_DIR)/node_modules/.installed chromium
+
+e2e: install infra e2e-deps
+	cd $(E2E_DIR) && npx playwright test $(E2E_ARGS)

@@ -6,7 +6,10 @@
 #   stack.sh stop    stop everything `start` started
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUN=var/run; LOG=var/log; mkdir -p "$RUN" "$LOG"
+# STACK_VAR_DIR: a second stack of the same clone (the web app's end-to-end tests) keeps its pid
+# file and log apart from `make up`'s
+VAR=${STACK_VAR_DIR:-var}
+RUN=$VAR/run; LOG=$VAR/log; mkdir -p "$RUN" "$LOG"
 PIDFILE=$RUN/stack.pid
 PORT=${GATEWAY_PORT:-8080}
 export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:$PORT}
@@ -39,8 +42,9 @@ case "${1:-}" in
         echo "E-Planning gateway ready: $URL  (try $URL/readyz)"
         # the gateway created its first administrator during this start: say where its password is
         # (never the password itself: this output, like var/log/stack.log, may end up in logs)
-        if [ "$started_now" = 1 ] && [ -f var/admin-password.txt ] && [ var/admin-password.txt -nt "$PIDFILE" ]; then
-          echo "Administrator '${GATEWAY_ADMIN_USERNAME:-admin}': password in var/admin-password.txt (mode 600): cat var/admin-password.txt"
+        ADMIN_FILE=${GATEWAY_VAR_DIR:-var}/admin-password.txt
+        if [ "$started_now" = 1 ] && [ -f "$ADMIN_FILE" ] && [ "$ADMIN_FILE" -nt "$PIDFILE" ]; then
+          echo "Administrator '${GATEWAY_ADMIN_USERNAME:-admin}': password in $ADMIN_FILE (mode 600): cat $ADMIN_FILE"
         fi
         exit 0
       fi

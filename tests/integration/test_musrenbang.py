@@ -138,6 +138,15 @@ def cycle(rpc, events):
     return schedule
 
 
+def test_criteria_are_readable_by_every_operator_and_missing_ones_are_not_found(rpc, cycle):
+    for who in ("desa_a1", "kec_a", "bappeda"):
+        got = rpc[who].get_criteria(TAHUN)
+        assert got["tahun"] == TAHUN and [c["name"] for c in got["criteria"]] == ["urgensi", "manfaat"]
+        assert [c["max_score"] for c in got["criteria"]] == [5, 5]
+    error = remote_error(rpc["kec_a"].get_criteria, 2039)
+    assert error.exc_type == "NotFound" and payload(error)["code"] == "no_criteria"
+
+
 # -- catalogue -------------------------------------------------------------------------------
 
 def test_kamus_import_reports_row_errors_and_imports_nothing(rpc, cycle):

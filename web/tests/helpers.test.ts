@@ -37,11 +37,11 @@ describe("problem+json", () => {
 describe("navigation by role", () => {
   it("gives the desa operator its screens and one active item", () => {
     const items = navFor("operator_desa");
-    expect(items.map((i) => i.href)).toEqual(["/", "/usulan/baru", "/usulan", "/lacak"]);
+    expect(items.map((i) => i.href)).toEqual(["/", "/usulan/baru", "/usulan", "/lacak", "/publik"]);
     expect(activeHref(items, "/usulan/baru")).toBe("/usulan/baru");
     expect(activeHref(items, "/usulan/abc")).toBe("/usulan");
     expect(activeHref(items, "/")).toBe("/");
-    expect(navFor(null).map((i) => i.href)).toEqual(["/lacak"]);
+    expect(navFor(null).map((i) => i.href)).toEqual(["/lacak", "/publik"]);
     expect(navFor("operator_kecamatan").map((i) => i.href)).toContain("/kecamatan");
   });
 });

@@ -10,7 +10,7 @@ from eplanning_common.domainkit.text import MULTILINE, text_field_errors, texts_
 from eplanning_common.errors import Conflict, NotFound, ValidationError
 
 from . import events
-from .access import Caller, require_bappeda, require_kecamatan_forum
+from .access import Caller, require_bappeda, require_kecamatan_forum, require_pemda
 from .berita_acara import render_berita_acara
 from .domain import (Criterion, Level, ScoringScheme, Step, Usulan, UsulanStatus, build_manifest, entry_for,
                      find_duplicates, rank, require_dependencies_closed, status_at, weighted_total)
@@ -31,6 +31,15 @@ def set_criteria(repo: Repository, caller: Caller, tahun: int, criteria: list) -
         raise Conflict("Kriteria tidak dapat diubah setelah penilaian dimulai", code="scoring_started")
     stored = [{"name": c.name, "weight": str(c.weight), "max_score": c.max_score} for c in scheme.criteria]
     repo.set_scoring_scheme(caller.pemda, tahun, stored)
+    return {"pemda": caller.pemda, "tahun": tahun, "criteria": stored}
+
+
+def get_criteria(repo: Repository, caller: Caller, tahun: int) -> dict:
+    """The cycle's scoring criteria, for every operator of the pemda (the forum's scoring form)."""
+    require_pemda(caller, caller.pemda)
+    stored = repo.scoring_scheme(caller.pemda, tahun)
+    if stored is None:
+        raise NotFound(f"Kriteria penilaian tahun {tahun} belum ditetapkan Bappeda", code="no_criteria")
     return {"pemda": caller.pemda, "tahun": tahun, "criteria": stored}
 
 

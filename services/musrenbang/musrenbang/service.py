@@ -237,6 +237,11 @@ class MusrenbangService:
             return forum_actions.set_criteria(repo, caller, tahun, criteria)
 
     @rpc
+    def get_criteria(self, tahun):
+        with self._work() as (repo, caller):
+            return forum_actions.get_criteria(repo, caller, tahun)
+
+    @rpc
     def score_usulan(self, usulan_id, scores):
         with self._work() as (repo, caller):
             return forum_actions.score(repo, caller, usulan_id, scores, _now())

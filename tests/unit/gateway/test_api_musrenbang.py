@@ -163,6 +163,8 @@ CASES = [
     Case("musrenbang.setCriteria", BAPPEDA, "PUT", "/v1/musrenbang/2027/criteria",
          {"set_criteria": OPS["musrenbang.setCriteria"].response_example},
          [("set_criteria", (2027, CRITERIA["criteria"]), {})], json=CRITERIA),
+    Case("musrenbang.getCriteria", KECAMATAN, "GET", "/v1/musrenbang/2027/criteria",
+         {"get_criteria": OPS["musrenbang.getCriteria"].response_example}, [("get_criteria", (2027,), {})]),
     Case("musrenbang.getRanking", KECAMATAN, "GET", "/v1/musrenbang/2027/kecamatan/12.21.01/ranking",
          {"ranking": RANKING}, [("ranking", (2027, "12.21.01"), {})]),
     Case("musrenbang.getDuplicates", BAPPEDA, "GET", "/v1/musrenbang/2027/kecamatan/12.21.01/duplicates",
@@ -243,7 +245,8 @@ EXPECTED_ROLES = {
     "decideUsulan": {DESA, KECAMATAN, BAPPEDA}, "scoreUsulan": {KECAMATAN, BAPPEDA},
     "importKamus": {BAPPEDA}, "listKamus": {DESA, KECAMATAN, BAPPEDA}, "exportKamus": {DESA, KECAMATAN, BAPPEDA},
     "setSchedule": {BAPPEDA}, "getSchedule": {DESA, KECAMATAN, BAPPEDA}, "changeSchedule": {BAPPEDA},
-    "closeStage": {BAPPEDA}, "setCriteria": {BAPPEDA}, "getRanking": {KECAMATAN, BAPPEDA},
+    "closeStage": {BAPPEDA}, "setCriteria": {BAPPEDA}, "getCriteria": {DESA, KECAMATAN, BAPPEDA},
+    "getRanking": {KECAMATAN, BAPPEDA},
     "getDuplicates": {KECAMATAN, BAPPEDA}, "closeKecamatan": {KECAMATAN, BAPPEDA},
     "getBeritaAcara": {KECAMATAN, BAPPEDA}, "getBeritaAcaraMarkdown": {KECAMATAN, BAPPEDA},
 }

@@ -257,6 +257,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/musrenbang/lampiran/{lampiran_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An attachment's file (image/jpeg or application/pdf)
+         * @description The bytes as stored, checked against their SHA-256 (also in Repr-Digest). Served with X-Content-Type-Options: nosniff, Cache-Control: private, and Content-Disposition inline for a photo, attachment for a PDF. Only for whoever may read the usulan.
+         *
+         *     Roles: bappeda, opd, operator_desa, operator_kecamatan. The service checks the caller's territory again.
+         */
+        get: operations["musrenbang.getLampiran"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an attachment (desa operator) while the usulan can be edited
+         * @description The file is deleted too. Refused (409) once the desa window closed, after any decision or after a withdrawal.
+         *
+         *     Roles: operator_desa. The service checks the caller's territory again.
+         */
+        delete: operations["musrenbang.deleteLampiran"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/musrenbang/usulan/{usulan_id}": {
         parameters: {
             query?: never;
@@ -299,6 +327,34 @@ export interface paths {
          *     Roles: bappeda, operator_desa, operator_kecamatan. The service checks the caller's territory again.
          */
         post: operations["musrenbang.decideUsulan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/musrenbang/usulan/{usulan_id}/lampiran": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The attachments of an usulan
+         * @description Whoever may read the usulan (its desa, its kecamatan, Bappeda), and the OPD it was routed to.
+         *
+         *     Roles: bappeda, opd, operator_desa, operator_kecamatan. The service checks the caller's territory again.
+         */
+        get: operations["musrenbang.listLampiran"];
+        put?: never;
+        /**
+         * Attach a photo or a PDF to an usulan (desa operator)
+         * @description Only the operator of the usulan's desa, while the usulan can still be edited (the desa window is open, nothing decided, not withdrawn); at most 10 per usulan (409 lampiran_limit). The type is sniffed from the bytes. Photos are re-encoded as JPEG (longest side 2560 px) without any EXIF metadata, unless simpan_lokasi=true keeps the GPS position only. A broken or truncated file, an encrypted PDF or a photo over 40 megapixels is a 422 that says what to do. With an Idempotency-Key a retry (even with a new multipart boundary) answers the first attachment. Location: /v1/musrenbang/lampiran/{id}.
+         *
+         *     Roles: operator_desa. The service checks the caller's territory again.
+         */
+        post: operations["musrenbang.addLampiran"];
         delete?: never;
         options?: never;
         head?: never;
@@ -396,7 +452,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The cycle's weighted scoring criteria
+         * @description What the kecamatan forum scores each usulan on. 404 `no_criteria` until Bappeda sets them.
+         *
+         *     Roles: bappeda, operator_desa, operator_kecamatan. The service checks the caller's territory again.
+         */
+        get: operations["musrenbang.getCriteria"];
         /**
          * Set the cycle's weighted scoring criteria
          * @description Refused (409) once scoring has started.
@@ -1707,6 +1769,46 @@ export interface webhooks {
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_usulan_decided_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "id.eplanning.musrenbang.usulan.lampiran_added.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.musrenbang.usulan.lampiran_added.v1: A desa operator attached a photo or a PDF to an usulan (metadata only, no bytes, no personal data).
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_musrenbang_usulan_lampiran_added_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "id.eplanning.musrenbang.usulan.lampiran_removed.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.musrenbang.usulan.lampiran_removed.v1: A desa operator removed an attachment of an usulan (its bytes are deleted).
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_musrenbang_usulan_lampiran_removed_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4405,6 +4507,38 @@ export interface components {
             withdrawn_at: string | null;
             withdrawn_by: string | null;
         };
+        /** @description An attachment (a photo of the site, a proposal PDF) was added to an usulan. What it is, never its bytes, its file name or who added it; the file itself is served only to those who may see the usulan (GET /v1/musrenbang/lampiran/{id}). */
+        UsulanLampiranAddedData: {
+            added_at: components["schemas"]["Timestamp"];
+            /**
+             * @description What was kept (sniffed from the bytes; photos are re-encoded as JPEG)
+             * @enum {unknown}
+             */
+            content_type: "image/jpeg" | "application/pdf";
+            desa: components["schemas"]["RegionCode"];
+            /** @enum {unknown} */
+            jenis: "foto" | "dokumen";
+            kecamatan: components["schemas"]["RegionCode"];
+            lampiran_id: string;
+            /** @description The photo kept its GPS position in its EXIF (the operator chose to); false for a PDF */
+            lokasi_disimpan: boolean;
+            /** @description SHA-256 of the kept bytes */
+            sha256: string;
+            tracking_code: string;
+            /** @description Size in bytes of what was kept */
+            ukuran: number;
+            usulan_id: string;
+        };
+        /** @description The desa operator removed an attachment while the usulan could still be edited; its bytes are deleted too. */
+        UsulanLampiranRemovedData: {
+            desa: components["schemas"]["RegionCode"];
+            kecamatan: components["schemas"]["RegionCode"];
+            lampiran_id: string;
+            removed_at: components["schemas"]["Timestamp"];
+            sha256: string;
+            tracking_code: string;
+            usulan_id: string;
+        };
         UsulanMergedData: {
             kecamatan: components["schemas"]["RegionCode"];
             level: components["schemas"]["Level"];
@@ -4940,6 +5074,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
@@ -5010,7 +5145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input, field by field (path and query parameters, body) */
+            /** @description Invalid input, field by field; a wilayah, opd or anggota_id that does not exist in the pemda (wilayah_unknown, opd_unknown, anggota_unknown) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5178,6 +5313,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5247,7 +5383,322 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input, field by field; a changed wilayah, opd or anggota_id that does not exist in the pemda (wilayah_unknown, opd_unknown, anggota_unknown) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.browserLogin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "kata-sandi-rahasia",
+                 *       "pemda": "12.21",
+                 *       "username": "desa.12.21.01.2001"
+                 *     }
+                 */
+                "application/json": {
+                    password: string;
+                    /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                    pemda?: string;
+                    username: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig",
+                     *       "csrf_token": "pX3w9c0Rk2o",
+                     *       "expires_in": 900,
+                     *       "token_type": "Bearer"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BrowserTokenGrant"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong username or password, or the user is inactive (invalid_credentials) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins for this user from this address, or from all addresses: wait Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.browserLogout": {
+        parameters: {
+            query?: never;
+            header: {
+                "X-CSRF-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was revoked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.browserRefresh": {
+        parameters: {
+            query?: never;
+            header: {
+                "X-CSRF-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserTokenGrant"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No refresh cookie, or its token is unknown, expired, revoked or already used (invalid_refresh_token; the cookies are cleared) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was rotated */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6323,6 +6774,205 @@ export interface operations {
             };
         };
     };
+    "musrenbang.getLampiran": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                lampiran_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "musrenbang.deleteLampiran": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lampiran_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "musrenbang.getUsulan": {
         parameters: {
             query?: never;
@@ -6982,6 +7632,317 @@ export interface operations {
             };
         };
     };
+    "musrenbang.listLampiran": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                usulan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content_type": "image/jpeg",
+                     *           "dibuat_pada": "2027-01-15T09:05:00+00:00",
+                     *           "id": "2f1c7a7e-8a54-5d0e-b3c1-6f2f0e4b9a10",
+                     *           "jenis": "foto",
+                     *           "lokasi_disimpan": false,
+                     *           "sha256": "9f2b5c0e7d1a4b3c8e6f0a2d4c6e8b0a1c3e5f7092b4d6f8a0c2e4b6d8f0a2c4",
+                     *           "ukuran": 482113,
+                     *           "url": "/v1/musrenbang/lampiran/2f1c7a7e-8a54-5d0e-b3c1-6f2f0e4b9a10",
+                     *           "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Jenis berkas yang disimpan
+                             * @enum {string}
+                             */
+                            content_type: "image/jpeg" | "application/pdf";
+                            /** Format: date-time */
+                            dibuat_pada: string;
+                            id: string;
+                            /** @enum {string} */
+                            jenis: "foto" | "dokumen";
+                            /** @description Foto menyimpan posisi GPS-nya */
+                            lokasi_disimpan: boolean;
+                            /** @description SHA-256 berkas yang disimpan */
+                            sha256: string;
+                            /** @description Ukuran berkas yang disimpan, byte */
+                            ukuran: number;
+                            /** @description Alamat berkasnya: GET untuk mengunduh (perlu login) */
+                            url: string;
+                            usulan_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "musrenbang.addLampiran": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                usulan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Foto JPEG, PNG atau WebP (paling besar 8 MB; disimpan ulang sebagai JPEG, sisi terpanjang paling banyak 2560 piksel, tanpa metadata EXIF) atau dokumen PDF (paling besar 10 MB). Jenisnya dikenali dari isi berkas, bukan dari nama atau Content-Type.
+                     */
+                    file: string;
+                    /**
+                     * @description true: simpan posisi GPS foto (hanya lintang, bujur, ketinggian) di EXIF-nya; bawaan false: semua metadata foto dibuang
+                     * @default false
+                     * @enum {string}
+                     */
+                    simpan_lokasi?: "true" | "false";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_type": "image/jpeg",
+                     *       "dibuat_pada": "2027-01-15T09:05:00+00:00",
+                     *       "id": "2f1c7a7e-8a54-5d0e-b3c1-6f2f0e4b9a10",
+                     *       "jenis": "foto",
+                     *       "lokasi_disimpan": false,
+                     *       "sha256": "9f2b5c0e7d1a4b3c8e6f0a2d4c6e8b0a1c3e5f7092b4d6f8a0c2e4b6d8f0a2c4",
+                     *       "ukuran": 482113,
+                     *       "url": "/v1/musrenbang/lampiran/2f1c7a7e-8a54-5d0e-b3c1-6f2f0e4b9a10",
+                     *       "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Jenis berkas yang disimpan
+                         * @enum {string}
+                         */
+                        content_type: "image/jpeg" | "application/pdf";
+                        /** Format: date-time */
+                        dibuat_pada: string;
+                        id: string;
+                        /** @enum {string} */
+                        jenis: "foto" | "dokumen";
+                        /** @description Foto menyimpan posisi GPS-nya */
+                        lokasi_disimpan: boolean;
+                        /** @description SHA-256 berkas yang disimpan */
+                        sha256: string;
+                        /** @description Ukuran berkas yang disimpan, byte */
+                        ukuran: number;
+                        /** @description Alamat berkasnya: GET untuk mengunduh (perlu login) */
+                        url: string;
+                        usulan_id: string;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than kept: a photo up to 8 MB, a PDF up to 10 MB (code file_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file's content (sniffed, not its name) is not JPEG, PNG, WebP or PDF (code unsupported_type), or the body is not multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "musrenbang.scoreUsulan": {
         parameters: {
             query?: never;
@@ -7558,6 +8519,130 @@ export interface operations {
                 };
             };
             /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "musrenbang.getCriteria": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "criteria": [
+                     *         {
+                     *           "max_score": 5,
+                     *           "name": "urgensi",
+                     *           "weight": "0.6"
+                     *         },
+                     *         {
+                     *           "max_score": 5,
+                     *           "name": "manfaat",
+                     *           "weight": "0.4"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Criteria"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16847,6 +17932,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17523,6 +18609,94 @@ export interface operations {
                     data?: components["schemas"]["UsulanDecidedData"];
                     /** @constant */
                     type?: "id.eplanning.musrenbang.usulan.decided.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_musrenbang_usulan_lampiran_added_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["UsulanLampiranAddedData"];
+                    /** @constant */
+                    type?: "id.eplanning.musrenbang.usulan.lampiran_added.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_musrenbang_usulan_lampiran_removed_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["UsulanLampiranRemovedData"];
+                    /** @constant */
+                    type?: "id.eplanning.musrenbang.usulan.lampiran_removed.v1";
                 };
             };
         };

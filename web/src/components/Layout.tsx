@@ -19,7 +19,7 @@ export function navFor(role: string | null): NavItem[] {
   } else if (role) {
     items.push({ href: "/", label: t("nav.home") });
   }
-  items.push({ href: "/lacak", label: t("nav.track") });
+  items.push({ href: "/lacak", label: t("nav.track") }, { href: "/publik", label: t("nav.publik") });
   return items;
 }
 

@@ -3,7 +3,7 @@ import type { Messages } from "./id";
 /** English, the second language. Same keys as id.ts (the type checker enforces it). */
 export const en: Messages = {
   app: { name: "E-Planning", skip: "Skip to main content", menu: "Menu", language: "Language", offline: "Offline: proposals are kept on this device and sent when the connection returns." },
-  nav: { home: "Home", newUsulan: "New proposal", myUsulan: "My proposals", forum: "Kecamatan forum", track: "Track a proposal", signIn: "Sign in", signOut: "Sign out" },
+  nav: { home: "Home", newUsulan: "New proposal", myUsulan: "My proposals", forum: "Kecamatan forum", track: "Track a proposal", publik: "Public data", signIn: "Sign in", signOut: "Sign out" },
   role: { operator_desa: "Village operator", operator_kecamatan: "Kecamatan operator", bappeda: "Bappeda", opd: "OPD", anggota_dprd: "DPRD member", staf_ahli: "DPRD expert staff", setwan: "DPRD secretariat", admin: "Administrator" },
   signIn: {
     title: "Sign in to E-Planning", username: "Username", usernameHint: "For example: desa.12.21.01.2001", password: "Password",

@@ -1,7 +1,7 @@
 /** Bahasa Indonesia: the app's first language. Plain words (GOV.UK style); every error says what to do. */
 export const id = {
   app: { name: "E-Planning", skip: "Langsung ke isi utama", menu: "Menu", language: "Bahasa", offline: "Tanpa sinyal: usulan disimpan di perangkat dan dikirim saat sinyal kembali." },
-  nav: { home: "Beranda", newUsulan: "Usulan baru", myUsulan: "Usulan saya", forum: "Forum kecamatan", track: "Lacak usulan", signIn: "Masuk", signOut: "Keluar" },
+  nav: { home: "Beranda", newUsulan: "Usulan baru", myUsulan: "Usulan saya", forum: "Forum kecamatan", track: "Lacak usulan", publik: "Data publik", signIn: "Masuk", signOut: "Keluar" },
   role: { operator_desa: "Operator desa/kelurahan", operator_kecamatan: "Operator kecamatan", bappeda: "Bappeda", opd: "OPD", anggota_dprd: "Anggota DPRD", staf_ahli: "Staf ahli DPRD", setwan: "Sekretariat DPRD", admin: "Administrator" },
   signIn: {
     title: "Masuk ke E-Planning", username: "Nama pengguna", usernameHint: "Contoh: desa.12.21.01.2001", password: "Kata sandi",

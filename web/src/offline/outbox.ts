@@ -27,12 +27,22 @@ export interface Transport {
   uploadPhoto(usulanId: string, photo: DraftPhoto): Promise<Response>;
 }
 
+/** A send that gets no answer in this time is given up (the draft waits for the next try, with the
+ * same Idempotency-Key, so an answer lost on the way never makes a second usulan): a request left
+ * hanging by a dropped connection must not keep the outbox's lock for ever. */
+export const SEND_TIMEOUT_MS = 30_000;
+
+function timeout(ms: number): AbortSignal | undefined {
+  return typeof AbortSignal !== "undefined" && "timeout" in AbortSignal ? AbortSignal.timeout(ms) : undefined;
+}
+
 export const fetchTransport: Transport = {
   createUsulan(tahun, body, idempotencyKey) {
     return fetch(`${baseUrl()}/v1/musrenbang/${tahun}/usulan`, {
       method: "POST",
       headers: authHeaders({ "Content-Type": "application/json", "Idempotency-Key": idempotencyKey }),
       body: JSON.stringify(body),
+      signal: timeout(SEND_TIMEOUT_MS),
     });
   },
   uploadPhoto(usulanId, photo) {
@@ -42,6 +52,7 @@ export const fetchTransport: Transport = {
     form.append("file", new Blob([photo.data], { type: photo.type }), photo.name);
     return fetch(`${baseUrl()}/v1/musrenbang/usulan/${encodeURIComponent(usulanId)}/lampiran`, {
       method: "POST", headers: authHeaders({ "Idempotency-Key": photo.key }), body: form,
+      signal: timeout(SEND_TIMEOUT_MS * 4),
     });
   },
 };

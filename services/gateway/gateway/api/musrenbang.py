@@ -443,6 +443,10 @@ def set_criteria(call: Call) -> dict:
     return _rpc(call, "set_criteria", _tahun(call), call.body["criteria"])
 
 
+def get_criteria(call: Call) -> dict:
+    return _rpc(call, "get_criteria", _tahun(call))
+
+
 def ranking(call: Call) -> dict:
     return _rpc(call, "ranking", _tahun(call), _kecamatan(call))
 
@@ -661,6 +665,11 @@ OPERATIONS: list[Operation] = [
             {"name": "urgensi", "weight": "0.6", "max_score": 5},
             {"name": "manfaat", "weight": "0.4", "max_score": 5}]},
         description="Refused (409) once scoring has started."),
+    _op("GET", _CYCLE + "/criteria", "getCriteria", "The cycle's weighted scoring criteria", OPERATORS,
+        get_criteria, response=CRITERIA, response_example={"pemda": "12.21", "tahun": 2027, "criteria": [
+            {"name": "urgensi", "weight": "0.6", "max_score": 5},
+            {"name": "manfaat", "weight": "0.4", "max_score": 5}]},
+        description="What the kecamatan forum scores each usulan on. 404 `no_criteria` until Bappeda sets them."),
     _op("GET", _FORUM + "/ranking", "getRanking", "The kecamatan's ranking (frozen once the forum closed)", FORUM,
         ranking, response=RANKING,
         response_example={"kecamatan": "12.21.01", "frozen": False, "rule": RANKING_RULE, "ranking": _RANK_ROWS}),
