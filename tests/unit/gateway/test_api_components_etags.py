@@ -216,8 +216,11 @@ def test_same_state_compares_only_the_members_both_hold():
     assert not same_state({"a": 1}, {"b": 1})
 
 
-# created objects no GET shows one by one (a reses, a snapshot, an assembled RKPD version): no ETag to match
-NO_GET_OF_ONE = {"pokir.recordReses", "renja.takeSnapshot", "rkpd.promote"}
+# created objects no GET shows one by one (a reses, a snapshot, an assembled RKPD version), or whose GET
+# serves something else (an attachment's GET serves its bytes, with their own ETag): no ETag to match
+NO_GET_OF_ONE = {"pokir.recordReses", "renja.takeSnapshot", "rkpd.promote", "musrenbang.addLampiran",
+                 # RKPD versions published by Bappeda's acts, and the opening of a perubahan (issue #16)
+                 "rkpd.publishRancanganAwal", "rkpd.penetapan", "rkpd.openPerubahan", "rkpd.assemblePerubahan"}
 
 
 def test_every_write_that_answers_with_a_resource_of_a_get_declares_how_its_etag_is_read():

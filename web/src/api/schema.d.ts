@@ -257,6 +257,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/kalender/{tahun}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The year's calendar: each step's owner, window, state and label
+         * @description A step is closed when its window ended (by time, or closed early) or its owner's service reported the close (pokir: Pokir's stage close; musrenbang_rkpd: the forum close). Years stored before the calendar show tata_urutan lama with their three Musrenbang levels.
+         *
+         *     Roles: admin, anggota_dprd, bappeda, opd, operator_desa, operator_kecamatan, setwan, staf_ahli. The service checks the caller's territory again.
+         */
+        get: operations["kalender.getKalender"];
+        /**
+         * Set the year's planning calendar: every step's window (Bappeda, once)
+         * @description The nine steps of Permendagri 86/2017 (rancangan_awal, renja_draft, desa, kecamatan, forum_pd, pokir, musrenbang_rkpd, penetapan, renja_final). Windows must follow the dependencies: a step opens no earlier and closes no earlier than the steps it depends on; pokir closes at the latest at 00:00 one week before Musrenbang RKPD opens (its closes_at may be left out: then exactly then). Every inconsistent field is named (422, steps[i].opens_at|closes_at). The year plays the regulation's order (tata_urutan permendagri_86_2017).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        put: operations["kalender.setKalender"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kalender/{tahun}/{step}/close_early": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a step's window now, with a reason
+         * @description Refused (409) while a window it depends on is still open; audited in the history.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["kalender.closeStepEarly"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kalender/{tahun}/{step}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a step's close later, with a reason
+         * @description Refused on closes_at (422) past the close of a step that depends on it, or past the pokir deadline.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["kalender.extendStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kalender/{tahun}/{step}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a closed step's window until closes_at, with a reason
+         * @description Reopening musrenbang_rkpd after its forum closed withdraws the close and its manifest.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["kalender.reopenStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/musrenbang/lampiran/{lampiran_id}": {
         parameters: {
             query?: never;
@@ -467,6 +561,94 @@ export interface paths {
          */
         put: operations["musrenbang.setCriteria"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/musrenbang/{tahun}/forum-rkpd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recorded Musrenbang RKPD forum
+         * @description Roles: admin, anggota_dprd, bappeda, opd, operator_desa, operator_kecamatan, setwan, staf_ahli. The service checks the caller's territory again.
+         */
+        get: operations["kalender.getForumRkpd"];
+        put?: never;
+        /**
+         * Record the Musrenbang RKPD forum (Bappeda chairs)
+         * @description tempat, tanggal, peserta (nama, unsur: opd, dprd, kecamatan, masyarakat, bappeda; instansi), the rancangan RKPD discussed, kesepakatan (priorities confirmed, changes to lines with reasons, pokir taken in, outcomes of particular usulan). May be corrected until the close. Only for a year in the regulation's order (409 tata_urutan_lama otherwise).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["kalender.recordForumRkpd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/musrenbang/{tahun}/forum-rkpd/berita-acara": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The berita acara of Musrenbang RKPD and its SHA-256
+         * @description Roles: admin, anggota_dprd, bappeda, opd, operator_desa, operator_kecamatan, setwan, staf_ahli. The service checks the caller's territory again.
+         */
+        get: operations["kalender.getBeritaAcaraRkpd"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/musrenbang/{tahun}/forum-rkpd/berita-acara.md": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The berita acara document (Markdown), with its SHA-256 in Repr-Digest
+         * @description Roles: admin, anggota_dprd, bappeda, opd, operator_desa, operator_kecamatan, setwan, staf_ahli. The service checks the caller's territory again.
+         */
+        get: operations["kalender.getBeritaAcaraRkpdMarkdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/musrenbang/{tahun}/forum-rkpd/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Musrenbang RKPD: the forum's decisions, berita acara, stage.closed.v1
+         * @description Refused (409 dependencies_open, with `steps`) while Forum Perangkat Daerah or pokir is not closed; 409 forums_open while a kecamatan forum is open; 409 forum_not_recorded before the forum is recorded. Every usulan accepted at kecamatan level and still undecided gets the forum's decision (its agreement, else diterima) with the forum's reference.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["kalender.closeForumRkpd"];
         delete?: never;
         options?: never;
         head?: never;
@@ -750,12 +932,34 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, accommodate, not_accommodate
-         * @description If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Who may take which step is checked by the service: the member or staf ahli submit, only the member withdraws, Setwan recommends, returns and delivers, Bappeda disposes and records the follow-up.
+         * A lifecycle step: submit, recommend, return, deliver, withdraw, dispose, not_accommodate
+         * @description If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}. Who may take which step is checked by the service: the member or staf ahli submit, only the member withdraws, Setwan recommends, returns and delivers, Bappeda disposes (after its review found the pokir layak) and may record it not accommodated; diakomodasi comes only from the OPD's Renja decision naming a row.
          *
          *     Roles: anggota_dprd, bappeda, setwan, staf_ahli. The service checks the caller's territory again.
          */
         post: operations["pokir.actOnPokir"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pokir/pokir/{pokir_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bappeda's review (kajian) of a delivered pokir: layak or tidak_layak, with the criteria
+         * @description Only a pokir disampaikan and not yet disposed. `layak` (every criterion passes) lets Bappeda dispose it to an OPD — before that no OPD sees it; `tidak_layak` ends it as tidak diakomodasi with the failed criteria and the catatan. `kajian.duplikat_usulan` must be one of the pokir's `overlaps`. Publishes pokir.reviewed.v1. If-Match: the ETag of GET /v1/pokir/pokir/{pokir_id}.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["pokir.reviewPokir"];
         delete?: never;
         options?: never;
         head?: never;
@@ -825,6 +1029,32 @@ export interface paths {
          *     Roles: bappeda. The service checks the caller's territory again.
          */
         put: operations["pokir.importKamus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pokir/{tahun}/kebijakan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The year's local pokir policy: the per-member ceiling (off unless Bappeda set it)
+         * @description Roles: anggota_dprd, bappeda, setwan, staf_ahli. The service checks the caller's territory again.
+         */
+        get: operations["pokir.getKebijakan"];
+        /**
+         * Set the year's per-member pokir ceiling: on (with an amount) or off
+         * @description A local policy per pemda and plan year, off by default (no ceiling). On: a member's ceiling is their pagu in the DPRD register, else `jumlah`. Checked when a pokir is created or edited; recorded in the audit log.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        put: operations["pokir.setKebijakan"];
         post?: never;
         delete?: never;
         options?: never;
@@ -986,7 +1216,7 @@ export interface paths {
         };
         /**
          * The published RKPD of a pemda and year: every published version with the SHA-256 and URL of each file
-         * @description Published = promoted by Bappeda (rancangan, rancangan akhir, penetapan). 404 `rkpd_not_published` before the first promotion.
+         * @description Published = announced with rkpd.published.v1 (legacy years: promoted by Bappeda; calendar years: rancangan awal, penetapan, perubahan). 404 `rkpd_not_published` before the first promotion.
          */
         get: operations["public.getRkpd"];
         put?: never;
@@ -1157,6 +1387,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/renja/{tahun}/forum-pd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the joint Forum Perangkat Daerah (Bappeda chairs; when the pemda chose one joint forum)
+         * @description Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["renja.recordForumPdGabungan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/forum-pd/bentuk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Forum Perangkat Daerah per OPD (default) or one joint forum chaired by Bappeda (a pemda setting)
+         * @description Refused (409 `forum_closed`) once a forum of the year closed.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        put: operations["renja.setForumPdBentuk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/forum-pd/berita-acara": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The berita acara of the closed joint Forum Perangkat Daerah
+         * @description Roles: bappeda, opd. The service checks the caller's territory again.
+         */
+        get: operations["renja.forumPdGabunganBeritaAcara"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/forum-pd/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the joint Forum Perangkat Daerah: its berita acara (SHA-256) and forum_pd.closed.v1 (opd null)
+         * @description 409 `forum_pd_blocked` with every blocker: `forum_belum_dicatat`, `inbox_pending` (ids), `kalender_belum_ada`, `tahap_belum_ditutup` (the `kecamatan` step, and `renja_draft` when scheduled), over every OPD.
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["renja.closeForumPdGabungan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/renja/{tahun}/inbox": {
         parameters: {
             query?: never;
@@ -1191,6 +1505,70 @@ export interface paths {
          */
         put: operations["renja.pinCycle"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/opd/{opd}/forum-pd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the OPD's Forum Perangkat Daerah: place, date, participants, agreements (until closed)
+         * @description 409 `forum_gabungan` when the pemda chose one joint forum; `tata_urutan_lama` for a year played under the old order; `forum_closed` once closed.
+         *
+         *     Roles: opd. The service checks the caller's territory again.
+         */
+        post: operations["renja.recordForumPd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/opd/{opd}/forum-pd/berita-acara": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The berita acara of the OPD's closed Forum Perangkat Daerah (Markdown) with its SHA-256
+         * @description Roles: bappeda, opd. The service checks the caller's territory again.
+         */
+        get: operations["renja.forumPdBeritaAcara"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/renja/{tahun}/opd/{opd}/forum-pd/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the OPD's Forum Perangkat Daerah: its berita acara (SHA-256) and forum_pd.closed.v1
+         * @description 409 `forum_pd_blocked` with every blocker: `forum_belum_dicatat`, `inbox_pending` (ids), `kalender_belum_ada`, `tahap_belum_ditutup` (the `kecamatan` step, and `renja_draft` when scheduled).
+         *
+         *     Roles: opd. The service checks the caller's territory again.
+         */
+        post: operations["renja.closeForumPd"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1290,7 +1668,9 @@ export interface paths {
         put?: never;
         /**
          * A step of the OPD's renja: submit (the OPD), verify, return with notes, finalize (Bappeda)
-         * @description Roles: bappeda, opd. The service checks the caller's territory again.
+         * @description finalize is refused with 409 `tidak_sesuai_penetapan` and `differences` [{kind: missing | extra | pagu_differs, sub_kegiatan, pagu_renja, pagu_penetapan, message}] when the rows do not agree with the RKPD penetapan for the OPD (same sub-kegiatan and pagu N), 409 `belum_penetapan` before the penetapan; a year played under the old order is exempt.
+         *
+         *     Roles: bappeda, opd. The service checks the caller's territory again.
          */
         post: operations["renja.renjaStep"];
         delete?: never;
@@ -1429,6 +1809,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rkpd/{tahun}/penetapan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the Perkada on the rancangan akhir: the RKPD version penetapan, published with each OPD's lines (what its Renja final must agree with)
+         * @description Only on the current, fresh rancangan akhir (409 belum_rancangan_akhir, rancangan_akhir_usang); once (409 penetapan_final).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["rkpd.penetapan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rkpd/{tahun}/perubahan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a Perubahan RKPD of the fixed RKPD for named OPDs, with a reason (rkpd.perubahan_opened.v1: Renja lets those OPDs edit again)
+         * @description Only on a fixed version (409 belum_ditetapkan), one at a time (409 perubahan_terbuka).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["rkpd.openPerubahan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rkpd/{tahun}/perubahan/assemble": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assemble the revised RKPD (versi perubahan, next nomor): the named OPDs' lines from their Renja, every other line as fixed; diffed against the version it changes
+         * @description Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["rkpd.assemblePerubahan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rkpd/{tahun}/promote": {
         parameters: {
             query?: never;
@@ -1440,11 +1884,59 @@ export interface paths {
         put?: never;
         /**
          * Promote the RKPD one stage forward (rancangan, rancangan akhir, penetapan): a new, published version
-         * @description Every promoted version is published: the public sees it under /v1/public/rkpd/{pemda}/{tahun}. Penetapan is final (409 penetapan_final afterwards).
+         * @description Every promoted version is published: the public sees it under /v1/public/rkpd/{pemda}/{tahun}. Penetapan is final (409 penetapan_final afterwards). Years following the calendar of Permendagri 86/2017 are refused (409 tata_urutan_baru): their versions come at the calendar's points.
          *
          *     Roles: bappeda. The service checks the caller's territory again.
          */
         post: operations["rkpd.promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rkpd/{tahun}/rancangan-awal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rancangan awal's settings: the year's priorities, pagu indikatif kewilayahan (local policy) and the indicative ceiling per OPD copied from Renja
+         * @description Roles: bappeda. The service checks the caller's territory again.
+         */
+        get: operations["rkpd.getRancanganAwal"];
+        /**
+         * Set the year's priorities and, optionally, pagu indikatif kewilayahan per kecamatan; the year follows the calendar of Permendagri 86/2017 from now on
+         * @description Refused on a year played under the old order (409 tata_urutan_lama). Each kecamatan must be one of the pemda's (422 with the field).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        put: operations["rkpd.setRancanganAwal"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rkpd/{tahun}/rancangan-awal/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the rancangan awal RKPD (priorities and the indicative ceiling per OPD) as guidance for the OPDs
+         * @description Needs the priorities and at least one OPD ceiling; the kewilayahan ceilings may not exceed their total (409 prioritas_kosong, pagu_indikatif_kosong, pagu_kewilayahan_melebihi). May be published again (next nomor) until the rancangan appears (409 urutan_versi).
+         *
+         *     Roles: bappeda. The service checks the caller's territory again.
+         */
+        post: operations["rkpd.publishRancanganAwal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1685,7 +2177,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * id.eplanning.musrenbang.stage.closed.v1: Musrenbang closed at kabupaten level; the manifest lets receivers prove they hold every routed usulan.
+         * id.eplanning.musrenbang.stage.closed.v1: Musrenbang closed at kabupaten level: in the regulation's order the Musrenbang RKPD forum closed (with `forum`: its record and berita acara digest); the manifest lets receivers prove they hold every usulan accepted at kabupaten level.
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_stage_closed_v1"];
@@ -1705,7 +2197,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * id.eplanning.musrenbang.stage.opened.v1: The schedule of a Musrenbang cycle was published.
+         * id.eplanning.musrenbang.stage.opened.v1: The schedule of a cycle was published: the planning calendar (nine steps, tata_urutan permendagri_86_2017) or the three-level schedule of the old order (tata_urutan lama). Each window has its step, and its Musrenbang level (kabupaten = musrenbang_rkpd; null for other services' steps).
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_stage_opened_v1"];
@@ -1725,7 +2217,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * id.eplanning.musrenbang.stage.reopened.v1: A closed level's window was reopened, with the recorded reason.
+         * id.eplanning.musrenbang.stage.reopened.v1: A closed step's (level's) window was reopened, with the recorded reason.
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_stage_reopened_v1"];
@@ -1745,7 +2237,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * id.eplanning.musrenbang.stage.window_changed.v1: A level's window was closed early or extended, with the recorded reason.
+         * id.eplanning.musrenbang.stage.window_changed.v1: A step's (level's) window was closed early or extended, with the recorded reason.
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_stage_window_changed_v1"];
@@ -1845,7 +2337,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * id.eplanning.musrenbang.usulan.routed.v1: At stage close, an usulan accepted at kabupaten level is routed to its target OPD (Renja inbox).
+         * id.eplanning.musrenbang.usulan.routed.v1: An usulan is routed to its target OPD (Renja inbox), once: in the regulation's order when its kecamatan forum closes and accepted it (Forum Perangkat Daerah); in a year of the old order when Musrenbang closes at kabupaten level and accepted it there.
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_musrenbang_usulan_routed_v1"];
@@ -2055,6 +2547,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "id.eplanning.pokir.pokir.reviewed.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.pokir.pokir.reviewed.v1: Bappeda reviewed a delivered pokir (kajian); only a layak pokir may then be disposed to an OPD.
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_pokir_pokir_reviewed_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "id.eplanning.pokir.pokir.submitted.v1": {
         parameters: {
             query?: never;
@@ -2175,6 +2687,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "id.eplanning.renja.forum_pd.closed.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.renja.forum_pd.closed.v1: A Forum Perangkat Daerah closed (one OPD's, or the joint one): participants, agreements, every inbox item with its verdict, the digest of its rows and the SHA-256 of its berita acara.
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_renja_forum_pd_closed_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "id.eplanning.renja.inbox.decided.v1": {
         parameters: {
             query?: never;
@@ -2249,6 +2781,26 @@ export interface webhooks {
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_renja_renja_finalized_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "id.eplanning.renja.renja.reopened.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.renja.renja.reopened.v1: A Perubahan RKPD named this OPD; its renja is editable again (dikembalikan) until final once more.
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_renja_renja_reopened_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2409,6 +2961,26 @@ export interface webhooks {
          * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
          */
         post: operations["webhook_rkpd_rkpd_assembled_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "id.eplanning.rkpd.rkpd.perubahan_opened.v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * id.eplanning.rkpd.rkpd.perubahan_opened.v1: Bappeda opened a Perubahan RKPD of the fixed RKPD for named OPDs, with a reason; Renja lets those OPDs edit again, then Bappeda asks RKPD to assemble the perubahan version (diffed against the one it changes).
+         * @description A POST to the subscription's URL for each event of its pemda whose type matches one of its `event_types`. The body is the event exactly as published (CloudEvents 1.0, structured mode): at least once and unordered, so deduplicate on `Webhook-Id` and order by `subject` and the data's version fields. `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py.
+         */
+        post: operations["webhook_rkpd_rkpd_perubahan_opened_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2577,6 +3149,8 @@ export interface components {
         Decision: {
             cost: components["schemas"]["Money"];
             decided_at: components["schemas"]["Timestamp"];
+            /** @description Regulation's order: the decision is an agreement of the Musrenbang RKPD forum, recorded with the forum's reference (its berita acara); absent for decisions of a level's operator */
+            forum_ref?: string;
             level: components["schemas"]["Level"];
             merge_target: string | null;
             original_cost: components["schemas"]["Money"];
@@ -2638,6 +3212,77 @@ export interface components {
             /** @description Kode kecamatan, e.g. 12.21.01 */
             kecamatan: string;
             manifest: components["schemas"]["MusrenbangManifest"];
+            /** @description Usulan this close routed to their OPDs (the regulation's order; 0 in the old order) */
+            routed_count?: number;
+        };
+        ForumPdClosedData: {
+            berita_acara_sha256: string;
+            closed_at: components["schemas"]["Timestamp"];
+            closed_by: string;
+            /** @description every inbox item of the forum's OPD(s) with its verdict */
+            items: {
+                attributable: components["schemas"]["Money"] | null;
+                item_id: string;
+                /** @enum {string} */
+                kind: "usulan" | "pokir";
+                /** @enum {string|null} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup" | null;
+                opd: string;
+                reason?: string | null;
+                rerouted_to: string | null;
+                row_id: string | null;
+                source_id: string;
+                tracking_code: string | null;
+                /** @enum {string} */
+                verdict: "diakomodasi" | "ditolak" | "dialihkan";
+            }[];
+            kesepakatan: string[];
+            /** @description the OPD whose forum closed; null for the joint forum (see opds) */
+            opd: string | null;
+            opds: string[];
+            pemda: string;
+            peserta: {
+                instansi?: string;
+                nama?: string;
+                /** @enum {string} */
+                unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+            }[];
+            rows_manifest: {
+                count: number;
+                digest: string;
+                pagu_total: components["schemas"]["Money"];
+            };
+            tahun: number;
+            /** Format: date */
+            tanggal: string;
+            tempat?: string;
+        };
+        /** @description Regulation's order: the Musrenbang RKPD kabupaten/kota forum whose close this is (Bappeda chairs). The per-usulan outcomes (kesepakatan jenis usulan, else diterima) are the usulan.decided.v1 events at level kabupaten with forum_ref. */
+        ForumRkpd: {
+            /** @description SHA-256 of the berita acara document (GET /v1/musrenbang/{tahun}/forum-rkpd/berita-acara) */
+            berita_acara_sha256: string;
+            forum_ref: string;
+            kesepakatan: {
+                alasan?: string;
+                /** @enum {string} */
+                jenis: "prioritas" | "perubahan_baris" | "pokir" | "usulan";
+                pokir_id?: string;
+                row_id?: string;
+                /** @enum {string} */
+                status?: "diterima" | "diterima dengan perubahan" | "ditolak";
+                uraian?: string;
+                usulan_id?: string;
+                volume?: string | number;
+            }[];
+            peserta: {
+                instansi?: string;
+                nama?: string;
+                /** @enum {string} */
+                unsur: "opd" | "dprd" | "kecamatan" | "masyarakat" | "bappeda";
+            }[];
+            /** Format: date */
+            tanggal: string;
+            tempat?: string;
         };
         Identity: {
             anggota_id?: string | null;
@@ -2649,11 +3294,21 @@ export interface components {
             sub: string;
             wilayah?: string | null;
         };
+        /** @description item_id, tracking_code, row_id, mode and attributable are sent since issue 16 (always, by this version); events recorded before lack them */
         InboxDecidedData: {
+            /** @description the money of the row attributable to this item (the sum over a row never exceeds its pagu N) */
+            attributable?: components["schemas"]["Money"] | null;
             cost: components["schemas"]["Money"] | null;
             decided_at: components["schemas"]["Timestamp"];
             /** @enum {string} */
             decision: "diakomodasi" | "ditolak" | "dialihkan";
+            /** @description the inbox item decided */
+            item_id?: string;
+            /**
+             * @description accommodated: into a new row (baris_baru), growing an existing row by the item's volume, location and money (tambah), or an existing row that already covers it (sudah_tercakup: its location includes the desa, its volume is at least the item's)
+             * @enum {string|null}
+             */
+            mode?: "baris_baru" | "tambah" | "sudah_tercakup" | null;
             /** @description the deciding OPD */
             opd: string;
             reason: string;
@@ -2661,10 +3316,14 @@ export interface components {
             renja_row_id: string | null;
             /** @description the OPD it was re-routed to */
             rerouted_to: string | null;
+            /** @description the renja row that accommodates it (the same as renja_row_id); an existing row of Renja, never free text. Pokir marks a pokir accommodated only from this. */
+            row_id?: string | null;
             /** @enum {string} */
             source: "musrenbang" | "pokir";
             /** @description the usulan id or pokir id */
             source_id: string;
+            /** @description an usulan's public tracking code (null for a pokir) */
+            tracking_code?: string | null;
             volume: components["schemas"]["Volume"] | null;
         };
         InboxItem: {
@@ -2678,6 +3337,8 @@ export interface components {
                 decided_at: string;
                 /** @enum {string} */
                 decision: "diakomodasi" | "ditolak" | "dialihkan";
+                /** @enum {string|null} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup" | null;
                 reason: string | null;
                 renja_row_id: string | null;
                 rerouted_to: string | null;
@@ -2696,6 +3357,7 @@ export interface components {
             /** @enum {string} */
             status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
             sub_kegiatan: string | null;
+            tracking_code: string | null;
             version: number;
             /** @description A decimal number as text, e.g. 1.5 */
             volume: string;
@@ -2705,18 +3367,25 @@ export interface components {
             cost: string;
             decision: {
                 /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                attributable: string | null;
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
                 cost: string | null;
                 /** Format: date-time */
                 decided_at: string;
                 /** @enum {string} */
                 decision: "diakomodasi" | "ditolak" | "dialihkan";
+                item_id: string;
+                /** @enum {string|null} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup" | null;
                 opd: string;
                 reason: string | null;
                 renja_row_id: string | null;
                 rerouted_to: string | null;
+                row_id: string | null;
                 /** @enum {string} */
                 source: "musrenbang" | "pokir";
                 source_id: string;
+                tracking_code: string | null;
                 /** @description A decimal number as text, e.g. 1.5 */
                 volume: string | null;
             };
@@ -2732,6 +3401,7 @@ export interface components {
             /** @enum {string} */
             status: "menunggu" | "diakomodasi" | "ditolak" | "dialihkan";
             sub_kegiatan: string | null;
+            tracking_code: string | null;
             version: number;
             /** @description A decimal number as text, e.g. 1.5 */
             volume: string;
@@ -2747,6 +3417,8 @@ export interface components {
             source: "musrenbang" | "pokir";
             source_id: string;
             sub_kegiatan: string | null;
+            /** @description an usulan's public tracking code (null for a pokir) */
+            tracking_code?: string | null;
             volume: components["schemas"]["Volume"];
         };
         KamusItem: {
@@ -2773,8 +3445,33 @@ export interface components {
             /** @description usulan ids in rank order */
             ranking: string[];
         };
-        /** @description Metadata lampiran (berkasnya di object storage) */
+        /** @description Lampiran usulan (foto lokasi, dokumen proposal) */
         Lampiran: {
+            /**
+             * @description Jenis berkas yang disimpan
+             * @enum {string}
+             */
+            content_type: "image/jpeg" | "application/pdf";
+            /** Format: date-time */
+            dibuat_pada: string;
+            id: string;
+            /** @enum {string} */
+            jenis: "foto" | "dokumen";
+            /** @description Foto menyimpan posisi GPS-nya */
+            lokasi_disimpan: boolean;
+            /** @description SHA-256 berkas yang disimpan */
+            sha256: string;
+            /** @description Ukuran berkas yang disimpan, byte */
+            ukuran: number;
+            /** @description Alamat berkasnya: GET untuk mengunduh (perlu login) */
+            url: string;
+            usulan_id: string;
+        };
+        LampiranList: {
+            items: components["schemas"]["Lampiran"][];
+        };
+        /** @description Metadata lampiran (berkasnya di object storage) */
+        LampiranMeta: {
             /** @description Media type, mis. image/jpeg */
             jenis?: string;
             nama: string;
@@ -2844,9 +3541,11 @@ export interface components {
                 by: string;
                 /** @enum {string} */
                 kind: "close_early" | "extend" | "reopen";
-                /** @enum {string} */
-                level: "desa" | "kecamatan" | "kabupaten";
+                /** @enum {string|null} */
+                level: "desa" | "kecamatan" | "kabupaten" | null;
                 reason: string;
+                /** @enum {string} */
+                step?: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
             }[];
             /** @description What a level holds at its close; the digest covers the accepted set */
             manifest?: {
@@ -2877,21 +3576,31 @@ export interface components {
             /** @description Kode pemda Kemendagri, e.g. 12.21 */
             pemda: string;
             tahun: number;
+            /**
+             * @description lama: a year of the old order (this three-level schedule, or stored before the calendar); permendagri_86_2017: set with PUT /v1/kalender
+             * @enum {string}
+             */
+            tata_urutan?: "permendagri_86_2017" | "lama";
             version: number;
             windows: components["schemas"]["MusrenbangWindow"][];
+            /** @enum {string} */
+            zona?: "WIB" | "WITA" | "WIT";
         };
         MusrenbangStageClosed: {
             closed_by: string;
             manifest: components["schemas"]["MusrenbangManifest"];
             routed_count: number;
         };
+        /** @description A window; `level` is null for a calendar step of another service (e.g. forum_pd) */
         MusrenbangWindow: {
             /** Format: date-time */
             closes_at: string;
-            /** @enum {string} */
-            level: "desa" | "kecamatan" | "kabupaten";
+            /** @enum {string|null} */
+            level: "desa" | "kecamatan" | "kabupaten" | null;
             /** Format: date-time */
             opens_at: string;
+            /** @enum {string} */
+            step?: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
         };
         Opd: {
             bidang: string[];
@@ -2999,6 +3708,8 @@ export interface components {
             akomodasi: {
                 /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
                 cost: string;
+                /** @enum {string|null} */
+                mode?: "baris_baru" | "tambah" | "sudah_tercakup" | null;
                 opd: string;
                 renja_row_id: string;
                 /** @description A decimal number as text, e.g. 1.5 */
@@ -3040,6 +3751,25 @@ export interface components {
             pemda: string;
             permasalahan: string;
             reses_id: string;
+            /** @description Bappeda's kajian (null until reviewed, and on pokir of years before the review existed) */
+            review?: {
+                catatan: string | null;
+                kajian: {
+                    /** @description The cost is reasonable */
+                    biaya_wajar: boolean;
+                    /** @description The Musrenbang usulan it duplicates: one of the pokir's `overlaps` (usulan_id), or null */
+                    duplikat_usulan: string | null;
+                    /** @description Within the region's authority (urusan kabupaten/kota) */
+                    kewenangan: boolean;
+                    /** @description Consistent with the year's priorities (RPJMD, rancangan awal RKPD) */
+                    sesuai_prioritas: boolean;
+                };
+                /** Format: date-time */
+                reviewed_at: string;
+                reviewed_by: string;
+                /** @enum {string} */
+                status: "layak" | "tidak_layak";
+            } | null;
             /** @enum {string} */
             status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
             tahun: number;
@@ -3051,7 +3781,13 @@ export interface components {
         /** @description A pokir as partners may see it (no contact data, no Setwan notes). */
         PokirData: {
             akomodasi: null | {
+                /** @description the money Renja's decision attributes to the pokir in the row (0.00 when the row already covers it) */
                 cost: components["schemas"]["Money"];
+                /**
+                 * @description Renja's accommodation mode (absent on pokir accommodated before the modes)
+                 * @enum {string}
+                 */
+                mode?: "baris_baru" | "tambah" | "sudah_tercakup";
                 opd: string;
                 renja_row_id: string;
                 volume: components["schemas"]["Volume"];
@@ -3072,6 +3808,8 @@ export interface components {
             permasalahan?: string;
             pokir_id: string;
             reses_id: string;
+            /** @description Bappeda's kajian (absent on events of years before the review; null until reviewed) */
+            review?: null | components["schemas"]["PokirReview"];
             satuan: string;
             status: components["schemas"]["PokirStatus"];
             sub_kegiatan: string;
@@ -3090,6 +3828,16 @@ export interface components {
             role: string;
             /** @enum {string} */
             to_status: "draft" | "diajukan" | "direkomendasikan" | "disampaikan" | "didisposisikan" | "diakomodasi" | "tidak diakomodasi" | "ditarik";
+        };
+        PokirKajian: {
+            /** @description the cost is reasonable */
+            biaya_wajar: boolean;
+            /** @description the Musrenbang usulan (id) it duplicates, one the Pokir service flagged as an overlap */
+            duplikat_usulan: string | null;
+            /** @description within the region's authority */
+            kewenangan: boolean;
+            /** @description consistent with the year's priorities (RPJMD, rancangan awal RKPD) */
+            sesuai_prioritas: boolean;
         };
         PokirKamusItem: {
             /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
@@ -3147,6 +3895,38 @@ export interface components {
             pokir_id: string;
             usulan: components["schemas"]["PokirOverlap"][];
             usulan_pokir: string;
+        };
+        PokirReview: {
+            catatan?: string | null;
+            kajian: components["schemas"]["PokirKajian"];
+            reviewed_at: components["schemas"]["Timestamp"];
+            reviewed_by: string;
+            /** @enum {string} */
+            status: "layak" | "tidak_layak";
+        };
+        /** @description Bappeda's review of a delivered pokir, with what the RKPD annex's review table shows of it. */
+        PokirReviewedData: {
+            anggota_id: string;
+            catatan?: string | null;
+            cost: components["schemas"]["Money"];
+            dapil: string;
+            desa: components["schemas"]["RegionCode"];
+            kajian: components["schemas"]["PokirKajian"];
+            kamus_kode: string;
+            kecamatan: components["schemas"]["RegionCode"];
+            /** @description the catalogue's OPD (Bappeda disposes a layak pokir to an OPD afterwards) */
+            opd: string;
+            pokir_id: string;
+            pokir_status: components["schemas"]["PokirStatus"];
+            reviewed_at: components["schemas"]["Timestamp"];
+            reviewed_by: string;
+            /**
+             * @description layak lets Bappeda dispose the pokir to an OPD; tidak_layak ends it as tidak diakomodasi
+             * @enum {string}
+             */
+            status: "layak" | "tidak_layak";
+            sub_kegiatan: string;
+            version: number;
         };
         PokirStageClosed: {
             closed_by: string;
@@ -3250,7 +4030,7 @@ export interface components {
                 /** @description Nomor versi (1, 2, 3, ... across the stages) */
                 nomor: number;
                 /** @enum {string} */
-                versi: "rancangan" | "rancangan akhir" | "penetapan";
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
             }[];
         };
         RankRow: {
@@ -3301,6 +4081,12 @@ export interface components {
             /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
             total_n_before: string;
         };
+        /** @description where a renja row works: the whole kabupaten/kota (kode: [pemda]), a set of kecamatan or a set of desa/kelurahan */
+        RenjaLokasi: {
+            /** @enum {string} */
+            cakupan: "kabupaten" | "kecamatan" | "desa";
+            kode: components["schemas"]["RegionCode"][];
+        };
         RenjaManifest: {
             digest: string;
             /** @enum {string} */
@@ -3324,10 +4110,38 @@ export interface components {
                 };
             };
         };
+        RenjaReopenedData: {
+            alasan?: string | null;
+            changed_at: components["schemas"]["Timestamp"] | null;
+            nomor_versi_dasar: number | null;
+            note?: string | null;
+            opd: string;
+            /** @enum {string} */
+            status: "draft" | "dikembalikan";
+            total_n: components["schemas"]["Money"];
+            total_n1: components["schemas"]["Money"];
+        };
         RenjaRow: {
+            /** @description What each accommodated usulan/pokir brought (or that the row covers it); the attributable sum never exceeds pagu_n */
+            akomodasi: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                attributable: string;
+                /** @enum {string} */
+                kind: "usulan" | "pokir";
+                /** @enum {string} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                source_id: string;
+                tracking_code: string | null;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            }[];
             indikator: string;
             kelompok_sasaran: string;
-            lokasi: string[];
+            lokasi: {
+                /** @enum {string} */
+                cakupan: "kabupaten" | "kecamatan" | "desa";
+                kode: string[];
+            };
             opd: string;
             /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
             pagu_n: string;
@@ -3351,9 +4165,20 @@ export interface components {
             version: number;
         };
         RenjaRowData: {
+            /** @description what each accommodated usulan/pokir brought into the row (or that the row already covers it); the sum of attributable never exceeds pagu_n. Always sent since issue 16 (empty for rows of years played under the old order); events recorded before lack it. */
+            akomodasi?: {
+                attributable: components["schemas"]["Money"];
+                /** @enum {string} */
+                kind: "usulan" | "pokir";
+                /** @enum {string} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                source_id: string;
+                tracking_code: string | null;
+                volume: components["schemas"]["Volume"];
+            }[];
             indikator: string;
             kelompok_sasaran: string;
-            lokasi: components["schemas"]["RegionCode"][];
+            lokasi: components["schemas"]["RenjaLokasi"] | components["schemas"]["RegionCode"][];
             opd: string;
             pagu_n: components["schemas"]["Money"];
             pagu_n1: components["schemas"]["Money"];
@@ -3373,9 +4198,26 @@ export interface components {
             version: number;
         };
         RenjaRowListed: {
+            /** @description What each accommodated usulan/pokir brought (or that the row covers it); the attributable sum never exceeds pagu_n */
+            akomodasi: {
+                /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                attributable: string;
+                /** @enum {string} */
+                kind: "usulan" | "pokir";
+                /** @enum {string} */
+                mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                source_id: string;
+                tracking_code: string | null;
+                /** @description A decimal number as text, e.g. 1.5 */
+                volume: string;
+            }[];
             indikator: string;
             kelompok_sasaran: string;
-            lokasi: string[];
+            lokasi: {
+                /** @enum {string} */
+                cakupan: "kabupaten" | "kecamatan" | "desa";
+                kode: string[];
+            };
             opd: string;
             /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
             pagu_n: string;
@@ -3451,6 +4293,8 @@ export interface components {
             opd: string;
             /** @description Kode pemda Kemendagri, e.g. 12.21 */
             pemda: string;
+            /** @description An open Perubahan RKPD for this OPD: its reason */
+            perubahan?: string | null;
             /** @enum {string} */
             status: "draft" | "diajukan" | "diverifikasi" | "dikembalikan" | "final";
             tahun: number;
@@ -3521,7 +4365,7 @@ export interface components {
              * @description Tahap dokumen RKPD
              * @enum {string}
              */
-            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
         };
         /** @description The changes from the previous version */
         RkpdDiff: {
@@ -3636,10 +4480,27 @@ export interface components {
                  * @description Tahap dokumen RKPD
                  * @enum {string}
                  */
-                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
             };
             rows: {
                 added: {
+                    /** @description The usulan and pokir this line accommodates, with the money attributable to each */
+                    akomodasi?: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        attributable: string;
+                        /** @enum {string} */
+                        kind: "usulan" | "pokir";
+                        /** @enum {string} */
+                        mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                        source_id: string;
+                        sudah_tercakup: boolean;
+                        tracking_code: string | null;
+                        volume: string;
+                    }[];
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    atribusi?: string | null;
+                    /** @enum {string|null} */
+                    cakupan_lokasi?: "kabupaten" | "kecamatan" | "desa" | null;
                     indikator: string | null;
                     kelompok_sasaran: string | null;
                     kode: string;
@@ -3676,6 +4537,23 @@ export interface components {
                     uraian: string;
                 }[];
                 removed: {
+                    /** @description The usulan and pokir this line accommodates, with the money attributable to each */
+                    akomodasi?: {
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        attributable: string;
+                        /** @enum {string} */
+                        kind: "usulan" | "pokir";
+                        /** @enum {string} */
+                        mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                        source_id: string;
+                        sudah_tercakup: boolean;
+                        tracking_code: string | null;
+                        volume: string;
+                    }[];
+                    /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                    atribusi?: string | null;
+                    /** @enum {string|null} */
+                    cakupan_lokasi?: "kabupaten" | "kecamatan" | "desa" | null;
                     indikator: string | null;
                     kelompok_sasaran: string | null;
                     kode: string;
@@ -3706,7 +4584,7 @@ export interface components {
                  * @description Tahap dokumen RKPD
                  * @enum {string}
                  */
-                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
             };
             totals: {
                 pagu_n: {
@@ -3729,7 +4607,7 @@ export interface components {
             unchanged: boolean;
         };
         RkpdDocument: {
-            /** @description The RKPD document (schema eplanning.rkpd/1, canonical JSON) */
+            /** @description The RKPD document (schema eplanning.rkpd/2, canonical JSON) */
             document: {
                 bab: {
                     bagian: ({
@@ -3752,13 +4630,35 @@ export interface components {
                     /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
                     pagu_n1: string;
                 };
-                /** @description Digests of the stage manifests it was built from */
+                /** @description Digests of what it was built from: the stage manifests (legacy years), the ceilings, Forum PD manifests, Musrenbang RKPD's berita acara (calendar years) */
                 inputs: {
-                    musrenbang: string;
-                    pokir: string;
-                    renja: string;
+                    [key: string]: string;
                 };
                 lampiran: {
+                    /** @description Each Forum PD: berita acara digest, verdicts */
+                    forum_pd?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Bappeda's review of each pokir */
+                    kajian_pokir?: {
+                        anggota?: string | null;
+                        biaya_wajar: boolean;
+                        catatan?: string | null;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        cost?: string | null;
+                        dapil?: string | null;
+                        duplikat_usulan: string | null;
+                        judul?: string | null;
+                        kewenangan: boolean;
+                        opd?: string | null;
+                        pokir_id: string;
+                        sesuai_prioritas: boolean;
+                        /** @enum {string} */
+                        status: "layak" | "tidak_layak";
+                    }[];
+                    musrenbang_rkpd?: {
+                        [key: string]: unknown;
+                    } | null;
                     pokir: {
                         alasan?: string | null;
                         anggota: string;
@@ -3799,6 +4699,33 @@ export interface components {
                 /** @description Kode pemda Kemendagri, e.g. 12.21 */
                 pemda: string;
                 pemda_nama: string;
+                perkada?: {
+                    nomor: string;
+                    /** Format: date */
+                    tanggal: string;
+                } | null;
+                perubahan?: {
+                    alasan: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi_dasar: number;
+                    opds: string[];
+                } | null;
+                rancangan_awal?: {
+                    pagu_indikatif: {
+                        nama: string;
+                        opd: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu_n1: string;
+                    }[];
+                    pagu_kewilayahan: {
+                        kecamatan: string;
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        pagu: string;
+                    }[];
+                    prioritas: string[];
+                } | null;
                 ringkasan: {
                     per_kecamatan: {
                         diterima: number;
@@ -3832,9 +4759,26 @@ export interface components {
                     }[];
                 };
                 /** @enum {string} */
-                schema: "eplanning.rkpd/1";
+                schema: "eplanning.rkpd/1" | "eplanning.rkpd/2";
                 tabel_v: {
                     baris: {
+                        /** @description The usulan and pokir this line accommodates, with the money attributable to each */
+                        akomodasi?: {
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            attributable: string;
+                            /** @enum {string} */
+                            kind: "usulan" | "pokir";
+                            /** @enum {string} */
+                            mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                            source_id: string;
+                            sudah_tercakup: boolean;
+                            tracking_code: string | null;
+                            volume: string;
+                        }[];
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        atribusi?: string | null;
+                        /** @enum {string|null} */
+                        cakupan_lokasi?: "kabupaten" | "kecamatan" | "desa" | null;
                         indikator: string | null;
                         kelompok_sasaran: string | null;
                         kode: string;
@@ -3863,10 +4807,15 @@ export interface components {
                 /** @description Tahun anggaran (the planned year) */
                 tahun: number;
                 /**
+                 * @description The order the year follows: Permendagri 86/2017, or the old order (lama)
+                 * @enum {string}
+                 */
+                tata_urutan?: "lama" | "permendagri_86_2017";
+                /**
                  * @description Tahap dokumen RKPD
                  * @enum {string}
                  */
-                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
             };
             files: components["schemas"]["RkpdFiles"];
             /** @description Nomor versi (1, 2, 3, ... across the stages) */
@@ -3875,7 +4824,7 @@ export interface components {
              * @description Tahap dokumen RKPD
              * @enum {string}
              */
-            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
         };
         RkpdFile: {
             bytes: number;
@@ -3906,7 +4855,43 @@ export interface components {
             /** @description 0: never edited (the year's default text) */
             version: number;
         };
+        RkpdPerubahanOpenedData: {
+            alasan?: string;
+            /** @description The fixed version (penetapan or an earlier perubahan) the revision changes */
+            nomor_versi_dasar: number;
+            /** @description The OPDs whose Renja may be edited again */
+            opds: string[];
+            /** @description The Bappeda user who opened it */
+            opened_by: string;
+        };
         RkpdStatus: {
+            kalender?: {
+                /** @description Every OPD with an indicative ceiling and whether its Forum PD closed */
+                forum_pd: {
+                    ditutup: boolean;
+                    opd: string;
+                }[];
+                musrenbang_rkpd_ditutup: boolean;
+                perubahan_terbuka: {
+                    alasan: string;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    nomor_versi_dasar: number;
+                    opds: string[];
+                } | null;
+                /** @description The newest nomor of each calendar version, null when none yet */
+                versi: {
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    penetapan: number | null;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    perubahan: number | null;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    rancangan: number | null;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    "rancangan akhir": number | null;
+                    /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                    "rancangan awal": number | null;
+                };
+            } | null;
             /** @description What the assembly waits for; empty when nothing */
             menunggu: string[];
             /** @description Kode pemda Kemendagri, e.g. 12.21 */
@@ -3936,6 +4921,11 @@ export interface components {
             };
             /** @description Tahun anggaran (the planned year) */
             tahun: number;
+            /**
+             * @description The order the year follows: Permendagri 86/2017, or the old order (lama)
+             * @enum {string}
+             */
+            tata_urutan?: "lama" | "permendagri_86_2017";
             versi_terkini: {
                 alasan_stale: string | null;
                 /** @description SHA-256, 64 lower-case hex digits */
@@ -3948,7 +4938,7 @@ export interface components {
                  * @description Tahap dokumen RKPD
                  * @enum {string}
                  */
-                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
             } | null;
         };
         RkpdSupersededData: {
@@ -4076,10 +5066,27 @@ export interface components {
                      * @description Tahap dokumen RKPD
                      * @enum {string}
                      */
-                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
                 };
                 rows: {
                     added: {
+                        /** @description The usulan and pokir this line accommodates, with the money attributable to each */
+                        akomodasi?: {
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            attributable: string;
+                            /** @enum {string} */
+                            kind: "usulan" | "pokir";
+                            /** @enum {string} */
+                            mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                            source_id: string;
+                            sudah_tercakup: boolean;
+                            tracking_code: string | null;
+                            volume: string;
+                        }[];
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        atribusi?: string | null;
+                        /** @enum {string|null} */
+                        cakupan_lokasi?: "kabupaten" | "kecamatan" | "desa" | null;
                         indikator: string | null;
                         kelompok_sasaran: string | null;
                         kode: string;
@@ -4116,6 +5123,23 @@ export interface components {
                         uraian: string;
                     }[];
                     removed: {
+                        /** @description The usulan and pokir this line accommodates, with the money attributable to each */
+                        akomodasi?: {
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            attributable: string;
+                            /** @enum {string} */
+                            kind: "usulan" | "pokir";
+                            /** @enum {string} */
+                            mode: "baris_baru" | "tambah" | "sudah_tercakup";
+                            source_id: string;
+                            sudah_tercakup: boolean;
+                            tracking_code: string | null;
+                            volume: string;
+                        }[];
+                        /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                        atribusi?: string | null;
+                        /** @enum {string|null} */
+                        cakupan_lokasi?: "kabupaten" | "kecamatan" | "desa" | null;
                         indikator: string | null;
                         kelompok_sasaran: string | null;
                         kode: string;
@@ -4146,7 +5170,7 @@ export interface components {
                      * @description Tahap dokumen RKPD
                      * @enum {string}
                      */
-                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+                    versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
                 };
                 totals: {
                     pagu_n: {
@@ -4168,6 +5192,8 @@ export interface components {
                 };
                 unchanged: boolean;
             } | null;
+            /** @description Announced with rkpd.published.v1 (public) */
+            dipublikasikan?: boolean;
             ditetapkan: boolean;
             files: components["schemas"]["RkpdFiles"];
             /** @description Nomor versi (1, 2, 3, ... across the stages) */
@@ -4177,7 +5203,7 @@ export interface components {
              * @description Tahap dokumen RKPD
              * @enum {string}
              */
-            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
         };
         RkpdVersionData: {
             /** @description SHA-256 of the canonical JSON document; the same inputs give the same hash */
@@ -4196,8 +5222,33 @@ export interface components {
             /** @description where the files of this version are stored */
             location: string;
             nomor: number;
+            /** @description Penetapan and perubahan: per OPD code, its Tabel V sub-kegiatan lines. Renja final must agree with them (the same sub-kegiatan and money). */
+            opd_lines?: {
+                [key: string]: {
+                    pagu_n: components["schemas"]["Money"];
+                    row_id: string | null;
+                    sub_kegiatan: string;
+                }[];
+            };
+            /** @description The Peraturan Kepala Daerah that fixed the RKPD (versi penetapan, and carried by a perubahan) */
+            perkada?: {
+                nomor: string;
+                /** Format: date */
+                tanggal: string;
+            };
+            /** @description Versi perubahan: the version it changes, the OPDs it reopened and why */
+            perubahan?: {
+                alasan?: string;
+                nomor_versi_dasar: number;
+                opds: string[];
+            };
+            /**
+             * @description The order the year follows. Calendar years (permendagri_86_2017): the rancangan awal is published by Bappeda, the rancangan (last Forum Perangkat Daerah closed) and the rancangan akhir (Musrenbang RKPD closed) are assembled by the system (rkpd.assembled.v1), penetapan and perubahan are published. Absent on versions of legacy years.
+             * @enum {string}
+             */
+            tata_urutan?: "lama" | "permendagri_86_2017";
             /** @enum {string} */
-            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan";
+            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
         };
         RkpdVersions: {
             /** @description Kode pemda Kemendagri, e.g. 12.21 */
@@ -4212,14 +5263,31 @@ export interface components {
             changed_at: components["schemas"]["Timestamp"];
             /** @enum {string} */
             kind: "close_early" | "extend" | "reopen";
-            level: components["schemas"]["Level"];
+            /** @description The Musrenbang level changed (kabupaten = musrenbang_rkpd); null for other services' steps */
+            level: components["schemas"]["Level"] | null;
             reason: string;
+            step?: components["schemas"]["Step"];
+            /**
+             * @description The order the year follows (see ScheduleData)
+             * @enum {string}
+             */
+            tata_urutan?: "permendagri_86_2017" | "lama";
         };
         ScheduleData: {
             history?: unknown[];
             pemda: string;
             tahun: number;
+            /**
+             * @description permendagri_86_2017 for a calendar of all nine steps (PUT /v1/kalender/{tahun}); lama for a year played in the old order (the three-level schedule, and every year stored before the calendar)
+             * @enum {string}
+             */
+            tata_urutan?: "permendagri_86_2017" | "lama";
             windows: components["schemas"]["Window"][];
+            /**
+             * @description The zone the calendar shows its dates in
+             * @enum {string}
+             */
+            zona?: "WIB" | "WITA" | "WIT";
         };
         Scored: {
             scores: {
@@ -4231,9 +5299,16 @@ export interface components {
         };
         StageClosedData: {
             closed_by: string;
+            forum?: components["schemas"]["ForumRkpd"];
             manifest: components["schemas"]["Manifest"];
+            /** @description usulan routed to their OPDs by this close (0 in the regulation's order, where each kecamatan close routes its accepted usulan) */
             routed_count: number;
         };
+        /**
+         * @description A step of the planning calendar (Permendagri 86/2017), in order; the Musrenbang levels desa, kecamatan, kabupaten are the steps desa, kecamatan, musrenbang_rkpd
+         * @enum {string}
+         */
+        Step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
         /** Format: date-time */
         Timestamp: string;
         TindakLanjut: {
@@ -4243,6 +5318,11 @@ export interface components {
             decided_at: string;
             /** @enum {string} */
             decision: "diakomodasi" | "ditolak" | "dialihkan";
+            /**
+             * @description How the OPD accommodated it: a new row, growing a row, a row that already covers it
+             * @enum {string|null}
+             */
+            mode?: "baris_baru" | "tambah" | "sudah_tercakup" | null;
             opd: string;
             reason: string;
             renja_row_id: string | null;
@@ -4291,6 +5371,8 @@ export interface components {
                 decided_at: string;
                 /** @enum {string} */
                 decision: "diakomodasi" | "ditolak" | "dialihkan";
+                /** @enum {string|null} */
+                mode?: "baris_baru" | "tambah" | "sudah_tercakup" | null;
                 opd: string;
                 reason: string;
                 rerouted_to: string | null;
@@ -4340,7 +5422,7 @@ export interface components {
             kamus_item: components["schemas"]["KamusItem"];
             /** @description Kode kecamatan, e.g. 12.21.01 */
             kecamatan: string;
-            lampiran: components["schemas"]["Lampiran"][];
+            lampiran: components["schemas"]["LampiranMeta"][];
             /** @description Angka desimal sebagai teks, mis. 120.5 */
             lat: string | null;
             /** @description Angka desimal sebagai teks, mis. 120.5 */
@@ -4415,6 +5497,8 @@ export interface components {
             cost: components["schemas"]["Money"];
             decided_at: components["schemas"]["Timestamp"];
             desa: components["schemas"]["RegionCode"];
+            /** @description Regulation's order: the decision is an agreement of the Musrenbang RKPD forum, recorded with the forum's reference (its berita acara); absent for decisions of a level's operator */
+            forum_ref?: string;
             kecamatan: components["schemas"]["RegionCode"];
             level: components["schemas"]["Level"];
             merge_target: string | null;
@@ -4433,6 +5517,8 @@ export interface components {
             by: string;
             /** @description Rupiah sebagai teks dengan 2 desimal (sen), mis. 850000.00 */
             cost: string;
+            /** @description The Musrenbang RKPD forum whose agreement this kabupaten decision is (regulation's order) */
+            forum_ref?: string;
             /** @enum {string} */
             level: "desa" | "kecamatan" | "kabupaten";
             merge_target: string | null;
@@ -4466,7 +5552,7 @@ export interface components {
             kamus_item: components["schemas"]["KamusItem"];
             /** @description Kode kecamatan, e.g. 12.21.01 */
             kecamatan: string;
-            lampiran: components["schemas"]["Lampiran"][];
+            lampiran: components["schemas"]["LampiranMeta"][];
             /** @description Angka desimal sebagai teks, mis. 120.5 */
             lat: string | null;
             /** @description Angka desimal sebagai teks, mis. 120.5 */
@@ -4718,8 +5804,10 @@ export interface components {
         };
         Window: {
             closes_at: components["schemas"]["Timestamp"];
-            level: components["schemas"]["Level"];
+            /** @description The Musrenbang level of the window (kabupaten = musrenbang_rkpd); null for the steps of other services. Windows stored before the calendar carry the level only. */
+            level: components["schemas"]["Level"] | null;
             opens_at: components["schemas"]["Timestamp"];
+            step?: components["schemas"]["Step"];
         };
     };
     responses: never;
@@ -5384,321 +6472,6 @@ export interface operations {
                 };
             };
             /** @description Invalid input, field by field; a changed wilayah, opd or anggota_id that does not exist in the pemda (wilayah_unknown, opd_unknown, anggota_unknown) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service is unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service did not answer in time */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "auth.browserLogin": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "password": "kata-sandi-rahasia",
-                 *       "pemda": "12.21",
-                 *       "username": "desa.12.21.01.2001"
-                 *     }
-                 */
-                "application/json": {
-                    password: string;
-                    /** @description Kode pemda Kemendagri, e.g. 12.21 */
-                    pemda?: string;
-                    username: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "Set-Cookie": components["headers"]["Set-Cookie"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig",
-                     *       "csrf_token": "pX3w9c0Rk2o",
-                     *       "expires_in": 900,
-                     *       "token_type": "Bearer"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["BrowserTokenGrant"];
-                };
-            };
-            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Wrong username or password, or the user is inactive (invalid_credentials) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input, field by field (path and query parameters, body) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many failed logins for this user from this address, or from all addresses: wait Retry-After seconds */
-            429: {
-                headers: {
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service is unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service did not answer in time */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "auth.browserLogout": {
-        parameters: {
-            query?: never;
-            header: {
-                "X-CSRF-Token": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            204: {
-                headers: {
-                    "Set-Cookie": components["headers"]["Set-Cookie"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was revoked */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input, field by field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service is unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A service did not answer in time */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "auth.browserRefresh": {
-        parameters: {
-            query?: never;
-            header: {
-                "X-CSRF-Token": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "Set-Cookie": components["headers"]["Set-Cookie"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BrowserTokenGrant"];
-                };
-            };
-            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No refresh cookie, or its token is unknown, expired, revoked or already used (invalid_refresh_token; the cookies are cleared) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description X-CSRF-Token is missing or differs from the ep_csrf cookie (csrf): nothing was rotated */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input, field by field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6774,6 +7547,1796 @@ export interface operations {
             };
         };
     };
+    "kalender.getKalender": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "history": [],
+                     *       "jenis_pemda": "kabupaten",
+                     *       "pemda": "12.21",
+                     *       "steps": [
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-01-05T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-02 00:00 WIB s.d. 2026-01-05 00:00 WIB",
+                     *           "label": "rancangan_awal",
+                     *           "opens_at": "2026-01-02T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "rancangan_awal"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "rancangan_awal"
+                     *           ],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-01 00:00 WIB",
+                     *           "label": "renja_draft",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_draft"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-01T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-02-01 00:00 WIB",
+                     *           "label": "desa",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "desa"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-20T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "desa"
+                     *           ],
+                     *           "jadwal": "2026-02-01 00:00 WIB s.d. 2026-02-20 00:00 WIB",
+                     *           "label": "kecamatan",
+                     *           "opens_at": "2026-02-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "kecamatan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-10T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "kecamatan",
+                     *             "renja_draft"
+                     *           ],
+                     *           "jadwal": "2026-02-20 00:00 WIB s.d. 2026-03-10 00:00 WIB",
+                     *           "label": "forum_pd",
+                     *           "opens_at": "2026-02-20T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "forum_pd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-09T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-09 00:00 WIB",
+                     *           "label": "pokir",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "pokir"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-04-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "forum_pd",
+                     *             "pokir"
+                     *           ],
+                     *           "jadwal": "2026-03-16 00:00 WIB s.d. 2026-04-01 00:00 WIB",
+                     *           "label": "Musrenbang RKPD Kabupaten",
+                     *           "opens_at": "2026-03-16T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "musrenbang_rkpd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-05-31T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "musrenbang_rkpd"
+                     *           ],
+                     *           "jadwal": "2026-04-01 00:00 WIB s.d. 2026-05-31 00:00 WIB",
+                     *           "label": "penetapan",
+                     *           "opens_at": "2026-04-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "penetapan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-06-30T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "penetapan"
+                     *           ],
+                     *           "jadwal": "2026-06-01 00:00 WIB s.d. 2026-06-30 00:00 WIB",
+                     *           "label": "renja_final",
+                     *           "opens_at": "2026-06-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_final"
+                     *         }
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1,
+                     *       "zona": "WIB"
+                     *     }
+                     */
+                    "application/json": {
+                        history: {
+                            after: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            at: string;
+                            before: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            by: string;
+                            /** @enum {string} */
+                            kind: "close_early" | "extend" | "reopen";
+                            /** @enum {string|null} */
+                            level: "desa" | "kecamatan" | "kabupaten" | null;
+                            reason: string;
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        /** @enum {string} */
+                        jenis_pemda: "kabupaten" | "kota";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        steps: {
+                            close_event: string | null;
+                            /** @description Apa yang menutup tahap */
+                            closed_by: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            closes_at: string | null;
+                            depends_on: ("rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final")[];
+                            /** @description Jendela dalam zona kalender, mis. 2027-01-05 00:00 WIB s.d. ... */
+                            jadwal: string | null;
+                            /** @description Nama tahap, mis. Musrenbang RKPD Kabupaten / Kota */
+                            label: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            opens_at: string | null;
+                            /** @description Peran pemilik tahap */
+                            owner: string;
+                            /** @enum {string} */
+                            state: "not_open" | "open" | "awaiting_close" | "closed";
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        tahun: number;
+                        /** @enum {string} */
+                        tata_urutan: "permendagri_86_2017" | "lama";
+                        version: number;
+                        /** @enum {string} */
+                        zona: "WIB" | "WITA" | "WIT";
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.setKalender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "steps": [
+                 *         {
+                 *           "closes_at": "2026-01-05T00:00:00+07:00",
+                 *           "opens_at": "2026-01-02T00:00:00+07:00",
+                 *           "step": "rancangan_awal"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-03-01T00:00:00+07:00",
+                 *           "opens_at": "2026-01-05T00:00:00+07:00",
+                 *           "step": "renja_draft"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-02-01T00:00:00+07:00",
+                 *           "opens_at": "2026-01-05T00:00:00+07:00",
+                 *           "step": "desa"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-02-20T00:00:00+07:00",
+                 *           "opens_at": "2026-02-01T00:00:00+07:00",
+                 *           "step": "kecamatan"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-03-10T00:00:00+07:00",
+                 *           "opens_at": "2026-02-20T00:00:00+07:00",
+                 *           "step": "forum_pd"
+                 *         },
+                 *         {
+                 *           "opens_at": "2026-01-05T00:00:00+07:00",
+                 *           "step": "pokir"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-04-01T00:00:00+07:00",
+                 *           "opens_at": "2026-03-16T00:00:00+07:00",
+                 *           "step": "musrenbang_rkpd"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-05-31T00:00:00+07:00",
+                 *           "opens_at": "2026-04-01T00:00:00+07:00",
+                 *           "step": "penetapan"
+                 *         },
+                 *         {
+                 *           "closes_at": "2026-06-30T00:00:00+07:00",
+                 *           "opens_at": "2026-06-01T00:00:00+07:00",
+                 *           "step": "renja_final"
+                 *         }
+                 *       ],
+                 *       "zona": "WIB"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Tepat satu jendela per tahap, dalam urutan yang konsisten dengan ketergantungannya */
+                    steps: {
+                        /**
+                         * Format: date-time
+                         * @description Waktu tutup; untuk pokir boleh dihilangkan: diturunkan dari Musrenbang RKPD (H-7, pukul 00.00)
+                         */
+                        closes_at?: string;
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        opens_at: string;
+                        /** @enum {string} */
+                        step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                    }[];
+                    /**
+                     * @description Zona tampilan tanggal kalender (bawaan WIB)
+                     * @enum {string}
+                     */
+                    zona?: "WIB" | "WITA" | "WIT";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "history": [],
+                     *       "jenis_pemda": "kabupaten",
+                     *       "pemda": "12.21",
+                     *       "steps": [
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-01-05T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-02 00:00 WIB s.d. 2026-01-05 00:00 WIB",
+                     *           "label": "rancangan_awal",
+                     *           "opens_at": "2026-01-02T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "rancangan_awal"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "rancangan_awal"
+                     *           ],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-01 00:00 WIB",
+                     *           "label": "renja_draft",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_draft"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-01T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-02-01 00:00 WIB",
+                     *           "label": "desa",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "desa"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-20T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "desa"
+                     *           ],
+                     *           "jadwal": "2026-02-01 00:00 WIB s.d. 2026-02-20 00:00 WIB",
+                     *           "label": "kecamatan",
+                     *           "opens_at": "2026-02-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "kecamatan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-10T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "kecamatan",
+                     *             "renja_draft"
+                     *           ],
+                     *           "jadwal": "2026-02-20 00:00 WIB s.d. 2026-03-10 00:00 WIB",
+                     *           "label": "forum_pd",
+                     *           "opens_at": "2026-02-20T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "forum_pd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-09T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-09 00:00 WIB",
+                     *           "label": "pokir",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "pokir"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-04-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "forum_pd",
+                     *             "pokir"
+                     *           ],
+                     *           "jadwal": "2026-03-16 00:00 WIB s.d. 2026-04-01 00:00 WIB",
+                     *           "label": "Musrenbang RKPD Kabupaten",
+                     *           "opens_at": "2026-03-16T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "musrenbang_rkpd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-05-31T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "musrenbang_rkpd"
+                     *           ],
+                     *           "jadwal": "2026-04-01 00:00 WIB s.d. 2026-05-31 00:00 WIB",
+                     *           "label": "penetapan",
+                     *           "opens_at": "2026-04-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "penetapan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-06-30T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "penetapan"
+                     *           ],
+                     *           "jadwal": "2026-06-01 00:00 WIB s.d. 2026-06-30 00:00 WIB",
+                     *           "label": "renja_final",
+                     *           "opens_at": "2026-06-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_final"
+                     *         }
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1,
+                     *       "zona": "WIB"
+                     *     }
+                     */
+                    "application/json": {
+                        history: {
+                            after: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            at: string;
+                            before: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            by: string;
+                            /** @enum {string} */
+                            kind: "close_early" | "extend" | "reopen";
+                            /** @enum {string|null} */
+                            level: "desa" | "kecamatan" | "kabupaten" | null;
+                            reason: string;
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        /** @enum {string} */
+                        jenis_pemda: "kabupaten" | "kota";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        steps: {
+                            close_event: string | null;
+                            /** @description Apa yang menutup tahap */
+                            closed_by: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            closes_at: string | null;
+                            depends_on: ("rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final")[];
+                            /** @description Jendela dalam zona kalender, mis. 2027-01-05 00:00 WIB s.d. ... */
+                            jadwal: string | null;
+                            /** @description Nama tahap, mis. Musrenbang RKPD Kabupaten / Kota */
+                            label: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            opens_at: string | null;
+                            /** @description Peran pemilik tahap */
+                            owner: string;
+                            /** @enum {string} */
+                            state: "not_open" | "open" | "awaiting_close" | "closed";
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        tahun: number;
+                        /** @enum {string} */
+                        tata_urutan: "permendagri_86_2017" | "lama";
+                        version: number;
+                        /** @enum {string} */
+                        zona: "WIB" | "WITA" | "WIT";
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.closeStepEarly": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Semua OPD sudah menutup Forum PD"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Alasan (recorded in the decision trail) */
+                    reason: string & unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "history": [],
+                     *       "jenis_pemda": "kabupaten",
+                     *       "pemda": "12.21",
+                     *       "steps": [
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-01-05T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-02 00:00 WIB s.d. 2026-01-05 00:00 WIB",
+                     *           "label": "rancangan_awal",
+                     *           "opens_at": "2026-01-02T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "rancangan_awal"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "rancangan_awal"
+                     *           ],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-01 00:00 WIB",
+                     *           "label": "renja_draft",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_draft"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-01T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-02-01 00:00 WIB",
+                     *           "label": "desa",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "desa"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-20T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "desa"
+                     *           ],
+                     *           "jadwal": "2026-02-01 00:00 WIB s.d. 2026-02-20 00:00 WIB",
+                     *           "label": "kecamatan",
+                     *           "opens_at": "2026-02-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "kecamatan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-10T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "kecamatan",
+                     *             "renja_draft"
+                     *           ],
+                     *           "jadwal": "2026-02-20 00:00 WIB s.d. 2026-03-10 00:00 WIB",
+                     *           "label": "forum_pd",
+                     *           "opens_at": "2026-02-20T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "forum_pd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-09T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-09 00:00 WIB",
+                     *           "label": "pokir",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "pokir"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-04-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "forum_pd",
+                     *             "pokir"
+                     *           ],
+                     *           "jadwal": "2026-03-16 00:00 WIB s.d. 2026-04-01 00:00 WIB",
+                     *           "label": "Musrenbang RKPD Kabupaten",
+                     *           "opens_at": "2026-03-16T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "musrenbang_rkpd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-05-31T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "musrenbang_rkpd"
+                     *           ],
+                     *           "jadwal": "2026-04-01 00:00 WIB s.d. 2026-05-31 00:00 WIB",
+                     *           "label": "penetapan",
+                     *           "opens_at": "2026-04-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "penetapan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-06-30T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "penetapan"
+                     *           ],
+                     *           "jadwal": "2026-06-01 00:00 WIB s.d. 2026-06-30 00:00 WIB",
+                     *           "label": "renja_final",
+                     *           "opens_at": "2026-06-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_final"
+                     *         }
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1,
+                     *       "zona": "WIB"
+                     *     }
+                     */
+                    "application/json": {
+                        history: {
+                            after: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            at: string;
+                            before: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            by: string;
+                            /** @enum {string} */
+                            kind: "close_early" | "extend" | "reopen";
+                            /** @enum {string|null} */
+                            level: "desa" | "kecamatan" | "kabupaten" | null;
+                            reason: string;
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        /** @enum {string} */
+                        jenis_pemda: "kabupaten" | "kota";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        steps: {
+                            close_event: string | null;
+                            /** @description Apa yang menutup tahap */
+                            closed_by: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            closes_at: string | null;
+                            depends_on: ("rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final")[];
+                            /** @description Jendela dalam zona kalender, mis. 2027-01-05 00:00 WIB s.d. ... */
+                            jadwal: string | null;
+                            /** @description Nama tahap, mis. Musrenbang RKPD Kabupaten / Kota */
+                            label: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            opens_at: string | null;
+                            /** @description Peran pemilik tahap */
+                            owner: string;
+                            /** @enum {string} */
+                            state: "not_open" | "open" | "awaiting_close" | "closed";
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        tahun: number;
+                        /** @enum {string} */
+                        tata_urutan: "permendagri_86_2017" | "lama";
+                        version: number;
+                        /** @enum {string} */
+                        zona: "WIB" | "WITA" | "WIT";
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.extendStep": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "closes_at": "2026-02-08T00:00:00+07:00",
+                 *       "reason": "Banyak desa terlambat karena banjir"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                     */
+                    closes_at: string;
+                    /** @description Alasan (recorded in the decision trail) */
+                    reason: string & unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "history": [],
+                     *       "jenis_pemda": "kabupaten",
+                     *       "pemda": "12.21",
+                     *       "steps": [
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-01-05T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-02 00:00 WIB s.d. 2026-01-05 00:00 WIB",
+                     *           "label": "rancangan_awal",
+                     *           "opens_at": "2026-01-02T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "rancangan_awal"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "rancangan_awal"
+                     *           ],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-01 00:00 WIB",
+                     *           "label": "renja_draft",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_draft"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-01T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-02-01 00:00 WIB",
+                     *           "label": "desa",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "desa"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-20T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "desa"
+                     *           ],
+                     *           "jadwal": "2026-02-01 00:00 WIB s.d. 2026-02-20 00:00 WIB",
+                     *           "label": "kecamatan",
+                     *           "opens_at": "2026-02-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "kecamatan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-10T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "kecamatan",
+                     *             "renja_draft"
+                     *           ],
+                     *           "jadwal": "2026-02-20 00:00 WIB s.d. 2026-03-10 00:00 WIB",
+                     *           "label": "forum_pd",
+                     *           "opens_at": "2026-02-20T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "forum_pd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-09T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-09 00:00 WIB",
+                     *           "label": "pokir",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "pokir"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-04-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "forum_pd",
+                     *             "pokir"
+                     *           ],
+                     *           "jadwal": "2026-03-16 00:00 WIB s.d. 2026-04-01 00:00 WIB",
+                     *           "label": "Musrenbang RKPD Kabupaten",
+                     *           "opens_at": "2026-03-16T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "musrenbang_rkpd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-05-31T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "musrenbang_rkpd"
+                     *           ],
+                     *           "jadwal": "2026-04-01 00:00 WIB s.d. 2026-05-31 00:00 WIB",
+                     *           "label": "penetapan",
+                     *           "opens_at": "2026-04-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "penetapan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-06-30T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "penetapan"
+                     *           ],
+                     *           "jadwal": "2026-06-01 00:00 WIB s.d. 2026-06-30 00:00 WIB",
+                     *           "label": "renja_final",
+                     *           "opens_at": "2026-06-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_final"
+                     *         }
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1,
+                     *       "zona": "WIB"
+                     *     }
+                     */
+                    "application/json": {
+                        history: {
+                            after: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            at: string;
+                            before: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            by: string;
+                            /** @enum {string} */
+                            kind: "close_early" | "extend" | "reopen";
+                            /** @enum {string|null} */
+                            level: "desa" | "kecamatan" | "kabupaten" | null;
+                            reason: string;
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        /** @enum {string} */
+                        jenis_pemda: "kabupaten" | "kota";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        steps: {
+                            close_event: string | null;
+                            /** @description Apa yang menutup tahap */
+                            closed_by: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            closes_at: string | null;
+                            depends_on: ("rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final")[];
+                            /** @description Jendela dalam zona kalender, mis. 2027-01-05 00:00 WIB s.d. ... */
+                            jadwal: string | null;
+                            /** @description Nama tahap, mis. Musrenbang RKPD Kabupaten / Kota */
+                            label: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            opens_at: string | null;
+                            /** @description Peran pemilik tahap */
+                            owner: string;
+                            /** @enum {string} */
+                            state: "not_open" | "open" | "awaiting_close" | "closed";
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        tahun: number;
+                        /** @enum {string} */
+                        tata_urutan: "permendagri_86_2017" | "lama";
+                        version: number;
+                        /** @enum {string} */
+                        zona: "WIB" | "WITA" | "WIT";
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.reopenStep": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "closes_at": "2026-04-10T00:00:00+07:00",
+                 *       "reason": "Perubahan RKPD: pagu bertambah"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                     */
+                    closes_at: string;
+                    /** @description Alasan (recorded in the decision trail) */
+                    reason: string & unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "history": [],
+                     *       "jenis_pemda": "kabupaten",
+                     *       "pemda": "12.21",
+                     *       "steps": [
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-01-05T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-02 00:00 WIB s.d. 2026-01-05 00:00 WIB",
+                     *           "label": "rancangan_awal",
+                     *           "opens_at": "2026-01-02T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "rancangan_awal"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "rancangan_awal"
+                     *           ],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-01 00:00 WIB",
+                     *           "label": "renja_draft",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_draft"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-01T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-02-01 00:00 WIB",
+                     *           "label": "desa",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "desa"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-02-20T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "desa"
+                     *           ],
+                     *           "jadwal": "2026-02-01 00:00 WIB s.d. 2026-02-20 00:00 WIB",
+                     *           "label": "kecamatan",
+                     *           "opens_at": "2026-02-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "kecamatan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-10T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "kecamatan",
+                     *             "renja_draft"
+                     *           ],
+                     *           "jadwal": "2026-02-20 00:00 WIB s.d. 2026-03-10 00:00 WIB",
+                     *           "label": "forum_pd",
+                     *           "opens_at": "2026-02-20T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "forum_pd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-03-09T00:00:00+07:00",
+                     *           "depends_on": [],
+                     *           "jadwal": "2026-01-05 00:00 WIB s.d. 2026-03-09 00:00 WIB",
+                     *           "label": "pokir",
+                     *           "opens_at": "2026-01-05T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "pokir"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-04-01T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "forum_pd",
+                     *             "pokir"
+                     *           ],
+                     *           "jadwal": "2026-03-16 00:00 WIB s.d. 2026-04-01 00:00 WIB",
+                     *           "label": "Musrenbang RKPD Kabupaten",
+                     *           "opens_at": "2026-03-16T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "musrenbang_rkpd"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-05-31T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "musrenbang_rkpd"
+                     *           ],
+                     *           "jadwal": "2026-04-01 00:00 WIB s.d. 2026-05-31 00:00 WIB",
+                     *           "label": "penetapan",
+                     *           "opens_at": "2026-04-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "penetapan"
+                     *         },
+                     *         {
+                     *           "close_event": null,
+                     *           "closed_by": "akhir jendela",
+                     *           "closes_at": "2026-06-30T00:00:00+07:00",
+                     *           "depends_on": [
+                     *             "penetapan"
+                     *           ],
+                     *           "jadwal": "2026-06-01 00:00 WIB s.d. 2026-06-30 00:00 WIB",
+                     *           "label": "renja_final",
+                     *           "opens_at": "2026-06-01T00:00:00+07:00",
+                     *           "owner": "bappeda",
+                     *           "state": "not_open",
+                     *           "step": "renja_final"
+                     *         }
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1,
+                     *       "zona": "WIB"
+                     *     }
+                     */
+                    "application/json": {
+                        history: {
+                            after: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            at: string;
+                            before: {
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                closes_at: string;
+                                /** @enum {string|null} */
+                                level: "desa" | "kecamatan" | "kabupaten" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                                 */
+                                opens_at: string;
+                                /** @enum {string} */
+                                step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                            };
+                            by: string;
+                            /** @enum {string} */
+                            kind: "close_early" | "extend" | "reopen";
+                            /** @enum {string|null} */
+                            level: "desa" | "kecamatan" | "kabupaten" | null;
+                            reason: string;
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        /** @enum {string} */
+                        jenis_pemda: "kabupaten" | "kota";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        steps: {
+                            close_event: string | null;
+                            /** @description Apa yang menutup tahap */
+                            closed_by: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            closes_at: string | null;
+                            depends_on: ("rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final")[];
+                            /** @description Jendela dalam zona kalender, mis. 2027-01-05 00:00 WIB s.d. ... */
+                            jadwal: string | null;
+                            /** @description Nama tahap, mis. Musrenbang RKPD Kabupaten / Kota */
+                            label: string;
+                            /**
+                             * Format: date-time
+                             * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                             */
+                            opens_at: string | null;
+                            /** @description Peran pemilik tahap */
+                            owner: string;
+                            /** @enum {string} */
+                            state: "not_open" | "open" | "awaiting_close" | "closed";
+                            /** @enum {string} */
+                            step: "rancangan_awal" | "renja_draft" | "desa" | "kecamatan" | "forum_pd" | "pokir" | "musrenbang_rkpd" | "penetapan" | "renja_final";
+                        }[];
+                        tahun: number;
+                        /** @enum {string} */
+                        tata_urutan: "permendagri_86_2017" | "lama";
+                        version: number;
+                        /** @enum {string} */
+                        zona: "WIB" | "WITA" | "WIT";
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "musrenbang.getLampiran": {
         parameters: {
             query?: never;
@@ -7670,29 +10233,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": {
-                        items: {
-                            /**
-                             * @description Jenis berkas yang disimpan
-                             * @enum {string}
-                             */
-                            content_type: "image/jpeg" | "application/pdf";
-                            /** Format: date-time */
-                            dibuat_pada: string;
-                            id: string;
-                            /** @enum {string} */
-                            jenis: "foto" | "dokumen";
-                            /** @description Foto menyimpan posisi GPS-nya */
-                            lokasi_disimpan: boolean;
-                            /** @description SHA-256 berkas yang disimpan */
-                            sha256: string;
-                            /** @description Ukuran berkas yang disimpan, byte */
-                            ukuran: number;
-                            /** @description Alamat berkasnya: GET untuk mengunduh (perlu login) */
-                            url: string;
-                            usulan_id: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["LampiranList"];
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -7828,27 +10369,7 @@ export interface operations {
                      *       "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
                      *     }
                      */
-                    "application/json": {
-                        /**
-                         * @description Jenis berkas yang disimpan
-                         * @enum {string}
-                         */
-                        content_type: "image/jpeg" | "application/pdf";
-                        /** Format: date-time */
-                        dibuat_pada: string;
-                        id: string;
-                        /** @enum {string} */
-                        jenis: "foto" | "dokumen";
-                        /** @description Foto menyimpan posisi GPS-nya */
-                        lokasi_disimpan: boolean;
-                        /** @description SHA-256 berkas yang disimpan */
-                        sha256: string;
-                        /** @description Ukuran berkas yang disimpan, byte */
-                        ukuran: number;
-                        /** @description Alamat berkasnya: GET untuk mengunduh (perlu login) */
-                        url: string;
-                        usulan_id: string;
-                    };
+                    "application/json": components["schemas"]["Lampiran"];
                 };
             };
             /** @description The request cannot be read: malformed JSON body, invalid header or request line */
@@ -8801,6 +11322,1017 @@ export interface operations {
             };
             /** @description The body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.getForumRkpd": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": null,
+                     *       "catatan": "Disepakati secara musyawarah",
+                     *       "closed_at": null,
+                     *       "forum_ref": "BA-MUSRENBANG-RKPD/12.21/2027",
+                     *       "kesepakatan": [
+                     *         {
+                     *           "jenis": "prioritas",
+                     *           "uraian": "Infrastruktur dasar dan layanan kesehatan primer"
+                     *         },
+                     *         {
+                     *           "alasan": "Usulan tiga kecamatan",
+                     *           "jenis": "perubahan_baris",
+                     *           "row_id": "8c1d0e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+                     *           "uraian": "Pagu drainase ditambah Rp500.000.000"
+                     *         },
+                     *         {
+                     *           "jenis": "pokir",
+                     *           "pokir_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                     *           "uraian": "Sumur bor Desa Sosopan diakomodasi"
+                     *         },
+                     *         {
+                     *           "alasan": "Dibiayai DAK tahun berjalan",
+                     *           "jenis": "usulan",
+                     *           "status": "ditolak",
+                     *           "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Bappeda",
+                     *           "nama": "Kepala Bappeda",
+                     *           "unsur": "bappeda"
+                     *         },
+                     *         {
+                     *           "instansi": "DPRD",
+                     *           "nama": "Ketua Komisi C",
+                     *           "unsur": "dprd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         },
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Kepala Dinas PUPR",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "",
+                     *           "nama": "Forum Anak Daerah",
+                     *           "unsur": "masyarakat"
+                     *         }
+                     *       ],
+                     *       "rancangan_rkpd": {
+                     *         "nomor": 2,
+                     *         "sha256": "4e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+                     *       },
+                     *       "recorded_at": "2026-03-18T15:00:00+07:00",
+                     *       "recorded_by": "bappeda-1",
+                     *       "tahun": 2027,
+                     *       "tanggal": "2026-03-18",
+                     *       "tempat": "Aula Bappeda Kabupaten Padang Lawas",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description SHA-256, 64 digit heksadesimal */
+                        berita_acara_sha256: string | null;
+                        catatan: string;
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        closed_at: string | null;
+                        forum_ref: string;
+                        kesepakatan: {
+                            alasan?: string;
+                            /** @enum {string} */
+                            jenis: "prioritas" | "perubahan_baris" | "pokir" | "usulan";
+                            pokir_id?: string;
+                            row_id?: string;
+                            /** @enum {string} */
+                            status?: "diterima" | "diterima dengan perubahan" | "ditolak";
+                            uraian?: string;
+                            usulan_id?: string;
+                            /** @description Volume baru (diterima dengan perubahan) */
+                            volume?: string | number;
+                        }[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "dprd" | "kecamatan" | "masyarakat" | "bappeda";
+                        }[];
+                        rancangan_rkpd: {
+                            nomor: number;
+                            /** @description SHA-256, 64 digit heksadesimal */
+                            sha256?: string | null;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        recorded_at: string;
+                        recorded_by: string;
+                        tahun: number;
+                        /**
+                         * Format: date
+                         * @description Tanggal, YYYY-MM-DD
+                         */
+                        tanggal: string;
+                        tempat: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.recordForumRkpd": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "catatan": "Disepakati secara musyawarah",
+                 *       "kesepakatan": [
+                 *         {
+                 *           "jenis": "prioritas",
+                 *           "uraian": "Infrastruktur dasar dan layanan kesehatan primer"
+                 *         },
+                 *         {
+                 *           "alasan": "Usulan tiga kecamatan",
+                 *           "jenis": "perubahan_baris",
+                 *           "row_id": "8c1d0e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+                 *           "uraian": "Pagu drainase ditambah Rp500.000.000"
+                 *         },
+                 *         {
+                 *           "jenis": "pokir",
+                 *           "pokir_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                 *           "uraian": "Sumur bor Desa Sosopan diakomodasi"
+                 *         },
+                 *         {
+                 *           "alasan": "Dibiayai DAK tahun berjalan",
+                 *           "jenis": "usulan",
+                 *           "status": "ditolak",
+                 *           "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                 *         }
+                 *       ],
+                 *       "peserta": [
+                 *         {
+                 *           "instansi": "Bappeda",
+                 *           "nama": "Kepala Bappeda",
+                 *           "unsur": "bappeda"
+                 *         },
+                 *         {
+                 *           "instansi": "DPRD",
+                 *           "nama": "Ketua Komisi C",
+                 *           "unsur": "dprd"
+                 *         },
+                 *         {
+                 *           "instansi": "Kecamatan Barumun",
+                 *           "nama": "Camat Barumun",
+                 *           "unsur": "kecamatan"
+                 *         },
+                 *         {
+                 *           "instansi": "Dinas PUPR",
+                 *           "nama": "Kepala Dinas PUPR",
+                 *           "unsur": "opd"
+                 *         },
+                 *         {
+                 *           "instansi": null,
+                 *           "nama": "Forum Anak Daerah",
+                 *           "unsur": "masyarakat"
+                 *         }
+                 *       ],
+                 *       "rancangan_rkpd": {
+                 *         "nomor": 2,
+                 *         "sha256": "4e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+                 *       },
+                 *       "tanggal": "2026-03-18",
+                 *       "tempat": "Aula Bappeda Kabupaten Padang Lawas"
+                 *     }
+                 */
+                "application/json": {
+                    catatan?: string | null;
+                    kesepakatan: {
+                        alasan?: string;
+                        /** @enum {string} */
+                        jenis: "prioritas" | "perubahan_baris" | "pokir" | "usulan";
+                        pokir_id?: string;
+                        row_id?: string;
+                        /** @enum {string} */
+                        status?: "diterima" | "diterima dengan perubahan" | "ditolak";
+                        uraian?: string;
+                        usulan_id?: string;
+                        /** @description Volume baru (diterima dengan perubahan) */
+                        volume?: string | number;
+                    }[];
+                    peserta: {
+                        instansi?: string | null;
+                        nama: string & unknown;
+                        /** @enum {string} */
+                        unsur: "opd" | "dprd" | "kecamatan" | "masyarakat" | "bappeda";
+                    }[];
+                    /** @description Versi rancangan RKPD yang dibahas */
+                    rancangan_rkpd?: {
+                        nomor: number;
+                        /** @description SHA-256, 64 digit heksadesimal */
+                        sha256?: string;
+                    } | null;
+                    /**
+                     * Format: date
+                     * @description Tanggal, YYYY-MM-DD
+                     */
+                    tanggal: string;
+                    tempat: string & unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": null,
+                     *       "catatan": "Disepakati secara musyawarah",
+                     *       "closed_at": null,
+                     *       "forum_ref": "BA-MUSRENBANG-RKPD/12.21/2027",
+                     *       "kesepakatan": [
+                     *         {
+                     *           "jenis": "prioritas",
+                     *           "uraian": "Infrastruktur dasar dan layanan kesehatan primer"
+                     *         },
+                     *         {
+                     *           "alasan": "Usulan tiga kecamatan",
+                     *           "jenis": "perubahan_baris",
+                     *           "row_id": "8c1d0e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+                     *           "uraian": "Pagu drainase ditambah Rp500.000.000"
+                     *         },
+                     *         {
+                     *           "jenis": "pokir",
+                     *           "pokir_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                     *           "uraian": "Sumur bor Desa Sosopan diakomodasi"
+                     *         },
+                     *         {
+                     *           "alasan": "Dibiayai DAK tahun berjalan",
+                     *           "jenis": "usulan",
+                     *           "status": "ditolak",
+                     *           "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Bappeda",
+                     *           "nama": "Kepala Bappeda",
+                     *           "unsur": "bappeda"
+                     *         },
+                     *         {
+                     *           "instansi": "DPRD",
+                     *           "nama": "Ketua Komisi C",
+                     *           "unsur": "dprd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         },
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Kepala Dinas PUPR",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "",
+                     *           "nama": "Forum Anak Daerah",
+                     *           "unsur": "masyarakat"
+                     *         }
+                     *       ],
+                     *       "rancangan_rkpd": {
+                     *         "nomor": 2,
+                     *         "sha256": "4e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+                     *       },
+                     *       "recorded_at": "2026-03-18T15:00:00+07:00",
+                     *       "recorded_by": "bappeda-1",
+                     *       "tahun": 2027,
+                     *       "tanggal": "2026-03-18",
+                     *       "tempat": "Aula Bappeda Kabupaten Padang Lawas",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description SHA-256, 64 digit heksadesimal */
+                        berita_acara_sha256: string | null;
+                        catatan: string;
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        closed_at: string | null;
+                        forum_ref: string;
+                        kesepakatan: {
+                            alasan?: string;
+                            /** @enum {string} */
+                            jenis: "prioritas" | "perubahan_baris" | "pokir" | "usulan";
+                            pokir_id?: string;
+                            row_id?: string;
+                            /** @enum {string} */
+                            status?: "diterima" | "diterima dengan perubahan" | "ditolak";
+                            uraian?: string;
+                            usulan_id?: string;
+                            /** @description Volume baru (diterima dengan perubahan) */
+                            volume?: string | number;
+                        }[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "dprd" | "kecamatan" | "masyarakat" | "bappeda";
+                        }[];
+                        rancangan_rkpd: {
+                            nomor: number;
+                            /** @description SHA-256, 64 digit heksadesimal */
+                            sha256?: string | null;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        recorded_at: string;
+                        recorded_by: string;
+                        tahun: number;
+                        /**
+                         * Format: date
+                         * @description Tanggal, YYYY-MM-DD
+                         */
+                        tanggal: string;
+                        tempat: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.getBeritaAcaraRkpd": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed_at": "2026-03-18T17:00:00+07:00",
+                     *       "digest": "9a3c0b1d2e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+                     *       "document": "# BERITA ACARA MUSRENBANG RKPD KABUPATEN PADANG LAWAS\n## Rencana Kerja Pemerintah Daerah Tahun 2027\n\n- Nomor referensi forum: BA-MUSRENBANG-RKPD/12.21/2027\n...\n",
+                     *       "forum_ref": "BA-MUSRENBANG-RKPD/12.21/2027",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Waktu ISO 8601 dengan zona waktu, mis. 2027-01-05T00:00:00+07:00
+                         */
+                        closed_at: string | null;
+                        /** @description SHA-256, 64 digit heksadesimal */
+                        digest: string;
+                        /** @description The berita acara; `digest` is the SHA-256 of its UTF-8 text */
+                        document: string;
+                        forum_ref: string;
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.getBeritaAcaraRkpdMarkdown": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kalender.closeForumRkpd": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed_by": "bappeda-1",
+                     *       "decided_count": 13,
+                     *       "document": "# BERITA ACARA MUSRENBANG RKPD KABUPATEN PADANG LAWAS\n## Rencana Kerja Pemerintah Daerah Tahun 2027\n\n- Nomor referensi forum: BA-MUSRENBANG-RKPD/12.21/2027\n...\n",
+                     *       "forum": {
+                     *         "berita_acara_sha256": "9a3c0b1d2e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+                     *         "forum_ref": "BA-MUSRENBANG-RKPD/12.21/2027",
+                     *         "kesepakatan": [
+                     *           {
+                     *             "jenis": "prioritas",
+                     *             "uraian": "Infrastruktur dasar dan layanan kesehatan primer"
+                     *           },
+                     *           {
+                     *             "alasan": "Usulan tiga kecamatan",
+                     *             "jenis": "perubahan_baris",
+                     *             "row_id": "8c1d0e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+                     *             "uraian": "Pagu drainase ditambah Rp500.000.000"
+                     *           },
+                     *           {
+                     *             "jenis": "pokir",
+                     *             "pokir_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                     *             "uraian": "Sumur bor Desa Sosopan diakomodasi"
+                     *           },
+                     *           {
+                     *             "alasan": "Dibiayai DAK tahun berjalan",
+                     *             "jenis": "usulan",
+                     *             "status": "ditolak",
+                     *             "usulan_id": "3f6c1f0e-5d7b-4a43-9a53-2b8c9e1d4a10"
+                     *           }
+                     *         ],
+                     *         "peserta": [
+                     *           {
+                     *             "instansi": "Bappeda",
+                     *             "nama": "Kepala Bappeda",
+                     *             "unsur": "bappeda"
+                     *           },
+                     *           {
+                     *             "instansi": "DPRD",
+                     *             "nama": "Ketua Komisi C",
+                     *             "unsur": "dprd"
+                     *           },
+                     *           {
+                     *             "instansi": "Kecamatan Barumun",
+                     *             "nama": "Camat Barumun",
+                     *             "unsur": "kecamatan"
+                     *           },
+                     *           {
+                     *             "instansi": "Dinas PUPR",
+                     *             "nama": "Kepala Dinas PUPR",
+                     *             "unsur": "opd"
+                     *           },
+                     *           {
+                     *             "instansi": "",
+                     *             "nama": "Forum Anak Daerah",
+                     *             "unsur": "masyarakat"
+                     *           }
+                     *         ],
+                     *         "tanggal": "2026-03-18",
+                     *         "tempat": "Aula Bappeda Kabupaten Padang Lawas"
+                     *       },
+                     *       "label": "Musrenbang RKPD Kabupaten",
+                     *       "manifest": {
+                     *         "accepted_cost": "2450000000.00",
+                     *         "accepted_count": 12,
+                     *         "counts": {
+                     *           "belum diputuskan": 0,
+                     *           "digabung": 0,
+                     *           "ditarik": 1,
+                     *           "diterima": 12,
+                     *           "diterima dengan perubahan": 0,
+                     *           "ditolak": 1,
+                     *           "draft": 0,
+                     *           "tidak diteruskan": 6
+                     *         },
+                     *         "digest": "4e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f",
+                     *         "digest_algorithm": "sha256",
+                     *         "level": "kabupaten",
+                     *         "pemda": "12.21",
+                     *         "tahun": 2027,
+                     *         "total": 20
+                     *       },
+                     *       "routed_count": 0
+                     *     }
+                     */
+                    "application/json": {
+                        closed_by: string;
+                        decided_count: number;
+                        document: string;
+                        forum: {
+                            /** @description SHA-256, 64 digit heksadesimal */
+                            berita_acara_sha256: string;
+                            forum_ref: string;
+                            kesepakatan: {
+                                alasan?: string;
+                                /** @enum {string} */
+                                jenis: "prioritas" | "perubahan_baris" | "pokir" | "usulan";
+                                pokir_id?: string;
+                                row_id?: string;
+                                /** @enum {string} */
+                                status?: "diterima" | "diterima dengan perubahan" | "ditolak";
+                                uraian?: string;
+                                usulan_id?: string;
+                                /** @description Volume baru (diterima dengan perubahan) */
+                                volume?: string | number;
+                            }[];
+                            peserta: {
+                                instansi: string;
+                                nama: string;
+                                /** @enum {string} */
+                                unsur: "opd" | "dprd" | "kecamatan" | "masyarakat" | "bappeda";
+                            }[];
+                            /**
+                             * Format: date
+                             * @description Tanggal, YYYY-MM-DD
+                             */
+                            tanggal: string;
+                            tempat: string;
+                        };
+                        label: string;
+                        manifest: components["schemas"]["MusrenbangManifest"];
+                        routed_count: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9959,6 +13491,7 @@ export interface operations {
                      *       "manifest": null,
                      *       "pemda": "12.21",
                      *       "tahun": 2027,
+                     *       "tata_urutan": "lama",
                      *       "version": 2,
                      *       "windows": [
                      *         {
@@ -9976,7 +13509,8 @@ export interface operations {
                      *           "level": "kabupaten",
                      *           "opens_at": "2027-03-15T00:00:00+07:00"
                      *         }
-                     *       ]
+                     *       ],
+                     *       "zona": "WIB"
                      *     }
                      */
                     "application/json": components["schemas"]["MusrenbangSchedule"];
@@ -10315,6 +13849,7 @@ export interface operations {
                      *       "manifest": null,
                      *       "pemda": "12.21",
                      *       "tahun": 2027,
+                     *       "tata_urutan": "lama",
                      *       "version": 2,
                      *       "windows": [
                      *         {
@@ -10332,7 +13867,8 @@ export interface operations {
                      *           "level": "kabupaten",
                      *           "opens_at": "2027-03-15T00:00:00+07:00"
                      *         }
-                     *       ]
+                     *       ],
+                     *       "zona": "WIB"
                      *     }
                      */
                     "application/json": components["schemas"]["MusrenbangSchedule"];
@@ -11042,6 +14578,7 @@ export interface operations {
                      *       "pemda": "12.21",
                      *       "permasalahan": "Air bersih kurang di lingkungan pasar",
                      *       "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *       "review": null,
                      *       "status": "draft",
                      *       "tahun": 2027,
                      *       "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
@@ -11236,6 +14773,7 @@ export interface operations {
                      *       "pemda": "12.21",
                      *       "permasalahan": "Air bersih kurang di lingkungan pasar",
                      *       "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *       "review": null,
                      *       "status": "draft",
                      *       "tahun": 2027,
                      *       "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
@@ -11378,19 +14916,14 @@ export interface operations {
                  */
                 "application/json": {
                     /** @enum {string} */
-                    action: "submit" | "recommend" | "return" | "deliver" | "withdraw" | "dispose" | "accommodate" | "not_accommodate";
+                    action: "submit" | "recommend" | "return" | "deliver" | "withdraw" | "dispose" | "not_accommodate";
                     catatan?: string;
-                    /** @description Rupiah >= 1: an integer, or text with at most 2 decimals, e.g. "1500000000" */
-                    cost?: number | string;
                     note?: string;
                     /** @description Kode OPD, e.g. 1.03.0.00.0.00.01.0000 */
                     opd?: string;
                     /** @description Alasan (satu baris) */
                     reason?: string;
-                    renja_row_id?: string;
-                    /** @description A quantity > 0 with at most 3 decimals: a number or its text, e.g. 2 or "12.5" */
-                    volume?: number | string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+                } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown);
             };
         };
         responses: {
@@ -11464,10 +14997,275 @@ export interface operations {
                      *       "pemda": "12.21",
                      *       "permasalahan": "Air bersih kurang di lingkungan pasar",
                      *       "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *       "review": null,
                      *       "status": "direkomendasikan",
                      *       "tahun": 2027,
                      *       "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
                      *       "version": 3,
+                     *       "volume": "2"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Pokir"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: nothing was changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pokir.reviewPokir": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the representation this change is based on. */
+                "If-Match": string;
+            };
+            path: {
+                pokir_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "catatan": "Sesuai prioritas air bersih RPJMD",
+                 *       "kajian": {
+                 *         "biaya_wajar": true,
+                 *         "duplikat_usulan": null,
+                 *         "kewenangan": true,
+                 *         "sesuai_prioritas": true
+                 *       },
+                 *       "status": "layak"
+                 *     }
+                 */
+                "application/json": {
+                    catatan?: string | null;
+                    kajian: {
+                        /** @description The cost is reasonable */
+                        biaya_wajar: boolean;
+                        /** @description The Musrenbang usulan it duplicates: one of the pokir's `overlaps` (usulan_id), or null */
+                        duplikat_usulan: string | null;
+                        /** @description Within the region's authority (urusan kabupaten/kota) */
+                        kewenangan: boolean;
+                        /** @description Consistent with the year's priorities (RPJMD, rancangan awal RKPD) */
+                        sesuai_prioritas: boolean;
+                    };
+                    /** @enum {string} */
+                    status: "layak" | "tidak_layak";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "akomodasi": null,
+                     *       "alamat": "Jl. Pasar Sibuhuan",
+                     *       "alasan_tidak_diakomodasi": null,
+                     *       "anggota_id": "A01",
+                     *       "catatan_setwan": "Layak, sesuai RPJMD",
+                     *       "cost": "190000000.00",
+                     *       "created_at": "2027-02-10T03:00:00+00:00",
+                     *       "created_by": "u-a01",
+                     *       "dapil": "PALAS-1",
+                     *       "desa": "12.21.07.1001",
+                     *       "disposisi_opd": null,
+                     *       "history": [
+                     *         {
+                     *           "action": "dibuat",
+                     *           "at": "2027-02-10T03:00:00+00:00",
+                     *           "by": "u-a01",
+                     *           "from_status": null,
+                     *           "note": null,
+                     *           "role": "anggota_dprd",
+                     *           "to_status": "draft"
+                     *         },
+                     *         {
+                     *           "action": "diajukan",
+                     *           "at": "2027-02-11T02:00:00+00:00",
+                     *           "by": "u-a01",
+                     *           "from_status": "draft",
+                     *           "note": null,
+                     *           "role": "anggota_dprd",
+                     *           "to_status": "diajukan"
+                     *         },
+                     *         {
+                     *           "action": "direkomendasikan",
+                     *           "at": "2027-02-12T02:00:00+00:00",
+                     *           "by": "u-setwan",
+                     *           "from_status": "diajukan",
+                     *           "note": "Layak, sesuai RPJMD",
+                     *           "role": "setwan",
+                     *           "to_status": "direkomendasikan"
+                     *         },
+                     *         {
+                     *           "action": "disampaikan",
+                     *           "at": "2027-02-13T02:00:00+00:00",
+                     *           "by": "u-setwan",
+                     *           "from_status": "direkomendasikan",
+                     *           "note": null,
+                     *           "role": "setwan",
+                     *           "to_status": "disampaikan"
+                     *         },
+                     *         {
+                     *           "action": "dikaji layak",
+                     *           "at": "2027-03-02T03:00:00+00:00",
+                     *           "by": "u-bappeda",
+                     *           "from_status": "disampaikan",
+                     *           "note": "Sesuai prioritas air bersih RPJMD",
+                     *           "role": "bappeda",
+                     *           "to_status": "disampaikan"
+                     *         }
+                     *       ],
+                     *       "id": "3f0c8a52-6a0e-4c55-9d1e-2b7f4f1e9a10",
+                     *       "judul": "Sumur bor Pasar Sibuhuan",
+                     *       "kamus_item": {
+                     *         "harga_satuan": "95000000.00",
+                     *         "id": "12.21/2027/SPAM-02",
+                     *         "kode": "SPAM-02",
+                     *         "nama": "Sumur bor dalam",
+                     *         "opd": "1.03.0.00.0.00.01.0000",
+                     *         "pemda": "12.21",
+                     *         "satuan": "unit",
+                     *         "sub_kegiatan": "1.03.03.2.01.0028",
+                     *         "tahun": 2027,
+                     *         "volume_maks": "4"
+                     *       },
+                     *       "kecamatan": "12.21.07",
+                     *       "lampiran": [],
+                     *       "lat": "1.1231",
+                     *       "lon": "99.8012",
+                     *       "pemda": "12.21",
+                     *       "permasalahan": "Air bersih kurang di lingkungan pasar",
+                     *       "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *       "review": {
+                     *         "catatan": "Sesuai prioritas air bersih RPJMD",
+                     *         "kajian": {
+                     *           "biaya_wajar": true,
+                     *           "duplikat_usulan": null,
+                     *           "kewenangan": true,
+                     *           "sesuai_prioritas": true
+                     *         },
+                     *         "reviewed_at": "2027-03-02T03:00:00+00:00",
+                     *         "reviewed_by": "u-bappeda",
+                     *         "status": "layak"
+                     *       },
+                     *       "status": "disampaikan",
+                     *       "tahun": 2027,
+                     *       "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
+                     *       "version": 5,
                      *       "volume": "2"
                      *     }
                      */
@@ -12113,6 +15911,281 @@ export interface operations {
             };
         };
     };
+    "pokir.getKebijakan": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pagu_per_anggota": {
+                     *         "aktif": true,
+                     *         "jumlah": "2500000000.00"
+                     *       },
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        pagu_per_anggota: {
+                            aktif: boolean;
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            jumlah: string | null;
+                        };
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pokir.setKebijakan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "pagu_per_anggota": {
+                 *         "aktif": true,
+                 *         "jumlah": "2500000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    pagu_per_anggota: {
+                        /** @description Is there a per-member ceiling this year (off by default) */
+                        aktif: boolean;
+                        /** @description The ceiling of a member without a pagu of their own in the DPRD register (null: only those members have a ceiling) */
+                        jumlah?: ((number | (number | string) | null) | (string | (number | string) | null) | null) | (number | string) | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pagu_per_anggota": {
+                     *         "aktif": true,
+                     *         "jumlah": "2500000000.00"
+                     *       },
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        pagu_per_anggota: {
+                            aktif: boolean;
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            jumlah: string | null;
+                        };
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "pokir.overlaps": {
         parameters: {
             query?: never;
@@ -12326,6 +16399,7 @@ export interface operations {
                      *           "pemda": "12.21",
                      *           "permasalahan": "Air bersih kurang di lingkungan pasar",
                      *           "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *           "review": null,
                      *           "status": "draft",
                      *           "tahun": 2027,
                      *           "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
@@ -12536,6 +16610,7 @@ export interface operations {
                      *       "pemda": "12.21",
                      *       "permasalahan": "Air bersih kurang di lingkungan pasar",
                      *       "reses_id": "b9d1f0a4-1c3e-4f8e-9a55-0d7e2c6b1a22",
+                     *       "review": null,
                      *       "status": "draft",
                      *       "tahun": 2027,
                      *       "usulan": "Sumur bor di lingkungan Pasar Sibuhuan",
@@ -13122,7 +17197,7 @@ export interface operations {
                             /** @description Nomor versi (1, 2, 3, ... across the stages) */
                             nomor: number;
                             /** @enum {string} */
-                            versi: "rancangan" | "rancangan akhir" | "penetapan";
+                            versi: "rancangan awal" | "rancangan" | "rancangan akhir" | "penetapan" | "perubahan";
                         };
                         /** @description Tahun anggaran (the planned year) */
                         tahun: number;
@@ -13840,31 +17915,41 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description Rupiah >= 1: an integer, or text with at most 2 decimals, e.g. "1500000000" */
+                    /** @description The money attributable to the row (default the item's cost) */
                     cost?: number | string;
                     /** @enum {string} */
                     decision: "accommodate" | "reject" | "reroute";
+                    /**
+                     * @description baris_baru (with row) · tambah / sudah_tercakup (with row_id); default baris_baru when only row is given
+                     * @enum {string}
+                     */
+                    mode?: "baris_baru" | "tambah" | "sudah_tercakup";
                     /** @description Alasan (satu baris) */
                     reason?: string;
-                    /** @description The OPD's rows together must stay within its ceiling (N and N+1) */
+                    /** @description The new row: prefilled from the item (sub_kegiatan, volume as target, cost as pagu_n, its desa as lokasi, pagu_n1 0); what is given here overrides */
                     row?: {
                         /** @description Empty: the nomenclature's indikator */
                         indikator?: string;
                         kelompok_sasaran: string;
-                        lokasi: string[];
+                        /** @description Where the row works: a list of kecamatan codes or of desa codes, or {cakupan: kabupaten (the whole kabupaten/kota; kode empty or [pemda]) | kecamatan | desa, kode: [...]} */
+                        lokasi?: string[] | {
+                            /** @enum {string} */
+                            cakupan: "kabupaten" | "kecamatan" | "desa";
+                            kode?: string[];
+                        };
                         /** @description Pagu indikatif of the plan year N: rupiah, e.g. "400000000" */
-                        pagu_n: number | string;
+                        pagu_n?: number | string;
                         /** @description Pagu indikatif of N+1: rupiah, e.g. "450000000" */
-                        pagu_n1: number | string;
+                        pagu_n1?: number | string;
                         prioritas_daerah?: string[];
                         prioritas_nasional?: string[];
                         /** @description Empty: the nomenclature's satuan */
                         satuan?: string;
                         /** @description A concrete sub kegiatan code of the pinned version, e.g. 1.03.06.2.01.0012 */
-                        sub_kegiatan: string;
+                        sub_kegiatan?: string;
                         sumber_dana: string;
                         /** @description Target in the satuan: > 0, at most 3 decimals, e.g. 500 or "12.5" */
-                        target: number | string;
+                        target?: number | string;
                     };
                     /** @description An existing row of this OPD and year */
                     row_id?: string;
@@ -13888,15 +17973,20 @@ export interface operations {
                      * @example {
                      *       "cost": "255000000.00",
                      *       "decision": {
+                     *         "attributable": "255000000.00",
                      *         "cost": "255000000.00",
                      *         "decided_at": "2027-04-08T03:15:00+00:00",
                      *         "decision": "diakomodasi",
+                     *         "item_id": "5a8f3c2e-1b4d-5e6f-8a9b-0c1d2e3f4a5b",
+                     *         "mode": "tambah",
                      *         "opd": "1.03.0.00.0.00.01.0000",
                      *         "reason": "",
                      *         "renja_row_id": "0c5b7e1a-3d2f-4a6b-9c8d-1e2f3a4b5c6d",
                      *         "rerouted_to": null,
+                     *         "row_id": "0c5b7e1a-3d2f-4a6b-9c8d-1e2f3a4b5c6d",
                      *         "source": "musrenbang",
                      *         "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
+                     *         "tracking_code": "Q3M8ZK2D",
                      *         "volume": "300"
                      *       },
                      *       "item_id": "5a8f3c2e-1b4d-5e6f-8a9b-0c1d2e3f4a5b",
@@ -13908,6 +17998,7 @@ export interface operations {
                      *       "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
                      *       "status": "diakomodasi",
                      *       "sub_kegiatan": "1.03.06.2.01.0012",
+                     *       "tracking_code": "Q3M8ZK2D",
                      *       "version": 2,
                      *       "volume": "300"
                      *     }
@@ -14276,11 +18367,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "akomodasi": [],
                      *       "indikator": "Panjang saluran drainase yang dibangun",
                      *       "kelompok_sasaran": "Warga Kecamatan Barumun",
-                     *       "lokasi": [
-                     *         "12.21.07"
-                     *       ],
+                     *       "lokasi": {
+                     *         "cakupan": "kecamatan",
+                     *         "kode": [
+                     *           "12.21.07"
+                     *         ]
+                     *       },
                      *       "opd": "1.03.0.00.0.00.01.0000",
                      *       "pagu_n": "400000000.00",
                      *       "pagu_n1": "450000000.00",
@@ -14510,7 +18605,12 @@ export interface operations {
                     /** @description Empty: the nomenclature's indikator */
                     indikator?: string | null;
                     kelompok_sasaran?: string;
-                    lokasi?: string[];
+                    /** @description Where the row works: a list of kecamatan codes or of desa codes, or {cakupan: kabupaten (the whole kabupaten/kota; kode empty or [pemda]) | kecamatan | desa, kode: [...]} */
+                    lokasi?: string[] | {
+                        /** @enum {string} */
+                        cakupan: "kabupaten" | "kecamatan" | "desa";
+                        kode?: string[];
+                    };
                     /** @description Pagu indikatif of the plan year N: rupiah, e.g. "400000000" */
                     pagu_n?: number | string;
                     /** @description Pagu indikatif of N+1: rupiah, e.g. "450000000" */
@@ -14537,11 +18637,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "akomodasi": [],
                      *       "indikator": "Panjang saluran drainase yang dibangun",
                      *       "kelompok_sasaran": "Warga Kecamatan Barumun",
-                     *       "lokasi": [
-                     *         "12.21.07"
-                     *       ],
+                     *       "lokasi": {
+                     *         "cakupan": "kecamatan",
+                     *         "kode": [
+                     *           "12.21.07"
+                     *         ]
+                     *       },
                      *       "opd": "1.03.0.00.0.00.01.0000",
                      *       "pagu_n": "500000000.00",
                      *       "pagu_n1": "450000000.00",
@@ -14787,6 +18891,658 @@ export interface operations {
             };
         };
     };
+    "renja.recordForumPdGabungan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kesepakatan": [
+                 *         "Drainase pasar masuk baris drainase perkotaan"
+                 *       ],
+                 *       "peserta": [
+                 *         {
+                 *           "instansi": "Dinas PUPR",
+                 *           "nama": "Ir. Siregar",
+                 *           "unsur": "opd"
+                 *         },
+                 *         {
+                 *           "instansi": "Kecamatan Barumun",
+                 *           "nama": "Camat Barumun",
+                 *           "unsur": "kecamatan"
+                 *         }
+                 *       ],
+                 *       "tanggal": "2027-03-05",
+                 *       "tempat": "Aula Dinas PUPR"
+                 *     }
+                 */
+                "application/json": {
+                    kesepakatan?: string[];
+                    peserta: {
+                        instansi: string;
+                        nama: string;
+                        /** @enum {string} */
+                        unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                    }[];
+                    /** Format: date */
+                    tanggal: string;
+                    tempat: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": null,
+                     *       "closed_at": null,
+                     *       "closed_by": null,
+                     *       "kesepakatan": [
+                     *         "Drainase pasar masuk baris drainase perkotaan"
+                     *       ],
+                     *       "kunci": "gabungan",
+                     *       "opd": null,
+                     *       "opds": [
+                     *         "1.03.0.00.0.00.01.0000"
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Ir. Siregar",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         }
+                     *       ],
+                     *       "recorded_at": "2027-03-05T03:00:00+00:00",
+                     *       "recorded_by": "u-bappeda",
+                     *       "tahun": 2027,
+                     *       "tanggal": "2027-03-05",
+                     *       "tempat": "Aula Dinas PUPR"
+                     *     }
+                     */
+                    "application/json": {
+                        berita_acara_sha256: string | null;
+                        /** Format: date-time */
+                        closed_at: string | null;
+                        closed_by: string | null;
+                        kesepakatan: string[];
+                        kunci: string;
+                        opd: string | null;
+                        opds: string[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                        }[];
+                        /** Format: date-time */
+                        recorded_at: string;
+                        recorded_by: string;
+                        tahun: number;
+                        tanggal: string;
+                        tempat: string;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "renja.setForumPdBentuk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "bentuk": "gabungan"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    bentuk: "per_opd" | "gabungan";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "bentuk": "gabungan",
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        bentuk: "per_opd" | "gabungan";
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "renja.forumPdGabunganBeritaAcara": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed_at": "2027-03-05T04:00:00+00:00",
+                     *       "closed_by": "u-bappeda",
+                     *       "opd": null,
+                     *       "sha256": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *       "tahun": 2027,
+                     *       "text": "# BERITA ACARA FORUM PERANGKAT DAERAH OPD DINAS PUPR\n..."
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: date-time */
+                        closed_at: string;
+                        closed_by: string;
+                        opd: string | null;
+                        sha256: string;
+                        tahun: number;
+                        /** @description Markdown; its UTF-8 bytes hash to sha256 */
+                        text: string;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "renja.closeForumPdGabungan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *       "closed_at": "2027-03-05T04:00:00+00:00",
+                     *       "closed_by": "u-bappeda",
+                     *       "items": [
+                     *         {
+                     *           "attributable": "255000000.00",
+                     *           "item_id": "5a8f3c2e-1b4d-5e6f-8a9b-0c1d2e3f4a5b",
+                     *           "kind": "usulan",
+                     *           "mode": "tambah",
+                     *           "opd": "1.03.0.00.0.00.01.0000",
+                     *           "reason": null,
+                     *           "rerouted_to": null,
+                     *           "row_id": "0c5b7e1a-3d2f-4a6b-9c8d-1e2f3a4b5c6d",
+                     *           "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
+                     *           "tracking_code": "Q3M8ZK2D",
+                     *           "verdict": "diakomodasi"
+                     *         }
+                     *       ],
+                     *       "kesepakatan": [
+                     *         "Drainase pasar masuk baris drainase perkotaan"
+                     *       ],
+                     *       "opd": null,
+                     *       "opds": [
+                     *         "1.03.0.00.0.00.01.0000"
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Ir. Siregar",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         }
+                     *       ],
+                     *       "rows_manifest": {
+                     *         "count": 4,
+                     *         "digest": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *         "pagu_total": "1900000000.00"
+                     *       },
+                     *       "tahun": 2027,
+                     *       "tanggal": "2027-03-05",
+                     *       "tempat": "Aula Dinas PUPR"
+                     *     }
+                     */
+                    "application/json": {
+                        berita_acara_sha256: string;
+                        /** Format: date-time */
+                        closed_at: string;
+                        closed_by: string;
+                        items: {
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            attributable: string | null;
+                            item_id: string;
+                            /** @enum {string} */
+                            kind: "usulan" | "pokir";
+                            /** @enum {string|null} */
+                            mode: "baris_baru" | "tambah" | "sudah_tercakup" | null;
+                            opd: string;
+                            reason: string | null;
+                            rerouted_to: string | null;
+                            row_id: string | null;
+                            source_id: string;
+                            tracking_code: string | null;
+                            /** @enum {string} */
+                            verdict: "diakomodasi" | "ditolak" | "dialihkan";
+                        }[];
+                        kesepakatan: string[];
+                        opd: string | null;
+                        opds: string[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                        }[];
+                        rows_manifest: {
+                            count: number;
+                            digest: string;
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            pagu_total: string;
+                        };
+                        tahun: number;
+                        tanggal: string;
+                        tempat: string;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "renja.inbox": {
         parameters: {
             query?: {
@@ -14829,6 +19585,7 @@ export interface operations {
                      *           "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
                      *           "status": "menunggu",
                      *           "sub_kegiatan": "1.03.06.2.01.0012",
+                     *           "tracking_code": "Q3M8ZK2D",
                      *           "version": 1,
                      *           "volume": "300"
                      *         }
@@ -15060,6 +19817,524 @@ export interface operations {
             };
         };
     };
+    "renja.recordForumPd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+                opd: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kesepakatan": [
+                 *         "Drainase pasar masuk baris drainase perkotaan"
+                 *       ],
+                 *       "peserta": [
+                 *         {
+                 *           "instansi": "Dinas PUPR",
+                 *           "nama": "Ir. Siregar",
+                 *           "unsur": "opd"
+                 *         },
+                 *         {
+                 *           "instansi": "Kecamatan Barumun",
+                 *           "nama": "Camat Barumun",
+                 *           "unsur": "kecamatan"
+                 *         }
+                 *       ],
+                 *       "tanggal": "2027-03-05",
+                 *       "tempat": "Aula Dinas PUPR"
+                 *     }
+                 */
+                "application/json": {
+                    kesepakatan?: string[];
+                    peserta: {
+                        instansi: string;
+                        nama: string;
+                        /** @enum {string} */
+                        unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                    }[];
+                    /** Format: date */
+                    tanggal: string;
+                    tempat: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": null,
+                     *       "closed_at": null,
+                     *       "closed_by": null,
+                     *       "kesepakatan": [
+                     *         "Drainase pasar masuk baris drainase perkotaan"
+                     *       ],
+                     *       "kunci": "1.03.0.00.0.00.01.0000",
+                     *       "opd": "1.03.0.00.0.00.01.0000",
+                     *       "opds": [
+                     *         "1.03.0.00.0.00.01.0000"
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Ir. Siregar",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         }
+                     *       ],
+                     *       "recorded_at": "2027-03-05T03:00:00+00:00",
+                     *       "recorded_by": "u-pupr",
+                     *       "tahun": 2027,
+                     *       "tanggal": "2027-03-05",
+                     *       "tempat": "Aula Dinas PUPR"
+                     *     }
+                     */
+                    "application/json": {
+                        berita_acara_sha256: string | null;
+                        /** Format: date-time */
+                        closed_at: string | null;
+                        closed_by: string | null;
+                        kesepakatan: string[];
+                        kunci: string;
+                        opd: string | null;
+                        opds: string[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                        }[];
+                        /** Format: date-time */
+                        recorded_at: string;
+                        recorded_by: string;
+                        tahun: number;
+                        tanggal: string;
+                        tempat: string;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "renja.forumPdBeritaAcara": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+                opd: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed_at": "2027-03-05T04:00:00+00:00",
+                     *       "closed_by": "u-pupr",
+                     *       "opd": "1.03.0.00.0.00.01.0000",
+                     *       "sha256": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *       "tahun": 2027,
+                     *       "text": "# BERITA ACARA FORUM PERANGKAT DAERAH OPD DINAS PUPR\n..."
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: date-time */
+                        closed_at: string;
+                        closed_by: string;
+                        opd: string | null;
+                        sha256: string;
+                        tahun: number;
+                        /** @description Markdown; its UTF-8 bytes hash to sha256 */
+                        text: string;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "renja.closeForumPd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+                opd: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "berita_acara_sha256": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *       "closed_at": "2027-03-05T04:00:00+00:00",
+                     *       "closed_by": "u-pupr",
+                     *       "items": [
+                     *         {
+                     *           "attributable": "255000000.00",
+                     *           "item_id": "5a8f3c2e-1b4d-5e6f-8a9b-0c1d2e3f4a5b",
+                     *           "kind": "usulan",
+                     *           "mode": "tambah",
+                     *           "opd": "1.03.0.00.0.00.01.0000",
+                     *           "reason": null,
+                     *           "rerouted_to": null,
+                     *           "row_id": "0c5b7e1a-3d2f-4a6b-9c8d-1e2f3a4b5c6d",
+                     *           "source_id": "7d2e0b8c-5f3a-4d1e-8c6b-9a0f1e2d3c4b",
+                     *           "tracking_code": "Q3M8ZK2D",
+                     *           "verdict": "diakomodasi"
+                     *         }
+                     *       ],
+                     *       "kesepakatan": [
+                     *         "Drainase pasar masuk baris drainase perkotaan"
+                     *       ],
+                     *       "opd": "1.03.0.00.0.00.01.0000",
+                     *       "opds": [
+                     *         "1.03.0.00.0.00.01.0000"
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "peserta": [
+                     *         {
+                     *           "instansi": "Dinas PUPR",
+                     *           "nama": "Ir. Siregar",
+                     *           "unsur": "opd"
+                     *         },
+                     *         {
+                     *           "instansi": "Kecamatan Barumun",
+                     *           "nama": "Camat Barumun",
+                     *           "unsur": "kecamatan"
+                     *         }
+                     *       ],
+                     *       "rows_manifest": {
+                     *         "count": 4,
+                     *         "digest": "5d1c8e0b7a2f4e6d9c3b1a0f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d",
+                     *         "pagu_total": "1900000000.00"
+                     *       },
+                     *       "tahun": 2027,
+                     *       "tanggal": "2027-03-05",
+                     *       "tempat": "Aula Dinas PUPR"
+                     *     }
+                     */
+                    "application/json": {
+                        berita_acara_sha256: string;
+                        /** Format: date-time */
+                        closed_at: string;
+                        closed_by: string;
+                        items: {
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            attributable: string | null;
+                            item_id: string;
+                            /** @enum {string} */
+                            kind: "usulan" | "pokir";
+                            /** @enum {string|null} */
+                            mode: "baris_baru" | "tambah" | "sudah_tercakup" | null;
+                            opd: string;
+                            reason: string | null;
+                            rerouted_to: string | null;
+                            row_id: string | null;
+                            source_id: string;
+                            tracking_code: string | null;
+                            /** @enum {string} */
+                            verdict: "diakomodasi" | "ditolak" | "dialihkan";
+                        }[];
+                        kesepakatan: string[];
+                        opd: string | null;
+                        opds: string[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        peserta: {
+                            instansi: string;
+                            nama: string;
+                            /** @enum {string} */
+                            unsur: "opd" | "bappeda" | "kecamatan" | "dprd" | "masyarakat";
+                        }[];
+                        rows_manifest: {
+                            count: number;
+                            digest: string;
+                            /** @description Rupiah as text with 2 decimals (sen), e.g. 1500000.00 */
+                            pagu_total: string;
+                        };
+                        tahun: number;
+                        tanggal: string;
+                        tempat: string;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "renja.setPagu": {
         parameters: {
             query?: never;
@@ -15236,7 +20511,12 @@ export interface operations {
                     /** @description Empty: the nomenclature's indikator */
                     indikator?: string;
                     kelompok_sasaran: string;
-                    lokasi: string[];
+                    /** @description Where the row works: a list of kecamatan codes or of desa codes, or {cakupan: kabupaten (the whole kabupaten/kota; kode empty or [pemda]) | kecamatan | desa, kode: [...]} */
+                    lokasi: string[] | {
+                        /** @enum {string} */
+                        cakupan: "kabupaten" | "kecamatan" | "desa";
+                        kode?: string[];
+                    };
                     /** @description Pagu indikatif of the plan year N: rupiah, e.g. "400000000" */
                     pagu_n: number | string;
                     /** @description Pagu indikatif of N+1: rupiah, e.g. "450000000" */
@@ -15265,11 +20545,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "akomodasi": [],
                      *       "indikator": "Panjang saluran drainase yang dibangun",
                      *       "kelompok_sasaran": "Warga Kecamatan Barumun",
-                     *       "lokasi": [
-                     *         "12.21.07"
-                     *       ],
+                     *       "lokasi": {
+                     *         "cakupan": "kecamatan",
+                     *         "kode": [
+                     *           "12.21.07"
+                     *         ]
+                     *       },
                      *       "opd": "1.03.0.00.0.00.01.0000",
                      *       "pagu_n": "400000000.00",
                      *       "pagu_n1": "450000000.00",
@@ -15834,11 +21118,15 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
+                     *           "akomodasi": [],
                      *           "indikator": "Panjang saluran drainase yang dibangun",
                      *           "kelompok_sasaran": "Warga Kecamatan Barumun",
-                     *           "lokasi": [
-                     *             "12.21.07"
-                     *           ],
+                     *           "lokasi": {
+                     *             "cakupan": "kecamatan",
+                     *             "kode": [
+                     *               "12.21.07"
+                     *             ]
+                     *           },
                      *           "opd": "1.03.0.00.0.00.01.0000",
                      *           "pagu_n": "400000000.00",
                      *           "pagu_n1": "450000000.00",
@@ -16731,6 +22019,488 @@ export interface operations {
             };
         };
     };
+    "rkpd.penetapan": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "nomor_perkada": "17 Tahun 2026",
+                 *       "tanggal_perkada": "2026-06-30"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Nomor Peraturan Kepala Daerah */
+                    nomor_perkada: string;
+                    /**
+                     * Format: date
+                     * @description Tanggal Perkada, YYYY-MM-DD
+                     */
+                    tanggal_perkada: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_hash": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *       "diff": {
+                     *         "rows_added": 3,
+                     *         "rows_changed": 12,
+                     *         "rows_removed": 0
+                     *       },
+                     *       "files": {
+                     *         "html": {
+                     *           "bytes": 91544,
+                     *           "filename": "rkpd.html",
+                     *           "format": "html",
+                     *           "media_type": "text/html; charset=utf-8",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/html?nomor=2"
+                     *         },
+                     *         "json": {
+                     *           "bytes": 48213,
+                     *           "filename": "rkpd.json",
+                     *           "format": "json",
+                     *           "media_type": "application/json",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/json?nomor=2"
+                     *         },
+                     *         "pdf": {
+                     *           "bytes": 183002,
+                     *           "filename": "rkpd.pdf",
+                     *           "format": "pdf",
+                     *           "media_type": "application/pdf",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/pdf?nomor=2"
+                     *         },
+                     *         "xlsx": {
+                     *           "bytes": 20577,
+                     *           "filename": "rkpd.xlsx",
+                     *           "format": "xlsx",
+                     *           "media_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/xlsx?nomor=2"
+                     *         }
+                     *       },
+                     *       "nomor": 4,
+                     *       "versi": "penetapan"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RkpdAssembled"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rkpd.openPerubahan": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "alasan": "Penanganan darurat banjir",
+                 *       "opds": [
+                 *         "1.03.0.00.0.00.01.0000"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Why the fixed RKPD is revised */
+                    alasan: string;
+                    /** @description Kode OPD whose Renja is revised */
+                    opds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "alasan": "Penanganan darurat banjir",
+                     *       "nomor_versi_dasar": 4,
+                     *       "opds": [
+                     *         "1.03.0.00.0.00.01.0000"
+                     *       ],
+                     *       "opened_by": "2b1c0d9e-0000-4000-8000-000000000001",
+                     *       "pemda": "12.21",
+                     *       "tahun": 2027
+                     *     }
+                     */
+                    "application/json": {
+                        alasan: string;
+                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                        nomor_versi_dasar: number;
+                        opds: string[];
+                        opened_by: string;
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        /** @description Tahun anggaran (the planned year) */
+                        tahun: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rkpd.assemblePerubahan": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_hash": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *       "diff": {
+                     *         "rows_added": 3,
+                     *         "rows_changed": 12,
+                     *         "rows_removed": 0
+                     *       },
+                     *       "files": {
+                     *         "html": {
+                     *           "bytes": 91544,
+                     *           "filename": "rkpd.html",
+                     *           "format": "html",
+                     *           "media_type": "text/html; charset=utf-8",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/html?nomor=2"
+                     *         },
+                     *         "json": {
+                     *           "bytes": 48213,
+                     *           "filename": "rkpd.json",
+                     *           "format": "json",
+                     *           "media_type": "application/json",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/json?nomor=2"
+                     *         },
+                     *         "pdf": {
+                     *           "bytes": 183002,
+                     *           "filename": "rkpd.pdf",
+                     *           "format": "pdf",
+                     *           "media_type": "application/pdf",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/pdf?nomor=2"
+                     *         },
+                     *         "xlsx": {
+                     *           "bytes": 20577,
+                     *           "filename": "rkpd.xlsx",
+                     *           "format": "xlsx",
+                     *           "media_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/xlsx?nomor=2"
+                     *         }
+                     *       },
+                     *       "nomor": 5,
+                     *       "versi": "perubahan"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RkpdAssembled"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "rkpd.promote": {
         parameters: {
             query?: never;
@@ -16909,6 +22679,499 @@ export interface operations {
             };
         };
     };
+    "rkpd.getRancanganAwal": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "diterbitkan_nomor": null,
+                     *       "pagu_indikatif": [
+                     *         {
+                     *           "opd": "1.03.0.00.0.00.01.0000",
+                     *           "pagu_n": "40000000000.00",
+                     *           "pagu_n1": "42000000000.00"
+                     *         }
+                     *       ],
+                     *       "pagu_kewilayahan": [
+                     *         {
+                     *           "kecamatan": "12.21.07",
+                     *           "pagu": "2500000000.00"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "prioritas": [
+                     *         "Peningkatan konektivitas jalan desa",
+                     *         "Penurunan stunting"
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                        diterbitkan_nomor: number | null;
+                        /** @description The indicative ceiling per OPD as Renja set it (pagu.set.v1) */
+                        pagu_indikatif: {
+                            opd: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu_n: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu_n1: string;
+                        }[];
+                        pagu_kewilayahan: {
+                            kecamatan: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu: string;
+                        }[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        prioritas: string[];
+                        /** @description Tahun anggaran (the planned year) */
+                        tahun: number;
+                        /**
+                         * @description The order the year follows: Permendagri 86/2017, or the old order (lama)
+                         * @enum {string|null}
+                         */
+                        tata_urutan: "lama" | "permendagri_86_2017" | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rkpd.setRancanganAwal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "pagu_kewilayahan": [
+                 *         {
+                 *           "kecamatan": "12.21.07",
+                 *           "pagu": "2500000000"
+                 *         }
+                 *       ],
+                 *       "prioritas": [
+                 *         "Peningkatan konektivitas jalan desa",
+                 *         "Penurunan stunting"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Optional local policy: an indicative ceiling per kecamatan */
+                    pagu_kewilayahan?: {
+                        /** @description Kode kecamatan, e.g. 12.21.01 */
+                        kecamatan: string;
+                        /** @description Rupiah >= 0: an integer, or text with at most 2 decimals, e.g. "1500000000" */
+                        pagu: number | string;
+                    }[];
+                    /** @description The year's development priorities, in order */
+                    prioritas: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "diterbitkan_nomor": null,
+                     *       "pagu_indikatif": [
+                     *         {
+                     *           "opd": "1.03.0.00.0.00.01.0000",
+                     *           "pagu_n": "40000000000.00",
+                     *           "pagu_n1": "42000000000.00"
+                     *         }
+                     *       ],
+                     *       "pagu_kewilayahan": [
+                     *         {
+                     *           "kecamatan": "12.21.07",
+                     *           "pagu": "2500000000.00"
+                     *         }
+                     *       ],
+                     *       "pemda": "12.21",
+                     *       "prioritas": [
+                     *         "Peningkatan konektivitas jalan desa",
+                     *         "Penurunan stunting"
+                     *       ],
+                     *       "tahun": 2027,
+                     *       "tata_urutan": "permendagri_86_2017",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Nomor versi (1, 2, 3, ... across the stages) */
+                        diterbitkan_nomor: number | null;
+                        /** @description The indicative ceiling per OPD as Renja set it (pagu.set.v1) */
+                        pagu_indikatif: {
+                            opd: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu_n: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu_n1: string;
+                        }[];
+                        pagu_kewilayahan: {
+                            kecamatan: string;
+                            /** @description Rupiah as text with 2 decimals, e.g. 1500000.00 */
+                            pagu: string;
+                        }[];
+                        /** @description Kode pemda Kemendagri, e.g. 12.21 */
+                        pemda: string;
+                        prioritas: string[];
+                        /** @description Tahun anggaran (the planned year) */
+                        tahun: number;
+                        /**
+                         * @description The order the year follows: Permendagri 86/2017, or the old order (lama)
+                         * @enum {string|null}
+                         */
+                        tata_urutan: "lama" | "permendagri_86_2017" | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts (GATEWAY_MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "rkpd.publishRancanganAwal": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key returns the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tahun: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_hash": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *       "diff": null,
+                     *       "files": {
+                     *         "html": {
+                     *           "bytes": 91544,
+                     *           "filename": "rkpd.html",
+                     *           "format": "html",
+                     *           "media_type": "text/html; charset=utf-8",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/html?nomor=2"
+                     *         },
+                     *         "json": {
+                     *           "bytes": 48213,
+                     *           "filename": "rkpd.json",
+                     *           "format": "json",
+                     *           "media_type": "application/json",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/json?nomor=2"
+                     *         },
+                     *         "pdf": {
+                     *           "bytes": 183002,
+                     *           "filename": "rkpd.pdf",
+                     *           "format": "pdf",
+                     *           "media_type": "application/pdf",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/pdf?nomor=2"
+                     *         },
+                     *         "xlsx": {
+                     *           "bytes": 20577,
+                     *           "filename": "rkpd.xlsx",
+                     *           "format": "xlsx",
+                     *           "media_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     *           "sha256": "9f2c4e0b7a1d3c5e8f6a0b2d4c6e8a1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c",
+                     *           "url": "https://eplanning.example.go.id/v1/rkpd/2027/files/xlsx?nomor=2"
+                     *         }
+                     *       },
+                     *       "nomor": 1,
+                     *       "versi": "rancangan awal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RkpdAssembled"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON body, invalid header or request line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or territory does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state; or the same Idempotency-Key is still being processed (idempotency_in_progress), or was used by another user of the pemda for this kind of object (request_id_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, field by field (path and query parameters, body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "rkpd.getStatus": {
         parameters: {
             query?: never;
@@ -16932,6 +23195,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "kalender": null,
                      *       "menunggu": [
                      *         "menunggu penutupan tahap renja"
                      *       ],
@@ -16959,6 +23223,7 @@ export interface operations {
                      *         }
                      *       },
                      *       "tahun": 2027,
+                     *       "tata_urutan": "lama",
                      *       "versi_terkini": null
                      *     }
                      */
@@ -19245,6 +25510,50 @@ export interface operations {
             };
         };
     };
+    webhook_pokir_pokir_reviewed_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["PokirReviewedData"];
+                    /** @constant */
+                    type?: "id.eplanning.pokir.pokir.reviewed.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_pokir_pokir_submitted_v1: {
         parameters: {
             query?: never;
@@ -19509,6 +25818,50 @@ export interface operations {
             };
         };
     };
+    webhook_renja_forum_pd_closed_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["ForumPdClosedData"];
+                    /** @constant */
+                    type?: "id.eplanning.renja.forum_pd.closed.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_renja_inbox_decided_v1: {
         parameters: {
             query?: never;
@@ -19665,6 +26018,50 @@ export interface operations {
                     data?: components["schemas"]["RenjaStateData"];
                     /** @constant */
                     type?: "id.eplanning.renja.renja.finalized.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_renja_renja_reopened_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["RenjaReopenedData"];
+                    /** @constant */
+                    type?: "id.eplanning.renja.renja.reopened.v1";
                 };
             };
         };
@@ -20017,6 +26414,50 @@ export interface operations {
                     data?: components["schemas"]["RkpdVersionData"];
                     /** @constant */
                     type?: "id.eplanning.rkpd.rkpd.assembled.v1";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx acknowledges the delivery. Answer within 10 seconds (store the event, do the work later). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else is a failed attempt: another status, a redirect (never followed), a timeout or a refused connection. It is retried with backoff (10 attempts over about 22 hours); 15 consecutive failures pause the subscription, which then holds its deliveries until it is resumed (services/gateway/README.md). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_rkpd_rkpd_perubahan_opened_v1: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's `id`): your deduplication key, the same on every retry and replay. */
+                "Webhook-Id": string;
+                /** @description This delivery (one event for one subscription); replays keep it. */
+                "Webhook-Delivery": string;
+                /** @description 1, 2, 3 ... over the delivery's life (retries and replays count on). */
+                "Webhook-Attempt": string;
+                /** @description `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC is keyed with the subscription's secret exactly as shown at creation (`whsec_...`, UTF-8 bytes) over the timestamp, a dot and the raw request body bytes (`<t>.<body>`, before any JSON parsing: re-serialising changes the bytes). Refuse a timestamp more than 5 minutes from your clock, compare in constant time, and accept the request when any one of several `v1=` values matches (there are several while a secret is rotated). Each attempt is signed anew with its own `t`. A runnable receiver that verifies it: contracts/examples/verify_webhook.py. */
+                "Webhook-Signature": string;
+                /** @description The webhooks worker. */
+                "User-Agent": "eplanning-webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: components["schemas"]["RkpdPerubahanOpenedData"];
+                    /** @constant */
+                    type?: "id.eplanning.rkpd.rkpd.perubahan_opened.v1";
                 };
             };
         };

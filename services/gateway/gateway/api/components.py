@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import aggregate, auth_doc, musrenbang, pokir, public, renja, rkpd, webhooks, wilayah
+from . import aggregate, auth_doc, lampiran, musrenbang, pokir, public, renja, rkpd, webhooks, wilayah
 
 COMPONENTS: dict[str, dict] = {
     # authentication and users
@@ -31,6 +31,8 @@ COMPONENTS: dict[str, dict] = {
     "Pengusul": musrenbang.PENGUSUL_OUT,
     # the metadata an usulan lists; "Lampiran" is left for the uploaded attachment resource (issue #14)
     "LampiranMeta": musrenbang.LAMPIRAN_ITEM,
+    "Lampiran": lampiran.LAMPIRAN,  # an uploaded attachment (photo or PDF)
+    "LampiranList": lampiran.LAMPIRAN_LIST,
     "MusrenbangWindow": musrenbang.WINDOW,
     "MusrenbangSchedule": musrenbang.SCHEDULE,
     "MusrenbangManifest": musrenbang.MANIFEST,

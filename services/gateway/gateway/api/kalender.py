@@ -219,10 +219,17 @@ _KALENDER = "/v1/kalender/{tahun:int}"
 _FORUM = "/v1/musrenbang/{tahun:int}/forum-rkpd"
 _STEP = {"step": enum(*STEPS, description="Tahap kalender")}
 
+
+def _as_answered(call, answer: dict) -> dict:
+    """Setting the calendar answers with the calendar as getKalender shows it (the service builds
+    both with one view): its ETag is the one the next GET gives."""
+    return answer
+
+
 OPERATIONS: list[Operation] = [
     _op("PUT", _KALENDER, "setKalender", "Set the year's planning calendar: every step's window (Bappeda, once)",
         OWNER, set_calendar, body=KALENDER_IN, example=EXAMPLE_KALENDER_IN, status=201, response=KALENDER,
-        response_example=EXAMPLE_KALENDER,
+        response_example=EXAMPLE_KALENDER, etag_read=_as_answered,
         description="The nine steps of Permendagri 86/2017 (rancangan_awal, renja_draft, desa, kecamatan, forum_pd, "
                     "pokir, musrenbang_rkpd, penetapan, renja_final). Windows must follow the dependencies: a step "
                     "opens no earlier and closes no earlier than the steps it depends on; pokir closes at the "
