@@ -2,7 +2,7 @@
  * the forum is open; once closed, the frozen list of the berita acara. */
 import { useEffect, useState } from "preact/hooks";
 import { ErrorSummary } from "../../components/ErrorSummary";
-import { formatRupiah } from "../../format";
+import { formatNumber, formatRupiah } from "../../format";
 import { t, useLang } from "../../i18n";
 import type { Problem } from "../../api/problem";
 import { ranking, type Ranking as RankingData } from "./data";
@@ -13,7 +13,7 @@ export default function RankingPage() {
 }
 
 function RankingView({ forum }: { forum: ForumContext }) {
-  useLang();
+  const lang = useLang();
   const [data, setData] = useState<RankingData | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   useEffect(() => {
@@ -51,7 +51,7 @@ function RankingView({ forum }: { forum: ForumContext }) {
                     <td class="govuk-table__cell govuk-table__cell--numeric">{r.position}</td>
                     <td class="govuk-table__cell"><a class="govuk-link ep-code" href={forum.link(`/kecamatan/usulan/${r.usulan_id}`)}>{r.tracking_code}</a></td>
                     <td class="govuk-table__cell">{forum.name(r.desa)}</td>
-                    <td class="govuk-table__cell govuk-table__cell--numeric">{r.total}</td>
+                    <td class="govuk-table__cell govuk-table__cell--numeric">{formatNumber(r.total, lang)}</td>
                     <td class="govuk-table__cell govuk-table__cell--numeric">{formatRupiah(r.cost)}</td>
                     <td class="govuk-table__cell">{t(`status.${r.status}`)}</td>
                   </tr>
