@@ -496,9 +496,9 @@ def check_state(plan, ids: dict, state: dict, reference_rkpd: list[dict]) -> Tal
     for r in state["rows"]:
         if r["row_id"] not in planned_rows:
             tally.add("duplicated" if (r["opd"], r["sub_kegiatan"]) in shapes else "unexpected", f"row {r['row_id']}")
-    # inbox items and their decisions
+    # inbox items and their decisions (a pokir Bappeda found tidak_layak reaches no inbox)
     expected = {}
-    for kind, items in (("musrenbang", plan.routed_usulan()), ("pokir", plan.pokir)):
+    for kind, items in (("musrenbang", plan.routed_usulan()), ("pokir", plan.layak_pokir())):
         for x in items:
             source = ids["usulan"][str(x.n)]["id"] if kind == "musrenbang" else ids["pokir"][str(x.n)]
             for f in x.follow_up.chain():

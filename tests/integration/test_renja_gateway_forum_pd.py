@@ -33,9 +33,15 @@ def gw(amqp_uri, tmp_path_factory):
     gateway = stack.start_gateway(amqp_uri, suffix, tmp_path_factory.mktemp("gateway"))
     try:
         admin = gateway.login("admin", stack.ADMIN_PASSWORD)
-        for username, (role, scope) in USERS.items():
-            gateway.create_user(admin, username.replace("_", "."), role, **scope)
-            gateway.tokens[username] = gateway.login(username.replace("_", "."))
+        # Bappeda first: it imports the OPD register, without which the gateway refuses an OPD user
+        opd_users = {name: user for name, user in USERS.items() if user[0] == "opd"}
+        for group in ({name: user for name, user in USERS.items() if name not in opd_users}, opd_users):
+            if group is opd_users:
+                ok(call(gateway, "bappeda", "PUT", "/v1/renja/opd?versi=sipd-2027",
+                        raw=(DEMO / "opd_12.21.csv").read_bytes(), content_type="text/csv"))
+            for username, (role, scope) in group.items():
+                gateway.create_user(admin, username.replace("_", "."), role, **scope)
+                gateway.tokens[username] = gateway.login(username.replace("_", "."))
         yield gateway
     finally:
         stack.stop_gateway(gateway)
