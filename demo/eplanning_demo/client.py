@@ -8,7 +8,9 @@
   "too many clients already"; counted in `stats.server_errors`). A POST
   is sent again with the *same* `Idempotency-Key`, so a create whose first answer was lost is not
   made twice (the gateway replays the first answer).
-  A 409 `idempotency_in_progress` (the first attempt is still running) is waited out the same way.
+  A 409 `idempotency_in_progress` (the first attempt is still running) is waited out the same way,
+  for up to `in_progress_seconds` of waiting beyond `max_attempts` (the first attempt may be held by
+  a service that died mid-call until the RPC times out; the key's record is released then).
 * **Checked updates.** `Api.update()` reads the object (its ETag for `If-Match`), writes, and when
   the outcome is uncertain or refused (a retry happened, or 409 / 412 / 422 came back) reads it again
   and asks the caller's `applied(state)` whether the change is already there: a 412 after a retry
@@ -100,7 +102,7 @@ class Stats:
 class Api:
     def __init__(self, base_url: str, *, timeout: float = 60.0, max_attempts: int = 8, backoff: float = 0.25,
                  max_backoff: float = 8.0, pool_size: int = 16, server_error_retries: int = 5,
-                 sleep: Callable[[float], None] = time.sleep):
+                 in_progress_seconds: float = 90.0, sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -108,6 +110,7 @@ class Api:
         self.max_backoff = max_backoff
         self.pool_size = pool_size
         self.server_error_retries = server_error_retries
+        self.in_progress_seconds = in_progress_seconds
         self.sleep = sleep
         self.stats = Stats()
         self._passwords: dict[str, str] = {}
@@ -178,6 +181,7 @@ class Api:
         relogged = False
         attempt = 0
         server_errors = 0
+        in_progress_waited = 0.0  # waiting out a first attempt still running, past max_attempts
         token = None
         while True:
             attempt += 1
@@ -212,6 +216,12 @@ class Api:
                 if server_error:
                     self.stats.add(server_errors=1)
                     retry_after = str(min(self.max_backoff, 2.0 ** (server_errors - 1)))
+                if in_progress and attempt >= max_attempts and in_progress_waited < self.in_progress_seconds:
+                    delay = self._delay(attempt, retry_after)
+                    in_progress_waited += delay
+                    self.stats.add(retries=1)
+                    self.sleep(delay)
+                    continue
                 if attempt >= max_attempts:
                     raise Unavailable(method, path, status, _problem(reply), user=user)
             uncertain = True  # the request may have been applied before the answer was lost

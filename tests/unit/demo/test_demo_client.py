@@ -62,7 +62,10 @@ def make_server(fake: Fake):
                 return True
             if failures:
                 status = failures.pop(0)
-                self._answer(status, {"status": status, "title": "unavailable"}, {"Retry-After": "0"})
+                body = {"status": status, "title": "unavailable"}
+                if status == 409:  # the first attempt with this Idempotency-Key still runs
+                    body = {"status": 409, "code": "idempotency_in_progress", "title": "in progress"}
+                self._answer(status, body, {"Retry-After": "1"})
                 return True
             return False
 
@@ -185,6 +188,19 @@ def test_gives_up_after_the_last_attempt(api, fake):
     with pytest.raises(Unavailable) as failed:
         api.get("desa.1", "/thing")
     assert failed.value.status == 503
+
+
+def test_a_first_attempt_still_running_is_waited_out_past_the_last_attempt(api, fake):
+    """A service killed mid-call holds the key's first attempt until the RPC times out: the client
+    keeps waiting (here 6 answers of 409 idempotency_in_progress for 4 attempts), within its budget."""
+    fake.fail_get = [409] * 6
+    assert api.get("desa.1", "/thing") == {"ok": True}
+    assert api.stats.retries == 6
+    api.in_progress_seconds = 2.0  # Retry-After 1 s: two waits past the last attempt, then it gives up
+    fake.fail_get = [409] * 10
+    with pytest.raises(Unavailable) as failed:
+        api.get("desa.1", "/thing")
+    assert failed.value.status == 409
 
 
 def test_a_412_after_a_retry_is_fine_when_the_change_is_there(api, fake):
