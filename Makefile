@@ -12,8 +12,8 @@ PYTEST_ARGS ?=
 # the slowest tests are listed at the end of every run (where the suite's time goes)
 PYTEST_DURATIONS ?= --durations=15
 # Known flaky integration tests (timing under load: see the session-4 note) get one more try; a
-# rerun is reported as R in the summary, so it stays visible. `make test PYTEST_RERUNS=` turns it off.
-PYTEST_RERUNS ?= --reruns 1 --reruns-delay 2
+# rerun is reported as R, and named in the short summary (-rfER), so it stays visible. `make test PYTEST_RERUNS=` turns it off.
+PYTEST_RERUNS ?= --reruns 1 --reruns-delay 2 -rfER
 
 .PHONY: up down test unit integration infra install migrate refdata bench bench-extra help demo demo-reset fuzz load audit-verify chaos backup restore compose-env onboard web web-types web-test node e2e e2e-deps chromium
 help:
