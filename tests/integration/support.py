@@ -1,4 +1,5 @@
 """Helpers for integration tests: a throwaway RabbitMQ vhost, fresh databases, polling."""
+import contextlib
 import json
 import os
 import subprocess
@@ -26,6 +27,21 @@ def signed_proxy(amqp_uri: str, identity: dict | None, *, timeout: float = 30, i
 
     signer = IdentitySigner.from_keys_dir(issuer) if identity else None
     return SignedRpcProxy(amqp_uri, signer, identity, timeout=timeout, context=context)
+
+
+@contextlib.contextmanager
+def signed_proxies(amqp_uri: str, identities: dict, *, timeout: float = 30):
+    """{name: a started signed RPC proxy} for every identity of `identities`, stopped on exit."""
+    opened, proxies = [], {}
+    try:
+        for name, identity in identities.items():
+            proxy = signed_proxy(amqp_uri, identity, timeout=timeout)
+            proxies[name] = proxy.start()
+            opened.append(proxy)
+        yield proxies
+    finally:
+        for proxy in opened:
+            proxy.stop()
 
 
 def create_vhost() -> str:

@@ -63,14 +63,8 @@ def stack(amqp_uri, renja_db):
 
 @pytest.fixture(scope="module")
 def rpc(amqp_uri, stack):
-    proxies, opened = {}, []
-    for name, identity in WHO.items():
-        proxy = support.signed_proxy(amqp_uri, identity, timeout=30)
-        proxies[name] = proxy.start()
-        opened.append(proxy)
-    yield proxies
-    for proxy in opened:
-        proxy.stop()
+    with support.signed_proxies(amqp_uri, WHO) as proxies:
+        yield proxies
 
 
 @pytest.fixture(scope="module")
